@@ -1,0 +1,93 @@
+//! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok, 1 the work failed, 2 bad input or config.
+
+mod demo;
+mod progress;
+mod sync;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use panopticon::config::{self, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "panopticon",
+    version,
+    about = "Which appointed leads are going cold, and whose are they?"
+)]
+pub struct Cli {
+    /// Configuration file (default ./config.toml).
+    #[arg(long, global = true, env = "PANOPTICON_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline on a built-in sample org: no credentials needed.
+    Demo {
+        /// Where to write the demo database (and, later, images).
+        #[arg(long, default_value = "demo-out", value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Copy what changed in Zoho CRM into the local database.
+    Sync {
+        /// Re-read everything instead of only what changed since the last run.
+        #[arg(long)]
+        full: bool,
+    },
+}
+
+/// A failure with the exit code it deserves.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn work(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::work(format!("{e:#}"))
+    }
+}
+
+pub fn load_config(path: Option<PathBuf>) -> Result<Config, Failure> {
+    let path = path.unwrap_or_else(|| PathBuf::from("config.toml"));
+    Config::load(&path, &config::process_env).map_err(|e| Failure::input(e.to_string()))
+}
+
+pub fn init_logging() {
+    // Quiet by default: a person at a terminal wants the progress bar and the summary.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Demo { out } => demo::run(&out).await,
+        Command::Sync { full } => {
+            let cfg = load_config(cli.config)?;
+            sync::run(&cfg, full).await
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `panopticon sync [--full]`: one sync run with a progress bar and a one-line summary.
+
+use chrono::{DateTime, Utc};
+use panopticon::config::Config;
+use panopticon::crm::zoho::ZohoClient;
+use panopticon::store::{self, Store};
+use panopticon::sync::{self, SyncSettings};
+
+use super::progress::Bar;
+use super::Failure;
+
+pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
+    let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
+    let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone())
+        .map_err(|e| Failure::work(e.to_string()))?;
+    let settings = SyncSettings {
+        appointments: cfg.appointments.clone(),
+        rules: cfg.rules.clone(),
+        concurrency: cfg.zoho.concurrency,
+    };
+    let bar = Bar::new();
+    let outcome = sync::run(&store, &client, &settings, full, &bar).await;
+    bar.finish();
+    match outcome {
+        Ok(report) => {
+            println!("{report}");
+            let calls: Vec<String> = report
+                .calls
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            println!(
+                "API calls: {}",
+                if calls.is_empty() {
+                    "none".into()
+                } else {
+                    calls.join(", ")
+                }
+            );
+            for s in report.skipped.iter().take(20) {
+                println!("  skipped {s}");
+            }
+            if report.skipped.len() > 20 {
+                println!(
+                    "  … and {} more (see sync_runs.warnings)",
+                    report.skipped.len() - 20
+                );
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let age = store
+                .connect()
+                .ok()
+                .and_then(|c| store::last_good_run(&c).ok().flatten())
+                .and_then(|r| DateTime::parse_from_rfc3339(&r.finished_at).ok())
+                .map(|t| describe_age(Utc::now() - t.with_timezone(&Utc)));
+            let kept = match age {
+                Some(a) => format!("The last good data (synced {a} ago) is unchanged."),
+                None => "No sync has succeeded yet, so there is no data.".to_string(),
+            };
+            Err(Failure::work(format!("sync failed: {e}\n{kept}")))
+        }
+    }
+}
+
+/// "3 min", "5 h", "2 days".
+pub fn describe_age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=89 => format!("{s} s"),
+        90..=5399 => format!("{} min", (s + 30) / 60),
+        5400..=172_799 => format!("{} h", (s + 1800) / 3600),
+        _ => format!("{} days", (s + 43_200) / 86_400),
+    }
+}

@@ -1,0 +1,165 @@
+//! The CRM side: what the sync needs from a CRM, independent of Zoho's wire format.
+//!
+//! `zoho` is the real client (reqwest over HTTPS); `sandbox` is a Zoho-compatible server that
+//! runs on 127.0.0.1 for the demo and the tests. The sync only sees the types in this file.
+
+pub mod error;
+pub mod sandbox;
+pub mod zoho;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::NaiveDate;
+
+pub use error::CrmError;
+
+use crate::domain::LeadId;
+use crate::time::Stamp;
+
+/// A reference to a CRM user (the locator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmUser {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A date-only or datetime value of a lead's appointment field (`[appointments] source = "field"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldValue {
+    Date(NaiveDate),
+    DateTime(Stamp),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmLead {
+    pub id: LeadId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub full_name: String,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lead_source: Option<String>,
+    pub stage: Option<String>,
+    pub locator: Option<UserRef>,
+    pub converted: bool,
+    pub created_at: Stamp,
+    pub modified_at: Stamp,
+    /// Only read when appointments come from a field on the lead.
+    pub appointment_field: Option<FieldValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmAppointment {
+    /// Unique across sources: "Events:<id>" or "Appointments__s:<id>".
+    pub id: String,
+    pub lead_id: LeadId,
+    pub title: Option<String>,
+    pub start: Stamp,
+    pub end: Option<Stamp>,
+    pub all_day: bool,
+    pub status: Option<String>,
+}
+
+/// What an appointment-module record turned out to be for us.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppointmentChange {
+    /// A live appointment for a lead.
+    Upsert(CrmAppointment),
+    /// The record exists but is no longer a lead appointment (cancelled, or re-linked to an
+    /// account/contact): any copy we hold must go.
+    Remove(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmStageChange {
+    pub id: String,
+    pub lead_id: LeadId,
+    pub at: Stamp,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub by: Option<String>,
+}
+
+/// A record the CRM sent that could not be read; the rest of the sync goes on without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub endpoint: String,
+    pub id: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{} record {}: {}", self.endpoint, id, self.reason),
+            None => write!(f, "{} record without id: {}", self.endpoint, self.reason),
+        }
+    }
+}
+
+/// The result of one incremental list: what changed, and the watermark to use next time.
+#[derive(Debug)]
+pub struct Fetched<T> {
+    pub items: Vec<T>,
+    pub skipped: Vec<Skipped>,
+    /// The If-Modified-Since value for the next run; `None` keeps the old one.
+    pub next_watermark: Option<String>,
+}
+
+impl<T> Default for Fetched<T> {
+    fn default() -> Self {
+        Fetched {
+            items: Vec::new(),
+            skipped: Vec::new(),
+            next_watermark: None,
+        }
+    }
+}
+
+/// API calls made, per endpoint ("Leads", "Leads/deleted", "Events", "__timeline", "users"…).
+pub type CallCounts = BTreeMap<String, u64>;
+
+/// What the sync needs from a CRM. `since` is an opaque watermark returned by an earlier fetch.
+pub trait CrmSource: Send + Sync {
+    fn fetch_users(
+        &self,
+        since: Option<&str>,
+    ) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
+    /// `on_page` is called with the running count of records, for progress.
+    fn fetch_leads(
+        &self,
+        since: Option<&str>,
+        on_page: &(dyn Fn(usize) + Sync),
+    ) -> impl Future<Output = Result<Fetched<CrmLead>, CrmError>> + Send;
+    fn fetch_deleted_leads(
+        &self,
+        since: Option<&str>,
+    ) -> impl Future<Output = Result<Fetched<LeadId>, CrmError>> + Send;
+    /// Appointments from the configured module (not called for the `field` source).
+    fn fetch_appointments(
+        &self,
+        since: Option<&str>,
+        on_page: &(dyn Fn(usize) + Sync),
+    ) -> impl Future<Output = Result<Fetched<AppointmentChange>, CrmError>> + Send;
+    fn fetch_deleted_appointments(
+        &self,
+        since: Option<&str>,
+    ) -> impl Future<Output = Result<Fetched<String>, CrmError>> + Send;
+    /// Every change of the stage field in one lead's timeline, oldest first.
+    fn fetch_stage_history(
+        &self,
+        lead: &LeadId,
+    ) -> impl Future<Output = Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError>> + Send;
+    /// Calls made since the last `take_calls`.
+    fn take_calls(&self) -> CallCounts;
+}

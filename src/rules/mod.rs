@@ -1,0 +1,207 @@
+//! The rules of staleness (DESIGN.md §3): pure functions over plain data, no I/O.
+//!
+//! Every number a person sees — in Discord, the CLI, the digest, the images — comes from
+//! `assess`. Days are calendar days in the business time zone (or business days, if
+//! configured), so a 23:30 appointment belongs to the day it happened on, wherever the CRM
+//! user's clock was.
+
+pub mod days;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::config::RulesConfig;
+use crate::time::Stamp;
+
+/// Where an appointed lead stands at `as_of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In a closed stage or converted: never stale.
+    Closed,
+    /// An appointment is still ahead: someone is on it.
+    Upcoming,
+    /// The stage moved after the last appointment.
+    Progressed,
+    /// The appointment passed recently; no move yet, but not overdue.
+    Awaiting,
+    /// Past the at-risk threshold.
+    AtRisk,
+    /// Past the stale threshold.
+    Stale,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Stale,
+        Status::AtRisk,
+        Status::Awaiting,
+        Status::Progressed,
+        Status::Upcoming,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Closed => "closed",
+            Status::Upcoming => "upcoming",
+            Status::Progressed => "progressed",
+            Status::Awaiting => "awaiting",
+            Status::AtRisk => "at_risk",
+            Status::Stale => "stale",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Status::ALL.into_iter().find(|st| st.as_str() == norm)
+    }
+
+    /// How urgent, for sorting: stale first.
+    pub fn urgency(self) -> u8 {
+        match self {
+            Status::Stale => 0,
+            Status::AtRisk => 1,
+            Status::Awaiting => 2,
+            Status::Progressed => 3,
+            Status::Upcoming => 4,
+            Status::Closed => 5,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One stage change, as the rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub at: Stamp,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Everything the rules know about one lead.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    /// The lead's stage now (as last synced).
+    pub stage: Option<&'a str>,
+    pub converted: bool,
+    pub created_at: Stamp,
+    /// Appointment start times, any order.
+    pub appointments: &'a [Stamp],
+    /// Stage changes, any order.
+    pub changes: &'a [Change],
+}
+
+/// The verdict on one appointed lead at `as_of`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    pub status: Status,
+    /// The stage the lead was in at `as_of` (its current stage when `as_of` is now).
+    pub stage: Option<String>,
+    /// The latest appointment at or before `as_of` (rule 4).
+    pub reference_appointment: Option<Stamp>,
+    /// The earliest appointment after `as_of`.
+    pub next_appointment: Option<Stamp>,
+    pub days_since_appointment: Option<i64>,
+    pub last_stage_change_at: Option<Stamp>,
+    pub days_in_stage: i64,
+    pub stuck_in_green: bool,
+}
+
+/// The stage a lead was in at `as_of`: the `from` of the first change after it, if any.
+fn stage_at(f: &Facts, as_of: DateTime<Utc>) -> Option<String> {
+    let mut later: Vec<&Change> = f.changes.iter().filter(|c| c.at.utc() > as_of).collect();
+    later.sort_by_key(|c| c.at);
+    match later.first() {
+        Some(c) => c.from.clone(),
+        None => f.stage.map(str::to_string),
+    }
+}
+
+/// Applies the rules of DESIGN.md §3. Returns `None` for a lead with no appointment at all:
+/// the rules speak only of appointed leads.
+pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<Assessment> {
+    if f.appointments.is_empty() {
+        return None;
+    }
+    let tz = rules.timezone;
+    // Rule 1: "today" is a calendar date in the business zone.
+    let today = as_of.with_timezone(&tz).date_naive();
+    let count = |from: NaiveDate| days::between(from, today, rules);
+
+    let stage = stage_at(f, as_of);
+    let last_change = f
+        .changes
+        .iter()
+        .filter(|c| c.at.utc() <= as_of)
+        .max_by_key(|c| c.at)
+        .map(|c| c.at);
+    // Rule 8: days in stage, from the last change (or creation when no change is known).
+    let stage_since = last_change.unwrap_or(f.created_at);
+    let days_in_stage = count(stage_since.date_in(tz)).max(0);
+
+    let reference = f
+        .appointments
+        .iter()
+        .filter(|a| a.utc() <= as_of)
+        .max()
+        .copied();
+    let next = f
+        .appointments
+        .iter()
+        .filter(|a| a.utc() > as_of)
+        .min()
+        .copied();
+    let days_since = reference.map(|a| count(a.date_in(tz)));
+
+    // Rule 7, independent of the status.
+    let stuck_in_green = rules.is_green_stage(stage.as_deref())
+        && days::calendar(stage_since.date_in(tz), today) >= rules.green_stuck_days as i64;
+
+    let status = if f.converted || rules.is_closed_stage(stage.as_deref()) {
+        // Rule 2.
+        Status::Closed
+    } else if next.is_some() {
+        // Rule 3.
+        Status::Upcoming
+    } else {
+        let a = reference.expect("appointments exist and none is after as_of");
+        // Rule 5: any stage change strictly after A and at or before as_of.
+        let progressed = f
+            .changes
+            .iter()
+            .any(|c| c.at.utc() > a.utc() && c.at.utc() <= as_of);
+        if progressed {
+            Status::Progressed
+        } else {
+            // Rule 6, with the thresholds of the lead's stage.
+            let t = rules.thresholds_for(stage.as_deref());
+            let d = days_since.expect("reference exists");
+            if d >= t.stale_days as i64 {
+                Status::Stale
+            } else if d >= t.at_risk_days as i64 {
+                Status::AtRisk
+            } else {
+                Status::Awaiting
+            }
+        }
+    };
+    Some(Assessment {
+        status,
+        stage,
+        reference_appointment: reference,
+        next_appointment: next,
+        days_since_appointment: days_since,
+        last_stage_change_at: last_change,
+        days_in_stage,
+        stuck_in_green,
+    })
+}
+
+#[cfg(test)]
+mod tests;

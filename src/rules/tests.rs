@@ -1,0 +1,482 @@
+//! Hand-checked cases for every branch of the rules, across zones and DST changes.
+//! Each expected number was worked out on paper from the dates in the test.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::config::{RulesConfig, Thresholds};
+
+fn t(s: &str) -> Stamp {
+    Stamp::parse(s).unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    t(s).utc()
+}
+
+fn rules(tz: chrono_tz::Tz) -> RulesConfig {
+    RulesConfig {
+        timezone: tz,
+        ..RulesConfig::default()
+    }
+}
+
+fn ny() -> RulesConfig {
+    rules(chrono_tz::America::New_York)
+}
+
+fn change(at: &str, from: &str, to: &str) -> Change {
+    Change {
+        at: t(at),
+        from: Some(from.into()),
+        to: Some(to.into()),
+    }
+}
+
+struct Lead {
+    stage: &'static str,
+    converted: bool,
+    created: Stamp,
+    appts: Vec<Stamp>,
+    changes: Vec<Change>,
+}
+
+impl Lead {
+    fn new(stage: &'static str, appts: &[&str]) -> Lead {
+        Lead {
+            stage,
+            converted: false,
+            created: t("2026-01-05T09:00:00-05:00"),
+            appts: appts.iter().map(|a| t(a)).collect(),
+            changes: vec![],
+        }
+    }
+    fn with(mut self, c: Change) -> Lead {
+        self.changes.push(c);
+        self
+    }
+    fn assess(&self, as_of: &str, r: &RulesConfig) -> Assessment {
+        let f = Facts {
+            stage: Some(self.stage),
+            converted: self.converted,
+            created_at: self.created,
+            appointments: &self.appts,
+            changes: &self.changes,
+        };
+        assess(&f, at(as_of), r).expect("appointed")
+    }
+}
+
+#[test]
+fn no_appointment_means_no_verdict() {
+    let f = Facts {
+        stage: Some("New"),
+        converted: false,
+        created_at: t("2026-01-05T09:00:00-05:00"),
+        appointments: &[],
+        changes: &[],
+    };
+    assert_eq!(assess(&f, at("2026-03-01T12:00:00Z"), &ny()), None);
+}
+
+#[test]
+fn thresholds_at_the_boundaries() {
+    // Appointment Mon 2026-03-02 10:00 New York. Defaults: at risk 5, stale 7.
+    let lead = Lead::new("Appt Set", &["2026-03-02T10:00:00-05:00"]);
+    let cases = [
+        ("2026-03-02T10:00:00-05:00", Status::Awaiting, 0), // at the appointment itself
+        ("2026-03-06T23:59:59-05:00", Status::Awaiting, 4),
+        ("2026-03-07T00:00:00-05:00", Status::AtRisk, 5), // midnight flips the day
+        ("2026-03-08T12:00:00-04:00", Status::AtRisk, 6), // DST started at 02:00 that morning
+        ("2026-03-09T00:00:00-04:00", Status::Stale, 7),
+        ("2026-04-30T09:00:00-04:00", Status::Stale, 59),
+    ];
+    for (as_of, status, days) in cases {
+        let a = lead.assess(as_of, &ny());
+        assert_eq!(
+            (a.status, a.days_since_appointment),
+            (status, Some(days)),
+            "as of {as_of}"
+        );
+    }
+}
+
+#[test]
+fn an_appointment_at_23_30_local_belongs_to_that_day() {
+    // 23:30 in New York is 04:30 UTC the next day; the day counted is the New York one.
+    let lead = Lead::new("Appt Set", &["2026-06-10T23:30:00-04:00"]);
+    let a = lead.assess("2026-06-15T08:00:00-04:00", &ny());
+    assert_eq!(a.days_since_appointment, Some(5));
+    assert_eq!(a.status, Status::AtRisk);
+    // In London the same instant is already 11 June: one day fewer.
+    let a = lead.assess(
+        "2026-06-15T08:00:00-04:00",
+        &rules(chrono_tz::Europe::London),
+    );
+    assert_eq!(a.days_since_appointment, Some(4));
+    assert_eq!(a.status, Status::Awaiting);
+}
+
+#[test]
+fn an_offset_other_than_the_business_zone_counts_by_the_business_zone() {
+    // Entered by a user in India: 2026-06-11 08:00 +05:30 = 2026-06-10 22:30 New York.
+    let lead = Lead::new("Appt Set", &["2026-06-11T08:00:00+05:30"]);
+    let a = lead.assess("2026-06-17T09:00:00-04:00", &ny());
+    assert_eq!(a.days_since_appointment, Some(7));
+    assert_eq!(a.status, Status::Stale);
+    // The reference appointment keeps the offset it was written with.
+    assert_eq!(
+        a.reference_appointment.unwrap().to_string(),
+        "2026-06-11T08:00:00+05:30"
+    );
+}
+
+#[test]
+fn a_stage_change_on_the_appointment_day_counts_only_after_it() {
+    let appt = "2026-05-04T14:00:00-04:00";
+    let before = Lead::new("Follow Up", &[appt]).with(change(
+        "2026-05-04T09:00:00-04:00",
+        "Appt Set",
+        "Follow Up",
+    ));
+    let a = before.assess("2026-05-12T09:00:00-04:00", &ny());
+    assert_eq!(
+        a.status,
+        Status::Stale,
+        "a change that morning, before the meeting, is not progress"
+    );
+    assert_eq!(a.days_in_stage, 8);
+
+    let after = Lead::new("Follow Up", &[appt]).with(change(
+        "2026-05-04T16:30:00-04:00",
+        "Appt Set",
+        "Follow Up",
+    ));
+    let a = after.assess("2026-05-12T09:00:00-04:00", &ny());
+    assert_eq!(a.status, Status::Progressed);
+    assert_eq!(a.last_stage_change_at, Some(t("2026-05-04T16:30:00-04:00")));
+
+    // At the very instant of the appointment: not strictly after, so not progress.
+    let same = Lead::new("Follow Up", &[appt]).with(change(appt, "Appt Set", "Follow Up"));
+    assert_eq!(
+        same.assess("2026-05-12T09:00:00-04:00", &ny()).status,
+        Status::Stale
+    );
+}
+
+#[test]
+fn the_latest_past_appointment_is_the_reference() {
+    let lead = Lead::new(
+        "Appt Set",
+        &[
+            "2026-05-01T10:00:00-04:00",
+            "2026-04-01T10:00:00-04:00",
+            "2026-05-08T10:00:00-04:00",
+        ],
+    )
+    // Progress after the first meeting does not carry over to the later one.
+    .with(change("2026-04-03T10:00:00-04:00", "Appt Set", "Follow Up"))
+    .with(change("2026-04-20T10:00:00-04:00", "Follow Up", "Appt Set"));
+    let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
+    assert_eq!(
+        a.reference_appointment,
+        Some(t("2026-05-08T10:00:00-04:00"))
+    );
+    assert_eq!(a.days_since_appointment, Some(6));
+    assert_eq!(a.status, Status::AtRisk);
+}
+
+#[test]
+fn a_future_appointment_means_upcoming() {
+    let lead = Lead::new(
+        "Appt Set",
+        &["2026-05-01T10:00:00-04:00", "2026-05-20T10:00:00-04:00"],
+    );
+    let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
+    assert_eq!(a.status, Status::Upcoming);
+    assert_eq!(a.next_appointment, Some(t("2026-05-20T10:00:00-04:00")));
+    // Its days since the past meeting are still reported.
+    assert_eq!(a.days_since_appointment, Some(13));
+    // Once the future meeting has passed, it is the reference.
+    let a = lead.assess("2026-05-28T12:00:00-04:00", &ny());
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::Stale, Some(8))
+    );
+}
+
+#[test]
+fn closed_and_converted_leads_are_never_stale() {
+    let lead = Lead::new("Dead", &["2026-01-10T10:00:00-05:00"]);
+    assert_eq!(
+        lead.assess("2026-05-14T12:00:00-04:00", &ny()).status,
+        Status::Closed
+    );
+    let mut conv = Lead::new("Proposal", &["2026-01-10T10:00:00-05:00"]);
+    conv.converted = true;
+    assert_eq!(
+        conv.assess("2026-05-14T12:00:00-04:00", &ny()).status,
+        Status::Closed
+    );
+    // Closed beats upcoming too.
+    let future = Lead::new("Delivered", &["2027-01-10T10:00:00-05:00"]);
+    assert_eq!(
+        future.assess("2026-05-14T12:00:00-04:00", &ny()).status,
+        Status::Closed
+    );
+}
+
+#[test]
+fn dst_end_in_new_york_does_not_shift_the_day() {
+    // Clocks go back at 02:00 on Sun 2026-11-01. An appointment Fri 2026-10-30 17:00 EDT.
+    let lead = Lead::new("Appt Set", &["2026-10-30T17:00:00-04:00"]);
+    // 2026-11-04 00:30 EST is day 5: the 25-hour Sunday is still one day.
+    let a = lead.assess("2026-11-04T00:30:00-05:00", &ny());
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::AtRisk, Some(5))
+    );
+    // 2026-11-03 23:59 EST is day 4.
+    let a = lead.assess("2026-11-03T23:59:00-05:00", &ny());
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::Awaiting, Some(4))
+    );
+}
+
+#[test]
+fn dst_changes_in_london() {
+    let london = rules(chrono_tz::Europe::London);
+    // Clocks go forward 01:00 → 02:00 on Sun 2026-03-29. Appointment Tue 2026-03-24 23:30 GMT.
+    let lead = Lead::new("Appt Set", &["2026-03-24T23:30:00+00:00"]);
+    // 2026-03-31 00:15 BST = 2026-03-30 23:15 UTC: a naive UTC count would say day 6.
+    let a = lead.assess("2026-03-30T23:15:00+00:00", &london);
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::Stale, Some(7))
+    );
+    // Clocks go back 02:00 → 01:00 on Sun 2026-10-25. Appointment Sat 2026-10-24 23:30 BST
+    // (= 22:30 UTC). On Sat 2026-10-31 00:10 GMT it is day 7.
+    let lead = Lead::new("Appt Set", &["2026-10-24T23:30:00+01:00"]);
+    let a = lead.assess("2026-10-31T00:10:00+00:00", &london);
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::Stale, Some(7))
+    );
+    let a = lead.assess("2026-10-30T23:50:00+00:00", &london);
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::AtRisk, Some(6))
+    );
+}
+
+#[test]
+fn per_stage_thresholds_apply_to_the_stage_at_as_of() {
+    let mut r = ny();
+    r.per_stage.insert(
+        "Proposal".into(),
+        Thresholds {
+            at_risk_days: 2,
+            stale_days: 3,
+        },
+    );
+    let lead = Lead::new("Proposal", &["2026-05-04T10:00:00-04:00"]);
+    assert_eq!(
+        lead.assess("2026-05-07T10:00:00-04:00", &r).status,
+        Status::Stale
+    );
+    let other = Lead::new("Appt Set", &["2026-05-04T10:00:00-04:00"]);
+    assert_eq!(
+        other.assess("2026-05-07T10:00:00-04:00", &r).status,
+        Status::Awaiting
+    );
+}
+
+#[test]
+fn as_of_in_the_past_sees_the_stage_of_then() {
+    // Today the lead is Dead (closed); last Monday it was still Appt Set and stale.
+    let lead = Lead::new("Dead", &["2026-05-01T10:00:00-04:00"]).with(change(
+        "2026-05-15T10:00:00-04:00",
+        "Appt Set",
+        "Dead",
+    ));
+    let monday = lead.assess("2026-05-11T09:00:00-04:00", &ny());
+    assert_eq!(
+        (monday.status, monday.stage.as_deref()),
+        (Status::Stale, Some("Appt Set"))
+    );
+    assert_eq!(
+        lead.assess("2026-05-16T09:00:00-04:00", &ny()).status,
+        Status::Closed
+    );
+}
+
+#[test]
+fn days_in_stage_and_stuck_in_green() {
+    let lead = Lead::new("Green - Approved", &["2026-05-01T10:00:00-04:00"]).with(change(
+        "2026-05-02T16:00:00-04:00",
+        "Appt Set",
+        "Green - Approved",
+    ));
+    let a = lead.assess("2026-05-15T23:00:00-04:00", &ny());
+    assert_eq!((a.days_in_stage, a.stuck_in_green), (13, false));
+    let a = lead.assess("2026-05-16T00:01:00-04:00", &ny());
+    assert_eq!(
+        (a.days_in_stage, a.stuck_in_green, a.status),
+        (14, true, Status::Progressed)
+    );
+    // No change known: days in stage count from creation.
+    let fresh = Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00"]);
+    assert_eq!(
+        fresh
+            .assess("2026-01-06T10:00:00-05:00", &ny())
+            .days_in_stage,
+        1
+    );
+}
+
+#[test]
+fn business_days_skip_the_weekend() {
+    let mut r = ny();
+    r.business_days = true;
+    // Appointment Wed 2026-05-06. Next Wed is 5 business days (at risk), not 7 (stale).
+    let lead = Lead::new("Appt Set", &["2026-05-06T10:00:00-04:00"]);
+    let a = lead.assess("2026-05-13T10:00:00-04:00", &r);
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::AtRisk, Some(5))
+    );
+    let a = lead.assess("2026-05-15T10:00:00-04:00", &r);
+    assert_eq!(
+        (a.status, a.days_since_appointment),
+        (Status::Stale, Some(7))
+    );
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn base() -> DateTime<Utc> {
+        at("2026-01-01T00:00:00Z")
+    }
+
+    /// Instants over 2026, minute resolution, in a few offsets (including ±half hours).
+    fn stamp() -> impl Strategy<Value = Stamp> {
+        (
+            0i64..365 * 24 * 60,
+            prop::sample::select(vec![-5 * 3600, -4 * 3600, 0, 3600, 19800, -34200]),
+        )
+            .prop_map(|(m, off)| {
+                let utc = base() + chrono::Duration::minutes(m);
+                Stamp::from_fixed(utc.with_timezone(&chrono::FixedOffset::east_opt(off).unwrap()))
+            })
+    }
+
+    fn zone() -> impl Strategy<Value = chrono_tz::Tz> {
+        prop::sample::select(vec![
+            chrono_tz::America::New_York,
+            chrono_tz::Europe::London,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Pacific::Auckland,
+        ])
+    }
+
+    const STAGES: &[&str] = &[
+        "Appt Set",
+        "Follow Up",
+        "Proposal",
+        "Green - Approved",
+        "Dead",
+    ];
+
+    fn changes() -> impl Strategy<Value = Vec<Change>> {
+        prop::collection::vec((stamp(), 0..STAGES.len(), 0..STAGES.len()), 0..4).prop_map(|v| {
+            v.into_iter()
+                .map(|(at, a, b)| Change {
+                    at,
+                    from: Some(STAGES[a].into()),
+                    to: Some(STAGES[b].into()),
+                })
+                .collect()
+        })
+    }
+
+    fn run(
+        stage: &str,
+        appts: &[Stamp],
+        ch: &[Change],
+        as_of: DateTime<Utc>,
+        r: &RulesConfig,
+    ) -> Option<Assessment> {
+        let f = Facts {
+            stage: Some(stage),
+            converted: false,
+            created_at: t("2025-12-01T00:00:00Z"),
+            appointments: appts,
+            changes: ch,
+        };
+        assess(&f, as_of, r)
+    }
+
+    proptest! {
+        /// While nothing changes, time only makes things worse: awaiting → at risk → stale.
+        #[test]
+        fn status_is_monotone_in_as_of(appts in prop::collection::vec(stamp(), 1..4), tz in zone(), step in 1i64..20_000, start in 0i64..365*24*60) {
+            let r = rules(tz);
+            let t0 = base() + chrono::Duration::minutes(start);
+            let t1 = t0 + chrono::Duration::minutes(step);
+            // No appointment and no change between the two instants: "nothing changes".
+            prop_assume!(appts.iter().all(|a| a.utc() <= t0 || a.utc() > t1));
+            let a0 = run("Appt Set", &appts, &[], t0, &r).unwrap();
+            let a1 = run("Appt Set", &appts, &[], t1, &r).unwrap();
+            let rank = |s: Status| match s { Status::Awaiting => 0, Status::AtRisk => 1, Status::Stale => 2, other => 10 + other as u8 };
+            if a0.status != Status::Upcoming {
+                prop_assert!(rank(a1.status) >= rank(a0.status), "{:?} then {:?}", a0.status, a1.status);
+                prop_assert!(a1.days_since_appointment >= a0.days_since_appointment);
+            }
+        }
+
+        /// A stage change after the reference appointment always means progressed.
+        #[test]
+        fn a_change_after_the_appointment_is_progress(appt in stamp(), after_min in 1i64..100_000, extra in 0i64..100_000, tz in zone(), to in 0usize..4) {
+            let r = rules(tz);
+            let changed = appt.utc() + chrono::Duration::minutes(after_min);
+            let as_of = changed + chrono::Duration::minutes(extra);
+            let ch = vec![Change { at: Stamp::from_utc(changed), from: Some("Appt Set".into()), to: Some(STAGES[to].into()) }];
+            let a = run(STAGES[to], &[appt], &ch, as_of, &r).unwrap();
+            prop_assert_eq!(a.status, Status::Progressed);
+        }
+
+        /// The same facts in any order give the same verdict.
+        #[test]
+        fn order_does_not_matter(appts in prop::collection::vec(stamp(), 1..5), ch in changes(), as_of in stamp(), tz in zone(), seed in any::<u64>()) {
+            let r = rules(tz);
+            let mut a2 = appts.clone();
+            let mut c2 = ch.clone();
+            // A deterministic shuffle from the seed.
+            let n = a2.len();
+            for i in 0..n { a2.swap(i, (seed as usize).wrapping_add(i * 7) % n); }
+            c2.reverse();
+            let x = run("Appt Set", &appts, &ch, as_of.utc(), &r);
+            let y = run("Appt Set", &a2, &c2, as_of.utc(), &r);
+            prop_assert_eq!(x, y);
+        }
+
+        /// Days since the appointment is the difference of two business-zone dates, never
+        /// negative, and agrees with the thresholds.
+        #[test]
+        fn status_agrees_with_days(appt in stamp(), later in 0i64..30*24*60, tz in zone()) {
+            let r = rules(tz);
+            let as_of = appt.utc() + chrono::Duration::minutes(later);
+            let a = run("Appt Set", &[appt], &[], as_of, &r).unwrap();
+            let d = a.days_since_appointment.unwrap();
+            prop_assert!(d >= 0);
+            prop_assert_eq!(d, (as_of.with_timezone(&tz).date_naive() - appt.date_in(tz)).num_days());
+            let expect = if d >= 7 { Status::Stale } else if d >= 5 { Status::AtRisk } else { Status::Awaiting };
+            prop_assert_eq!(a.status, expect);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Leads: the CRM copy of each lead record.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::Result;
+use crate::crm::{CrmLead, UserRef};
+use crate::domain::LeadId;
+use crate::time::Stamp;
+
+/// What an upsert did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    /// The row changed; `old_stage` is the stage it had before.
+    Updated {
+        old_stage: Option<String>,
+    },
+    Unchanged,
+}
+
+pub fn upsert_lead(conn: &Connection, l: &CrmLead) -> Result<Upserted> {
+    let old: Option<Option<String>> = conn
+        .prepare_cached("SELECT stage FROM leads WHERE id = ?1")?
+        .query_row([l.id.as_str()], |r| r.get(0))
+        .optional()?;
+    let (loc_id, loc_name) = match &l.locator {
+        Some(u) => (Some(u.id.as_str()), Some(u.name.as_str())),
+        None => (None, None),
+    };
+    // The WHERE makes an identical re-read a no-op, so "updated" counts real changes.
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO leads(id, first_name, last_name, full_name, company, email, phone, lead_source, stage,
+                               locator_id, locator_name, converted, created_at, created_offset, modified_at,
+                               modified_offset)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(id) DO UPDATE SET
+                first_name = excluded.first_name, last_name = excluded.last_name, full_name = excluded.full_name,
+                company = excluded.company, email = excluded.email, phone = excluded.phone,
+                lead_source = excluded.lead_source, stage = excluded.stage, locator_id = excluded.locator_id,
+                locator_name = excluded.locator_name, converted = excluded.converted,
+                created_at = excluded.created_at, created_offset = excluded.created_offset,
+                modified_at = excluded.modified_at, modified_offset = excluded.modified_offset
+             WHERE (first_name, last_name, full_name, company, email, phone, lead_source, stage, locator_id,
+                    locator_name, converted, created_at, created_offset, modified_at, modified_offset)
+                IS NOT (excluded.first_name, excluded.last_name, excluded.full_name, excluded.company,
+                    excluded.email, excluded.phone, excluded.lead_source, excluded.stage, excluded.locator_id,
+                    excluded.locator_name, excluded.converted, excluded.created_at, excluded.created_offset,
+                    excluded.modified_at, excluded.modified_offset)",
+        )?
+        .execute(params![
+            l.id.as_str(),
+            l.first_name,
+            l.last_name,
+            l.full_name,
+            l.company,
+            l.email,
+            l.phone,
+            l.lead_source,
+            l.stage,
+            loc_id,
+            loc_name,
+            l.converted,
+            l.created_at.utc_text(),
+            l.created_at.offset_secs(),
+            l.modified_at.utc_text(),
+            l.modified_at.offset_secs(),
+        ])?;
+    Ok(match (old, changed) {
+        (None, _) => Upserted::Created,
+        (Some(_), 0) => Upserted::Unchanged,
+        (Some(old_stage), _) => Upserted::Updated { old_stage },
+    })
+}
+
+/// Deletes a lead and everything hanging off it. Returns whether it existed.
+pub fn delete_lead(conn: &Connection, id: &str) -> Result<bool> {
+    conn.prepare_cached("DELETE FROM appointments WHERE lead_id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?
+        .execute([id])?;
+    Ok(conn
+        .prepare_cached("DELETE FROM leads WHERE id = ?1")?
+        .execute([id])?
+        > 0)
+}
+
+pub fn set_history_synced(conn: &Connection, id: &str, modified_at_utc: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE leads SET history_synced_modified_at = ?2 WHERE id = ?1")?
+        .execute(params![id, modified_at_utc])?;
+    Ok(())
+}
+
+/// What the sync needs to know about a stored lead to decide whether to read its timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadSyncState {
+    pub stage: Option<String>,
+    pub converted: bool,
+    pub modified_at: String,
+    pub history_synced_modified_at: Option<String>,
+}
+
+pub fn lead_sync_states(conn: &Connection, ids: &[&str]) -> Result<HashMap<String, LeadSyncState>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut st = conn.prepare_cached(
+        "SELECT stage, converted, modified_at, history_synced_modified_at FROM leads WHERE id = ?1",
+    )?;
+    for id in ids {
+        if let Some(s) = st
+            .query_row([id], |r| {
+                Ok(LeadSyncState {
+                    stage: r.get(0)?,
+                    converted: r.get(1)?,
+                    modified_at: r.get(2)?,
+                    history_synced_modified_at: r.get(3)?,
+                })
+            })
+            .optional()?
+        {
+            out.insert(id.to_string(), s);
+        }
+    }
+    Ok(out)
+}
+
+/// Stored leads that have an appointment but whose history is unknown or older than the lead.
+pub fn leads_needing_history(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT l.id FROM leads l
+         WHERE (l.history_synced_modified_at IS NULL OR l.history_synced_modified_at <> l.modified_at)
+           AND EXISTS (SELECT 1 FROM appointments a WHERE a.lead_id = l.id)",
+    )?;
+    let ids = st.query_map([], |r| r.get(0))?;
+    Ok(ids.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn all_lead_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare("SELECT id FROM leads")?;
+    let ids = st.query_map([], |r| r.get(0))?;
+    Ok(ids.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn count_leads(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT count(*) FROM leads", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// A stored lead, as the rules and views read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLead {
+    pub id: LeadId,
+    pub full_name: String,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lead_source: Option<String>,
+    pub stage: Option<String>,
+    pub locator: Option<UserRef>,
+    pub converted: bool,
+    pub created_at: Stamp,
+    pub modified_at: Stamp,
+}
+
+pub(crate) const LEAD_COLUMNS: &str =
+    "id, full_name, company, email, phone, lead_source, stage, locator_id, \
+     locator_name, converted, created_at, created_offset, modified_at, modified_offset";
+
+pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
+    let bad = |i: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    };
+    let id: String = r.get(0)?;
+    let locator = match (
+        r.get::<_, Option<String>>(7)?,
+        r.get::<_, Option<String>>(8)?,
+    ) {
+        (Some(id), Some(name)) => Some(UserRef { id, name }),
+        (Some(id), None) => Some(UserRef {
+            name: id.clone(),
+            id,
+        }),
+        _ => None,
+    };
+    Ok(StoredLead {
+        id: LeadId::parse(&id).map_err(|e| bad(0, e))?,
+        full_name: r.get(1)?,
+        company: r.get(2)?,
+        email: r.get(3)?,
+        phone: r.get(4)?,
+        lead_source: r.get(5)?,
+        stage: r.get(6)?,
+        locator,
+        converted: r.get(9)?,
+        created_at: Stamp::from_parts(&r.get::<_, String>(10)?, r.get(11)?)
+            .map_err(|e| bad(10, e))?,
+        modified_at: Stamp::from_parts(&r.get::<_, String>(12)?, r.get(13)?)
+            .map_err(|e| bad(12, e))?,
+    })
+}
+
+pub fn all_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
+    let mut st = conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM leads ORDER BY id"))?;
+    let rows = st.query_map([], lead_from_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"),
+            [id],
+            lead_from_row,
+        )
+        .optional()?)
+}

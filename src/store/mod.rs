@@ -1,0 +1,94 @@
+//! SQLite: open, migrate, and the queries, one file per table family.
+//!
+//! WAL mode so readers (the bot's views) never wait on the sync's write, and a busy timeout so
+//! two writers queue instead of failing.
+
+mod appointments;
+mod leads;
+mod migrate;
+mod stage_changes;
+mod sync_runs;
+mod sync_state;
+mod users;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use appointments::*;
+pub use leads::*;
+pub use stage_changes::*;
+pub use sync_runs::*;
+pub use sync_state::*;
+pub use users::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Corrupt(String),
+    #[error(
+        "database {path} was written by a newer Panopticon (schema {found}, this build knows {known}); \
+         upgrade Panopticon"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A handle on the database file; connections are cheap and opened per unit of work.
+#[derive(Clone, Debug)]
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let store = Store {
+            path: path.to_path_buf(),
+        };
+        let mut conn = store.connect()?;
+        migrate::run(&mut conn, &store.path.display().to_string())?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn connect(&self) -> Result<Connection> {
+        let conn = Connection::open(&self.path).map_err(|source| StoreError::Open {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(conn)
+    }
+
+    /// Bytes on disk, including the WAL.
+    pub fn size_bytes(&self) -> u64 {
+        let main = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let wal = std::fs::metadata(self.path.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        main + wal
+    }
+}

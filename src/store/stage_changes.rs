@@ -1,0 +1,121 @@
+//! Stage history: when each lead moved between stages, and who moved it.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, Connection};
+
+use super::Result;
+use crate::crm::CrmStageChange;
+use crate::domain::LeadId;
+use crate::time::Stamp;
+
+/// Where a stored change came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeSource {
+    Timeline,
+    Observed,
+}
+
+impl ChangeSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeSource::Timeline => "timeline",
+            ChangeSource::Observed => "observed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredChange {
+    pub change: CrmStageChange,
+    pub source: ChangeSource,
+}
+
+pub fn insert_change(conn: &Connection, c: &CrmStageChange, source: ChangeSource) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO stage_changes(id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            c.id,
+            c.lead_id.as_str(),
+            c.at.utc_text(),
+            c.at.offset_secs(),
+            c.from,
+            c.to,
+            c.by,
+            source.as_str()
+        ])?;
+    Ok(n > 0)
+}
+
+/// Replaces a lead's history with the timeline's (which supersedes anything observed).
+/// Returns how many of the changes are new to us.
+pub fn replace_history(conn: &Connection, lead: &str, changes: &[CrmStageChange]) -> Result<usize> {
+    let existing: HashSet<String> = {
+        let mut st = conn.prepare_cached(
+            "SELECT id FROM stage_changes WHERE lead_id = ?1 AND source = 'timeline'",
+        )?;
+        let ids = st.query_map([lead], |r| r.get(0))?;
+        ids.collect::<std::result::Result<_, _>>()?
+    };
+    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?
+        .execute([lead])?;
+    let mut new = 0;
+    for c in changes {
+        insert_change(conn, c, ChangeSource::Timeline)?;
+        if !existing.contains(&c.id) {
+            new += 1;
+        }
+    }
+    Ok(new)
+}
+
+fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
+    let bad = |i: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    };
+    let source: String = r.get(7)?;
+    Ok(StoredChange {
+        change: CrmStageChange {
+            id: r.get(0)?,
+            lead_id: LeadId::parse(&r.get::<_, String>(1)?).map_err(|e| bad(1, e))?,
+            at: Stamp::from_parts(&r.get::<_, String>(2)?, r.get(3)?).map_err(|e| bad(2, e))?,
+            from: r.get(4)?,
+            to: r.get(5)?,
+            by: r.get(6)?,
+        },
+        source: if source == "observed" {
+            ChangeSource::Observed
+        } else {
+            ChangeSource::Timeline
+        },
+    })
+}
+
+const COLUMNS: &str =
+    "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
+
+/// All stage changes grouped by lead, each oldest first.
+pub fn changes_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<StoredChange>>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM stage_changes ORDER BY lead_id, changed_at, id"
+    ))?;
+    let mut out: HashMap<String, Vec<StoredChange>> = HashMap::new();
+    for c in st.query_map([], from_row)? {
+        let c = c?;
+        out.entry(c.change.lead_id.as_str().to_string())
+            .or_default()
+            .push(c);
+    }
+    Ok(out)
+}
+
+pub fn changes_of(conn: &Connection, lead: &str) -> Result<Vec<StoredChange>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM stage_changes WHERE lead_id = ?1 ORDER BY changed_at, id"
+    ))?;
+    let rows = st.query_map([lead], from_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
