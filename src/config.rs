@@ -48,11 +48,7 @@ impl DataCenter {
             "ca" => DataCenter::Ca,
             "sa" => DataCenter::Sa,
             "cn" | "com.cn" => DataCenter::Cn,
-            _ => {
-                return Err(format!(
-                    "'{s}' is not a Zoho data centre (one of us, eu, in, au, jp, ca, sa, cn)"
-                ))
-            }
+            _ => return Err(format!("'{s}' is not a Zoho data centre (one of us, eu, in, au, jp, ca, sa, cn)")),
         })
     }
 
@@ -133,9 +129,7 @@ pub struct RulesConfig {
 
 impl RulesConfig {
     pub fn thresholds_for(&self, stage: Option<&str>) -> &Thresholds {
-        stage
-            .and_then(|s| self.per_stage.get(s))
-            .unwrap_or(&self.default)
+        stage.and_then(|s| self.per_stage.get(s)).unwrap_or(&self.default)
     }
 
     pub fn is_closed_stage(&self, stage: Option<&str>) -> bool {
@@ -297,30 +291,17 @@ fn thresholds(key: &str, at_risk: u32, stale: u32) -> Result<Thresholds, ConfigE
         return Err(bad(key, "stale_days must be at least 1"));
     }
     if at_risk > stale {
-        return Err(bad(
-            key,
-            format!("at_risk_days ({at_risk}) must not exceed stale_days ({stale})"),
-        ));
+        return Err(bad(key, format!("at_risk_days ({at_risk}) must not exceed stale_days ({stale})")));
     }
-    Ok(Thresholds {
-        at_risk_days: at_risk,
-        stale_days: stale,
-    })
+    Ok(Thresholds { at_risk_days: at_risk, stale_days: stale })
 }
 
 fn rules_from_raw(r: RawRules) -> Result<RulesConfig, ConfigError> {
     let tz_name = r.timezone.unwrap_or_else(|| "America/New_York".into());
     let timezone: Tz = tz_name.parse().map_err(|_| {
-        bad(
-            "[rules] timezone",
-            format!("'{tz_name}' is not an IANA time zone (e.g. America/New_York)"),
-        )
+        bad("[rules] timezone", format!("'{tz_name}' is not an IANA time zone (e.g. America/New_York)"))
     })?;
-    let default = thresholds(
-        "[rules]",
-        r.at_risk_days.unwrap_or(5),
-        r.stale_days.unwrap_or(7),
-    )?;
+    let default = thresholds("[rules]", r.at_risk_days.unwrap_or(5), r.stale_days.unwrap_or(7))?;
     let mut per_stage = BTreeMap::new();
     for (stage, t) in r.stage_thresholds {
         let key = format!("[rules.stage_thresholds.\"{stage}\"]");
@@ -331,12 +312,8 @@ fn rules_from_raw(r: RawRules) -> Result<RulesConfig, ConfigError> {
         .unwrap_or_default()
         .into_iter()
         .map(|h| {
-            NaiveDate::parse_from_str(&h, "%Y-%m-%d").map_err(|_| {
-                bad(
-                    "[rules] holidays",
-                    format!("'{h}' is not a date like 2026-12-25"),
-                )
-            })
+            NaiveDate::parse_from_str(&h, "%Y-%m-%d")
+                .map_err(|_| bad("[rules] holidays", format!("'{h}' is not a date like 2026-12-25")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RulesConfig {
@@ -368,10 +345,7 @@ fn parse_weekday(s: &str) -> Option<Weekday> {
 fn url_key(key: &str, v: String) -> Result<String, ConfigError> {
     let parsed = url::Url::parse(&v).map_err(|e| bad(key, format!("'{v}' is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad(
-            key,
-            format!("'{v}' must start with https:// (or http:// for a local sandbox)"),
-        ));
+        return Err(bad(key, format!("'{v}' must start with https:// (or http:// for a local sandbox)")));
     }
     Ok(v.trim_end_matches('/').to_string())
 }
@@ -392,50 +366,32 @@ impl Config {
                 path.display()
             ))
         })?;
-        Config::from_toml(&text, env)
-            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        Config::from_toml(&text, env).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
     }
 
     pub fn from_toml(text: &str, env: Env) -> Result<Config, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim().to_string()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim().to_string()))?;
         let z = raw.zoho;
-        let data_center = DataCenter::parse(z.data_center.as_deref().unwrap_or("us"))
-            .map_err(|e| bad("[zoho] data_center", e))?;
-        let accounts_url = url_key(
-            "[zoho] accounts_url",
-            z.accounts_url
-                .unwrap_or_else(|| data_center.accounts_url().to_string()),
-        )?;
-        let api_domain = url_key(
-            "[zoho] api_domain",
-            z.api_domain
-                .unwrap_or_else(|| data_center.api_domain().to_string()),
-        )?;
+        let data_center =
+            DataCenter::parse(z.data_center.as_deref().unwrap_or("us")).map_err(|e| bad("[zoho] data_center", e))?;
+        let accounts_url =
+            url_key("[zoho] accounts_url", z.accounts_url.unwrap_or_else(|| data_center.accounts_url().to_string()))?;
+        let api_domain =
+            url_key("[zoho] api_domain", z.api_domain.unwrap_or_else(|| data_center.api_domain().to_string()))?;
         let api_version = z.api_version.unwrap_or_else(|| "v7".into());
         if !matches!(api_version.as_str(), "v7" | "v8") {
-            return Err(bad(
-                "[zoho] api_version",
-                format!("'{api_version}' is not supported (v7 or v8)"),
-            ));
+            return Err(bad("[zoho] api_version", format!("'{api_version}' is not supported (v7 or v8)")));
         }
-        let client_id = z
-            .client_id
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                bad(
-                    "[zoho] client_id",
-                    "missing: copy it from the Zoho API console (Self Client → Client ID)",
-                )
-            })?;
-        let secret =
-            |var: &str, file: Option<String>, what: &str| -> Result<SecretString, ConfigError> {
-                env(var)
-                    .or(file)
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| SecretString::from(s.trim().to_string()))
-                    .ok_or_else(|| ConfigError(format!("{var} is not set: {what}")))
-            };
+        let client_id = z.client_id.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            bad("[zoho] client_id", "missing: copy it from the Zoho API console (Self Client → Client ID)")
+        })?;
+        let secret = |var: &str, file: Option<String>, what: &str| -> Result<SecretString, ConfigError> {
+            env(var)
+                .or(file)
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| SecretString::from(s.trim().to_string()))
+                .ok_or_else(|| ConfigError(format!("{var} is not set: {what}")))
+        };
         let client_secret = secret(
             "ZOHO_CLIENT_SECRET",
             z.client_secret,
@@ -454,23 +410,14 @@ impl Config {
             ));
         }
         let timeout_secs = z.timeout_secs.unwrap_or(30.0);
-        if !(timeout_secs > 0.0 && timeout_secs <= 600.0) {
-            return Err(bad(
-                "[zoho] timeout_secs",
-                format!("{timeout_secs} is out of range (0–600)"),
-            ));
+        if timeout_secs.is_nan() || timeout_secs <= 0.0 || timeout_secs > 600.0 {
+            return Err(bad("[zoho] timeout_secs", format!("{timeout_secs} is out of range (0–600)")));
         }
         let stage_field = z.fields.stage.unwrap_or_else(|| "Lead_Status".into());
         let locator_field = z.fields.locator.unwrap_or_else(|| "Owner".into());
-        for (key, v) in [
-            ("[zoho.fields] stage", &stage_field),
-            ("[zoho.fields] locator", &locator_field),
-        ] {
+        for (key, v) in [("[zoho.fields] stage", &stage_field), ("[zoho.fields] locator", &locator_field)] {
             if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(bad(
-                    key,
-                    format!("'{v}' is not a Zoho field API name (letters, digits, _)"),
-                ));
+                return Err(bad(key, format!("'{v}' is not a Zoho field API name (letters, digits, _)")));
             }
         }
 
@@ -479,7 +426,10 @@ impl Config {
             "appointments" => AppointmentSource::Appointments,
             "field" => {
                 let f = raw.appointments.field.filter(|f| !f.is_empty()).ok_or_else(|| {
-                    bad("[appointments] field", "required when source = \"field\": the API name of the lead's appointment date field")
+                    bad(
+                        "[appointments] field",
+                        "required when source = \"field\": the API name of the lead's appointment date field",
+                    )
                 })?;
                 AppointmentSource::Field(f)
             }
@@ -494,15 +444,11 @@ impl Config {
         let rules = rules_from_raw(raw.rules)?;
 
         let max_age_hours = raw.sync.max_age_hours.unwrap_or(24.0);
-        if !(max_age_hours > 0.0) {
+        if max_age_hours.is_nan() || max_age_hours <= 0.0 {
             return Err(bad("[sync] max_age_hours", "must be more than 0"));
         }
 
-        let api_base = raw
-            .discord
-            .api_base
-            .map(|v| url_key("[discord] api_base", v))
-            .transpose()?;
+        let api_base = raw.discord.api_base.map(|v| url_key("[discord] api_base", v)).transpose()?;
         let discord = DiscordConfig {
             guild_id: raw.discord.guild_id,
             channel_id: raw.discord.channel_id,
@@ -511,26 +457,14 @@ impl Config {
         };
 
         let time_text = raw.digest.time.unwrap_or_else(|| "08:00".into());
-        let time = NaiveTime::parse_from_str(&time_text, "%H:%M").map_err(|_| {
-            bad(
-                "[digest] time",
-                format!("'{time_text}' is not a time like 08:00"),
-            )
-        })?;
+        let time = NaiveTime::parse_from_str(&time_text, "%H:%M")
+            .map_err(|_| bad("[digest] time", format!("'{time_text}' is not a time like 08:00")))?;
         let days = match raw.digest.days {
-            None => vec![
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-            ],
+            None => vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
             Some(list) => list
                 .iter()
                 .map(|d| {
-                    parse_weekday(d).ok_or_else(|| {
-                        bad("[digest] days", format!("'{d}' is not a weekday (Mon…Sun)"))
-                    })
+                    parse_weekday(d).ok_or_else(|| bad("[digest] days", format!("'{d}' is not a weekday (Mon…Sun)")))
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -553,10 +487,7 @@ impl Config {
             },
             appointments,
             rules,
-            storage_path: raw
-                .storage
-                .path
-                .unwrap_or_else(|| PathBuf::from("panopticon.db")),
+            storage_path: raw.storage.path.unwrap_or_else(|| PathBuf::from("panopticon.db")),
             sync_max_age: Duration::from_secs_f64(max_age_hours * 3600.0),
             discord,
             digest: DigestConfig { time, days },
@@ -595,13 +526,7 @@ mod tests {
         assert_eq!(c.zoho.stage_field, "Lead_Status");
         assert_eq!(c.zoho.locator_field, "Owner");
         assert_eq!(c.zoho.concurrency, 5);
-        assert_eq!(
-            c.rules.default,
-            Thresholds {
-                at_risk_days: 5,
-                stale_days: 7
-            }
-        );
+        assert_eq!(c.rules.default, Thresholds { at_risk_days: 5, stale_days: 7 });
         assert_eq!(c.rules.green_stuck_days, 14);
         assert_eq!(c.digest.time.to_string(), "08:00:00");
         assert_eq!(c.digest.days.len(), 5);
@@ -610,49 +535,25 @@ mod tests {
 
     #[test]
     fn each_data_centre_has_its_own_hosts() {
-        let c = Config::from_toml(
-            "[zoho]\nclient_id=\"x\"\ndata_center=\"ca\"\n",
-            &env_with_secrets,
-        )
-        .unwrap();
+        let c = Config::from_toml("[zoho]\nclient_id=\"x\"\ndata_center=\"ca\"\n", &env_with_secrets).unwrap();
         assert_eq!(c.zoho.accounts_url, "https://accounts.zohocloud.ca");
         assert_eq!(c.zoho.api_domain, "https://www.zohoapis.ca");
-        let c = Config::from_toml(
-            "[zoho]\nclient_id=\"x\"\ndata_center=\"eu\"\n",
-            &env_with_secrets,
-        )
-        .unwrap();
+        let c = Config::from_toml("[zoho]\nclient_id=\"x\"\ndata_center=\"eu\"\n", &env_with_secrets).unwrap();
         assert_eq!(c.zoho.accounts_url, "https://accounts.zoho.eu");
     }
 
     fn err(text: &str) -> String {
-        Config::from_toml(text, &env_with_secrets)
-            .unwrap_err()
-            .to_string()
+        Config::from_toml(text, &env_with_secrets).unwrap_err().to_string()
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        assert!(
-            err("[zoho]\nclient_id=\"x\"\n[rules]\ntimezone=\"Mars/Base\"\n")
-                .contains("[rules] timezone")
-        );
-        assert!(
-            err("[zoho]\nclient_id=\"x\"\n[rules]\nat_risk_days=9\nstale_days=7\n")
-                .contains("at_risk_days (9)")
-        );
-        assert!(
-            err("[zoho]\nclient_id=\"x\"\ndata_center=\"mars\"\n").contains("[zoho] data_center")
-        );
-        assert!(
-            err("[zoho]\nclient_id=\"x\"\n[appointments]\nsource=\"field\"\n")
-                .contains("[appointments] field")
-        );
+        assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\ntimezone=\"Mars/Base\"\n").contains("[rules] timezone"));
+        assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nat_risk_days=9\nstale_days=7\n").contains("at_risk_days (9)"));
+        assert!(err("[zoho]\nclient_id=\"x\"\ndata_center=\"mars\"\n").contains("[zoho] data_center"));
+        assert!(err("[zoho]\nclient_id=\"x\"\n[appointments]\nsource=\"field\"\n").contains("[appointments] field"));
         assert!(err("[zoho]\nclient_id=\"x\"\n[digest]\ntime=\"8am\"\n").contains("[digest] time"));
-        assert!(
-            err("[zoho]\nclient_id=\"x\"\n[rules]\nholidays=[\"25/12\"]\n")
-                .contains("[rules] holidays")
-        );
+        assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nholidays=[\"25/12\"]\n").contains("[rules] holidays"));
         assert!(err("").contains("[zoho] client_id"));
         // A typo is named, not ignored.
         assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nstale_dayz=3\n").contains("stale_dayz"));
@@ -660,9 +561,7 @@ mod tests {
 
     #[test]
     fn missing_secrets_say_which_variable() {
-        let e = Config::from_toml(MINIMAL, &|_| None)
-            .unwrap_err()
-            .to_string();
+        let e = Config::from_toml(MINIMAL, &|_| None).unwrap_err().to_string();
         assert!(e.contains("ZOHO_CLIENT_SECRET"), "{e}");
     }
 

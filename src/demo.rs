@@ -22,11 +22,7 @@ pub struct Demo {
     pub rules: RulesConfig,
 }
 
-pub async fn run(
-    out_dir: &Path,
-    now: DateTime<Utc>,
-    progress: &dyn Progress,
-) -> anyhow::Result<Demo> {
+pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) -> anyhow::Result<Demo> {
     std::fs::create_dir_all(out_dir)?;
     let db_path = out_dir.join("panopticon-demo.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -39,20 +35,10 @@ pub async fn run(
     let client = ZohoClient::new(&sandbox.zoho_config(), AppointmentSource::Events)?;
     let store = Store::open(&db_path)?;
     let rules = RulesConfig::default();
-    let settings = SyncSettings {
-        appointments: AppointmentSource::Events,
-        rules: rules.clone(),
-        concurrency: 5,
-    };
+    let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
     let report = sync::run(&store, &client, &settings, false, progress).await?;
     let as_of = sandbox.org(|o| o.now);
     let snapshot = Snapshot::load(&store.connect()?)?;
     let rows = views::assess_all(&snapshot, as_of, &rules);
-    Ok(Demo {
-        db_path,
-        report,
-        as_of,
-        rows,
-        rules,
-    })
+    Ok(Demo { db_path, report, as_of, rows, rules })
 }

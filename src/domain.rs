@@ -12,9 +12,7 @@ impl LeadId {
         if !t.is_empty() && t.len() <= 32 && t.bytes().all(|b| b.is_ascii_digit()) {
             Ok(LeadId(t.to_string()))
         } else {
-            Err(format!(
-                "'{s}' is not a Zoho record id (expected digits, like 3652397000009851001)"
-            ))
+            Err(format!("'{s}' is not a Zoho record id (expected digits, like 3652397000009851001)"))
         }
     }
 
@@ -35,10 +33,7 @@ mod tests {
 
     #[test]
     fn lead_ids_are_digits() {
-        assert_eq!(
-            LeadId::parse(" 3652397000009851001 ").unwrap().as_str(),
-            "3652397000009851001"
-        );
+        assert_eq!(LeadId::parse(" 3652397000009851001 ").unwrap().as_str(), "3652397000009851001");
         assert!(LeadId::parse("").is_err());
         assert!(LeadId::parse("12a").is_err());
         assert!(LeadId::parse("-1").is_err());

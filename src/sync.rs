@@ -14,8 +14,7 @@ use futures::StreamExt;
 
 use crate::config::{AppointmentSource, RulesConfig};
 use crate::crm::{
-    AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange,
-    FieldValue, Skipped,
+    AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange, FieldValue, Skipped,
 };
 use crate::domain::LeadId;
 use crate::store::{self, ChangeSource, Store, StoreError, SyncRun, Upserted};
@@ -139,12 +138,10 @@ pub async fn run<C: CrmSource>(
             let store2 = store.clone();
             let settings2 = settings.clone();
             let calls2 = calls.clone();
-            tokio::task::spawn_blocking(move || {
-                write(&store2, &settings2, pulled, full, started, clock, calls2)
-            })
-            .await
-            .map_err(|e| SyncError::Task(e.to_string()))
-            .and_then(|r| r)
+            tokio::task::spawn_blocking(move || write(&store2, &settings2, pulled, full, started, clock, calls2))
+                .await
+                .map_err(|e| SyncError::Task(e.to_string()))
+                .and_then(|r| r)
         }
         Err(e) => Err(e),
     };
@@ -161,12 +158,8 @@ pub async fn run<C: CrmSource>(
         };
         let store2 = store.clone();
         // Recording the failure must not hide it: if even that write fails, log and go on.
-        let recorded = tokio::task::spawn_blocking(move || {
-            store2
-                .connect()
-                .and_then(|c| store::insert_run(&c, &failed))
-        })
-        .await;
+        let recorded =
+            tokio::task::spawn_blocking(move || store2.connect().and_then(|c| store::insert_run(&c, &failed))).await;
         if !matches!(recorded, Ok(Ok(_))) {
             tracing::error!(target: "panopticon::sync", "could not record the failed sync run");
         }
@@ -201,9 +194,7 @@ async fn pull<C: CrmSource>(
     }
 
     progress.phase("Leads", None);
-    let leads = crm
-        .fetch_leads(mark(W_LEADS)?.as_deref(), &|n| progress.advance(n as u64))
-        .await?;
+    let leads = crm.fetch_leads(mark(W_LEADS)?.as_deref(), &|n| progress.advance(n as u64)).await?;
     p.leads = leads.items;
     p.skipped.extend(leads.skipped);
     if let Some(w) = leads.next_watermark {
@@ -212,9 +203,7 @@ async fn pull<C: CrmSource>(
 
     progress.phase("Deleted leads", None);
     if !full {
-        let deleted = crm
-            .fetch_deleted_leads(mark(W_LEADS_DELETED)?.as_deref())
-            .await?;
+        let deleted = crm.fetch_deleted_leads(mark(W_LEADS_DELETED)?.as_deref()).await?;
         p.deleted_leads = deleted.items;
         p.skipped.extend(deleted.skipped);
         if let Some(w) = deleted.next_watermark {
@@ -231,18 +220,14 @@ async fn pull<C: CrmSource>(
         }
         _ => {
             progress.phase("Appointments", None);
-            let appts = crm
-                .fetch_appointments(mark(W_APPTS)?.as_deref(), &|n| progress.advance(n as u64))
-                .await?;
+            let appts = crm.fetch_appointments(mark(W_APPTS)?.as_deref(), &|n| progress.advance(n as u64)).await?;
             p.appointment_changes = appts.items;
             p.skipped.extend(appts.skipped);
             if let Some(w) = appts.next_watermark {
                 p.watermarks.insert(W_APPTS, w);
             }
             if !full {
-                let deleted = crm
-                    .fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref())
-                    .await?;
+                let deleted = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref()).await?;
                 p.deleted_appointments = deleted.items;
                 p.skipped.extend(deleted.skipped);
                 if let Some(w) = deleted.next_watermark {
@@ -334,11 +319,7 @@ fn leads_needing_history(
         None
     };
 
-    let ids: Vec<&str> = candidates
-        .iter()
-        .map(String::as_str)
-        .filter(|id| !deleted.contains(id))
-        .collect();
+    let ids: Vec<&str> = candidates.iter().map(String::as_str).filter(|id| !deleted.contains(id)).collect();
     let stored = store::lead_sync_states(conn, &ids)?;
     let fetched: HashMap<&str, &CrmLead> = p.leads.iter().map(|l| (l.id.as_str(), l)).collect();
     let mut out = Vec::new();
@@ -346,9 +327,7 @@ fn leads_needing_history(
         if appointed.as_ref().is_some_and(|a| !a.contains(id)) {
             continue;
         }
-        let history = stored
-            .get(id)
-            .and_then(|s| s.history_synced_modified_at.clone());
+        let history = stored.get(id).and_then(|s| s.history_synced_modified_at.clone());
         let (stage, converted, modified) = match (fetched.get(id), stored.get(id)) {
             (Some(l), _) => (l.stage.clone(), l.converted, l.modified_at.utc_text()),
             (None, Some(s)) => (s.stage.clone(), s.converted, s.modified_at.clone()),
@@ -378,19 +357,14 @@ fn write(
 ) -> Result<SyncReport, SyncError> {
     let mut conn = store.connect()?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut r = SyncReport {
-        full,
-        calls,
-        ..SyncReport::default()
-    };
+    let mut r = SyncReport { full, calls, ..SyncReport::default() };
     let mut skipped = p.skipped;
 
     for u in &p.users {
         store::upsert_user(&tx, u)?;
     }
 
-    let histories: HashMap<&str, &Vec<CrmStageChange>> =
-        p.histories.iter().map(|(id, c)| (id.as_str(), c)).collect();
+    let histories: HashMap<&str, &Vec<CrmStageChange>> = p.histories.iter().map(|(id, c)| (id.as_str(), c)).collect();
     let mut present: HashSet<&str> = HashSet::new();
     for l in &p.leads {
         present.insert(l.id.as_str());
@@ -470,8 +444,7 @@ fn write(
     }
 
     for (lead, changes) in &p.histories {
-        let Some(state) = store::lead_sync_states(&tx, &[lead.as_str()])?.remove(lead.as_str())
-        else {
+        let Some(state) = store::lead_sync_states(&tx, &[lead.as_str()])?.remove(lead.as_str()) else {
             skipped.push(Skipped {
                 endpoint: "__timeline".into(),
                 id: Some(lead.to_string()),
@@ -513,12 +486,7 @@ fn write(
             appointments: r.appointments,
             api_calls: r.api_calls(),
             skipped: r.skipped.len() as u64,
-            warnings: r
-                .skipped
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            warnings: r.skipped.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n"),
             duration_ms: r.duration_ms,
             ..SyncRun::default()
         },

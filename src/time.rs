@@ -23,25 +23,15 @@ impl Stamp {
         let t = text.trim();
         DateTime::parse_from_rfc3339(t)
             .map(Stamp::from_fixed)
-            .map_err(|_| {
-                format!(
-                    "'{t}' is not a datetime with an offset (expected 2026-03-08T09:30:00-05:00)"
-                )
-            })
+            .map_err(|_| format!("'{t}' is not a datetime with an offset (expected 2026-03-08T09:30:00-05:00)"))
     }
 
     pub fn from_fixed(dt: DateTime<FixedOffset>) -> Stamp {
-        Stamp {
-            utc: dt.with_timezone(&Utc),
-            offset_secs: dt.offset().local_minus_utc(),
-        }
+        Stamp { utc: dt.with_timezone(&Utc), offset_secs: dt.offset().local_minus_utc() }
     }
 
     pub fn from_utc(utc: DateTime<Utc>) -> Stamp {
-        Stamp {
-            utc,
-            offset_secs: 0,
-        }
+        Stamp { utc, offset_secs: 0 }
     }
 
     /// Rebuilds a stamp from its two stored columns.
@@ -49,8 +39,7 @@ impl Stamp {
         let utc = DateTime::parse_from_rfc3339(utc_text)
             .map_err(|_| format!("stored time '{utc_text}' is not RFC 3339"))?
             .with_timezone(&Utc);
-        FixedOffset::east_opt(offset_secs)
-            .ok_or_else(|| format!("stored offset {offset_secs} s is out of range"))?;
+        FixedOffset::east_opt(offset_secs).ok_or_else(|| format!("stored offset {offset_secs} s is out of range"))?;
         Ok(Stamp { utc, offset_secs })
     }
 
@@ -62,10 +51,7 @@ impl Stamp {
         let local = tz
             .from_local_datetime(&naive)
             .earliest()
-            .or_else(|| {
-                tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                    .earliest()
-            })
+            .or_else(|| tz.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())
             .expect("a day has at least one valid hour");
         Stamp::from_fixed(local.fixed_offset())
     }
@@ -80,8 +66,7 @@ impl Stamp {
 
     /// The instant as the CRM wrote it, with its own offset.
     pub fn original(&self) -> DateTime<FixedOffset> {
-        let off =
-            FixedOffset::east_opt(self.offset_secs).expect("offset validated on construction");
+        let off = FixedOffset::east_opt(self.offset_secs).expect("offset validated on construction");
         self.utc.with_timezone(&off)
     }
 
@@ -127,9 +112,7 @@ impl PartialOrd for Stamp {
 /// Stamps order by instant; the offset only breaks ties so the order is total.
 impl Ord for Stamp {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.utc
-            .cmp(&other.utc)
-            .then(self.offset_secs.cmp(&other.offset_secs))
+        self.utc.cmp(&other.utc).then(self.offset_secs.cmp(&other.offset_secs))
     }
 }
 
@@ -151,23 +134,18 @@ mod tests {
     #[test]
     fn date_follows_the_business_zone_not_the_offset() {
         // 23:30 in New York is already the next day in London.
+        let s = Stamp::parse("2026-03-05T23:30:00-05:00").unwrap();
+        assert_eq!(s.date_in(chrono_tz::America::New_York).to_string(), "2026-03-05");
+        assert_eq!(s.date_in(chrono_tz::Europe::London).to_string(), "2026-03-06");
+        // On 2026-03-08 New York springs forward: 23:30 written at -05:00 is 00:30 EDT on the 9th.
         let s = Stamp::parse("2026-03-08T23:30:00-05:00").unwrap();
-        assert_eq!(
-            s.date_in(chrono_tz::America::New_York).to_string(),
-            "2026-03-08"
-        );
-        assert_eq!(
-            s.date_in(chrono_tz::Europe::London).to_string(),
-            "2026-03-09"
-        );
+        assert_eq!(s.date_in(chrono_tz::America::New_York).to_string(), "2026-03-09");
     }
 
     #[test]
     fn rejects_times_without_offset() {
         assert!(Stamp::parse("2026-03-08T23:30:00").is_err());
-        assert!(Stamp::parse("not a date")
-            .unwrap_err()
-            .contains("not a date"));
+        assert!(Stamp::parse("not a date").unwrap_err().contains("not a date"));
     }
 
     #[test]

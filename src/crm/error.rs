@@ -22,20 +22,10 @@ pub enum CrmError {
     RefreshLimited { detail: String },
 
     #[error("{endpoint}: Zoho answered {status} {code}: {message}{hint}")]
-    Api {
-        endpoint: String,
-        status: u16,
-        code: String,
-        message: String,
-        hint: String,
-    },
+    Api { endpoint: String, status: u16, code: String, message: String, hint: String },
 
     #[error("{endpoint}: Zoho could not be reached: {detail} (gave up after {attempts} attempts)")]
-    Unavailable {
-        endpoint: String,
-        detail: String,
-        attempts: u32,
-    },
+    Unavailable { endpoint: String, detail: String, attempts: u32 },
 
     #[error("{endpoint}: Zoho sent a response Panopticon cannot read: {detail}")]
     Malformed { endpoint: String, detail: String },
@@ -45,12 +35,16 @@ impl CrmError {
     /// A hint for the codes a person can fix in configuration.
     pub fn hint_for(code: &str, param: Option<&str>) -> String {
         match code {
-            "OAUTH_SCOPE_MISMATCH" => " — the refresh token lacks a scope; regenerate it with ZohoCRM.modules.leads.READ, \
+            "OAUTH_SCOPE_MISMATCH" => {
+                " — the refresh token lacks a scope; regenerate it with ZohoCRM.modules.leads.READ, \
                 ZohoCRM.modules.events.READ, ZohoCRM.modules.appointments.READ and ZohoCRM.users.READ"
-                .into(),
+                    .into()
+            }
             "NO_PERMISSION" => " — the Zoho user behind the refresh token cannot read this module".into(),
             "INVALID_DATA" => match param {
-                Some(p) => format!(" — '{p}' is not known to Zoho; check [zoho.fields] and [appointments] in the config"),
+                Some(p) => {
+                    format!(" — '{p}' is not known to Zoho; check [zoho.fields] and [appointments] in the config")
+                }
                 None => String::new(),
             },
             "INVALID_MODULE" => " — the module does not exist in this org; check [appointments] source".into(),

@@ -118,11 +118,7 @@ pub struct Fetched<T> {
 
 impl<T> Default for Fetched<T> {
     fn default() -> Self {
-        Fetched {
-            items: Vec::new(),
-            skipped: Vec::new(),
-            next_watermark: None,
-        }
+        Fetched { items: Vec::new(), skipped: Vec::new(), next_watermark: None }
     }
 }
 
@@ -131,10 +127,7 @@ pub type CallCounts = BTreeMap<String, u64>;
 
 /// What the sync needs from a CRM. `since` is an opaque watermark returned by an earlier fetch.
 pub trait CrmSource: Send + Sync {
-    fn fetch_users(
-        &self,
-        since: Option<&str>,
-    ) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
+    fn fetch_users(&self, since: Option<&str>) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
     /// `on_page` is called with the running count of records, for progress.
     fn fetch_leads(
         &self,

@@ -31,10 +31,7 @@ pub fn business(from: NaiveDate, to: NaiveDate, holidays: &[NaiveDate]) -> i64 {
             n += 1;
         }
     }
-    let holidays_in = holidays
-        .iter()
-        .filter(|h| **h > from && **h <= to && is_business_day(**h, &[]))
-        .count() as i64;
+    let holidays_in = holidays.iter().filter(|h| **h > from && **h <= to && is_business_day(**h, &[])).count() as i64;
     n - holidays_in
 }
 
@@ -62,15 +59,9 @@ mod tests {
         assert_eq!(business(d("2026-11-20"), d("2026-11-20"), &[]), 0);
         // Two weeks and a day, Thanksgiving (Thu 2026-11-26) off.
         assert_eq!(business(d("2026-11-20"), d("2026-12-07"), &[]), 11);
-        assert_eq!(
-            business(d("2026-11-20"), d("2026-12-07"), &[d("2026-11-26")]),
-            10
-        );
+        assert_eq!(business(d("2026-11-20"), d("2026-12-07"), &[d("2026-11-26")]), 10);
         // A holiday on a Saturday takes nothing away.
-        assert_eq!(
-            business(d("2026-11-20"), d("2026-11-30"), &[d("2026-11-28")]),
-            6
-        );
+        assert_eq!(business(d("2026-11-20"), d("2026-11-30"), &[d("2026-11-28")]), 6);
         assert_eq!(business(d("2026-11-23"), d("2026-11-20"), &[]), -1);
     }
 

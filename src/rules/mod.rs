@@ -32,14 +32,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Stale,
-        Status::AtRisk,
-        Status::Awaiting,
-        Status::Progressed,
-        Status::Upcoming,
-        Status::Closed,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::Stale, Status::AtRisk, Status::Awaiting, Status::Progressed, Status::Upcoming, Status::Closed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -135,28 +129,13 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
     let count = |from: NaiveDate| days::between(from, today, rules);
 
     let stage = stage_at(f, as_of);
-    let last_change = f
-        .changes
-        .iter()
-        .filter(|c| c.at.utc() <= as_of)
-        .max_by_key(|c| c.at)
-        .map(|c| c.at);
+    let last_change = f.changes.iter().filter(|c| c.at.utc() <= as_of).max_by_key(|c| c.at).map(|c| c.at);
     // Rule 8: days in stage, from the last change (or creation when no change is known).
     let stage_since = last_change.unwrap_or(f.created_at);
     let days_in_stage = count(stage_since.date_in(tz)).max(0);
 
-    let reference = f
-        .appointments
-        .iter()
-        .filter(|a| a.utc() <= as_of)
-        .max()
-        .copied();
-    let next = f
-        .appointments
-        .iter()
-        .filter(|a| a.utc() > as_of)
-        .min()
-        .copied();
+    let reference = f.appointments.iter().filter(|a| a.utc() <= as_of).max().copied();
+    let next = f.appointments.iter().filter(|a| a.utc() > as_of).min().copied();
     let days_since = reference.map(|a| count(a.date_in(tz)));
 
     // Rule 7, independent of the status.
@@ -172,10 +151,7 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
     } else {
         let a = reference.expect("appointments exist and none is after as_of");
         // Rule 5: any stage change strictly after A and at or before as_of.
-        let progressed = f
-            .changes
-            .iter()
-            .any(|c| c.at.utc() > a.utc() && c.at.utc() <= as_of);
+        let progressed = f.changes.iter().any(|c| c.at.utc() > a.utc() && c.at.utc() <= as_of);
         if progressed {
             Status::Progressed
         } else {

@@ -15,10 +15,7 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 fn rules(tz: chrono_tz::Tz) -> RulesConfig {
-    RulesConfig {
-        timezone: tz,
-        ..RulesConfig::default()
-    }
+    RulesConfig { timezone: tz, ..RulesConfig::default() }
 }
 
 fn ny() -> RulesConfig {
@@ -26,11 +23,7 @@ fn ny() -> RulesConfig {
 }
 
 fn change(at: &str, from: &str, to: &str) -> Change {
-    Change {
-        at: t(at),
-        from: Some(from.into()),
-        to: Some(to.into()),
-    }
+    Change { at: t(at), from: Some(from.into()), to: Some(to.into()) }
 }
 
 struct Lead {
@@ -93,11 +86,7 @@ fn thresholds_at_the_boundaries() {
     ];
     for (as_of, status, days) in cases {
         let a = lead.assess(as_of, &ny());
-        assert_eq!(
-            (a.status, a.days_since_appointment),
-            (status, Some(days)),
-            "as of {as_of}"
-        );
+        assert_eq!((a.status, a.days_since_appointment), (status, Some(days)), "as of {as_of}");
     }
 }
 
@@ -109,10 +98,7 @@ fn an_appointment_at_23_30_local_belongs_to_that_day() {
     assert_eq!(a.days_since_appointment, Some(5));
     assert_eq!(a.status, Status::AtRisk);
     // In London the same instant is already 11 June: one day fewer.
-    let a = lead.assess(
-        "2026-06-15T08:00:00-04:00",
-        &rules(chrono_tz::Europe::London),
-    );
+    let a = lead.assess("2026-06-15T08:00:00-04:00", &rules(chrono_tz::Europe::London));
     assert_eq!(a.days_since_appointment, Some(4));
     assert_eq!(a.status, Status::Awaiting);
 }
@@ -125,73 +111,43 @@ fn an_offset_other_than_the_business_zone_counts_by_the_business_zone() {
     assert_eq!(a.days_since_appointment, Some(7));
     assert_eq!(a.status, Status::Stale);
     // The reference appointment keeps the offset it was written with.
-    assert_eq!(
-        a.reference_appointment.unwrap().to_string(),
-        "2026-06-11T08:00:00+05:30"
-    );
+    assert_eq!(a.reference_appointment.unwrap().to_string(), "2026-06-11T08:00:00+05:30");
 }
 
 #[test]
 fn a_stage_change_on_the_appointment_day_counts_only_after_it() {
     let appt = "2026-05-04T14:00:00-04:00";
-    let before = Lead::new("Follow Up", &[appt]).with(change(
-        "2026-05-04T09:00:00-04:00",
-        "Appt Set",
-        "Follow Up",
-    ));
+    let before = Lead::new("Follow Up", &[appt]).with(change("2026-05-04T09:00:00-04:00", "Appt Set", "Follow Up"));
     let a = before.assess("2026-05-12T09:00:00-04:00", &ny());
-    assert_eq!(
-        a.status,
-        Status::Stale,
-        "a change that morning, before the meeting, is not progress"
-    );
+    assert_eq!(a.status, Status::Stale, "a change that morning, before the meeting, is not progress");
     assert_eq!(a.days_in_stage, 8);
 
-    let after = Lead::new("Follow Up", &[appt]).with(change(
-        "2026-05-04T16:30:00-04:00",
-        "Appt Set",
-        "Follow Up",
-    ));
+    let after = Lead::new("Follow Up", &[appt]).with(change("2026-05-04T16:30:00-04:00", "Appt Set", "Follow Up"));
     let a = after.assess("2026-05-12T09:00:00-04:00", &ny());
     assert_eq!(a.status, Status::Progressed);
     assert_eq!(a.last_stage_change_at, Some(t("2026-05-04T16:30:00-04:00")));
 
     // At the very instant of the appointment: not strictly after, so not progress.
     let same = Lead::new("Follow Up", &[appt]).with(change(appt, "Appt Set", "Follow Up"));
-    assert_eq!(
-        same.assess("2026-05-12T09:00:00-04:00", &ny()).status,
-        Status::Stale
-    );
+    assert_eq!(same.assess("2026-05-12T09:00:00-04:00", &ny()).status, Status::Stale);
 }
 
 #[test]
 fn the_latest_past_appointment_is_the_reference() {
-    let lead = Lead::new(
-        "Appt Set",
-        &[
-            "2026-05-01T10:00:00-04:00",
-            "2026-04-01T10:00:00-04:00",
-            "2026-05-08T10:00:00-04:00",
-        ],
-    )
-    // Progress after the first meeting does not carry over to the later one.
-    .with(change("2026-04-03T10:00:00-04:00", "Appt Set", "Follow Up"))
-    .with(change("2026-04-20T10:00:00-04:00", "Follow Up", "Appt Set"));
+    let lead =
+        Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00", "2026-04-01T10:00:00-04:00", "2026-05-08T10:00:00-04:00"])
+            // Progress after the first meeting does not carry over to the later one.
+            .with(change("2026-04-03T10:00:00-04:00", "Appt Set", "Follow Up"))
+            .with(change("2026-04-20T10:00:00-04:00", "Follow Up", "Appt Set"));
     let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
-    assert_eq!(
-        a.reference_appointment,
-        Some(t("2026-05-08T10:00:00-04:00"))
-    );
+    assert_eq!(a.reference_appointment, Some(t("2026-05-08T10:00:00-04:00")));
     assert_eq!(a.days_since_appointment, Some(6));
     assert_eq!(a.status, Status::AtRisk);
 }
 
 #[test]
 fn a_future_appointment_means_upcoming() {
-    let lead = Lead::new(
-        "Appt Set",
-        &["2026-05-01T10:00:00-04:00", "2026-05-20T10:00:00-04:00"],
-    );
+    let lead = Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00", "2026-05-20T10:00:00-04:00"]);
     let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
     assert_eq!(a.status, Status::Upcoming);
     assert_eq!(a.next_appointment, Some(t("2026-05-20T10:00:00-04:00")));
@@ -199,31 +155,19 @@ fn a_future_appointment_means_upcoming() {
     assert_eq!(a.days_since_appointment, Some(13));
     // Once the future meeting has passed, it is the reference.
     let a = lead.assess("2026-05-28T12:00:00-04:00", &ny());
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::Stale, Some(8))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(8)));
 }
 
 #[test]
 fn closed_and_converted_leads_are_never_stale() {
     let lead = Lead::new("Dead", &["2026-01-10T10:00:00-05:00"]);
-    assert_eq!(
-        lead.assess("2026-05-14T12:00:00-04:00", &ny()).status,
-        Status::Closed
-    );
+    assert_eq!(lead.assess("2026-05-14T12:00:00-04:00", &ny()).status, Status::Closed);
     let mut conv = Lead::new("Proposal", &["2026-01-10T10:00:00-05:00"]);
     conv.converted = true;
-    assert_eq!(
-        conv.assess("2026-05-14T12:00:00-04:00", &ny()).status,
-        Status::Closed
-    );
+    assert_eq!(conv.assess("2026-05-14T12:00:00-04:00", &ny()).status, Status::Closed);
     // Closed beats upcoming too.
     let future = Lead::new("Delivered", &["2027-01-10T10:00:00-05:00"]);
-    assert_eq!(
-        future.assess("2026-05-14T12:00:00-04:00", &ny()).status,
-        Status::Closed
-    );
+    assert_eq!(future.assess("2026-05-14T12:00:00-04:00", &ny()).status, Status::Closed);
 }
 
 #[test]
@@ -232,16 +176,10 @@ fn dst_end_in_new_york_does_not_shift_the_day() {
     let lead = Lead::new("Appt Set", &["2026-10-30T17:00:00-04:00"]);
     // 2026-11-04 00:30 EST is day 5: the 25-hour Sunday is still one day.
     let a = lead.assess("2026-11-04T00:30:00-05:00", &ny());
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::AtRisk, Some(5))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::AtRisk, Some(5)));
     // 2026-11-03 23:59 EST is day 4.
     let a = lead.assess("2026-11-03T23:59:00-05:00", &ny());
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::Awaiting, Some(4))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::Awaiting, Some(4)));
 }
 
 #[test]
@@ -251,64 +189,34 @@ fn dst_changes_in_london() {
     let lead = Lead::new("Appt Set", &["2026-03-24T23:30:00+00:00"]);
     // 2026-03-31 00:15 BST = 2026-03-30 23:15 UTC: a naive UTC count would say day 6.
     let a = lead.assess("2026-03-30T23:15:00+00:00", &london);
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::Stale, Some(7))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
     // Clocks go back 02:00 → 01:00 on Sun 2026-10-25. Appointment Sat 2026-10-24 23:30 BST
     // (= 22:30 UTC). On Sat 2026-10-31 00:10 GMT it is day 7.
     let lead = Lead::new("Appt Set", &["2026-10-24T23:30:00+01:00"]);
     let a = lead.assess("2026-10-31T00:10:00+00:00", &london);
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::Stale, Some(7))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
     let a = lead.assess("2026-10-30T23:50:00+00:00", &london);
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::AtRisk, Some(6))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::AtRisk, Some(6)));
 }
 
 #[test]
 fn per_stage_thresholds_apply_to_the_stage_at_as_of() {
     let mut r = ny();
-    r.per_stage.insert(
-        "Proposal".into(),
-        Thresholds {
-            at_risk_days: 2,
-            stale_days: 3,
-        },
-    );
+    r.per_stage.insert("Proposal".into(), Thresholds { at_risk_days: 2, stale_days: 3 });
     let lead = Lead::new("Proposal", &["2026-05-04T10:00:00-04:00"]);
-    assert_eq!(
-        lead.assess("2026-05-07T10:00:00-04:00", &r).status,
-        Status::Stale
-    );
+    assert_eq!(lead.assess("2026-05-07T10:00:00-04:00", &r).status, Status::Stale);
     let other = Lead::new("Appt Set", &["2026-05-04T10:00:00-04:00"]);
-    assert_eq!(
-        other.assess("2026-05-07T10:00:00-04:00", &r).status,
-        Status::Awaiting
-    );
+    assert_eq!(other.assess("2026-05-07T10:00:00-04:00", &r).status, Status::Awaiting);
 }
 
 #[test]
 fn as_of_in_the_past_sees_the_stage_of_then() {
     // Today the lead is Dead (closed); last Monday it was still Appt Set and stale.
-    let lead = Lead::new("Dead", &["2026-05-01T10:00:00-04:00"]).with(change(
-        "2026-05-15T10:00:00-04:00",
-        "Appt Set",
-        "Dead",
-    ));
+    let lead =
+        Lead::new("Dead", &["2026-05-01T10:00:00-04:00"]).with(change("2026-05-15T10:00:00-04:00", "Appt Set", "Dead"));
     let monday = lead.assess("2026-05-11T09:00:00-04:00", &ny());
-    assert_eq!(
-        (monday.status, monday.stage.as_deref()),
-        (Status::Stale, Some("Appt Set"))
-    );
-    assert_eq!(
-        lead.assess("2026-05-16T09:00:00-04:00", &ny()).status,
-        Status::Closed
-    );
+    assert_eq!((monday.status, monday.stage.as_deref()), (Status::Stale, Some("Appt Set")));
+    assert_eq!(lead.assess("2026-05-16T09:00:00-04:00", &ny()).status, Status::Closed);
 }
 
 #[test]
@@ -321,18 +229,10 @@ fn days_in_stage_and_stuck_in_green() {
     let a = lead.assess("2026-05-15T23:00:00-04:00", &ny());
     assert_eq!((a.days_in_stage, a.stuck_in_green), (13, false));
     let a = lead.assess("2026-05-16T00:01:00-04:00", &ny());
-    assert_eq!(
-        (a.days_in_stage, a.stuck_in_green, a.status),
-        (14, true, Status::Progressed)
-    );
+    assert_eq!((a.days_in_stage, a.stuck_in_green, a.status), (14, true, Status::Progressed));
     // No change known: days in stage count from creation.
     let fresh = Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00"]);
-    assert_eq!(
-        fresh
-            .assess("2026-01-06T10:00:00-05:00", &ny())
-            .days_in_stage,
-        1
-    );
+    assert_eq!(fresh.assess("2026-01-06T10:00:00-05:00", &ny()).days_in_stage, 1);
 }
 
 #[test]
@@ -342,15 +242,9 @@ fn business_days_skip_the_weekend() {
     // Appointment Wed 2026-05-06. Next Wed is 5 business days (at risk), not 7 (stale).
     let lead = Lead::new("Appt Set", &["2026-05-06T10:00:00-04:00"]);
     let a = lead.assess("2026-05-13T10:00:00-04:00", &r);
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::AtRisk, Some(5))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::AtRisk, Some(5)));
     let a = lead.assess("2026-05-15T10:00:00-04:00", &r);
-    assert_eq!(
-        (a.status, a.days_since_appointment),
-        (Status::Stale, Some(7))
-    );
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
 }
 
 mod properties {
@@ -364,14 +258,12 @@ mod properties {
 
     /// Instants over 2026, minute resolution, in a few offsets (including ±half hours).
     fn stamp() -> impl Strategy<Value = Stamp> {
-        (
-            0i64..365 * 24 * 60,
-            prop::sample::select(vec![-5 * 3600, -4 * 3600, 0, 3600, 19800, -34200]),
-        )
-            .prop_map(|(m, off)| {
+        (0i64..365 * 24 * 60, prop::sample::select(vec![-5 * 3600, -4 * 3600, 0, 3600, 19800, -34200])).prop_map(
+            |(m, off)| {
                 let utc = base() + chrono::Duration::minutes(m);
                 Stamp::from_fixed(utc.with_timezone(&chrono::FixedOffset::east_opt(off).unwrap()))
-            })
+            },
+        )
     }
 
     fn zone() -> impl Strategy<Value = chrono_tz::Tz> {
@@ -384,33 +276,17 @@ mod properties {
         ])
     }
 
-    const STAGES: &[&str] = &[
-        "Appt Set",
-        "Follow Up",
-        "Proposal",
-        "Green - Approved",
-        "Dead",
-    ];
+    const STAGES: &[&str] = &["Appt Set", "Follow Up", "Proposal", "Green - Approved", "Dead"];
 
     fn changes() -> impl Strategy<Value = Vec<Change>> {
         prop::collection::vec((stamp(), 0..STAGES.len(), 0..STAGES.len()), 0..4).prop_map(|v| {
             v.into_iter()
-                .map(|(at, a, b)| Change {
-                    at,
-                    from: Some(STAGES[a].into()),
-                    to: Some(STAGES[b].into()),
-                })
+                .map(|(at, a, b)| Change { at, from: Some(STAGES[a].into()), to: Some(STAGES[b].into()) })
                 .collect()
         })
     }
 
-    fn run(
-        stage: &str,
-        appts: &[Stamp],
-        ch: &[Change],
-        as_of: DateTime<Utc>,
-        r: &RulesConfig,
-    ) -> Option<Assessment> {
+    fn run(stage: &str, appts: &[Stamp], ch: &[Change], as_of: DateTime<Utc>, r: &RulesConfig) -> Option<Assessment> {
         let f = Facts {
             stage: Some(stage),
             converted: false,

@@ -37,10 +37,7 @@ pub fn upsert_appointment(conn: &Connection, a: &CrmAppointment) -> Result<bool>
 }
 
 pub fn delete_appointment(conn: &Connection, id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("DELETE FROM appointments WHERE id = ?1")?
-        .execute([id])?
-        > 0)
+    Ok(conn.prepare_cached("DELETE FROM appointments WHERE id = ?1")?.execute([id])? > 0)
 }
 
 /// Every stored appointment id with its lead.
@@ -51,9 +48,7 @@ pub fn appointment_leads(conn: &Connection) -> Result<HashMap<String, String>> {
 }
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<CrmAppointment> {
-    let bad = |i: usize, e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    };
+    let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
     let end = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<i32>>(6)?) {
         (Some(t), Some(o)) => Some(Stamp::from_parts(&t, o).map_err(|e| bad(5, e))?),
         _ => None,
@@ -69,36 +64,26 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<CrmAppointment> {
     })
 }
 
-const COLUMNS: &str =
-    "id, lead_id, title, start_at, start_offset, end_at, end_offset, all_day, status";
+const COLUMNS: &str = "id, lead_id, title, start_at, start_offset, end_at, end_offset, all_day, status";
 
 /// All appointments, grouped by lead, each group oldest first.
 pub fn appointments_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<CrmAppointment>>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM appointments ORDER BY lead_id, start_at, id"
-    ))?;
+    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM appointments ORDER BY lead_id, start_at, id"))?;
     let mut out: HashMap<String, Vec<CrmAppointment>> = HashMap::new();
     for a in st.query_map([], from_row)? {
         let a = a?;
-        out.entry(a.lead_id.as_str().to_string())
-            .or_default()
-            .push(a);
+        out.entry(a.lead_id.as_str().to_string()).or_default().push(a);
     }
     Ok(out)
 }
 
 pub fn appointments_of(conn: &Connection, lead: &str) -> Result<Vec<CrmAppointment>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM appointments WHERE lead_id = ?1 ORDER BY start_at, id"
-    ))?;
+    let mut st =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM appointments WHERE lead_id = ?1 ORDER BY start_at, id"))?;
     let rows = st.query_map([lead], from_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 pub fn count_appointments(conn: &Connection) -> Result<u64> {
-    Ok(
-        conn.query_row("SELECT count(*) FROM appointments", [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64,
-    )
+    Ok(conn.query_row("SELECT count(*) FROM appointments", [], |r| r.get::<_, i64>(0))? as u64)
 }

@@ -77,14 +77,9 @@ pub fn upsert_lead(conn: &Connection, l: &CrmLead) -> Result<Upserted> {
 
 /// Deletes a lead and everything hanging off it. Returns whether it existed.
 pub fn delete_lead(conn: &Connection, id: &str) -> Result<bool> {
-    conn.prepare_cached("DELETE FROM appointments WHERE lead_id = ?1")?
-        .execute([id])?;
-    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?
-        .execute([id])?;
-    Ok(conn
-        .prepare_cached("DELETE FROM leads WHERE id = ?1")?
-        .execute([id])?
-        > 0)
+    conn.prepare_cached("DELETE FROM appointments WHERE lead_id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?.execute([id])?;
+    Ok(conn.prepare_cached("DELETE FROM leads WHERE id = ?1")?.execute([id])? > 0)
 }
 
 pub fn set_history_synced(conn: &Connection, id: &str, modified_at_utc: &str) -> Result<()> {
@@ -104,9 +99,8 @@ pub struct LeadSyncState {
 
 pub fn lead_sync_states(conn: &Connection, ids: &[&str]) -> Result<HashMap<String, LeadSyncState>> {
     let mut out = HashMap::with_capacity(ids.len());
-    let mut st = conn.prepare_cached(
-        "SELECT stage, converted, modified_at, history_synced_modified_at FROM leads WHERE id = ?1",
-    )?;
+    let mut st = conn
+        .prepare_cached("SELECT stage, converted, modified_at, history_synced_modified_at FROM leads WHERE id = ?1")?;
     for id in ids {
         if let Some(s) = st
             .query_row([id], |r| {
@@ -162,24 +156,15 @@ pub struct StoredLead {
     pub modified_at: Stamp,
 }
 
-pub(crate) const LEAD_COLUMNS: &str =
-    "id, full_name, company, email, phone, lead_source, stage, locator_id, \
+pub(crate) const LEAD_COLUMNS: &str = "id, full_name, company, email, phone, lead_source, stage, locator_id, \
      locator_name, converted, created_at, created_offset, modified_at, modified_offset";
 
 pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
-    let bad = |i: usize, e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    };
+    let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
     let id: String = r.get(0)?;
-    let locator = match (
-        r.get::<_, Option<String>>(7)?,
-        r.get::<_, Option<String>>(8)?,
-    ) {
+    let locator = match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<String>>(8)?) {
         (Some(id), Some(name)) => Some(UserRef { id, name }),
-        (Some(id), None) => Some(UserRef {
-            name: id.clone(),
-            id,
-        }),
+        (Some(id), None) => Some(UserRef { name: id.clone(), id }),
         _ => None,
     };
     Ok(StoredLead {
@@ -192,10 +177,8 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
         stage: r.get(6)?,
         locator,
         converted: r.get(9)?,
-        created_at: Stamp::from_parts(&r.get::<_, String>(10)?, r.get(11)?)
-            .map_err(|e| bad(10, e))?,
-        modified_at: Stamp::from_parts(&r.get::<_, String>(12)?, r.get(13)?)
-            .map_err(|e| bad(12, e))?,
+        created_at: Stamp::from_parts(&r.get::<_, String>(10)?, r.get(11)?).map_err(|e| bad(10, e))?,
+        modified_at: Stamp::from_parts(&r.get::<_, String>(12)?, r.get(13)?).map_err(|e| bad(12, e))?,
     })
 }
 
@@ -206,11 +189,5 @@ pub fn all_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
 }
 
 pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"),
-            [id],
-            lead_from_row,
-        )
-        .optional()?)
+    Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"), [id], lead_from_row).optional()?)
 }

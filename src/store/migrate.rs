@@ -8,23 +8,17 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// In order. Append only: a released migration is never edited.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
 
 pub fn run(conn: &mut Connection, path: &str) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if current > known {
-        return Err(StoreError::TooNew {
-            path: path.to_string(),
-            found: current,
-            known,
-        });
+        return Err(StoreError::TooNew { path: path.to_string(), found: current, known });
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)
-            .map_err(|e| StoreError::Corrupt(format!("migration {name} failed: {e}")))?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Corrupt(format!("migration {name} failed: {e}")))?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(target: "panopticon::store", migration = name, "applied");
@@ -43,17 +37,9 @@ mod tests {
         let mut c = Connection::open(&path).unwrap();
         run(&mut c, "t.db").unwrap();
         run(&mut c, "t.db").unwrap();
-        let v: i64 = c
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
+        let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
-        let n: i64 = c
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'leads'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let n: i64 = c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'leads'", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
     }
 

@@ -54,14 +54,11 @@ pub fn insert_change(conn: &Connection, c: &CrmStageChange, source: ChangeSource
 /// Returns how many of the changes are new to us.
 pub fn replace_history(conn: &Connection, lead: &str, changes: &[CrmStageChange]) -> Result<usize> {
     let existing: HashSet<String> = {
-        let mut st = conn.prepare_cached(
-            "SELECT id FROM stage_changes WHERE lead_id = ?1 AND source = 'timeline'",
-        )?;
+        let mut st = conn.prepare_cached("SELECT id FROM stage_changes WHERE lead_id = ?1 AND source = 'timeline'")?;
         let ids = st.query_map([lead], |r| r.get(0))?;
         ids.collect::<std::result::Result<_, _>>()?
     };
-    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?
-        .execute([lead])?;
+    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?.execute([lead])?;
     let mut new = 0;
     for c in changes {
         insert_change(conn, c, ChangeSource::Timeline)?;
@@ -73,9 +70,7 @@ pub fn replace_history(conn: &Connection, lead: &str, changes: &[CrmStageChange]
 }
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
-    let bad = |i: usize, e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    };
+    let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
     let source: String = r.get(7)?;
     Ok(StoredChange {
         change: CrmStageChange {
@@ -86,36 +81,26 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
             to: r.get(5)?,
             by: r.get(6)?,
         },
-        source: if source == "observed" {
-            ChangeSource::Observed
-        } else {
-            ChangeSource::Timeline
-        },
+        source: if source == "observed" { ChangeSource::Observed } else { ChangeSource::Timeline },
     })
 }
 
-const COLUMNS: &str =
-    "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
+const COLUMNS: &str = "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
 
 /// All stage changes grouped by lead, each oldest first.
 pub fn changes_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<StoredChange>>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM stage_changes ORDER BY lead_id, changed_at, id"
-    ))?;
+    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM stage_changes ORDER BY lead_id, changed_at, id"))?;
     let mut out: HashMap<String, Vec<StoredChange>> = HashMap::new();
     for c in st.query_map([], from_row)? {
         let c = c?;
-        out.entry(c.change.lead_id.as_str().to_string())
-            .or_default()
-            .push(c);
+        out.entry(c.change.lead_id.as_str().to_string()).or_default().push(c);
     }
     Ok(out)
 }
 
 pub fn changes_of(conn: &Connection, lead: &str) -> Result<Vec<StoredChange>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM stage_changes WHERE lead_id = ?1 ORDER BY changed_at, id"
-    ))?;
+    let mut st =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM stage_changes WHERE lead_id = ?1 ORDER BY changed_at, id"))?;
     let rows = st.query_map([lead], from_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

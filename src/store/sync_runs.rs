@@ -68,27 +68,16 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<SyncRun> {
     })
 }
 
-const COLUMNS: &str =
-    "id, started_at, finished_at, mode, ok, error, created, updated, deleted, stage_changes, \
+const COLUMNS: &str = "id, started_at, finished_at, mode, ok, error, created, updated, deleted, stage_changes, \
      appointments, api_calls, skipped, warnings, duration_ms";
 
 pub fn last_run(conn: &Connection) -> Result<Option<SyncRun>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT 1"),
-            [],
-            from_row,
-        )
-        .optional()?)
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT 1"), [], from_row).optional()?)
 }
 
 pub fn last_good_run(conn: &Connection) -> Result<Option<SyncRun>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1"),
-            [],
-            from_row,
-        )
+        .query_row(&format!("SELECT {COLUMNS} FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1"), [], from_row)
         .optional()?)
 }
 

@@ -5,13 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::Result;
 
 pub fn watermark(conn: &Connection, endpoint: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT watermark FROM sync_state WHERE endpoint = ?1",
-            [endpoint],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(conn.query_row("SELECT watermark FROM sync_state WHERE endpoint = ?1", [endpoint], |r| r.get(0)).optional()?)
 }
 
 pub fn set_watermark(conn: &Connection, endpoint: &str, watermark: &str) -> Result<()> {

@@ -16,13 +16,7 @@ pub fn upsert_user(conn: &Connection, u: &CrmUser) -> Result<()> {
 
 pub fn all_users(conn: &Connection) -> Result<Vec<CrmUser>> {
     let mut st = conn.prepare("SELECT id, name, email, status FROM users ORDER BY name, id")?;
-    let rows = st.query_map([], |r| {
-        Ok(CrmUser {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            email: r.get(2)?,
-            status: r.get(3)?,
-        })
-    })?;
+    let rows =
+        st.query_map([], |r| Ok(CrmUser { id: r.get(0)?, name: r.get(1)?, email: r.get(2)?, status: r.get(3)? }))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

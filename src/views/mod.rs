@@ -31,16 +31,7 @@ impl Snapshot {
         let changes = store::changes_by_lead(conn)?
             .into_iter()
             .map(|(k, v)| {
-                (
-                    k,
-                    v.into_iter()
-                        .map(|c| Change {
-                            at: c.change.at,
-                            from: c.change.from,
-                            to: c.change.to,
-                        })
-                        .collect(),
-                )
+                (k, v.into_iter().map(|c| Change { at: c.change.at, from: c.change.from, to: c.change.to }).collect())
             })
             .collect();
         Ok(Snapshot {
@@ -95,10 +86,7 @@ pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Ve
                 company: l.company.clone(),
                 stage: a.stage,
                 locator: l.locator.as_ref().map(|u| u.name.clone()),
-                appointment_at: a
-                    .reference_appointment
-                    .or(a.next_appointment)
-                    .map(|s| s.to_string()),
+                appointment_at: a.reference_appointment.or(a.next_appointment).map(|s| s.to_string()),
                 days_since_appointment: a.days_since_appointment,
                 last_stage_change_at: a.last_stage_change_at.map(|s| s.to_string()),
                 days_in_stage: a.days_in_stage,
@@ -150,9 +138,7 @@ pub fn plain_table(rows: &[&LeadRow]) -> String {
             fit(r.company.as_deref().unwrap_or("—"), 26),
             fit(r.stage.as_deref().unwrap_or("—"), 16),
             fit(r.locator.as_deref().unwrap_or("(no locator)"), 18),
-            r.days_since_appointment
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default(),
             r.days_in_stage
         ));
     }

@@ -10,11 +10,7 @@ use clap::{Parser, Subcommand};
 use panopticon::config::{self, Config};
 
 #[derive(Parser)]
-#[command(
-    name = "panopticon",
-    version,
-    about = "Which appointed leads are going cold, and whose are they?"
-)]
+#[command(name = "panopticon", version, about = "Which appointed leads are going cold, and whose are they?")]
 pub struct Cli {
     /// Configuration file (default ./config.toml).
     #[arg(long, global = true, env = "PANOPTICON_CONFIG", value_name = "PATH")]
@@ -47,16 +43,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn input(message: impl Into<String>) -> Failure {
-        Failure {
-            code: 2,
-            message: message.into(),
-        }
+        Failure { code: 2, message: message.into() }
     }
     pub fn work(message: impl Into<String>) -> Failure {
-        Failure {
-            code: 1,
-            message: message.into(),
-        }
+        Failure { code: 1, message: message.into() }
     }
 }
 
@@ -75,11 +65,8 @@ pub fn init_logging() {
     // Quiet by default: a person at a terminal wants the progress bar and the summary.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {

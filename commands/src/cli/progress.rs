@@ -21,9 +21,7 @@ impl Bar {
 impl Progress for Bar {
     fn phase(&self, name: &str, total: Option<u64>) {
         let style = match total {
-            Some(_) => {
-                ProgressStyle::with_template("{spinner} {msg:<14} [{bar:30}] {pos}/{len} ({eta})")
-            }
+            Some(_) => ProgressStyle::with_template("{spinner} {msg:<14} [{bar:30}] {pos}/{len} ({eta})"),
             None => ProgressStyle::with_template("{spinner} {msg:<14} {pos} records"),
         }
         .expect("valid template")
@@ -32,8 +30,7 @@ impl Progress for Bar {
         self.bar.set_length(total.unwrap_or(0));
         self.bar.set_position(0);
         self.bar.set_message(name.to_string());
-        self.bar
-            .enable_steady_tick(std::time::Duration::from_millis(120));
+        self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
     }
 
     fn advance(&self, done: u64) {

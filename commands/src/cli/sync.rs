@@ -11,8 +11,7 @@ use super::Failure;
 
 pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
     let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
-    let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone())
-        .map_err(|e| Failure::work(e.to_string()))?;
+    let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone()).map_err(|e| Failure::work(e.to_string()))?;
     let settings = SyncSettings {
         appointments: cfg.appointments.clone(),
         rules: cfg.rules.clone(),
@@ -24,27 +23,13 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
     match outcome {
         Ok(report) => {
             println!("{report}");
-            let calls: Vec<String> = report
-                .calls
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            println!(
-                "API calls: {}",
-                if calls.is_empty() {
-                    "none".into()
-                } else {
-                    calls.join(", ")
-                }
-            );
+            let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });
             for s in report.skipped.iter().take(20) {
                 println!("  skipped {s}");
             }
             if report.skipped.len() > 20 {
-                println!(
-                    "  … and {} more (see sync_runs.warnings)",
-                    report.skipped.len() - 20
-                );
+                println!("  … and {} more (see sync_runs.warnings)", report.skipped.len() - 20);
             }
             Ok(())
         }

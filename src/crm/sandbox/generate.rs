@@ -208,14 +208,7 @@ const PREFIX: &[&str] = &[
     "Blue Ridge",
     "Prairie",
 ];
-const SOURCES: &[&str] = &[
-    "Cold Call",
-    "Walk-in",
-    "Referral",
-    "Web Form",
-    "Trade Show",
-    "Door Knock",
-];
+const SOURCES: &[&str] = &["Cold Call", "Walk-in", "Referral", "Web Form", "Trade Show", "Door Knock"];
 const LOCATOR_NAMES: &[(&str, &str)] = &[
     ("Marcus", "Reyes"),
     ("Dana", "Whitfield"),
@@ -239,12 +232,8 @@ const LOCATOR_NAMES: &[(&str, &str)] = &[
 fn business_time(rng: &mut Rng, day: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
     let date = day.with_timezone(&tz).date_naive();
     let minutes = rng.range(8 * 4, 18 * 4) as u32 * 15;
-    let naive =
-        date.and_time(NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).expect("valid time"));
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(day)
+    let naive = date.and_time(NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).expect("valid time"));
+    tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(day)
 }
 
 pub fn generate(spec: &Spec) -> Org {
@@ -261,16 +250,8 @@ pub fn generate(spec: &Spec) -> Org {
             id,
             first_name: f.to_string(),
             last_name: l.to_string(),
-            email: format!(
-                "{}.{}@vendco.example",
-                f.to_lowercase(),
-                l.to_lowercase().replace('\'', "")
-            ),
-            status: if i == n_loc - 1 && n_loc > 3 {
-                "disabled".into()
-            } else {
-                "active".into()
-            },
+            email: format!("{}.{}@vendco.example", f.to_lowercase(), l.to_lowercase().replace('\'', "")),
+            status: if i == n_loc - 1 && n_loc > 3 { "disabled".into() } else { "active".into() },
             modified: past - Duration::days(30),
         });
     }
@@ -283,10 +264,7 @@ pub fn generate(spec: &Spec) -> Org {
         status: "active".into(),
         modified: past - Duration::days(30),
     });
-    let locators: Vec<(String, String)> = org.users[..n_loc]
-        .iter()
-        .map(|u| (u.id.clone(), u.full_name()))
-        .collect();
+    let locators: Vec<(String, String)> = org.users[..n_loc].iter().map(|u| (u.id.clone(), u.full_name())).collect();
 
     // Which leads are appointed: a deterministic shuffle of the indices.
     let mut order: Vec<usize> = (0..spec.leads).collect();
@@ -299,11 +277,7 @@ pub fn generate(spec: &Spec) -> Org {
         appointed[i] = true;
     }
     let lead_events = (spec.events as f64 * 0.9) as usize;
-    let per_lead = if spec.appointed > 0 {
-        lead_events as f64 / spec.appointed as f64
-    } else {
-        0.0
-    };
+    let per_lead = if spec.appointed > 0 { lead_events as f64 / spec.appointed as f64 } else { 0.0 };
 
     let mut events_made = 0usize;
     let mut timeline: HashMap<String, Vec<STimelineEntry>> = HashMap::new();
@@ -325,11 +299,7 @@ pub fn generate(spec: &Spec) -> Org {
                 last.to_lowercase().replace([' ', '\''], ""),
                 i
             )),
-            phone: Some(format!(
-                "+1 555 {:03} {:04}",
-                rng.below(1000),
-                rng.below(10000)
-            )),
+            phone: Some(format!("+1 555 {:03} {:04}", rng.below(1000), rng.below(10000))),
             lead_source: Some(rng.pick(SOURCES).to_string()),
             status: Some("New".into()),
             owner_id: Some(owner_id.clone()),
@@ -359,11 +329,7 @@ pub fn generate(spec: &Spec) -> Org {
         if *is_appointed {
             // Most recent meeting: a spread from two months ago to two weeks ahead, weighted
             // toward the last fortnight, where staleness is decided.
-            let offset_days = if rng.chance(0.55) {
-                rng.range(-16, 10)
-            } else {
-                rng.range(-60, 14)
-            };
+            let offset_days = if rng.chance(0.55) { rng.range(-16, 10) } else { rng.range(-60, 14) };
             let last_day = now + Duration::days(offset_days);
             let count = 1 + {
                 let extra = (per_lead - 1.0).max(0.0);
@@ -379,19 +345,9 @@ pub fn generate(spec: &Spec) -> Org {
             }
             starts.reverse();
             let first_start = starts[0];
-            change(
-                &mut org,
-                &mut lead,
-                first_start - Duration::days(rng.range(1, 7)),
-                "Appt Set",
-            );
+            change(&mut org, &mut lead, first_start - Duration::days(rng.range(1, 7)), "Appt Set");
             if rng.chance(0.1) {
-                change(
-                    &mut org,
-                    &mut lead,
-                    first_start - Duration::hours(rng.range(2, 20)),
-                    "Appt Not Acknowledged",
-                );
+                change(&mut org, &mut lead, first_start - Duration::hours(rng.range(2, 20)), "Appt Not Acknowledged");
             }
             let last_past = starts.iter().rev().find(|s| **s <= now).copied();
             if let Some(a) = last_past {
@@ -424,12 +380,7 @@ pub fn generate(spec: &Spec) -> Org {
                     }
                 } else if rng.chance(0.15) {
                     // A same-day change before the meeting: not progress.
-                    change(
-                        &mut org,
-                        &mut lead,
-                        a - Duration::minutes(rng.range(30, 180)),
-                        "Appt Set",
-                    );
+                    change(&mut org, &mut lead, a - Duration::minutes(rng.range(30, 180)), "Appt Set");
                 }
             }
             lead.appointment_at = starts.last().copied();
@@ -444,14 +395,8 @@ pub fn generate(spec: &Spec) -> Org {
                         start: *s,
                         end: *s + Duration::minutes(rng.range(2, 6) * 15),
                         all_day: false,
-                        what: Some(Related {
-                            module: "Leads".into(),
-                            id: id.clone(),
-                            name: name.clone(),
-                        }),
-                        modified: (*s - Duration::days(rng.range(1, 10)))
-                            .min(past)
-                            .max(created),
+                        what: Some(Related { module: "Leads".into(), id: id.clone(), name: name.clone() }),
+                        modified: (*s - Duration::days(rng.range(1, 10))).min(past).max(created),
                         overrides: Map::new(),
                     },
                 );
@@ -465,16 +410,8 @@ pub fn generate(spec: &Spec) -> Org {
                             name: format!("Site visit: {name}"),
                             start: *s,
                             end: *s + Duration::minutes(45),
-                            status: if *s > now {
-                                "Scheduled".into()
-                            } else {
-                                "Completed".into()
-                            },
-                            target: Some(Related {
-                                module: "Leads".into(),
-                                id: id.clone(),
-                                name: name.clone(),
-                            }),
+                            status: if *s > now { "Scheduled".into() } else { "Completed".into() },
+                            target: Some(Related { module: "Leads".into(), id: id.clone(), name: name.clone() }),
                             modified: (*s - Duration::days(2)).min(past).max(created),
                         },
                     );
@@ -482,12 +419,7 @@ pub fn generate(spec: &Spec) -> Org {
             }
         } else if rng.chance(0.4) {
             let to = if rng.chance(0.7) { "Dead" } else { "Junk Lead" };
-            change(
-                &mut org,
-                &mut lead,
-                created + Duration::days(rng.range(1, 30)),
-                to,
-            );
+            change(&mut org, &mut lead, created + Duration::days(rng.range(1, 30)), to);
         }
         // Noise the client must ignore: a phone edit and an owner assignment.
         if rng.chance(0.3) {
@@ -498,11 +430,7 @@ pub fn generate(spec: &Spec) -> Org {
                 done_by: owner_name.clone(),
                 done_by_id: owner_id.clone(),
                 action: "updated".into(),
-                changes: vec![(
-                    "Phone".into(),
-                    Some("+1 555 000 0000".into()),
-                    lead.phone.clone(),
-                )],
+                changes: vec![("Phone".into(), Some("+1 555 000 0000".into()), lead.phone.clone())],
                 overrides: Map::new(),
             });
             lead.modified = lead.modified.max(at);
@@ -570,12 +498,8 @@ mod tests {
         let a = generate(&spec());
         let b = generate(&spec());
         assert_eq!(a.leads.len(), 500);
-        let names = |o: &Org| {
-            o.leads
-                .values()
-                .map(|l| (l.full_name(), l.status.clone(), l.modified))
-                .collect::<Vec<_>>()
-        };
+        let names =
+            |o: &Org| o.leads.values().map(|l| (l.full_name(), l.status.clone(), l.modified)).collect::<Vec<_>>();
         assert_eq!(names(&a), names(&b));
         let c = generate(&Spec { seed: 7, ..spec() });
         assert_ne!(names(&a), names(&c));
@@ -584,25 +508,13 @@ mod tests {
     #[test]
     fn shape_is_realistic() {
         let org = generate(&spec());
-        let appointed: std::collections::HashSet<_> = org
-            .event_appointments()
-            .iter()
-            .map(|(_, l)| l.to_string())
-            .collect();
+        let appointed: std::collections::HashSet<_> =
+            org.event_appointments().iter().map(|(_, l)| l.to_string()).collect();
         assert_eq!(appointed.len(), 100);
         assert_eq!(org.events.len(), 300);
-        assert!(org
-            .leads
-            .values()
-            .all(|l| l.modified < org.now && l.created <= l.modified));
-        assert!(
-            org.events.values().any(|e| e.start > org.now),
-            "some meetings are upcoming"
-        );
-        assert!(
-            org.events.values().any(|e| e.start < org.now),
-            "some meetings are past"
-        );
+        assert!(org.leads.values().all(|l| l.modified < org.now && l.created <= l.modified));
+        assert!(org.events.values().any(|e| e.start > org.now), "some meetings are upcoming");
+        assert!(org.events.values().any(|e| e.start < org.now), "some meetings are past");
         assert!(org.leads.values().any(|l| l.converted));
         assert!(!org.deleted.is_empty());
         // Statuses in the timeline agree with the leads' current stage.

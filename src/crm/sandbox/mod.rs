@@ -52,12 +52,7 @@ pub struct FaultRule {
 
 impl FaultRule {
     pub fn new(fault: Fault) -> FaultRule {
-        FaultRule {
-            fault,
-            path_contains: None,
-            skip: 0,
-            times: 1,
-        }
+        FaultRule { fault, path_contains: None, skip: 0, times: 1 }
     }
     pub fn on(mut self, path_part: &str) -> FaultRule {
         self.path_contains = Some(path_part.to_string());
@@ -111,11 +106,7 @@ impl Sandbox {
                 })
                 .await;
         });
-        Ok(Sandbox {
-            addr,
-            shared,
-            shutdown: Some(tx),
-        })
+        Ok(Sandbox { addr, shared, shutdown: Some(tx) })
     }
 
     pub fn url(&self) -> String {
@@ -137,25 +128,28 @@ impl Sandbox {
 
     /// Make the token endpoint answer `{"error": "invalid_code"}` (a revoked refresh token).
     pub fn reject_refresh_token(&self, reject: bool) {
-        self.shared
-            .tokens
-            .lock()
-            .expect("tokens lock")
-            .reject_refresh = reject;
+        self.shared.tokens.lock().expect("tokens lock").reject_refresh = reject;
     }
 
     /// How long new access tokens live (Zoho: 3,600 s).
     pub fn set_token_lifetime(&self, secs: u64) {
-        self.shared
-            .tokens
-            .lock()
-            .expect("tokens lock")
-            .lifetime_secs = secs;
+        self.shared.tokens.lock().expect("tokens lock").lifetime_secs = secs;
+    }
+
+    /// Zoho allows 10 refreshes per refresh token in 10 minutes; tests that start many
+    /// processes (each refreshes once) may allow more.
+    pub fn set_refresh_limit(&self, per_10_minutes: usize) {
+        self.shared.tokens.lock().expect("tokens lock").refresh_limit = per_10_minutes;
     }
 
     /// Access tokens issued so far.
     pub fn tokens_issued(&self) -> usize {
         self.shared.tokens.lock().expect("tokens lock").issued
+    }
+
+    /// Every access token issued so far (to prove none appears in logs or errors).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.tokens.lock().expect("tokens lock").all.clone()
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {

@@ -46,11 +46,8 @@ pub struct SLead {
 
 impl SLead {
     pub fn full_name(&self) -> Option<String> {
-        let j = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let j =
+            [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
         (!j.is_empty()).then_some(j)
     }
 }
@@ -106,6 +103,9 @@ pub struct SDeleted {
     pub name: String,
     pub deleted: DateTime<Utc>,
 }
+
+/// One stage change as the sandbox knows it: (timeline entry id, time, old, new).
+pub type HistoryRow = (String, DateTime<Utc>, Option<String>, Option<String>);
 
 /// A fake Zoho org.
 #[derive(Clone, Debug)]
@@ -168,6 +168,34 @@ impl Org {
         self.version += 1;
     }
 
+    /// A new lead, created now by locator `owner`.
+    pub fn add_lead(&mut self, first: &str, last: &str, company: &str, owner: usize) -> String {
+        let t = self.touch();
+        let id = self.new_id();
+        let owner_id = self.users[owner % self.users.len()].id.clone();
+        self.leads.insert(
+            id.clone(),
+            SLead {
+                id: id.clone(),
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                company: Some(company.into()),
+                email: None,
+                phone: None,
+                lead_source: Some("Walk-in".into()),
+                status: Some("New".into()),
+                owner_id: Some(owner_id),
+                created: t,
+                modified: t,
+                converted: false,
+                converted_at: None,
+                appointment_at: None,
+                overrides: Map::new(),
+            },
+        );
+        id
+    }
+
     /// Changes a lead's stage the way a person in the CRM would: a timeline entry and a new
     /// Modified_Time.
     pub fn set_stage(&mut self, lead_id: &str, stage: &str, by_user: usize) -> DateTime<Utc> {
@@ -177,18 +205,15 @@ impl Org {
         let lead = self.leads.get_mut(lead_id).expect("lead exists");
         let old = lead.status.replace(stage.to_string());
         lead.modified = t;
-        self.timeline
-            .entry(lead_id.to_string())
-            .or_default()
-            .push(STimelineEntry {
-                id,
-                audited: t,
-                done_by: user.full_name(),
-                done_by_id: user.id,
-                action: "updated".into(),
-                changes: vec![("Lead_Status".into(), old, Some(stage.to_string()))],
-                overrides: Map::new(),
-            });
+        self.timeline.entry(lead_id.to_string()).or_default().push(STimelineEntry {
+            id,
+            audited: t,
+            done_by: user.full_name(),
+            done_by_id: user.id,
+            action: "updated".into(),
+            changes: vec![("Lead_Status".into(), old, Some(stage.to_string()))],
+            overrides: Map::new(),
+        });
         t
     }
 
@@ -214,10 +239,7 @@ impl Org {
             l.converted = true;
         });
         let t = self.leads[lead_id].modified;
-        self.leads
-            .get_mut(lead_id)
-            .expect("lead exists")
-            .converted_at = Some(t);
+        self.leads.get_mut(lead_id).expect("lead exists").converted_at = Some(t);
         t
     }
 
@@ -227,49 +249,26 @@ impl Org {
         let lead = self.leads.remove(lead_id).expect("lead exists");
         self.timeline.remove(lead_id);
         let name = lead.full_name().unwrap_or_default();
-        self.deleted.push(SDeleted {
-            module: "Leads".into(),
-            id: lead_id.to_string(),
-            name,
-            deleted: t,
-        });
+        self.deleted.push(SDeleted { module: "Leads".into(), id: lead_id.to_string(), name, deleted: t });
         let gone: Vec<String> = self
             .events
             .iter()
-            .filter(|(_, e)| {
-                e.what
-                    .as_ref()
-                    .is_some_and(|w| w.module == "Leads" && w.id == lead_id)
-            })
+            .filter(|(_, e)| e.what.as_ref().is_some_and(|w| w.module == "Leads" && w.id == lead_id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in gone {
             let e = self.events.remove(&id).expect("listed");
-            self.deleted.push(SDeleted {
-                module: "Events".into(),
-                id,
-                name: e.title,
-                deleted: t,
-            });
+            self.deleted.push(SDeleted { module: "Events".into(), id, name: e.title, deleted: t });
         }
         let gone: Vec<String> = self
             .appointments
             .iter()
-            .filter(|(_, a)| {
-                a.target
-                    .as_ref()
-                    .is_some_and(|w| w.module == "Leads" && w.id == lead_id)
-            })
+            .filter(|(_, a)| a.target.as_ref().is_some_and(|w| w.module == "Leads" && w.id == lead_id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in gone {
             let a = self.appointments.remove(&id).expect("listed");
-            self.deleted.push(SDeleted {
-                module: "Appointments__s".into(),
-                id,
-                name: a.name,
-                deleted: t,
-            });
+            self.deleted.push(SDeleted { module: "Appointments__s".into(), id, name: a.name, deleted: t });
         }
         t
     }
@@ -278,11 +277,7 @@ impl Org {
     pub fn add_appointment(&mut self, lead_id: &str, start: DateTime<Utc>) -> String {
         let t = self.touch();
         let name = self.leads[lead_id].full_name().unwrap_or_default();
-        let what = Some(Related {
-            module: "Leads".into(),
-            id: lead_id.to_string(),
-            name: name.clone(),
-        });
+        let what = Some(Related { module: "Leads".into(), id: lead_id.to_string(), name: name.clone() });
         let id = self.new_id();
         self.events.insert(
             id.clone(),
@@ -305,11 +300,7 @@ impl Org {
                 name: format!("Site visit: {name}"),
                 start,
                 end: start + Duration::minutes(45),
-                status: if start > t {
-                    "Scheduled".into()
-                } else {
-                    "Completed".into()
-                },
+                status: if start > t { "Scheduled".into() } else { "Completed".into() },
                 target: what,
                 modified: t,
             },
@@ -334,32 +325,21 @@ impl Org {
     pub fn delete_event(&mut self, event_id: &str) {
         let t = self.touch();
         let e = self.events.remove(event_id).expect("event exists");
-        self.deleted.push(SDeleted {
-            module: "Events".into(),
-            id: event_id.to_string(),
-            name: e.title,
-            deleted: t,
-        });
+        self.deleted.push(SDeleted { module: "Events".into(), id: event_id.to_string(), name: e.title, deleted: t });
     }
 
     /// Re-links an event from its lead to an account (it stops being an appointment for us).
     pub fn relink_event_to_account(&mut self, event_id: &str) {
         let t = self.touch();
         let e = self.events.get_mut(event_id).expect("event exists");
-        e.what = Some(Related {
-            module: "Accounts".into(),
-            id: "3652397000099999999".into(),
-            name: "Some Account".into(),
-        });
+        e.what =
+            Some(Related { module: "Accounts".into(), id: "3652397000099999999".into(), name: "Some Account".into() });
         e.modified = t;
     }
 
     pub fn cancel_appointment(&mut self, appointment_id: &str) {
         let t = self.touch();
-        let a = self
-            .appointments
-            .get_mut(appointment_id)
-            .expect("appointment exists");
+        let a = self.appointments.get_mut(appointment_id).expect("appointment exists");
         a.status = "Cancelled".into();
         a.modified = t;
     }
@@ -369,19 +349,14 @@ impl Org {
         self.events
             .values()
             .filter_map(|e| match &e.what {
-                Some(w) if w.module == "Leads" && self.leads.contains_key(&w.id) => {
-                    Some((e, w.id.as_str()))
-                }
+                Some(w) if w.module == "Leads" && self.leads.contains_key(&w.id) => Some((e, w.id.as_str())),
                 _ => None,
             })
             .collect()
     }
 
     /// Stage changes of one lead, oldest first: (entry id, time, old, new).
-    pub fn stage_history(
-        &self,
-        lead_id: &str,
-    ) -> Vec<(String, DateTime<Utc>, Option<String>, Option<String>)> {
+    pub fn stage_history(&self, lead_id: &str) -> Vec<HistoryRow> {
         let mut out: Vec<_> = self
             .timeline
             .get(lead_id)

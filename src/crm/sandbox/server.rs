@@ -1,4 +1,7 @@
 //! The sandbox's HTTP handlers: Zoho's endpoints, rules and error envelope.
+// Handlers return a ready `Response` as their error: that is the reply to send, and boxing it
+// would only add noise to a test server.
+#![allow(clippy::result_large_err)]
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -24,6 +27,10 @@ pub struct Tokens {
     pub lifetime_secs: u64,
     pub reject_refresh: bool,
     pub issued: usize,
+    /// Refreshes allowed per refresh token in any 10 minutes (Zoho: 10).
+    pub refresh_limit: usize,
+    /// Every access token ever issued, so tests can prove none leaked.
+    pub all: Vec<String>,
 }
 
 /// Where a page token points.
@@ -33,6 +40,9 @@ struct Cursor {
     expires: DateTime<Utc>,
 }
 
+/// A sorted id list and the org version it was computed for.
+type CachedOrder = (u64, Arc<Vec<String>>);
+
 pub struct Shared {
     pub org: SharedOrg,
     pub faults: Mutex<Vec<FaultRule>>,
@@ -41,7 +51,7 @@ pub struct Shared {
     cursors: Mutex<HashMap<String, Cursor>>,
     /// Sorted id lists per query, valid while the org version is unchanged: paging through
     /// 100,000 leads must not re-sort them for every page.
-    orders: Mutex<HashMap<String, (u64, Arc<Vec<String>>)>>,
+    orders: Mutex<HashMap<String, CachedOrder>>,
     counter: Mutex<u64>,
 }
 
@@ -56,6 +66,8 @@ impl Shared {
                 lifetime_secs: 3600,
                 reject_refresh: false,
                 issued: 0,
+                refresh_limit: 10,
+                all: vec![],
             }),
             log: Mutex::new(vec![]),
             cursors: Mutex::new(HashMap::new()),
@@ -68,11 +80,7 @@ impl Shared {
         let mut c = self.counter.lock().expect("counter lock");
         *c += 1;
         // Opaque, like Zoho's: a counter mixed so tokens don't look sequential.
-        format!(
-            "{prefix}{:016x}{:04x}",
-            c.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            *c & 0xffff
-        )
+        format!("{prefix}{:016x}{:04x}", c.wrapping_mul(0x9E37_79B9_7F4A_7C15), *c & 0xffff)
     }
 
     fn take_fault(&self, path: &str) -> Option<Fault> {
@@ -120,22 +128,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 fn envelope(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
-    (
-        status,
-        axum::Json(
-            json!({"code": code, "details": details, "message": message, "status": "error"}),
-        ),
-    )
+    (status, axum::Json(json!({"code": code, "details": details, "message": message, "status": "error"})))
         .into_response()
 }
 
 fn invalid(param: &str) -> Response {
-    envelope(
-        StatusCode::BAD_REQUEST,
-        "INVALID_DATA",
-        "the given data is invalid",
-        json!({"param_name": param}),
-    )
+    envelope(StatusCode::BAD_REQUEST, "INVALID_DATA", "the given data is invalid", json!({"param_name": param}))
 }
 
 /// Faults, the sandbox's Date header and the request log, around every handler.
@@ -152,17 +150,13 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
                 json!({}),
             );
             if let Some(secs) = retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             r
         }
-        Some(Fault::ServerError) => envelope(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            "Internal server error occurred.",
-            json!({}),
-        ),
+        Some(Fault::ServerError) => {
+            envelope(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal server error occurred.", json!({}))
+        }
         Some(Fault::Slow(d)) => {
             tokio::time::sleep(d).await;
             next.run(req).await
@@ -170,10 +164,7 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
         Some(Fault::DropConnection) => {
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
                 Ok(Bytes::from_static(b"{\"data\":[{\"id\":\"1\",")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "sandbox dropped the connection",
-                )),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox dropped the connection")),
             ];
             Response::builder()
                 .status(StatusCode::OK)
@@ -197,12 +188,7 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now.into())) {
         resp.headers_mut().insert(header::DATE, v);
     }
-    s.log.lock().expect("log lock").push(LoggedRequest {
-        method,
-        path,
-        query,
-        status: resp.status().as_u16(),
-    });
+    s.log.lock().expect("log lock").push(LoggedRequest { method, path, query, status: resp.status().as_u16() });
     resp
 }
 
@@ -211,9 +197,7 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
 /// `POST /oauth/v2/token`: parameters in the form body or the query string, as Zoho accepts.
 async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
     let mut p: HashMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
     p.extend(url::form_urlencoded::parse(&body).into_owned());
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
     // Zoho reports token errors with HTTP 200 and an `error` field.
@@ -232,14 +216,10 @@ async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
         return err("invalid_code");
     }
     let now = Instant::now();
-    while t
-        .refreshes
-        .front()
-        .is_some_and(|r| now.duration_since(*r).as_secs() >= 600)
-    {
+    while t.refreshes.front().is_some_and(|r| now.duration_since(*r).as_secs() >= 600) {
         t.refreshes.pop_front();
     }
-    if t.refreshes.len() >= 10 {
+    if t.refreshes.len() >= t.refresh_limit {
         return (
             StatusCode::BAD_REQUEST,
             axum::Json(json!({
@@ -252,16 +232,11 @@ async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
     t.refreshes.push_back(now);
     t.issued += 1;
     let access = format!("1000.{}", s.unique("sbx"));
+    t.all.push(access.clone());
     let lifetime = t.lifetime_secs;
-    t.valid.insert(
-        access.clone(),
-        now + std::time::Duration::from_secs(lifetime),
-    );
+    t.valid.insert(access.clone(), now + std::time::Duration::from_secs(lifetime));
     drop(t);
-    let api_domain = uri
-        .authority()
-        .map(|a| format!("http://{a}"))
-        .unwrap_or_default();
+    let api_domain = uri.authority().map(|a| format!("http://{a}")).unwrap_or_default();
     axum::Json(json!({
         "access_token": access,
         "scope": "ZohoCRM.modules.ALL ZohoCRM.users.READ",
@@ -273,34 +248,16 @@ async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
 }
 
 fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(auth) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Err(envelope(
-            StatusCode::UNAUTHORIZED,
-            "AUTHENTICATION_FAILURE",
-            "Authentication failed",
-            json!({}),
-        ));
+    let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(envelope(StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILURE", "Authentication failed", json!({})));
     };
     let Some(tok) = auth.strip_prefix("Zoho-oauthtoken ") else {
-        return Err(envelope(
-            StatusCode::UNAUTHORIZED,
-            "AUTHENTICATION_FAILURE",
-            "Authentication failed",
-            json!({}),
-        ));
+        return Err(envelope(StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILURE", "Authentication failed", json!({})));
     };
     let t = s.tokens.lock().expect("tokens lock");
     match t.valid.get(tok.trim()) {
         Some(exp) if *exp > Instant::now() => Ok(()),
-        _ => Err(envelope(
-            StatusCode::UNAUTHORIZED,
-            "INVALID_TOKEN",
-            "invalid oauth token",
-            json!({}),
-        )),
+        _ => Err(envelope(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "invalid oauth token", json!({}))),
     }
 }
 
@@ -311,15 +268,11 @@ fn zt(org: &Org, t: DateTime<Utc>) -> Value {
 }
 
 fn opt(v: &Option<String>) -> Value {
-    v.as_ref()
-        .map(|s| Value::String(s.clone()))
-        .unwrap_or(Value::Null)
+    v.as_ref().map(|s| Value::String(s.clone())).unwrap_or(Value::Null)
 }
 
 fn related(r: &Option<Related>) -> Value {
-    r.as_ref()
-        .map(|r| json!({"name": r.name, "id": r.id}))
-        .unwrap_or(Value::Null)
+    r.as_ref().map(|r| json!({"name": r.name, "id": r.id})).unwrap_or(Value::Null)
 }
 
 const LEAD_FIELDS: &[&str] = &[
@@ -434,11 +387,7 @@ fn render_event(org: &Org, id: &str, fields: &[&str]) -> Value {
             "End_DateTime" => zt(org, e.end),
             "All_day" => json!(e.all_day),
             "What_Id" => related(&e.what),
-            "$se_module" => e
-                .what
-                .as_ref()
-                .map(|w| json!(w.module))
-                .unwrap_or(Value::Null),
+            "$se_module" => e.what.as_ref().map(|w| json!(w.module)).unwrap_or(Value::Null),
             "Modified_Time" => zt(org, e.modified),
             "$event_cancelled" => json!(false),
             _ => Value::Null,
@@ -490,10 +439,7 @@ fn render_deleted(org: &Org, idx: &str) -> Value {
 // ---- listing and paging -----------------------------------------------------------------------
 
 fn parse_ims(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response> {
-    match headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-    {
+    match headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
         None => Ok(None),
         Some(v) => Stamp::parse(v).map(|s| Some(s.utc())).map_err(|_| {
             envelope(
@@ -583,15 +529,9 @@ fn window(
 
 /// The parameters a page token is bound to: everything but the page itself.
 fn bound_params(q: &HashMap<String, String>, headers: &HeaderMap) -> String {
-    let mut kv: Vec<_> = q
-        .iter()
-        .filter(|(k, _)| *k != "page" && *k != "page_token")
-        .collect();
+    let mut kv: Vec<_> = q.iter().filter(|(k, _)| *k != "page" && *k != "page_token").collect();
     kv.sort();
-    let ims = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ims = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).unwrap_or("");
     format!("{kv:?}|{ims}")
 }
 
@@ -613,24 +553,15 @@ fn page_reply(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let data: Vec<Value> = ids
-        .get(from..to)
-        .unwrap_or(&[])
-        .iter()
-        .map(|id| render(id))
-        .collect();
+    let data: Vec<Value> = ids.get(from..to).unwrap_or(&[]).iter().map(|id| render(id)).collect();
     let more = to < ids.len();
     let expiry = org.now + Duration::hours(24);
     let next_token = more.then(|| {
         let tok = s.unique("pt");
-        s.cursors.lock().expect("cursors lock").insert(
-            tok.clone(),
-            Cursor {
-                bound: bound_params(q, headers),
-                offset: to,
-                expires: expiry,
-            },
-        );
+        s.cursors
+            .lock()
+            .expect("cursors lock")
+            .insert(tok.clone(), Cursor { bound: bound_params(q, headers), offset: to, expires: expiry });
         tok
     });
     let info = json!({
@@ -653,12 +584,7 @@ fn page_reply(
 }
 
 /// A cached sorted id list for a query against the current org version.
-fn ordered(
-    s: &Shared,
-    org: &Org,
-    key: String,
-    build: impl FnOnce() -> Vec<String>,
-) -> Arc<Vec<String>> {
+fn ordered(s: &Shared, org: &Org, key: String, build: impl FnOnce() -> Vec<String>) -> Arc<Vec<String>> {
     let mut cache = s.orders.lock().expect("orders lock");
     if let Some((v, ids)) = cache.get(&key) {
         if *v == org.version {
@@ -674,10 +600,7 @@ fn sort_ids(mut rows: Vec<(DateTime<Utc>, String)>, sort_by: &str, desc: bool) -
     if sort_by == "id" {
         rows.sort_by(|a, b| (a.1.len(), &a.1).cmp(&(b.1.len(), &b.1)));
     } else {
-        rows.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then((a.1.len(), &a.1).cmp(&(b.1.len(), &b.1)))
-        });
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then((a.1.len(), &a.1).cmp(&(b.1.len(), &b.1))));
     }
     if desc {
         rows.reverse();
@@ -736,11 +659,7 @@ async fn list_records(
         Some("asc") => false,
         Some(_) => return invalid("sort_order"),
     };
-    let converted = q
-        .get("converted")
-        .map(String::as_str)
-        .unwrap_or("false")
-        .to_string();
+    let converted = q.get("converted").map(String::as_str).unwrap_or("false").to_string();
     if !matches!(converted.as_str(), "true" | "false" | "both") {
         return invalid("converted");
     }
@@ -771,30 +690,18 @@ async fn list_records(
                 .filter(|l| after(l.modified))
                 .map(|l| (key_of(l.created, l.modified), l.id.clone()))
                 .collect(),
-            "Events" => org
-                .events
-                .values()
-                .filter(|e| after(e.modified))
-                .map(|e| (e.modified, e.id.clone()))
-                .collect(),
-            _ => org
-                .appointments
-                .values()
-                .filter(|a| after(a.modified))
-                .map(|a| (a.modified, a.id.clone()))
-                .collect(),
+            "Events" => org.events.values().filter(|e| after(e.modified)).map(|e| (e.modified, e.id.clone())).collect(),
+            _ => org.appointments.values().filter(|a| after(a.modified)).map(|a| (a.modified, a.id.clone())).collect(),
         };
         sort_ids(rows, sort_by, desc)
     });
     if ids.is_empty() && ims.is_some() {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    page_reply(&s, &org, &q, &headers, &ids, "data", |id| {
-        match module.as_str() {
-            "Leads" => render_lead(&org, id, &fields),
-            "Events" => render_event(&org, id, &fields),
-            _ => render_appointment(&org, id, &fields),
-        }
+    page_reply(&s, &org, &q, &headers, &ids, "data", |id| match module.as_str() {
+        "Leads" => render_lead(&org, id, &fields),
+        "Events" => render_event(&org, id, &fields),
+        _ => render_appointment(&org, id, &fields),
     })
 }
 
@@ -834,9 +741,7 @@ async fn list_deleted(
     if ids.is_empty() && ims.is_some() {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    page_reply(&s, &org, &q, &headers, &ids, "data", |i| {
-        render_deleted(&org, i)
-    })
+    page_reply(&s, &org, &q, &headers, &ids, "data", |i| render_deleted(&org, i))
 }
 
 async fn users(
@@ -852,12 +757,8 @@ async fn users(
         Err(r) => return r,
     };
     let org = s.org.read().expect("org lock");
-    let ids: Vec<String> = org
-        .users
-        .iter()
-        .filter(|u| ims.is_none_or(|i| u.modified > i))
-        .map(|u| u.id.clone())
-        .collect();
+    let ids: Vec<String> =
+        org.users.iter().filter(|u| ims.is_none_or(|i| u.modified > i)).map(|u| u.id.clone()).collect();
     if ids.is_empty() && ims.is_some() {
         return StatusCode::NOT_MODIFIED.into_response();
     }
@@ -879,11 +780,7 @@ async fn users(
 }
 
 fn render_entry(org: &Org, lead_id: &str, e: &STimelineEntry) -> Value {
-    let name = org
-        .leads
-        .get(lead_id)
-        .and_then(|l| l.full_name())
-        .unwrap_or_default();
+    let name = org.leads.get(lead_id).and_then(|l| l.full_name()).unwrap_or_default();
     let history: Vec<Value> = e
         .changes
         .iter()
@@ -955,11 +852,7 @@ async fn timeline(
             json!({"resource_path_index": 2}),
         );
     }
-    let mut entries: Vec<&STimelineEntry> = org
-        .timeline
-        .get(&id)
-        .map(|v| v.iter().collect())
-        .unwrap_or_default();
+    let mut entries: Vec<&STimelineEntry> = org.timeline.get(&id).map(|v| v.iter().collect()).unwrap_or_default();
     if entries.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
     }
@@ -976,9 +869,7 @@ async fn timeline(
             let Some(c) = cursors.get(tok) else {
                 return invalid("page_token");
             };
-            if c.bound != format!("timeline|{id}|{desc}")
-                && !c.bound.starts_with(&format!("timeline|{id}|{desc}|"))
-            {
+            if c.bound != format!("timeline|{id}|{desc}") && !c.bound.starts_with(&format!("timeline|{id}|{desc}|")) {
                 return envelope(
                     StatusCode::BAD_REQUEST,
                     "TOKEN_BOUND_DATA_MISMATCH",
@@ -986,12 +877,7 @@ async fn timeline(
                     json!({"param_name": "page_token"}),
                 );
             }
-            let per_page: usize = c
-                .bound
-                .rsplit('|')
-                .next()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(20);
+            let per_page: usize = c.bound.rsplit('|').next().and_then(|p| p.parse().ok()).unwrap_or(20);
             (c.offset, per_page)
         }
         None => match q.get("per_page").map(|p| p.parse::<usize>()) {
@@ -1001,10 +887,7 @@ async fn timeline(
         },
     };
     let to = (offset + per_page).min(entries.len());
-    let data: Vec<Value> = entries[offset.min(to)..to]
-        .iter()
-        .map(|e| render_entry(&org, &id, e))
-        .collect();
+    let data: Vec<Value> = entries[offset.min(to)..to].iter().map(|e| render_entry(&org, &id, e)).collect();
     let more = to < entries.len();
     let next = more.then(|| {
         let tok = s.unique("tl");

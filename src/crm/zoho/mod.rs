@@ -15,8 +15,7 @@ use serde_json::Value;
 
 use crate::config::{AppointmentSource, ZohoConfig};
 use crate::crm::{
-    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched,
-    Skipped,
+    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Skipped,
 };
 use crate::domain::LeadId;
 use crate::time::{zoho_text, Stamp};
@@ -48,11 +47,7 @@ impl ZohoClient {
             .pool_max_idle_per_host(cfg.concurrency)
             .user_agent(concat!("panopticon/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| CrmError::Unavailable {
-                endpoint: "client".into(),
-                detail: e.to_string(),
-                attempts: 0,
-            })?;
+            .map_err(|e| CrmError::Unavailable { endpoint: "client".into(), detail: e.to_string(), attempts: 0 })?;
         let oauth = oauth::OAuth::new(
             http.clone(),
             &cfg.accounts_url,
@@ -60,20 +55,9 @@ impl ZohoClient {
             cfg.client_secret.clone(),
             cfg.refresh_token.clone(),
         );
-        let api_base = format!(
-            "{}/crm/{}",
-            cfg.api_domain.trim_end_matches('/'),
-            cfg.api_version
-        );
+        let api_base = format!("{}/crm/{}", cfg.api_domain.trim_end_matches('/'), cfg.api_version);
         Ok(ZohoClient {
-            t: Transport::new(
-                http,
-                oauth,
-                api_base,
-                cfg.concurrency,
-                cfg.max_retries,
-                cfg.retry_base,
-            ),
+            t: Transport::new(http, oauth, api_base, cfg.concurrency, cfg.max_retries, cfg.retry_base),
             stage_field: cfg.stage_field.clone(),
             locator_field: cfg.locator_field.clone(),
             source,
@@ -107,25 +91,16 @@ impl ZohoClient {
             if meta.server_date.is_none() {
                 meta.server_date = date;
             }
-            let malformed = |detail: &str| CrmError::Malformed {
-                endpoint: endpoint.into(),
-                detail: detail.into(),
-            };
+            let malformed = |detail: &str| CrmError::Malformed { endpoint: endpoint.into(), detail: detail.into() };
             let mut body = body;
             let records = match body.get_mut(data_key).map(Value::take) {
                 Some(Value::Array(a)) => a,
-                Some(Value::Null) | None => {
-                    return Err(malformed(&format!("no '{data_key}' array in the reply")))
-                }
+                Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' array in the reply"))),
                 Some(_) => return Err(malformed(&format!("'{data_key}' is not an array"))),
             };
             each(records);
             let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info
-                .get("more_records")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-            {
+            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
                 return Ok(meta);
             }
             if token.is_none() && page < MAX_DISCRETE_PAGE {
@@ -135,9 +110,7 @@ impl ZohoClient {
                     .get("next_page_token")
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        malformed("more_records is true but there is no next_page_token")
-                    })?;
+                    .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
                 token = Some(next.to_string());
             }
         }
@@ -174,37 +147,24 @@ impl ZohoClient {
         }
     }
 
-    async fn deleted(
-        &self,
-        module: &str,
-        since: Option<&str>,
-    ) -> Result<Fetched<String>, CrmError> {
+    async fn deleted(&self, module: &str, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
         let endpoint = format!("{module}/deleted");
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
         let meta = self
-            .list(
-                &endpoint,
-                &endpoint,
-                "data",
-                &[("type", "all".into())],
-                since,
-                |page| {
-                    for v in page {
-                        match parse::deleted(&v) {
-                            Ok((id, at)) => {
-                                newest = newest.max(at);
-                                out.items.push(id);
-                            }
-                            Err(reason) => out.skipped.push(Skipped {
-                                endpoint: endpoint.clone(),
-                                id: parse::id_of(&v),
-                                reason,
-                            }),
+            .list(&endpoint, &endpoint, "data", &[("type", "all".into())], since, |page| {
+                for v in page {
+                    match parse::deleted(&v) {
+                        Ok((id, at)) => {
+                            newest = newest.max(at);
+                            out.items.push(id);
+                        }
+                        Err(reason) => {
+                            out.skipped.push(Skipped { endpoint: endpoint.clone(), id: parse::id_of(&v), reason })
                         }
                     }
-                },
-            )
+                }
+            })
             .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
@@ -231,28 +191,19 @@ impl CrmSource for ZohoClient {
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
         let meta = self
-            .list(
-                "users",
-                "users",
-                "users",
-                &[("type", "AllUsers".into())],
-                since,
-                |page| {
-                    for v in page {
-                        match parse::user(&v) {
-                            Ok((u, modified)) => {
-                                newest = newest.max(modified);
-                                out.items.push(u);
-                            }
-                            Err(reason) => out.skipped.push(Skipped {
-                                endpoint: "users".into(),
-                                id: parse::id_of(&v),
-                                reason,
-                            }),
+            .list("users", "users", "users", &[("type", "AllUsers".into())], since, |page| {
+                for v in page {
+                    match parse::user(&v) {
+                        Ok((u, modified)) => {
+                            newest = newest.max(modified);
+                            out.items.push(u);
+                        }
+                        Err(reason) => {
+                            out.skipped.push(Skipped { endpoint: "users".into(), id: parse::id_of(&v), reason })
                         }
                     }
-                },
-            )
+                }
+            })
             .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
@@ -287,11 +238,9 @@ impl CrmSource for ZohoClient {
                             newest = newest.max(Some(l.modified_at));
                             out.items.push(l);
                         }
-                        Err(reason) => out.skipped.push(Skipped {
-                            endpoint: "Leads".into(),
-                            id: parse::id_of(&v),
-                            reason,
-                        }),
+                        Err(reason) => {
+                            out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason })
+                        }
                     }
                 }
                 on_page(out.items.len());
@@ -303,19 +252,11 @@ impl CrmSource for ZohoClient {
 
     async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
         let raw = self.deleted("Leads", since).await?;
-        let mut out = Fetched {
-            next_watermark: raw.next_watermark,
-            skipped: raw.skipped,
-            items: vec![],
-        };
+        let mut out = Fetched { next_watermark: raw.next_watermark, skipped: raw.skipped, items: vec![] };
         for id in raw.items {
             match LeadId::parse(&id) {
                 Ok(l) => out.items.push(l),
-                Err(reason) => out.skipped.push(Skipped {
-                    endpoint: "Leads/deleted".into(),
-                    id: Some(id),
-                    reason,
-                }),
+                Err(reason) => out.skipped.push(Skipped { endpoint: "Leads/deleted".into(), id: Some(id), reason }),
             }
         }
         Ok(out)
@@ -343,21 +284,15 @@ impl CrmSource for ZohoClient {
         let meta = self
             .list(module, module, "data", &base, since, |page| {
                 for v in page {
-                    let parsed = if module == "Events" {
-                        parse::event(&v)
-                    } else {
-                        parse::appointment(&v)
-                    };
+                    let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
                     match parsed {
                         Ok((change, modified)) => {
                             newest = newest.max(Some(modified));
                             out.items.push(change);
                         }
-                        Err(reason) => out.skipped.push(Skipped {
-                            endpoint: module.into(),
-                            id: parse::id_of(&v),
-                            reason,
-                        }),
+                        Err(reason) => {
+                            out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason })
+                        }
                     }
                 }
                 on_page(out.items.len());
@@ -367,10 +302,7 @@ impl CrmSource for ZohoClient {
         Ok(out)
     }
 
-    async fn fetch_deleted_appointments(
-        &self,
-        since: Option<&str>,
-    ) -> Result<Fetched<String>, CrmError> {
+    async fn fetch_deleted_appointments(&self, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
         let Some(module) = self.appointment_module() else {
             return Ok(Fetched::default());
         };
@@ -381,10 +313,7 @@ impl CrmSource for ZohoClient {
         Ok(raw)
     }
 
-    async fn fetch_stage_history(
-        &self,
-        lead: &LeadId,
-    ) -> Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError> {
+    async fn fetch_stage_history(&self, lead: &LeadId) -> Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError> {
         let path = format!("Leads/{lead}/__timeline");
         let mut changes = Vec::new();
         let mut skipped = Vec::new();
@@ -403,36 +332,23 @@ impl CrmSource for ZohoClient {
                 Reply::Json { body, .. } => body,
                 Reply::NoContent | Reply::NotModified => break,
             };
-            let entries = body
-                .get("__timeline")
-                .and_then(Value::as_array)
-                .ok_or_else(|| CrmError::Malformed {
-                    endpoint: "__timeline".into(),
-                    detail: format!("lead {lead}: no '__timeline' array in the reply"),
-                })?;
+            let entries = body.get("__timeline").and_then(Value::as_array).ok_or_else(|| CrmError::Malformed {
+                endpoint: "__timeline".into(),
+                detail: format!("lead {lead}: no '__timeline' array in the reply"),
+            })?;
             for e in entries {
                 match parse::stage_changes(e, lead, &self.stage_field) {
                     Ok(mut c) => changes.append(&mut c),
-                    Err(reason) => skipped.push(Skipped {
-                        endpoint: "__timeline".into(),
-                        id: Some(lead.to_string()),
-                        reason,
-                    }),
+                    Err(reason) => {
+                        skipped.push(Skipped { endpoint: "__timeline".into(), id: Some(lead.to_string()), reason })
+                    }
                 }
             }
             let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info
-                .get("more_records")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-            {
+            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
                 break;
             }
-            match info
-                .get("next_page_token")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-            {
+            match info.get("next_page_token").and_then(Value::as_str).filter(|s| !s.is_empty()) {
                 Some(t) => token = Some(t.to_string()),
                 None => {
                     return Err(CrmError::Malformed {

@@ -77,10 +77,7 @@ impl OAuth {
         let mut st = self.state.lock().await;
         if let Some((tok, refresh_at)) = &st.current {
             if Instant::now() < *refresh_at {
-                return Ok(AccessToken {
-                    secret: tok.clone(),
-                    generation: st.generation,
-                });
+                return Ok(AccessToken { secret: tok.clone(), generation: st.generation });
             }
         }
         let (tok, lifetime) = self.refresh(&mut st).await?;
@@ -88,10 +85,7 @@ impl OAuth {
         let margin = EXPIRY_MARGIN.min(lifetime / 2);
         st.current = Some((tok.clone(), Instant::now() + lifetime - margin));
         st.generation += 1;
-        Ok(AccessToken {
-            secret: tok,
-            generation: st.generation,
-        })
+        Ok(AccessToken { secret: tok, generation: st.generation })
     }
 
     /// Zoho said the token is invalid: drop it, unless another task already replaced it.
@@ -104,11 +98,7 @@ impl OAuth {
 
     async fn refresh(&self, st: &mut TokenState) -> Result<(SecretString, Duration), CrmError> {
         let now = Instant::now();
-        while st
-            .refreshes
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= REFRESH_WINDOW)
-        {
+        while st.refreshes.front().is_some_and(|t| now.duration_since(*t) >= REFRESH_WINDOW) {
             st.refreshes.pop_front();
         }
         if st.refreshes.len() >= REFRESH_LIMIT {
@@ -128,10 +118,7 @@ impl OAuth {
         let resp = self
             .http
             .post(&self.token_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
             .send()
             .await
@@ -147,11 +134,10 @@ impl OAuth {
             detail: e.without_url().to_string(),
             attempts: 1,
         })?;
-        let reply: TokenReply =
-            serde_json::from_slice(&bytes).map_err(|_| CrmError::Malformed {
-                endpoint: "oauth/token".into(),
-                detail: format!("HTTP {status} with a body that is not a token reply"),
-            })?;
+        let reply: TokenReply = serde_json::from_slice(&bytes).map_err(|_| CrmError::Malformed {
+            endpoint: "oauth/token".into(),
+            detail: format!("HTTP {status} with a body that is not a token reply"),
+        })?;
         // Zoho often reports errors with HTTP 200: success is the presence of access_token.
         if let Some(tok) = reply.access_token.filter(|t| !t.is_empty()) {
             let secs = match (reply.expires_in_sec, reply.expires_in) {
@@ -164,12 +150,8 @@ impl OAuth {
         let code = reply.error.unwrap_or_else(|| format!("HTTP {status}"));
         Err(match code.as_str() {
             "invalid_code" | "invalid_refresh_token" => CrmError::RefreshRejected { code },
-            "invalid_client" | "invalid_client_secret" | "unauthorized_client" => {
-                CrmError::ClientRejected { code }
-            }
-            "Access Denied" => CrmError::RefreshLimited {
-                detail: reply.error_description.unwrap_or(code),
-            },
+            "invalid_client" | "invalid_client_secret" | "unauthorized_client" => CrmError::ClientRejected { code },
+            "Access Denied" => CrmError::RefreshLimited { detail: reply.error_description.unwrap_or(code) },
             _ => CrmError::Api {
                 endpoint: "oauth/token".into(),
                 status: status.as_u16(),

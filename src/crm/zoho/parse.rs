@@ -4,9 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::crm::{
-    AppointmentChange, CrmAppointment, CrmLead, CrmStageChange, CrmUser, FieldValue, UserRef,
-};
+use crate::crm::{AppointmentChange, CrmAppointment, CrmLead, CrmStageChange, CrmUser, FieldValue, UserRef};
 use crate::domain::LeadId;
 use crate::time::Stamp;
 
@@ -59,11 +57,9 @@ fn required_stamp(v: &Value, key: &str) -> Result<Stamp, String> {
 fn lookup(v: &Value, key: &str) -> Option<UserRef> {
     match v.get(key)? {
         Value::Object(o) => {
-            let id = o.get("id").and_then(|i| {
-                i.as_str()
-                    .map(str::to_string)
-                    .or_else(|| i.as_u64().map(|n| n.to_string()))
-            })?;
+            let id = o
+                .get("id")
+                .and_then(|i| i.as_str().map(str::to_string).or_else(|| i.as_u64().map(|n| n.to_string())))?;
             let name = o
                 .get("name")
                 .and_then(Value::as_str)
@@ -73,17 +69,15 @@ fn lookup(v: &Value, key: &str) -> Option<UserRef> {
                 .to_string();
             Some(UserRef { id, name })
         }
-        Value::String(s) if !s.trim().is_empty() => Some(UserRef {
-            id: s.trim().to_string(),
-            name: s.trim().to_string(),
-        }),
+        Value::String(s) if !s.trim().is_empty() => {
+            Some(UserRef { id: s.trim().to_string(), name: s.trim().to_string() })
+        }
         _ => None,
     }
 }
 
 fn flag(v: &Value, key: &str) -> bool {
-    matches!(v.get(key), Some(Value::Bool(true)))
-        || matches!(v.get(key), Some(Value::String(s)) if s == "true")
+    matches!(v.get(key), Some(Value::Bool(true))) || matches!(v.get(key), Some(Value::String(s)) if s == "true")
 }
 
 pub fn lead(v: &Value, f: &LeadFields) -> Result<CrmLead, String> {
@@ -95,11 +89,8 @@ pub fn lead(v: &Value, f: &LeadFields) -> Result<CrmLead, String> {
     let last_name = text(v, "Last_Name");
     let full_name = text(v, "Full_Name")
         .or_else(|| {
-            let joined = [first_name.as_deref(), last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let joined =
+                [first_name.as_deref(), last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
             (!joined.is_empty()).then_some(joined)
         })
         .unwrap_or_else(|| "(no name)".to_string());
@@ -137,24 +128,12 @@ pub fn user(v: &Value) -> Result<(CrmUser, Option<Stamp>), String> {
     let id = id_of(v).filter(|s| !s.is_empty()).ok_or("no id")?;
     let name = text(v, "full_name")
         .or_else(|| {
-            let j = [text(v, "first_name"), text(v, "last_name")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let j = [text(v, "first_name"), text(v, "last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
             (!j.is_empty()).then_some(j)
         })
         .unwrap_or_else(|| id.clone());
     let modified = stamp(v, "Modified_Time").unwrap_or(None);
-    Ok((
-        CrmUser {
-            id,
-            name,
-            email: text(v, "email"),
-            status: text(v, "status"),
-        },
-        modified,
-    ))
+    Ok((CrmUser { id, name, email: text(v, "email"), status: text(v, "status") }, modified))
 }
 
 pub fn deleted(v: &Value) -> Result<(String, Option<Stamp>), String> {
@@ -197,10 +176,7 @@ pub fn appointment(v: &Value) -> Result<(AppointmentChange, Stamp), String> {
     let modified = required_stamp(v, "Modified_Time")?;
     let status = text(v, "Status");
     let target = v.get("Appointment_For");
-    let module = target
-        .and_then(|t| t.get("module"))
-        .and_then(|m| m.get("api_name"))
-        .and_then(Value::as_str);
+    let module = target.and_then(|t| t.get("module")).and_then(|m| m.get("api_name")).and_then(Value::as_str);
     let lead = target.and_then(id_of);
     let (Some("Leads"), Some(lead)) = (module, lead) else {
         return Ok((AppointmentChange::Remove(key), modified));
@@ -225,29 +201,18 @@ pub fn appointment(v: &Value) -> Result<(AppointmentChange, Stamp), String> {
 }
 
 /// The stage-field changes in one timeline entry (an entry can change several fields).
-pub fn stage_changes(
-    e: &Value,
-    lead: &LeadId,
-    stage_field: &str,
-) -> Result<Vec<CrmStageChange>, String> {
+pub fn stage_changes(e: &Value, lead: &LeadId, stage_field: &str) -> Result<Vec<CrmStageChange>, String> {
     let Some(history) = e.get("field_history").and_then(Value::as_array) else {
         return Ok(vec![]);
     };
-    let relevant: Vec<&Value> = history
-        .iter()
-        .filter(|h| h.get("api_name").and_then(Value::as_str) == Some(stage_field))
-        .collect();
+    let relevant: Vec<&Value> =
+        history.iter().filter(|h| h.get("api_name").and_then(Value::as_str) == Some(stage_field)).collect();
     if relevant.is_empty() {
         return Ok(vec![]);
     }
     let entry_id = id_of(e).ok_or("timeline entry without id")?;
-    let at =
-        required_stamp(e, "audited_time").map_err(|r| format!("timeline entry {entry_id}: {r}"))?;
-    let by = e
-        .get("done_by")
-        .and_then(|d| d.get("name"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let at = required_stamp(e, "audited_time").map_err(|r| format!("timeline entry {entry_id}: {r}"))?;
+    let by = e.get("done_by").and_then(|d| d.get("name")).and_then(Value::as_str).map(str::to_string);
     Ok(relevant
         .into_iter()
         .map(|h| {
@@ -255,11 +220,7 @@ pub fn stage_changes(
             let side = |k: &str| val.and_then(|v| text(v, k));
             let hid = id_of(h).unwrap_or_default();
             CrmStageChange {
-                id: if hid.is_empty() {
-                    entry_id.clone()
-                } else {
-                    format!("{entry_id}:{hid}")
-                },
+                id: if hid.is_empty() { entry_id.clone() } else { format!("{entry_id}:{hid}") },
                 lead_id: lead.clone(),
                 at,
                 from: side("old"),

@@ -67,20 +67,12 @@ impl Transport {
     }
 
     fn count(&self, endpoint: &str) {
-        *self
-            .calls
-            .lock()
-            .expect("call counter lock")
-            .entry(endpoint.to_string())
-            .or_default() += 1;
+        *self.calls.lock().expect("call counter lock").entry(endpoint.to_string()).or_default() += 1;
     }
 
     /// Exponential backoff with full jitter: a random wait in [0, base·2^attempt], capped.
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .retry_base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(MAX_BACKOFF);
+        let ceiling = self.retry_base.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
         let mut x = self.jitter.lock().expect("jitter lock");
         // xorshift64: jitter only needs to de-synchronise clients, not be unpredictable.
         *x ^= *x << 13;
@@ -104,16 +96,19 @@ impl Transport {
         loop {
             let token = self.oauth.token().await?;
             let outcome = {
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("semaphore never closed");
+                let _permit = self.permits.acquire().await.expect("semaphore never closed");
                 self.count(endpoint);
-                let mut req = self.http.get(&url).query(query).header(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Zoho-oauthtoken {}", token.secret.expose_secret()),
-                );
+                // Marked sensitive so no HTTP-layer debug output can print it.
+                let mut auth = reqwest::header::HeaderValue::from_str(&format!(
+                    "Zoho-oauthtoken {}",
+                    token.secret.expose_secret()
+                ))
+                .map_err(|_| CrmError::Malformed {
+                    endpoint: "oauth/token".into(),
+                    detail: "the access token contains characters not allowed in a header".into(),
+                })?;
+                auth.set_sensitive(true);
+                let mut req = self.http.get(&url).query(query).header(reqwest::header::AUTHORIZATION, auth);
                 if let Some(ims) = if_modified_since {
                     req = req.header(reqwest::header::IF_MODIFIED_SINCE, ims);
                 }
@@ -131,10 +126,7 @@ impl Transport {
                     self.oauth.invalidate(token.generation).await;
                     continue;
                 }
-                Attempt::Retry {
-                    detail,
-                    retry_after,
-                } => {
+                Attempt::Retry { detail, retry_after } => {
                     if attempt >= self.max_retries {
                         return Err(CrmError::Unavailable {
                             endpoint: endpoint.to_string(),
@@ -170,15 +162,15 @@ impl Transport {
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
+                let e = e.without_url();
                 let detail = if e.is_timeout() {
                     "request timed out".to_string()
+                } else if e.is_connect() {
+                    format!("cannot connect ({})", describe(&e))
                 } else {
-                    describe(&e.without_url())
+                    format!("connection dropped before the reply ({})", describe(&e))
                 };
-                return Attempt::Retry {
-                    detail,
-                    retry_after: None,
-                };
+                return Attempt::Retry { detail, retry_after: None };
             }
         };
         let status = resp.status();
@@ -205,42 +197,23 @@ impl Transport {
                 let detail = if e.is_timeout() {
                     "response timed out".to_string()
                 } else {
-                    format!(
-                        "connection dropped mid-response ({})",
-                        describe(&e.without_url())
-                    )
+                    format!("connection dropped mid-response ({})", describe(&e.without_url()))
                 };
-                return Attempt::Retry {
-                    detail,
-                    retry_after: None,
-                };
+                return Attempt::Retry { detail, retry_after: None };
             }
         };
         if status == StatusCode::OK {
             return match serde_json::from_slice::<Value>(&bytes) {
                 Ok(body) => Attempt::Done(Reply::Json { body, date }),
                 // A truncated or garbled body is most often a transient proxy fault.
-                Err(e) => Attempt::Retry {
-                    detail: format!("response is not valid JSON ({e})"),
-                    retry_after: None,
-                },
+                Err(e) => Attempt::Retry { detail: format!("response is not valid JSON ({e})"), retry_after: None },
             };
         }
         let env: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = env
-            .get("code")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let message = env
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let param = env
-            .get("details")
-            .and_then(|d| d.get("api_name").or_else(|| d.get("param_name")))
-            .and_then(Value::as_str);
+        let code = env.get("code").and_then(Value::as_str).unwrap_or("").to_string();
+        let message = env.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+        let param =
+            env.get("details").and_then(|d| d.get("api_name").or_else(|| d.get("param_name"))).and_then(Value::as_str);
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Attempt::Retry {
                 detail: format!("rate limited (429 {code})"),
@@ -248,20 +221,13 @@ impl Transport {
             };
         }
         if status.is_server_error() {
-            return Attempt::Retry {
-                detail: format!("server error {} {code}", status.as_u16()),
-                retry_after,
-            };
+            return Attempt::Retry { detail: format!("server error {} {code}", status.as_u16()), retry_after };
         }
         let err = CrmError::Api {
             endpoint: endpoint.to_string(),
             status: status.as_u16(),
             hint: CrmError::hint_for(&code, param),
-            code: if code.is_empty() {
-                "(no code)".into()
-            } else {
-                code.clone()
-            },
+            code: if code.is_empty() { "(no code)".into() } else { code.clone() },
             message,
         };
         if status == StatusCode::UNAUTHORIZED && code == "INVALID_TOKEN" {
@@ -276,10 +242,7 @@ enum Attempt {
     Done(Reply),
     Fatal(CrmError),
     InvalidToken(CrmError),
-    Retry {
-        detail: String,
-        retry_after: Option<Duration>,
-    },
+    Retry { detail: String, retry_after: Option<Duration> },
 }
 
 /// reqwest's Display stops at the outermost layer ("error sending request"); the cause

@@ -1,0 +1,257 @@
+//! The `panopticon` binary against the sandbox: its output, its exit codes, that no secret
+//! ever reaches a log line, an error or the database, and that kill -9 mid-sync leaves the
+//! database either as it was or fully synced — never in between.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use chrono::TimeZone;
+use panopticon::config::{AppointmentSource, RulesConfig};
+use panopticon::crm::sandbox::{self, generate, Fault, FaultRule, Sandbox, Spec};
+use panopticon::crm::zoho::ZohoClient;
+use panopticon::store::{self, Store};
+use panopticon::sync::{self, NoProgress, SyncSettings};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_panopticon")
+}
+
+fn spec(leads: usize) -> Spec {
+    Spec {
+        seed: 5,
+        leads,
+        appointed: leads / 5,
+        events: leads * 3 / 5,
+        locators: 8,
+        now: chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap(),
+        user_tz: chrono_tz::America::New_York,
+        appointments_module: false,
+    }
+}
+
+/// A config file pointing the binary at the sandbox; secrets go in the environment.
+fn write_config(dir: &Path, sb: &Sandbox, db: &Path) -> PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[zoho]\naccounts_url = \"{url}\"\napi_domain = \"{url}\"\nclient_id = \"{id}\"\ntimeout_secs = 2\n\
+             retry_base_ms = 20\nmax_retries = 2\n[storage]\npath = \"{db}\"\n",
+            url = sb.url(),
+            id = sandbox::CLIENT_ID,
+            db = db.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn command(config: &Path) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(bin());
+    c.arg("--config")
+        .arg(config)
+        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
+        .env_remove("PANOPTICON_CONFIG")
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true);
+    c
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_prints_a_summary_and_a_second_run_is_cheap() {
+    let sb = Sandbox::start(generate(&spec(600))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &sb, &dir.path().join("p.db"));
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("600 created, 0 updated, 0 deleted"), "{t}");
+    assert!(t.contains("API calls: Events"), "{t}");
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    let t = text(&out);
+    assert!(t.contains("0 created, 0 updated, 0 deleted, 0 stage changes, 0 appointments, 5 API calls"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_sync_says_why_and_how_old_the_kept_data_is() {
+    let sb = Sandbox::start(generate(&spec(300))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &sb, &dir.path().join("p.db"));
+    assert!(command(&cfg).arg("sync").output().await.unwrap().status.success());
+    sb.inject(FaultRule::new(Fault::ServerError).always());
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("sync failed") && t.contains("server error 500"), "{t}");
+    assert!(t.contains("The last good data (synced") && t.contains("ago) is unchanged"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[zoho]\nclient_id = \"x\"\n[rules]\ntimezone = \"America/NewYork\"\n").unwrap();
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("[rules] timezone") && t.contains("America/NewYork"), "{t}");
+
+    let out = command(&dir.path().join("missing.toml")).arg("sync").output().await.unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("config.example.toml"), "{t}");
+
+    std::fs::write(&cfg, "[zoho]\nclient_id = \"x\"\n").unwrap();
+    let out = command(&cfg).env_remove("ZOHO_REFRESH_TOKEN").arg("sync").output().await.unwrap();
+    assert!(text(&out).contains("ZOHO_REFRESH_TOKEN is not set"), "{}", text(&out));
+}
+
+/// Every byte the process writes, and the database, searched for every secret in play.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_appear_in_logs_errors_or_the_database() {
+    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let cfg = write_config(dir.path(), &sb, &db);
+    let mut seen = String::new();
+    let run = |c: &mut tokio::process::Command| {
+        c.env("RUST_LOG", "trace");
+        c.output()
+    };
+    // A good run, an incremental run after an expired token, a run with a revoked refresh
+    // token, and a run with bad client credentials: every path that touches a secret.
+    let out = run(command(&cfg).arg("sync")).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    seen.push_str(&text(&out));
+    sb.inject(FaultRule::new(Fault::ExpireTokens).times(1));
+    sb.org(|o| {
+        let id = o.leads.keys().next().unwrap().clone();
+        o.set_stage(&id, "Follow Up", 0);
+    });
+    let out = run(command(&cfg).arg("sync")).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    seen.push_str(&text(&out));
+    sb.reject_refresh_token(true);
+    let out = run(command(&cfg).arg("sync")).await.unwrap();
+    assert!(!out.status.success());
+    seen.push_str(&text(&out));
+    sb.reject_refresh_token(false);
+    let out = run(command(&cfg).arg("sync").env("ZOHO_CLIENT_SECRET", "wrong-secret-do-not-print")).await.unwrap();
+    assert!(!out.status.success());
+    seen.push_str(&text(&out));
+
+    assert!(seen.contains("TRACE") || seen.contains("DEBUG"), "trace logging was on");
+    let mut db_bytes = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{}-wal", db.display())) {
+        db_bytes.extend(wal);
+    }
+    let db_text = String::from_utf8_lossy(&db_bytes);
+    let mut secrets: Vec<String> =
+        vec![sandbox::CLIENT_SECRET.into(), sandbox::REFRESH_TOKEN.into(), "wrong-secret-do-not-print".into()];
+    let tokens = sb.issued_tokens();
+    assert!(tokens.len() >= 3, "tokens were issued: {tokens:?}");
+    secrets.extend(tokens);
+    for s in &secrets {
+        assert!(!seen.contains(s.as_str()), "secret {s:.12}… appeared in the output");
+        assert!(!db_text.contains(s.as_str()), "secret {s:.12}… appeared in the database");
+    }
+}
+
+/// kill -9 at many moments of a sync: the database is always the old data or the new data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
+    let sb = Sandbox::start(generate(&spec(6_000))).await.unwrap();
+    // Each process refreshes its token once; this test starts more than Zoho's 10 per 10 min.
+    sb.set_refresh_limit(100);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let cfg = write_config(dir.path(), &sb, &db);
+
+    // The reference: the same sync, run in-process into another file.
+    let reference = |name: &str| {
+        let path = dir.path().join(name);
+        let zoho = sb.zoho_config();
+        async move {
+            let store = Store::open(&path).unwrap();
+            let client = ZohoClient::new(&zoho, AppointmentSource::Events).unwrap();
+            let settings =
+                SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+            sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
+            store::dump(&store.connect().unwrap()).unwrap()
+        }
+    };
+    let empty = {
+        let s = Store::open(&db).unwrap();
+        store::dump(&s.connect().unwrap()).unwrap()
+    };
+    let full = reference("ref1.db").await;
+
+    // How long a whole run takes here, to spread the kills over it.
+    let t0 = std::time::Instant::now();
+    let probe = dir.path().join("probe.db");
+    let probe_cfg = write_config(&dir.path().join(""), &sb, &probe);
+    assert!(command(&probe_cfg).arg("sync").output().await.unwrap().status.success());
+    let whole = t0.elapsed();
+    std::fs::write(&cfg, std::fs::read_to_string(&probe_cfg).unwrap().replace("probe.db", "p.db")).unwrap();
+
+    let check = |expect: &[&String], label: &str| {
+        let s = Store::open(&db).unwrap();
+        let c = s.connect().unwrap();
+        assert_eq!(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "{label}");
+        let now = store::dump(&c).unwrap();
+        assert!(expect.iter().any(|e| **e == now), "{label}: the database is neither the old nor the new data");
+        now
+    };
+
+    let mut finished = 0;
+    for i in 1..=8u32 {
+        let at = whole.mul_f64(i as f64 / 8.0);
+        let mut child = command(&cfg).arg("sync").stdout(std::process::Stdio::null()).spawn().unwrap();
+        tokio::time::sleep(at).await;
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        let now = check(&[&empty, &full], &format!("first sync killed at {at:?}"));
+        if now == full {
+            finished += 1;
+            // Back to empty for the next kill.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+        }
+    }
+    assert!(finished < 8, "at least one kill landed mid-sync");
+
+    // Now an incremental run over a synced database.
+    assert!(command(&cfg).arg("sync").output().await.unwrap().status.success());
+    let before = check(&[&full], "after a completed sync");
+    sb.org(|o| {
+        let ids: Vec<String> = o.leads.keys().take(300).cloned().collect();
+        for id in &ids[..200] {
+            o.set_stage(id, "Proposal", 1);
+        }
+        for id in &ids[200..] {
+            o.delete_lead(id);
+        }
+        o.advance(chrono::Duration::minutes(5));
+    });
+    // The reference for "after": sync a copy of the synced database in-process.
+    std::fs::copy(&db, dir.path().join("ref2.db")).unwrap();
+    let after = reference("ref2.db").await;
+    assert_ne!(before, after);
+    for i in 1..=6u32 {
+        let at = whole.mul_f64(i as f64 / 12.0);
+        let mut child = command(&cfg).arg("sync").stdout(std::process::Stdio::null()).spawn().unwrap();
+        tokio::time::sleep(at).await;
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        let now = check(&[&before, &after], &format!("incremental sync killed at {at:?}"));
+        if now == after {
+            break;
+        }
+    }
+}
