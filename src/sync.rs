@@ -68,6 +68,8 @@ impl Progress for NoProgress {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
     pub full: bool,
+    /// No earlier run had left a watermark: everything was read.
+    pub first: bool,
     pub created: u64,
     pub updated: u64,
     pub deleted: u64,
@@ -90,7 +92,13 @@ impl fmt::Display for SyncReport {
         write!(
             f,
             "{} sync: {} created, {} updated, {} deleted, {} stage changes, {} appointments, {} API calls, {:.1} s",
-            if self.full { "Full" } else { "Incremental" },
+            if self.full {
+                "Full"
+            } else if self.first {
+                "First"
+            } else {
+                "Incremental"
+            },
             self.created,
             self.updated,
             self.deleted,
@@ -115,6 +123,7 @@ struct Pulled {
     appointment_changes: Vec<AppointmentChange>,
     deleted_appointments: Vec<String>,
     histories: Vec<(LeadId, Vec<CrmStageChange>)>,
+    first: bool,
     watermarks: BTreeMap<&'static str, String>,
     skipped: Vec<Skipped>,
 }
@@ -183,7 +192,7 @@ async fn pull<C: CrmSource>(
             Ok(store::watermark(&conn, key)?)
         }
     };
-    let mut p = Pulled::default();
+    let mut p = Pulled { first: !full && store::watermark(&conn, W_LEADS)?.is_none(), ..Pulled::default() };
 
     progress.phase("Users", None);
     let users = crm.fetch_users(mark(W_USERS)?.as_deref()).await?;
@@ -357,7 +366,7 @@ fn write(
 ) -> Result<SyncReport, SyncError> {
     let mut conn = store.connect()?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut r = SyncReport { full, calls, ..SyncReport::default() };
+    let mut r = SyncReport { full, first: p.first, calls, ..SyncReport::default() };
     let mut skipped = p.skipped;
 
     for u in &p.users {

@@ -352,3 +352,56 @@ async fn a_field_on_the_lead_is_a_source_too() {
     // Midnight in New York is 04:00 or 05:00 UTC.
     assert!(start.ends_with("T04:00:00Z") || start.ends_with("T05:00:00Z"), "{start}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_never_exceed_the_configured_cap() {
+    for cap in [1usize, 3, 5] {
+        let mut env = Env::new(generate(&spec(300, 100, 300))).await;
+        env.zoho.concurrency = cap;
+        env.settings.concurrency = cap;
+        // Slow replies make requests overlap, so a missing cap would show.
+        env.sandbox.inject(FaultRule::new(Fault::Slow(Duration::from_millis(30))).on("__timeline").always());
+        env.sync().await.unwrap();
+        let max = env.sandbox.max_in_flight();
+        assert!(max <= cap, "cap {cap}: {max} in flight");
+        if cap > 1 {
+            assert!(max > 1, "cap {cap}: the reads did run in parallel");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_timeline_is_read_page_by_page() {
+    let env = Env::new(generate(&spec(200, 60, 180))).await;
+    let lead = env.sandbox.org(|o| {
+        let t = truth(o, &AppointmentSource::Events);
+        let id = open_appointed(o, &t, &env.settings.rules).into_iter().next().unwrap();
+        // 450 stage changes: three timeline pages of 200.
+        for i in 0..450 {
+            o.set_stage(&id, if i % 2 == 0 { "Follow Up" } else { "Proposal" }, i);
+        }
+        id
+    });
+    env.sync().await.unwrap();
+    assert_matches_org(&env);
+    let reads = env.paths().into_iter().filter(|p| p.contains(&format!("{lead}/__timeline"))).count();
+    assert_eq!(reads, 3);
+    assert!(store::changes_of(&env.conn(), &lead).unwrap().len() > 450);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_token_is_refreshed_before_it_expires() {
+    let env = Env::new(generate(&spec(100, 20, 60))).await;
+    // A 2-second token: the client refreshes once half its life is gone, before Zoho rejects it.
+    env.sandbox.set_token_lifetime(2);
+    let client = env.client();
+    let settings = env.settings.clone();
+    let sync = || panopticon::sync::run(&env.store, &client, &settings, false, &panopticon::sync::NoProgress);
+    sync().await.unwrap();
+    sync().await.unwrap();
+    assert_eq!(env.sandbox.tokens_issued(), 1, "a live token is reused");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    sync().await.unwrap();
+    assert_eq!(env.sandbox.tokens_issued(), 2);
+    assert!(env.paths().iter().all(|p| !p.ends_with(" 401")), "no request was made with a dying token");
+}

@@ -22,7 +22,10 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
     bar.finish();
     match outcome {
         Ok(report) => {
-            println!("{report}");
+            match peak_memory_mb() {
+                Some(mb) => println!("{report}, peak memory {mb} MB"),
+                None => println!("{report}"),
+            }
             let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });
             for s in report.skipped.iter().take(20) {
@@ -58,4 +61,12 @@ pub fn describe_age(d: chrono::Duration) -> String {
         5400..=172_799 => format!("{} h", (s + 1800) / 3600),
         _ => format!("{} days", (s + 43_200) / 86_400),
     }
+}
+
+/// This process's peak resident memory (Linux `VmHWM`), in MB.
+fn peak_memory_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.div_ceil(1024))
 }

@@ -147,6 +147,11 @@ impl Sandbox {
         self.shared.tokens.lock().expect("tokens lock").issued
     }
 
+    /// The most requests the sandbox was ever handling at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Every access token issued so far (to prove none appears in logs or errors).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.shared.tokens.lock().expect("tokens lock").all.clone()

@@ -53,6 +53,9 @@ pub struct Shared {
     /// 100,000 leads must not re-sort them for every page.
     orders: Mutex<HashMap<String, CachedOrder>>,
     counter: Mutex<u64>,
+    /// Requests being handled now, and the most ever at once (to check a client's cap).
+    in_flight: std::sync::atomic::AtomicUsize,
+    pub max_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -73,6 +76,8 @@ impl Shared {
             cursors: Mutex::new(HashMap::new()),
             orders: Mutex::new(HashMap::new()),
             counter: Mutex::new(0),
+            in_flight: Default::default(),
+            max_in_flight: Default::default(),
         }
     }
 
@@ -141,6 +146,9 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().to_string();
+    use std::sync::atomic::Ordering::SeqCst;
+    let now_in = s.in_flight.fetch_add(1, SeqCst) + 1;
+    s.max_in_flight.fetch_max(now_in, SeqCst);
     let mut resp = match s.take_fault(&path) {
         Some(Fault::TooManyRequests { retry_after }) => {
             let mut r = envelope(
@@ -189,6 +197,7 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
         resp.headers_mut().insert(header::DATE, v);
     }
     s.log.lock().expect("log lock").push(LoggedRequest { method, path, query, status: resp.status().as_u16() });
+    s.in_flight.fetch_sub(1, SeqCst);
     resp
 }
 
@@ -856,20 +865,23 @@ async fn timeline(
     if entries.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
     }
-    let desc = q.get("sort_order").map(String::as_str) != Some("asc");
-    entries.sort_by(|a, b| a.audited.cmp(&b.audited).then(a.id.cmp(&b.id)));
-    if desc {
-        entries.reverse();
-    }
-    // Paging: per_page on the first request (default 20, at most 200), then tokens that
-    // remember it along with the position.
-    let (offset, per_page) = match q.get("page_token") {
+    // Paging: per_page and sort order on the first request (default 20 a page, at most 200,
+    // newest first); later pages send only the token, which remembers all three.
+    let (offset, per_page, desc) = match q.get("page_token") {
         Some(tok) => {
             let cursors = s.cursors.lock().expect("cursors lock");
             let Some(c) = cursors.get(tok) else {
                 return invalid("page_token");
             };
-            if c.bound != format!("timeline|{id}|{desc}") && !c.bound.starts_with(&format!("timeline|{id}|{desc}|")) {
+            let parts: Vec<&str> = c.bound.split('|').collect();
+            let (Some(&"timeline"), Some(tid), Some(desc), Some(pp)) =
+                (parts.first(), parts.get(1), parts.get(2), parts.get(3))
+            else {
+                return invalid("page_token");
+            };
+            let desc = *desc == "true";
+            let asked = q.get("sort_order").map(|o| o != "asc");
+            if *tid != id || asked.is_some_and(|a| a != desc) {
                 return envelope(
                     StatusCode::BAD_REQUEST,
                     "TOKEN_BOUND_DATA_MISMATCH",
@@ -877,15 +889,21 @@ async fn timeline(
                     json!({"param_name": "page_token"}),
                 );
             }
-            let per_page: usize = c.bound.rsplit('|').next().and_then(|p| p.parse().ok()).unwrap_or(20);
-            (c.offset, per_page)
+            (c.offset, pp.parse().unwrap_or(20), desc)
         }
-        None => match q.get("per_page").map(|p| p.parse::<usize>()) {
-            None => (0, 20),
-            Some(Ok(n)) if (1..=200).contains(&n) => (0, n),
-            Some(_) => return invalid("per_page"),
-        },
+        None => {
+            let desc = q.get("sort_order").map(String::as_str) != Some("asc");
+            match q.get("per_page").map(|p| p.parse::<usize>()) {
+                None => (0, 20, desc),
+                Some(Ok(n)) if (1..=200).contains(&n) => (0, n, desc),
+                Some(_) => return invalid("per_page"),
+            }
+        }
     };
+    entries.sort_by(|a, b| a.audited.cmp(&b.audited).then(a.id.cmp(&b.id)));
+    if desc {
+        entries.reverse();
+    }
     let to = (offset + per_page).min(entries.len());
     let data: Vec<Value> = entries[offset.min(to)..to].iter().map(|e| render_entry(&org, &id, e)).collect();
     let more = to < entries.len();
