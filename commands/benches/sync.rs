@@ -66,16 +66,7 @@ fn calls(stdout: &str) -> BTreeMap<String, u64> {
 
 fn main() {
     let leads: usize = std::env::var("PANOPTICON_BENCH_LEADS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let spec = Spec {
-        seed: 2026,
-        leads,
-        appointed: leads / 5,
-        events: leads * 3 / 5,
-        locators: 16,
-        now: chrono::Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap(),
-        user_tz: chrono_tz::America::New_York,
-        appointments_module: false,
-    };
+    let spec = Spec::scaled(2026, leads, chrono::Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let gen_start = Instant::now();
     let org = generate(&spec);

@@ -17,16 +17,7 @@ fn bin() -> &'static str {
 }
 
 fn spec(leads: usize) -> Spec {
-    Spec {
-        seed: 5,
-        leads,
-        appointed: leads / 5,
-        events: leads * 3 / 5,
-        locators: 8,
-        now: chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap(),
-        user_tz: chrono_tz::America::New_York,
-        appointments_module: false,
-    }
+    Spec::scaled(5, leads, chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap())
 }
 
 /// A config file pointing the binary at the sandbox; secrets go in the environment.
@@ -208,13 +199,20 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
         now
     };
 
+    // Starts a sync and kills it (SIGKILL) after `at`, or lets it finish if it is quicker.
+    let kill_after = |at: std::time::Duration| {
+        let mut child = command(&cfg).arg("sync").stdout(std::process::Stdio::null()).spawn().unwrap();
+        async move {
+            tokio::time::sleep(at).await;
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    };
+
     let mut finished = 0;
     for i in 1..=8u32 {
         let at = whole.mul_f64(i as f64 / 8.0);
-        let mut child = command(&cfg).arg("sync").stdout(std::process::Stdio::null()).spawn().unwrap();
-        tokio::time::sleep(at).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
+        kill_after(at).await;
         let now = check(&[&empty, &full], &format!("first sync killed at {at:?}"));
         if now == full {
             finished += 1;
@@ -245,10 +243,7 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
     assert_ne!(before, after);
     for i in 1..=6u32 {
         let at = whole.mul_f64(i as f64 / 12.0);
-        let mut child = command(&cfg).arg("sync").stdout(std::process::Stdio::null()).spawn().unwrap();
-        tokio::time::sleep(at).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
+        kill_after(at).await;
         let now = check(&[&before, &after], &format!("incremental sync killed at {at:?}"));
         if now == after {
             break;

@@ -40,6 +40,21 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// An org of `leads` leads in the benchmark's proportions: a fifth appointed, three
+    /// meetings per five leads, sixteen locators, meetings only in `Events`.
+    pub fn scaled(seed: u64, leads: usize, now: DateTime<Utc>) -> Spec {
+        Spec {
+            seed,
+            leads,
+            appointed: leads / 5,
+            events: leads * 3 / 5,
+            locators: 16,
+            now,
+            user_tz: chrono_tz::America::New_York,
+            appointments_module: false,
+        }
+    }
+
     /// The demo org: big enough to look real, small enough to sync in a blink.
     pub fn demo(now: DateTime<Utc>) -> Spec {
         Spec {
