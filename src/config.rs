@@ -66,6 +66,20 @@ impl DataCenter {
         }
     }
 
+    /// The CRM web app, for links to records.
+    pub fn crm_url(self) -> &'static str {
+        match self {
+            DataCenter::Us => "https://crm.zoho.com",
+            DataCenter::Eu => "https://crm.zoho.eu",
+            DataCenter::In => "https://crm.zoho.in",
+            DataCenter::Au => "https://crm.zoho.com.au",
+            DataCenter::Jp => "https://crm.zoho.jp",
+            DataCenter::Ca => "https://crm.zohocloud.ca",
+            DataCenter::Sa => "https://crm.zoho.sa",
+            DataCenter::Cn => "https://crm.zoho.com.cn",
+        }
+    }
+
     pub fn api_domain(self) -> &'static str {
         match self {
             DataCenter::Us => "https://www.zohoapis.com",
@@ -98,14 +112,35 @@ pub struct ZohoConfig {
     pub api_domain: String,
     pub api_version: String,
     pub client_id: String,
-    pub client_secret: SecretString,
-    pub refresh_token: SecretString,
+    pub client_secret: Option<SecretString>,
+    pub refresh_token: Option<SecretString>,
     pub stage_field: String,
     pub locator_field: String,
     pub concurrency: usize,
     pub timeout: Duration,
     pub max_retries: u32,
     pub retry_base: Duration,
+}
+
+impl ZohoConfig {
+    /// The client secret and refresh token, which every call to Zoho needs.
+    pub fn secrets(&self) -> Result<(SecretString, SecretString), ConfigError> {
+        let secret = self.client_secret.clone().ok_or_else(|| {
+            ConfigError(
+                "ZOHO_CLIENT_SECRET is not set: export the client secret from the Zoho API console \
+                 (Self Client → Client Secret)"
+                    .into(),
+            )
+        })?;
+        let refresh = self.refresh_token.clone().ok_or_else(|| {
+            ConfigError(
+                "ZOHO_REFRESH_TOKEN is not set: generate a grant code in the Zoho API console and exchange \
+                 it for a refresh token (see README)"
+                    .into(),
+            )
+        })?;
+        Ok((secret, refresh))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -385,23 +420,13 @@ impl Config {
         let client_id = z.client_id.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
             bad("[zoho] client_id", "missing: copy it from the Zoho API console (Self Client → Client ID)")
         })?;
-        let secret = |var: &str, file: Option<String>, what: &str| -> Result<SecretString, ConfigError> {
-            env(var)
-                .or(file)
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| SecretString::from(s.trim().to_string()))
-                .ok_or_else(|| ConfigError(format!("{var} is not set: {what}")))
+        // Secrets are optional here: `report` only reads the database. `ZohoConfig::secrets`
+        // insists on them when a sync needs them.
+        let secret = |var: &str, file: Option<String>| -> Option<SecretString> {
+            env(var).or(file).filter(|s| !s.trim().is_empty()).map(|s| SecretString::from(s.trim().to_string()))
         };
-        let client_secret = secret(
-            "ZOHO_CLIENT_SECRET",
-            z.client_secret,
-            "export the client secret from the Zoho API console (Self Client → Client Secret)",
-        )?;
-        let refresh_token = secret(
-            "ZOHO_REFRESH_TOKEN",
-            z.refresh_token,
-            "generate a grant code in the Zoho API console and exchange it for a refresh token (see README)",
-        )?;
+        let client_secret = secret("ZOHO_CLIENT_SECRET", z.client_secret);
+        let refresh_token = secret("ZOHO_REFRESH_TOKEN", z.refresh_token);
         let concurrency = z.concurrency.unwrap_or(5);
         if !(1..=25).contains(&concurrency) {
             return Err(bad(
@@ -530,7 +555,7 @@ mod tests {
         assert_eq!(c.rules.green_stuck_days, 14);
         assert_eq!(c.digest.time.to_string(), "08:00:00");
         assert_eq!(c.digest.days.len(), 5);
-        assert_eq!(c.zoho.refresh_token.expose_secret(), "1000.refresh.token");
+        assert_eq!(c.zoho.secrets().unwrap().1.expose_secret(), "1000.refresh.token");
     }
 
     #[test]
@@ -561,7 +586,9 @@ mod tests {
 
     #[test]
     fn missing_secrets_say_which_variable() {
-        let e = Config::from_toml(MINIMAL, &|_| None).unwrap_err().to_string();
+        // Loading works without them (reports need none); asking for them names the variable.
+        let c = Config::from_toml(MINIMAL, &|_| None).unwrap();
+        let e = c.zoho.secrets().unwrap_err().to_string();
         assert!(e.contains("ZOHO_CLIENT_SECRET"), "{e}");
     }
 

@@ -1,25 +1,25 @@
 //! `panopticon demo`: the whole pipeline on built-in data, no credentials.
 //!
 //! Generates a realistic org, serves it from the sandbox on 127.0.0.1, syncs it through the
-//! real Zoho client into a fresh SQLite file, and returns the assessed leads.
+//! real Zoho client into a fresh SQLite file, and hands back the store for the views.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{AppointmentSource, RulesConfig};
+use crate::config::{AppointmentSource, DataCenter, RulesConfig};
 use crate::crm::sandbox::{generate, Sandbox, Spec};
 use crate::crm::zoho::ZohoClient;
 use crate::store::Store;
 use crate::sync::{self, Progress, SyncReport, SyncSettings};
-use crate::views::{self, LeadRow, Snapshot};
 
 pub struct Demo {
-    pub db_path: PathBuf,
+    pub store: Store,
     pub report: SyncReport,
+    /// The sandbox's clock when the org was made: the demo's "now".
     pub as_of: DateTime<Utc>,
-    pub rows: Vec<LeadRow>,
     pub rules: RulesConfig,
+    pub crm_url: String,
 }
 
 pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) -> anyhow::Result<Demo> {
@@ -38,7 +38,5 @@ pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) ->
     let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
     let report = sync::run(&store, &client, &settings, false, progress).await?;
     let as_of = sandbox.org(|o| o.now);
-    let snapshot = Snapshot::load(&store.connect()?)?;
-    let rows = views::assess_all(&snapshot, as_of, &rules);
-    Ok(Demo { db_path, report, as_of, rows, rules })
+    Ok(Demo { store, report, as_of, rules, crm_url: format!("{}/crm", DataCenter::Us.crm_url()) })
 }

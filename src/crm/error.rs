@@ -27,6 +27,9 @@ pub enum CrmError {
     #[error("{endpoint}: Zoho could not be reached: {detail} (gave up after {attempts} attempts)")]
     Unavailable { endpoint: String, detail: String, attempts: u32 },
 
+    #[error("config: {detail}")]
+    NotConfigured { detail: String },
+
     #[error("{endpoint}: Zoho sent a response Panopticon cannot read: {detail}")]
     Malformed { endpoint: String, detail: String },
 }

@@ -191,3 +191,36 @@ pub fn all_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
 pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
     Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"), [id], lead_from_row).optional()?)
 }
+
+/// Leads with at least one appointment: the ones the rules speak of.
+pub fn appointed_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {LEAD_COLUMNS} FROM leads WHERE id IN (SELECT DISTINCT lead_id FROM appointments) ORDER BY id"
+    ))?;
+    let rows = st.query_map([], lead_from_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// How many leads are in each stage now (all leads, appointed or not); `None` = no stage.
+pub fn stage_counts(conn: &Connection) -> Result<Vec<(Option<String>, u64)>> {
+    let mut st = conn.prepare("SELECT stage, count(*) FROM leads WHERE converted = 0 GROUP BY stage ORDER BY stage")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn count_converted(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT count(*) FROM leads WHERE converted = 1", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Leads whose name or company contains `needle` (case-insensitive), best matches first.
+pub fn search_leads(conn: &Connection, needle: &str, limit: usize) -> Result<Vec<StoredLead>> {
+    let pattern = format!("%{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let mut st = conn.prepare(&format!(
+        "SELECT {LEAD_COLUMNS} FROM leads
+         WHERE full_name LIKE ?1 ESCAPE '\\' OR company LIKE ?1 ESCAPE '\\' OR id = ?2
+         ORDER BY (id = ?2) DESC, (full_name LIKE ?3 ESCAPE '\\') DESC, full_name, id LIMIT ?4"
+    ))?;
+    let prefix = format!("{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rows = st.query_map(rusqlite::params![pattern, needle, prefix, limit as i64], lead_from_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

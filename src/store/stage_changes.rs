@@ -87,9 +87,12 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
 
 const COLUMNS: &str = "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
 
-/// All stage changes grouped by lead, each oldest first.
+/// Stage changes of appointed leads, grouped by lead, each oldest first.
 pub fn changes_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<StoredChange>>> {
-    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM stage_changes ORDER BY lead_id, changed_at, id"))?;
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM stage_changes WHERE lead_id IN (SELECT DISTINCT lead_id FROM appointments)
+         ORDER BY lead_id, changed_at, id"
+    ))?;
     let mut out: HashMap<String, Vec<StoredChange>> = HashMap::new();
     for c in st.query_map([], from_row)? {
         let c = c?;

@@ -1,33 +1,48 @@
 //! View models: what each screen shows, computed from the store through the rules.
 //!
 //! `Snapshot` is the store read once; `LeadRow` is one appointed lead as every view shows it
-//! (the JSON contract of DESIGN.md §6). Text, JSON and CSV forms live beside each view.
+//! (the JSON contract of DESIGN.md §6). Each view (`list`, `calendar`, `lead`, `pipeline`,
+//! `locators`) builds a model from a snapshot and a `Context`, and renders it as a text
+//! table, JSON and CSV. Discord, the CLI and the digest all show these same models.
+
+pub mod calendar;
+pub mod input;
+pub mod lead;
+pub mod list;
+pub mod locators;
+pub mod pipeline;
+pub mod table;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
 
 use crate::config::RulesConfig;
+use crate::crm::CrmAppointment;
 use crate::rules::{self, Change, Facts, Status};
 use crate::store::{self, StoredLead, SyncRun};
-use crate::time::Stamp;
+use crate::time::{utc_text, Stamp};
 
-/// Everything the views read, loaded in one go.
+/// Everything the list views read, loaded in one go: appointed leads and what hangs off them.
 pub struct Snapshot {
     pub leads: Vec<StoredLead>,
-    pub appointments: HashMap<String, Vec<Stamp>>,
+    pub appointments: HashMap<String, Vec<CrmAppointment>>,
+    starts: HashMap<String, Vec<Stamp>>,
     pub changes: HashMap<String, Vec<Change>>,
+    /// Leads per current stage, over all leads (appointed or not), converted excluded.
+    pub stage_counts: Vec<(Option<String>, u64)>,
+    pub converted: u64,
     pub last_run: Option<SyncRun>,
     pub last_good_run: Option<SyncRun>,
 }
 
 impl Snapshot {
     pub fn load(conn: &rusqlite::Connection) -> store::Result<Snapshot> {
-        let appointments = store::appointments_by_lead(conn)?
-            .into_iter()
-            .map(|(k, v)| (k, v.into_iter().map(|a| a.start).collect()))
-            .collect();
+        let appointments = store::appointments_by_lead(conn)?;
+        let starts = appointments.iter().map(|(k, v)| (k.clone(), v.iter().map(|a| a.start).collect())).collect();
         let changes = store::changes_by_lead(conn)?
             .into_iter()
             .map(|(k, v)| {
@@ -35,12 +50,135 @@ impl Snapshot {
             })
             .collect();
         Ok(Snapshot {
-            leads: store::all_leads(conn)?,
+            leads: store::appointed_leads(conn)?,
             appointments,
+            starts,
             changes,
+            stage_counts: store::stage_counts(conn)?,
+            converted: store::count_converted(conn)?,
             last_run: store::last_run(conn)?,
             last_good_run: store::last_good_run(conn)?,
         })
+    }
+
+    /// True when no sync has ever succeeded: there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.last_good_run.is_none() && self.leads.is_empty()
+    }
+
+    pub fn changes_of(&self, lead: &str) -> &[Change] {
+        self.changes.get(lead).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every stage name the data knows, sorted.
+    pub fn known_stages(&self, rules: &RulesConfig) -> Vec<String> {
+        let mut v: Vec<String> = self.stage_counts.iter().filter_map(|(s, _)| s.clone()).collect();
+        v.extend(self.leads.iter().filter_map(|l| l.stage.clone()));
+        v.extend(rules.closed_stages.iter().chain(&rules.green_stages).chain(&rules.delivered_stages).cloned());
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every locator name among appointed leads, sorted.
+    pub fn known_locators(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.leads.iter().filter_map(|l| l.locator.as_ref().map(|u| u.name.clone())).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Everything a view needs besides the data.
+#[derive(Clone, Debug)]
+pub struct Context<'a> {
+    pub as_of: DateTime<Utc>,
+    /// The wall clock, for the age of the data (as_of may be in the past).
+    pub now: DateTime<Utc>,
+    pub rules: &'a RulesConfig,
+    /// Warn when the last good sync is older than this.
+    pub max_sync_age: Duration,
+    /// Base of links to records in Zoho, e.g. `https://crm.zoho.com/crm`.
+    pub crm_url: String,
+}
+
+impl Context<'_> {
+    pub fn tz(&self) -> Tz {
+        self.rules.timezone
+    }
+    pub fn today(&self) -> NaiveDate {
+        self.as_of.with_timezone(&self.tz()).date_naive()
+    }
+}
+
+/// What every view says about itself and the data behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub view: String,
+    pub as_of: String,
+    pub last_sync_at: Option<String>,
+    /// Set when the data may be wrong: the last sync failed, or is too old, or never ran.
+    pub warning: Option<String>,
+    pub filters: Vec<String>,
+}
+
+impl Header {
+    pub fn new(view: &str, s: &Snapshot, ctx: &Context, filters: Vec<String>) -> Header {
+        Header {
+            view: view.to_string(),
+            as_of: crate::time::zoho_text(ctx.as_of.with_timezone(&ctx.tz()).fixed_offset()),
+            last_sync_at: s.last_good_run.as_ref().map(|r| r.finished_at.clone()),
+            warning: sync_warning(s.last_run.as_ref(), s.last_good_run.as_ref(), ctx),
+            filters,
+        }
+    }
+
+    /// "as of Sat 21 Nov 2026 08:00 EST · synced 5 min ago", for text forms.
+    pub fn describe(&self, ctx: &Context) -> String {
+        let local = ctx.as_of.with_timezone(&ctx.tz());
+        let mut s = format!("as of {}", local.format("%a %d %b %Y %H:%M %Z"));
+        match self.last_sync_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+            Some(t) => s.push_str(&format!(" · last sync {} ago", age(ctx.now - t.with_timezone(&Utc)))),
+            None => s.push_str(" · never synced"),
+        }
+        s
+    }
+}
+
+/// "3 min", "5 h", "2 days".
+pub fn age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=89 => format!("{s} s"),
+        90..=5399 => format!("{} min", (s + 30) / 60),
+        5400..=172_799 => format!("{} h", (s + 1800) / 3600),
+        _ => format!("{} days", (s + 43_200) / 86_400),
+    }
+}
+
+fn sync_warning(last: Option<&SyncRun>, good: Option<&SyncRun>, ctx: &Context) -> Option<String> {
+    let good_at = good.and_then(|g| DateTime::parse_from_rfc3339(&g.finished_at).ok()).map(|t| t.with_timezone(&Utc));
+    let kept = match good_at {
+        Some(t) => format!("showing data from {} ago", age(ctx.now - t)),
+        None => "there is no synced data".to_string(),
+    };
+    if let Some(l) = last.filter(|l| !l.ok) {
+        let first_line = l.error.as_deref().unwrap_or("unknown error").lines().next().unwrap_or_default().to_string();
+        return Some(format!("The last sync failed ({first_line}); {kept}."));
+    }
+    match good_at {
+        None => Some("No sync has run yet: run `panopticon sync`.".into()),
+        Some(t) if (ctx.now - t).to_std().unwrap_or_default() > ctx.max_sync_age => {
+            Some(format!("The data is {} old: the last sync was {}.", age(ctx.now - t), utc_text(t)))
+        }
+        Some(_) => None,
+    }
+}
+
+fn ser_stamp<S: Serializer>(v: &Option<Stamp>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => s.serialize_str(&t.to_string()),
+        None => s.serialize_none(),
     }
 }
 
@@ -53,31 +191,33 @@ pub struct LeadRow {
     pub stage: Option<String>,
     pub locator: Option<String>,
     /// The reference appointment (latest at or before as_of), or the next one if none passed.
-    pub appointment_at: Option<String>,
+    #[serde(serialize_with = "ser_stamp")]
+    pub appointment_at: Option<Stamp>,
     pub days_since_appointment: Option<i64>,
-    pub last_stage_change_at: Option<String>,
+    #[serde(serialize_with = "ser_stamp")]
+    pub last_stage_change_at: Option<Stamp>,
     pub days_in_stage: i64,
     pub status: Status,
     pub stuck_in_green: bool,
+    #[serde(serialize_with = "ser_stamp")]
+    pub next_appointment_at: Option<Stamp>,
 }
 
-/// Applies the rules to every appointed lead in the snapshot.
+/// Applies the rules to every appointed lead in the snapshot, most urgent first.
 pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Vec<LeadRow> {
-    let empty_c: Vec<Change> = Vec::new();
     let mut rows: Vec<LeadRow> = s
         .leads
         .iter()
         // A lead created after as_of did not exist then.
         .filter(|l| l.created_at.utc() <= as_of)
         .filter_map(|l| {
-            let appts = s.appointments.get(l.id.as_str())?;
-            let changes = s.changes.get(l.id.as_str()).unwrap_or(&empty_c);
+            let appts = s.starts.get(l.id.as_str())?;
             let f = Facts {
                 stage: l.stage.as_deref(),
                 converted: l.converted,
                 created_at: l.created_at,
                 appointments: appts,
-                changes,
+                changes: s.changes_of(l.id.as_str()),
             };
             let a = rules::assess(&f, as_of, rules)?;
             Some(LeadRow {
@@ -86,61 +226,151 @@ pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Ve
                 company: l.company.clone(),
                 stage: a.stage,
                 locator: l.locator.as_ref().map(|u| u.name.clone()),
-                appointment_at: a.reference_appointment.or(a.next_appointment).map(|s| s.to_string()),
+                appointment_at: a.reference_appointment.or(a.next_appointment),
                 days_since_appointment: a.days_since_appointment,
-                last_stage_change_at: a.last_stage_change_at.map(|s| s.to_string()),
+                last_stage_change_at: a.last_stage_change_at,
                 days_in_stage: a.days_in_stage,
                 status: a.status,
                 stuck_in_green: a.stuck_in_green,
+                next_appointment_at: a.next_appointment,
             })
         })
         .collect();
-    // Most overdue first, then by name for a stable order.
-    rows.sort_by(|a, b| {
-        a.status
-            .urgency()
-            .cmp(&b.status.urgency())
-            .then(b.days_since_appointment.cmp(&a.days_since_appointment))
-            .then(a.name.cmp(&b.name))
-            .then(a.id.cmp(&b.id))
-    });
+    SortKey::Staleness.sort(&mut rows);
     rows
 }
 
-/// Pads or cuts `s` to exactly `w` display columns (by chars; wide glyphs are rare in names).
-pub fn fit(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        format!("{s}{}", " ".repeat(w - n))
-    } else {
-        let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-        out.push('…');
-        out
+/// Which rows a view shows. Empty lists mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub stages: Vec<String>,
+    pub locators: Vec<String>,
+    pub statuses: Vec<Status>,
+    /// Appointment date range, inclusive, in the business zone.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The name shown for a lead without a locator; also accepted as a filter value.
+pub const NO_LOCATOR: &str = "(no locator)";
+
+impl Filter {
+    pub fn matches(&self, r: &LeadRow, tz: Tz) -> bool {
+        self.matches_but_dates(r) && {
+            let date = r.appointment_at.map(|a| a.date_in(tz));
+            let from_ok = self.from.is_none_or(|f| date.is_some_and(|d| d >= f));
+            let to_ok = self.to.is_none_or(|t| date.is_some_and(|d| d <= t));
+            from_ok && to_ok
+        }
+    }
+
+    /// Stage, locator and status only: the calendar has its own period instead of dates.
+    pub fn matches_but_dates(&self, r: &LeadRow) -> bool {
+        let stage_ok = self.stages.is_empty() || r.stage.as_ref().is_some_and(|s| self.stages.contains(s));
+        let loc = r.locator.as_deref().unwrap_or(NO_LOCATOR);
+        let loc_ok = self.locators.is_empty() || self.locators.iter().any(|l| l == loc);
+        let status_ok = self.statuses.is_empty() || self.statuses.contains(&r.status);
+        stage_ok && loc_ok && status_ok
+    }
+
+    /// "stage = Appt Set, Follow Up", … for headers.
+    pub fn describe(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if !self.stages.is_empty() {
+            v.push(format!("stage = {}", self.stages.join(", ")));
+        }
+        if !self.locators.is_empty() {
+            v.push(format!("locator = {}", self.locators.join(", ")));
+        }
+        if !self.statuses.is_empty() {
+            v.push(format!("status = {}", self.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        match (self.from, self.to) {
+            (Some(f), Some(t)) => v.push(format!("appointment {f} – {t}")),
+            (Some(f), None) => v.push(format!("appointment from {f}")),
+            (None, Some(t)) => v.push(format!("appointment until {t}")),
+            (None, None) => {}
+        }
+        v
     }
 }
 
-/// A plain table of leads: the demo's first view (the full views come with `report`).
-pub fn plain_table(rows: &[&LeadRow]) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "{} {} {} {} {:>5} {:>5}\n",
-        fit("Lead", 24),
-        fit("Company", 26),
-        fit("Stage", 16),
-        fit("Locator", 18),
-        "Days",
-        "InStg"
-    ));
-    for r in rows {
-        out.push_str(&format!(
-            "{} {} {} {} {:>5} {:>5}\n",
-            fit(&r.name, 24),
-            fit(r.company.as_deref().unwrap_or("—"), 26),
-            fit(r.stage.as_deref().unwrap_or("—"), 16),
-            fit(r.locator.as_deref().unwrap_or("(no locator)"), 18),
-            r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default(),
-            r.days_in_stage
-        ));
+/// Orders for list views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    /// Most urgent status first, then most days since the appointment.
+    Staleness,
+    /// Most days since the appointment first.
+    DaysSince,
+    /// Latest appointment first.
+    Appointment,
+    Stage,
+    Locator,
+    Name,
+    /// Longest in stage first.
+    DaysInStage,
+}
+
+impl SortKey {
+    pub const NAMES: &'static [&'static str] =
+        &["staleness", "days-since", "appointment", "stage", "locator", "name", "days-in-stage"];
+
+    pub fn parse(s: &str) -> Option<SortKey> {
+        Some(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "staleness" | "status" => SortKey::Staleness,
+            "days-since" | "days" | "overdue" => SortKey::DaysSince,
+            "appointment" | "date" => SortKey::Appointment,
+            "stage" => SortKey::Stage,
+            "locator" => SortKey::Locator,
+            "name" => SortKey::Name,
+            "days-in-stage" => SortKey::DaysInStage,
+            _ => return None,
+        })
     }
-    out
+
+    pub fn sort(self, rows: &mut [LeadRow]) {
+        // Ties always fall back to name then id, so every order is total and stable.
+        let tie = |a: &LeadRow, b: &LeadRow| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id));
+        let days = |r: &LeadRow| std::cmp::Reverse(r.days_since_appointment);
+        rows.sort_by(|a, b| match self {
+            SortKey::Staleness => {
+                a.status.urgency().cmp(&b.status.urgency()).then_with(|| days(a).cmp(&days(b))).then_with(|| tie(a, b))
+            }
+            SortKey::DaysSince => days(a).cmp(&days(b)).then_with(|| tie(a, b)),
+            SortKey::Appointment => b.appointment_at.cmp(&a.appointment_at).then_with(|| tie(a, b)),
+            SortKey::Stage => a.stage.cmp(&b.stage).then_with(|| days(a).cmp(&days(b))).then_with(|| tie(a, b)),
+            SortKey::Locator => a.locator.cmp(&b.locator).then_with(|| days(a).cmp(&days(b))).then_with(|| tie(a, b)),
+            SortKey::Name => tie(a, b),
+            SortKey::DaysInStage => b.days_in_stage.cmp(&a.days_in_stage).then_with(|| tie(a, b)),
+        });
+    }
+}
+
+/// When a lead first entered one of `stages`, at or before `as_of`, per its stage history.
+pub fn first_entry(changes: &[Change], stages: &[String], as_of: DateTime<Utc>) -> Option<Stamp> {
+    changes
+        .iter()
+        .filter(|c| c.at.utc() <= as_of && c.to.as_ref().is_some_and(|s| stages.contains(s)))
+        .map(|c| c.at)
+        .min()
+}
+
+/// A local date-time for text forms: "2026-11-09 14:30".
+pub fn local(t: &Stamp, tz: Tz) -> String {
+    t.utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn csv_line(fields: &[String]) -> String {
+    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
 }

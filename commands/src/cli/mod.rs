@@ -2,6 +2,7 @@
 
 mod demo;
 mod progress;
+mod report;
 mod sync;
 
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ enum Command {
         #[arg(long, default_value = "demo-out", value_name = "DIR")]
         out: PathBuf,
     },
+    /// Show a view of the synced data: stale, at-risk, leads, calendar, pipeline, locators, lead <ID>.
+    Report(report::ReportArgs),
     /// Copy what changed in Zoho CRM into the local database.
     Sync {
         /// Re-read everything instead of only what changed since the last run.
@@ -61,6 +64,11 @@ pub fn load_config(path: Option<PathBuf>) -> Result<Config, Failure> {
     Config::load(&path, &config::process_env).map_err(|e| Failure::input(e.to_string()))
 }
 
+/// Colour for a terminal, unless NO_COLOR is set (https://no-color.org).
+pub fn use_color(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 pub fn init_logging() {
     // Quiet by default: a person at a terminal wants the progress bar and the summary.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -72,6 +80,10 @@ pub fn init_logging() {
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Demo { out } => demo::run(&out).await,
+        Command::Report(args) => {
+            let cfg = load_config(cli.config)?;
+            report::run(&cfg, args)
+        }
         Command::Sync { full } => {
             let cfg = load_config(cli.config)?;
             sync::run(&cfg, full).await

@@ -10,6 +10,7 @@ use super::progress::Bar;
 use super::Failure;
 
 pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
+    cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
     let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
     let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone()).map_err(|e| Failure::work(e.to_string()))?;
     let settings = SyncSettings {

@@ -394,8 +394,10 @@ pub fn generate(spec: &Spec) -> Org {
                         }
                     }
                 } else if rng.chance(0.15) {
-                    // A same-day change before the meeting: not progress.
-                    change(&mut org, &mut lead, a - Duration::minutes(rng.range(30, 180)), "Appt Set");
+                    // A same-day change before the meeting (the prospect did not confirm): not progress.
+                    let to =
+                        if lead.status.as_deref() == Some("Appt Set") { "Appt Not Acknowledged" } else { "Appt Set" };
+                    change(&mut org, &mut lead, a - Duration::minutes(rng.range(30, 180)), to);
                 }
             }
             lead.appointment_at = starts.last().copied();
@@ -532,11 +534,14 @@ mod tests {
         assert!(org.events.values().any(|e| e.start < org.now), "some meetings are past");
         assert!(org.leads.values().any(|l| l.converted));
         assert!(!org.deleted.is_empty());
-        // Statuses in the timeline agree with the leads' current stage.
+        // Statuses in the timeline agree with the leads' current stage, and every change
+        // changes something.
         for (id, lead) in &org.leads {
-            if let Some(last) = org.stage_history(id).last() {
+            let h = org.stage_history(id);
+            if let Some(last) = h.last() {
                 assert_eq!(last.3, lead.status, "lead {id}");
             }
+            assert!(h.iter().all(|c| c.2 != c.3), "lead {id}: {h:?}");
         }
     }
 }

@@ -40,7 +40,9 @@ struct ListMeta {
 }
 
 impl ZohoClient {
+    /// Fails with the missing variable's name when a secret is not configured.
     pub fn new(cfg: &ZohoConfig, source: AppointmentSource) -> Result<ZohoClient, CrmError> {
+        let (client_secret, refresh_token) = cfg.secrets().map_err(|e| CrmError::NotConfigured { detail: e.0 })?;
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
@@ -48,13 +50,8 @@ impl ZohoClient {
             .user_agent(concat!("panopticon/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CrmError::Unavailable { endpoint: "client".into(), detail: e.to_string(), attempts: 0 })?;
-        let oauth = oauth::OAuth::new(
-            http.clone(),
-            &cfg.accounts_url,
-            cfg.client_id.clone(),
-            cfg.client_secret.clone(),
-            cfg.refresh_token.clone(),
-        );
+        let oauth =
+            oauth::OAuth::new(http.clone(), &cfg.accounts_url, cfg.client_id.clone(), client_secret, refresh_token);
         let api_base = format!("{}/crm/{}", cfg.api_domain.trim_end_matches('/'), cfg.api_version);
         Ok(ZohoClient {
             t: Transport::new(http, oauth, api_base, cfg.concurrency, cfg.max_retries, cfg.retry_base),

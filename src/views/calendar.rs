@@ -1,0 +1,315 @@
+//! The **calendar**: appointments day by day for a day, a week, a month or a range, each
+//! with its lead's status, and the periods before and after for navigation.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::Serialize;
+
+use super::table::{col, colored, render, status_label, Align, Cell, Color};
+use super::{assess_all, csv_line, Context, Filter, Header, Snapshot, NO_LOCATOR};
+use crate::rules::Status;
+use crate::time::Stamp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Day,
+    Week,
+    Month,
+    Range,
+}
+
+/// A span of business-zone dates, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub kind: PeriodKind,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    pub fn day(d: NaiveDate) -> Period {
+        Period { kind: PeriodKind::Day, from: d, to: d }
+    }
+
+    /// Monday to Sunday around `d`.
+    pub fn week(d: NaiveDate) -> Period {
+        let from = d - Duration::days(d.weekday().num_days_from_monday() as i64);
+        Period { kind: PeriodKind::Week, from, to: from + Duration::days(6) }
+    }
+
+    pub fn month(d: NaiveDate) -> Period {
+        let from = d.with_day(1).expect("day 1 exists");
+        let next = if from.month() == 12 {
+            NaiveDate::from_ymd_opt(from.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(from.year(), from.month() + 1, 1)
+        }
+        .expect("valid month");
+        Period { kind: PeriodKind::Month, from, to: next - Duration::days(1) }
+    }
+
+    pub fn range(from: NaiveDate, to: NaiveDate) -> Period {
+        Period { kind: PeriodKind::Range, from, to }
+    }
+
+    /// The period just before this one, of the same kind and length.
+    pub fn prev(&self) -> Period {
+        match self.kind {
+            PeriodKind::Day => Period::day(self.from - Duration::days(1)),
+            PeriodKind::Week => Period::week(self.from - Duration::days(7)),
+            PeriodKind::Month => Period::month(self.from - Duration::days(1)),
+            PeriodKind::Range => {
+                let len = (self.to - self.from).num_days() + 1;
+                Period::range(self.from - Duration::days(len), self.from - Duration::days(1))
+            }
+        }
+    }
+
+    pub fn next(&self) -> Period {
+        match self.kind {
+            PeriodKind::Day => Period::day(self.to + Duration::days(1)),
+            PeriodKind::Week => Period::week(self.to + Duration::days(1)),
+            PeriodKind::Month => Period::month(self.to + Duration::days(1)),
+            PeriodKind::Range => {
+                let len = (self.to - self.from).num_days() + 1;
+                Period::range(self.to + Duration::days(1), self.to + Duration::days(len))
+            }
+        }
+    }
+
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
+        let (from, n) = (self.from, (self.to - self.from).num_days().max(0));
+        (0..=n).map(move |i| from + Duration::days(i))
+    }
+
+    pub fn describe(&self) -> String {
+        match self.kind {
+            PeriodKind::Day => self.from.format("%A %d %B %Y").to_string(),
+            PeriodKind::Week => format!("week of {}", self.from.format("%d %b %Y")),
+            PeriodKind::Month => self.from.format("%B %Y").to_string(),
+            PeriodKind::Range => format!("{} – {}", self.from, self.to),
+        }
+    }
+}
+
+/// Parses `today`, `week`, `month` (around the as-of date) for `--period`.
+pub fn period_named(name: &str, today: NaiveDate) -> Option<Period> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "today" | "day" => Some(Period::day(today)),
+        "week" => Some(Period::week(today)),
+        "month" => Some(Period::month(today)),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalendarItem {
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub at: Option<Stamp>,
+    /// Local time of day in the business zone ("14:30"), or "all day".
+    pub time: String,
+    pub lead_id: String,
+    pub name: String,
+    pub company: Option<String>,
+    pub locator: Option<String>,
+    pub stage: Option<String>,
+    pub status: Status,
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub weekday: String,
+    pub appointments: Vec<CalendarItem>,
+    /// The most urgent status that day (for colouring a month grid).
+    pub worst: Option<Status>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CalendarView {
+    #[serde(flatten)]
+    pub header: Header,
+    pub period: Period,
+    pub prev: Period,
+    pub next: Period,
+    pub total: usize,
+    pub days: Vec<CalendarDay>,
+}
+
+pub fn build(s: &Snapshot, ctx: &Context, period: Period, filter: &Filter) -> CalendarView {
+    let tz = ctx.tz();
+    let rows: std::collections::HashMap<String, super::LeadRow> = assess_all(s, ctx.as_of, ctx.rules)
+        .into_iter()
+        .filter(|r| filter.matches_but_dates(r))
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<CalendarItem>> = Default::default();
+    for (lead_id, appts) in &s.appointments {
+        let Some(r) = rows.get(lead_id) else { continue };
+        for a in appts {
+            let d = a.start.date_in(tz);
+            if d < period.from || d > period.to {
+                continue;
+            }
+            let time = if a.all_day {
+                "all day".to_string()
+            } else {
+                a.start.utc().with_timezone(&tz).format("%H:%M").to_string()
+            };
+            by_day.entry(d).or_default().push(CalendarItem {
+                at: Some(a.start),
+                time,
+                lead_id: lead_id.clone(),
+                name: r.name.clone(),
+                company: r.company.clone(),
+                locator: r.locator.clone(),
+                stage: r.stage.clone(),
+                status: r.status,
+                title: a.title.clone(),
+            });
+        }
+    }
+    let days: Vec<CalendarDay> = period
+        .days()
+        .map(|d| {
+            let mut appointments = by_day.remove(&d).unwrap_or_default();
+            appointments.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(&b.name)));
+            let worst = appointments.iter().map(|i| i.status).min_by_key(|s| s.urgency());
+            CalendarDay { date: d, weekday: weekday_name(d.weekday()).into(), appointments, worst }
+        })
+        .collect();
+    let mut filters = filter.describe();
+    filters.retain(|f| !f.starts_with("appointment"));
+    CalendarView {
+        header: Header::new("calendar", s, ctx, filters),
+        period,
+        prev: period.prev(),
+        next: period.next(),
+        total: days.iter().map(|d| d.appointments.len()).sum(),
+        days,
+    }
+}
+
+fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Mon",
+        Weekday::Tue => "Tue",
+        Weekday::Wed => "Wed",
+        Weekday::Thu => "Thu",
+        Weekday::Fri => "Fri",
+        Weekday::Sat => "Sat",
+        Weekday::Sun => "Sun",
+    }
+}
+
+impl CalendarView {
+    pub fn table(&self, ctx: &Context, color: bool) -> String {
+        let mut out = format!(
+            "CALENDAR — {} — {} appointment{} {}\n",
+            self.period.describe(),
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            self.header.describe(ctx)
+        );
+        if let Some(w) = &self.header.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        for f in &self.header.filters {
+            out.push_str(&format!("Filter: {f}\n"));
+        }
+        out.push_str(&format!("← {}   → {}\n", self.prev.describe(), self.next.describe()));
+        // A month or a long range lists only days with appointments; a day or week shows all.
+        let show_empty = matches!(self.period.kind, PeriodKind::Day | PeriodKind::Week);
+        let columns = [
+            col("Time", Align::Left, 7),
+            col("Status", Align::Left, 10),
+            col("Lead", Align::Left, 26),
+            col("Company", Align::Left, 28),
+            col("Locator", Align::Left, 20),
+            col("Stage", Align::Left, 22),
+        ];
+        for d in &self.days {
+            if d.appointments.is_empty() && !show_empty {
+                continue;
+            }
+            out.push_str(&format!("\n{} {}\n", d.weekday, d.date));
+            if d.appointments.is_empty() {
+                out.push_str("  (no appointments)\n");
+                continue;
+            }
+            let rows: Vec<Vec<Cell>> = d
+                .appointments
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.time.as_str().into(),
+                        colored(status_label(i.status), Color::of(i.status)),
+                        i.name.as_str().into(),
+                        i.company.as_deref().unwrap_or("—").into(),
+                        i.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
+                        i.stage.as_deref().unwrap_or("—").into(),
+                    ]
+                })
+                .collect();
+            for line in render(&columns, &rows, color).lines() {
+                out.push_str("  ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        if self.total == 0 && !show_empty {
+            out.push_str("\nNo appointments in this period.\n");
+        }
+        out
+    }
+
+    pub fn csv(&self) -> String {
+        let mut out = csv_line(
+            &["date", "time", "lead_id", "name", "company", "locator", "stage", "status", "appointment_at"]
+                .map(String::from),
+        );
+        for d in &self.days {
+            for i in &d.appointments {
+                out.push_str(&csv_line(&[
+                    d.date.to_string(),
+                    i.time.clone(),
+                    i.lead_id.clone(),
+                    i.name.clone(),
+                    i.company.clone().unwrap_or_default(),
+                    i.locator.clone().unwrap_or_default(),
+                    i.stage.clone().unwrap_or_default(),
+                    i.status.as_str().to_string(),
+                    i.at.map(|a| a.to_string()).unwrap_or_default(),
+                ]));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_navigate() {
+        let w = Period::week(d("2026-11-21"));
+        assert_eq!((w.from, w.to), (d("2026-11-16"), d("2026-11-22")));
+        assert_eq!(w.next().from, d("2026-11-23"));
+        assert_eq!(w.prev().to, d("2026-11-15"));
+        let m = Period::month(d("2026-12-15"));
+        assert_eq!((m.from, m.to), (d("2026-12-01"), d("2026-12-31")));
+        assert_eq!((m.next().from, m.next().to), (d("2027-01-01"), d("2027-01-31")));
+        assert_eq!((m.prev().from, m.prev().to), (d("2026-11-01"), d("2026-11-30")));
+        let feb = Period::month(d("2028-02-10"));
+        assert_eq!(feb.to, d("2028-02-29"));
+        let r = Period::range(d("2026-11-01"), d("2026-11-10"));
+        assert_eq!((r.next().from, r.next().to), (d("2026-11-11"), d("2026-11-20")));
+        assert_eq!(Period::day(d("2026-11-21")).days().count(), 1);
+    }
+}

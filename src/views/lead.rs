@@ -1,0 +1,252 @@
+//! **lead <id>**: one lead's whole story — details, appointments, every stage change with who
+//! made it, the time spent in each stage, and a link to the record in Zoho.
+
+use chrono::DateTime;
+use serde::Serialize;
+
+use super::table::{col, render, status_label, Align, Cell};
+use super::{csv_line, local, Context, Header, Snapshot};
+use crate::rules::{self, Change, Facts, Status};
+use crate::store::{self, ChangeSource, StoredLead};
+use crate::time::Stamp;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LeadInfo {
+    pub id: String,
+    pub name: String,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lead_source: Option<String>,
+    pub stage: Option<String>,
+    pub locator: Option<String>,
+    pub converted: bool,
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub created_at: Option<Stamp>,
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub modified_at: Option<Stamp>,
+    pub zoho_url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AppointmentLine {
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub at: Option<Stamp>,
+    pub title: Option<String>,
+    pub past: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryLine {
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub at: Option<Stamp>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub by: Option<String>,
+    /// "timeline" (Zoho's audit trail) or "observed" (seen by the sync; time is approximate).
+    pub source: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StageSpell {
+    pub stage: Option<String>,
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub from: Option<Stamp>,
+    /// `None` while the lead is still in it.
+    #[serde(serialize_with = "super::ser_stamp")]
+    pub to: Option<Stamp>,
+    pub days: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LeadDetail {
+    #[serde(flatten)]
+    pub header: Header,
+    pub lead: LeadInfo,
+    /// `None` for a lead without appointments: the rules speak only of appointed leads.
+    pub status: Option<Status>,
+    pub days_since_appointment: Option<i64>,
+    pub days_in_stage: i64,
+    pub stuck_in_green: bool,
+    pub appointments: Vec<AppointmentLine>,
+    pub history: Vec<HistoryLine>,
+    pub stages: Vec<StageSpell>,
+    #[serde(skip)]
+    tz: chrono_tz::Tz,
+}
+
+/// Reads one lead and tells its story; `Ok(None)` when the id is unknown.
+pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str) -> store::Result<Option<LeadDetail>> {
+    let Some(l) = store::get_lead(conn, id)? else { return Ok(None) };
+    let appts = store::appointments_of(conn, id)?;
+    let stored = store::changes_of(conn, id)?;
+    let changes: Vec<Change> = stored
+        .iter()
+        .map(|c| Change { at: c.change.at, from: c.change.from.clone(), to: c.change.to.clone() })
+        .collect();
+    let starts: Vec<Stamp> = appts.iter().map(|a| a.start).collect();
+    let facts = Facts {
+        stage: l.stage.as_deref(),
+        converted: l.converted,
+        created_at: l.created_at,
+        appointments: &starts,
+        changes: &changes,
+    };
+    let a = rules::assess(&facts, ctx.as_of, ctx.rules);
+    let days_in_stage = a.as_ref().map(|a| a.days_in_stage).unwrap_or_else(|| {
+        let since = changes.iter().filter(|c| c.at.utc() <= ctx.as_of).map(|c| c.at).max().unwrap_or(l.created_at);
+        rules::days::between(since.date_in(ctx.tz()), ctx.today(), ctx.rules).max(0)
+    });
+    Ok(Some(LeadDetail {
+        header: Header::new("lead", s, ctx, vec![]),
+        lead: info(&l, ctx),
+        status: a.as_ref().map(|a| a.status),
+        days_since_appointment: a.as_ref().and_then(|a| a.days_since_appointment),
+        days_in_stage,
+        stuck_in_green: a.as_ref().is_some_and(|a| a.stuck_in_green),
+        appointments: appts
+            .iter()
+            .map(|x| AppointmentLine { at: Some(x.start), title: x.title.clone(), past: x.start.utc() <= ctx.as_of })
+            .collect(),
+        history: stored
+            .iter()
+            .filter(|c| c.change.at.utc() <= ctx.as_of)
+            .map(|c| HistoryLine {
+                at: Some(c.change.at),
+                from: c.change.from.clone(),
+                to: c.change.to.clone(),
+                by: c.change.by.clone(),
+                source: match c.source {
+                    ChangeSource::Timeline => "timeline",
+                    ChangeSource::Observed => "observed",
+                },
+            })
+            .collect(),
+        stages: spells(&l, &changes, ctx),
+        tz: ctx.tz(),
+    }))
+}
+
+fn info(l: &StoredLead, ctx: &Context) -> LeadInfo {
+    LeadInfo {
+        id: l.id.to_string(),
+        name: l.full_name.clone(),
+        company: l.company.clone(),
+        email: l.email.clone(),
+        phone: l.phone.clone(),
+        lead_source: l.lead_source.clone(),
+        stage: l.stage.clone(),
+        locator: l.locator.as_ref().map(|u| u.name.clone()),
+        converted: l.converted,
+        created_at: Some(l.created_at),
+        modified_at: Some(l.modified_at),
+        zoho_url: format!("{}/tab/Leads/{}", ctx.crm_url, l.id),
+    }
+}
+
+/// The stages a lead went through and for how long (in the view's day counting).
+fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> {
+    let mut past: Vec<&Change> = changes.iter().filter(|c| c.at.utc() <= ctx.as_of).collect();
+    past.sort_by_key(|c| c.at);
+    let tz = ctx.tz();
+    let days = |a: Stamp, b: DateTime<chrono::Utc>| {
+        rules::days::between(a.date_in(tz), b.with_timezone(&tz).date_naive(), ctx.rules).max(0)
+    };
+    let mut out = Vec::new();
+    let mut start = l.created_at;
+    let mut stage = past.first().map(|c| c.from.clone()).unwrap_or_else(|| l.stage.clone());
+    for c in past {
+        out.push(StageSpell { stage: stage.clone(), from: Some(start), to: Some(c.at), days: days(start, c.at.utc()) });
+        start = c.at;
+        stage = c.to.clone();
+    }
+    out.push(StageSpell { stage, from: Some(start), to: None, days: days(start, ctx.as_of) });
+    out
+}
+
+impl LeadDetail {
+    pub fn table(&self, ctx: &Context, _color: bool) -> String {
+        let l = &self.lead;
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+        let mut out = format!("LEAD {} — {}\n", l.name, self.header.describe(ctx));
+        if let Some(w) = &self.header.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        let status = match self.status {
+            Some(s) => {
+                let days = self
+                    .days_since_appointment
+                    .map(|d| format!(", {d} days since the appointment"))
+                    .unwrap_or_default();
+                format!("{}{days}", status_label(s))
+            }
+            None => "no appointment".into(),
+        };
+        out.push_str(&format!("Status:   {status}{}\n", if self.stuck_in_green { " — stuck in green" } else { "" }));
+        out.push_str(&format!("Company:  {}\n", dash(&l.company)));
+        out.push_str(&format!(
+            "Stage:    {} ({} days){}\n",
+            dash(&l.stage),
+            self.days_in_stage,
+            if l.converted { " — converted" } else { "" }
+        ));
+        out.push_str(&format!("Locator:  {}\n", dash(&l.locator)));
+        out.push_str(&format!("Contact:  {} · {}\n", dash(&l.phone), dash(&l.email)));
+        out.push_str(&format!("Source:   {}\n", dash(&l.lead_source)));
+        out.push_str(&format!("Created:  {}\n", l.created_at.map(|t| local(&t, self.tz)).unwrap_or_default()));
+        out.push_str(&format!("Zoho:     {}\n", l.zoho_url));
+        out.push_str("\nAppointments\n");
+        if self.appointments.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for a in &self.appointments {
+            let when = a.at.map(|t| local(&t, self.tz)).unwrap_or_default();
+            out.push_str(&format!(
+                "  {when}  {}{}\n",
+                a.title.as_deref().unwrap_or(""),
+                if a.past { "" } else { "  (upcoming)" }
+            ));
+        }
+        out.push_str("\nStage history\n");
+        if self.history.is_empty() {
+            out.push_str("  (no stage changes known)\n");
+        } else {
+            let rows: Vec<Vec<Cell>> = self
+                .history
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.at.map(|t| local(&t, self.tz)).unwrap_or_default().into(),
+                        format!("{} → {}", dash(&h.from), dash(&h.to)).into(),
+                        format!("{}{}", dash(&h.by), if h.source == "observed" { " (observed by sync)" } else { "" })
+                            .into(),
+                    ]
+                })
+                .collect();
+            let cols = [col("When", Align::Left, 16), col("Change", Align::Left, 50), col("By", Align::Left, 40)];
+            for line in render(&cols, &rows, false).lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        out.push_str("\nTime in each stage\n");
+        for sp in &self.stages {
+            let until = if sp.to.is_none() { " (now)" } else { "" };
+            out.push_str(&format!("  {:<26} {:>4} days{until}\n", dash(&sp.stage), sp.days));
+        }
+        out
+    }
+
+    pub fn csv(&self) -> String {
+        let mut out = csv_line(&["at", "from", "to", "by", "source"].map(String::from));
+        for h in &self.history {
+            out.push_str(&csv_line(&[
+                h.at.map(|t| t.to_string()).unwrap_or_default(),
+                h.from.clone().unwrap_or_default(),
+                h.to.clone().unwrap_or_default(),
+                h.by.clone().unwrap_or_default(),
+                h.source.to_string(),
+            ]));
+        }
+        out
+    }
+}

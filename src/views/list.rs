@@ -1,0 +1,198 @@
+//! The list views: **stale**, **at risk** and **leads** — appointed leads with their verdict,
+//! most overdue first, and how many each locator has.
+
+use serde::Serialize;
+
+use super::table::{col, colored, render, status_label, Align, Cell, Color};
+use super::{assess_all, csv_line, local, Context, Filter, Header, LeadRow, Snapshot, SortKey, NO_LOCATOR};
+use crate::rules::Status;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListKind {
+    Stale,
+    AtRisk,
+    Leads,
+}
+
+impl ListKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ListKind::Stale => "stale",
+            ListKind::AtRisk => "at-risk",
+            ListKind::Leads => "leads",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            ListKind::Stale => "STALE",
+            ListKind::AtRisk => "AT RISK",
+            ListKind::Leads => "APPOINTED LEADS",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LocatorCount {
+    pub locator: String,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ListView {
+    #[serde(flatten)]
+    pub header: Header,
+    pub total: usize,
+    pub per_locator: Vec<LocatorCount>,
+    pub rows: Vec<LeadRow>,
+    #[serde(skip)]
+    pub kind: ListKind,
+    #[serde(skip)]
+    pub tz: chrono_tz::Tz,
+    #[serde(skip)]
+    pub thresholds: (u32, u32),
+    /// Rows left out of the text form by `top` (JSON and CSV always carry every row).
+    #[serde(skip)]
+    pub hidden: usize,
+}
+
+/// Builds a list. Stale and at-risk lists fix the status; `filter.statuses` narrows `leads`.
+pub fn build(s: &Snapshot, ctx: &Context, kind: ListKind, filter: &Filter, sort: Option<SortKey>) -> ListView {
+    let fixed = match kind {
+        ListKind::Stale => Some(Status::Stale),
+        ListKind::AtRisk => Some(Status::AtRisk),
+        ListKind::Leads => None,
+    };
+    let mut rows: Vec<LeadRow> = assess_all(s, ctx.as_of, ctx.rules)
+        .into_iter()
+        .filter(|r| fixed.is_none_or(|st| r.status == st))
+        .filter(|r| filter.matches(r, ctx.tz()))
+        .collect();
+    // Stale and at-risk lists read "most overdue first"; the full list by urgency.
+    let default = if fixed.is_some() { SortKey::DaysSince } else { SortKey::Staleness };
+    sort.unwrap_or(default).sort(&mut rows);
+    let per_locator = per_locator(&rows);
+    let d = &ctx.rules.default;
+    ListView {
+        header: Header::new(kind.name(), s, ctx, filter.describe()),
+        total: rows.len(),
+        per_locator,
+        rows,
+        kind,
+        tz: ctx.tz(),
+        thresholds: (d.at_risk_days, d.stale_days),
+        hidden: 0,
+    }
+}
+
+/// Rows per locator, most first.
+pub fn per_locator(rows: &[LeadRow]) -> Vec<LocatorCount> {
+    let mut m: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in rows {
+        *m.entry(r.locator.clone().unwrap_or_else(|| NO_LOCATOR.to_string())).or_default() += 1;
+    }
+    let mut v: Vec<LocatorCount> = m.into_iter().map(|(locator, count)| LocatorCount { locator, count }).collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.locator.cmp(&b.locator)));
+    v
+}
+
+impl ListView {
+    /// Keeps the first `n` rows for display; the counts still cover every row.
+    pub fn top(mut self, n: usize) -> ListView {
+        self.hidden += self.rows.len().saturating_sub(n);
+        self.rows.truncate(n);
+        self
+    }
+
+    pub fn table(&self, ctx: &Context, color: bool) -> String {
+        let mut out = format!(
+            "{} — {} lead{} {}\n",
+            self.kind.title(),
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            self.header.describe(ctx)
+        );
+        if let Some(w) = &self.header.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        for f in &self.header.filters {
+            out.push_str(&format!("Filter: {f}\n"));
+        }
+        if self.rows.is_empty() {
+            out.push_str(match self.kind {
+                ListKind::Stale => "Nothing is stale.\n",
+                ListKind::AtRisk => "Nothing is at risk.\n",
+                ListKind::Leads => "No appointed leads match.\n",
+            });
+            return out;
+        }
+        let by: Vec<String> = self.per_locator.iter().map(|c| format!("{} {}", c.locator, c.count)).collect();
+        out.push_str(&format!("By locator: {}\n\n", by.join(" · ")));
+        let columns = [
+            col("Status", Align::Left, 10),
+            col("Lead", Align::Left, 26),
+            col("Company", Align::Left, 28),
+            col("Stage", Align::Left, 22),
+            col("Locator", Align::Left, 20),
+            col("Appointment", Align::Left, 16),
+            col("Days", Align::Right, 5),
+            col("In stage", Align::Right, 8),
+        ];
+        let rows: Vec<Vec<Cell>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    colored(status_label(r.status), Color::of(r.status)),
+                    r.name.as_str().into(),
+                    r.company.as_deref().unwrap_or("—").into(),
+                    r.stage.as_deref().unwrap_or("—").into(),
+                    r.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
+                    r.appointment_at.map(|a| local(&a, self.tz)).unwrap_or_default().into(),
+                    r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default().into(),
+                    format!("{}{}", r.days_in_stage, if r.stuck_in_green { " ⚑" } else { "" }).into(),
+                ]
+            })
+            .collect();
+        out.push_str(&render(&columns, &rows, color));
+        if self.hidden > 0 {
+            out.push_str(&format!("… and {} more: panopticon report {}\n", self.hidden, self.kind.name()));
+        }
+        out
+    }
+
+    pub const CSV_HEADER: &'static [&'static str] = &[
+        "id",
+        "name",
+        "company",
+        "stage",
+        "locator",
+        "appointment_at",
+        "days_since_appointment",
+        "last_stage_change_at",
+        "days_in_stage",
+        "status",
+        "stuck_in_green",
+    ];
+
+    pub fn csv(&self) -> String {
+        let mut out = csv_line(&Self::CSV_HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        for r in &self.rows {
+            let o = |v: &Option<String>| v.clone().unwrap_or_default();
+            out.push_str(&csv_line(&[
+                r.id.clone(),
+                r.name.clone(),
+                o(&r.company),
+                o(&r.stage),
+                o(&r.locator),
+                r.appointment_at.map(|a| a.to_string()).unwrap_or_default(),
+                r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default(),
+                r.last_stage_change_at.map(|a| a.to_string()).unwrap_or_default(),
+                r.days_in_stage.to_string(),
+                r.status.as_str().to_string(),
+                r.stuck_in_green.to_string(),
+            ]));
+        }
+        out
+    }
+}

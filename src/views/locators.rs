@@ -1,0 +1,140 @@
+//! **locators**: the accountability table — per locator, how many appointed leads are
+//! upcoming, awaiting, at risk, stale, progressed or closed, and how many reached green.
+
+use serde::Serialize;
+
+use super::table::{col, colored, render, Align, Cell, Color};
+use super::{assess_all, csv_line, first_entry, Context, Filter, Header, Snapshot, NO_LOCATOR};
+use crate::rules::Status;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LocatorRow {
+    pub locator: String,
+    pub appointed: u64,
+    pub upcoming: u64,
+    pub awaiting: u64,
+    pub at_risk: u64,
+    pub stale: u64,
+    pub progressed: u64,
+    pub closed: u64,
+    pub reached_green: u64,
+    /// reached_green / appointed.
+    pub conversion_rate: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LocatorsView {
+    #[serde(flatten)]
+    pub header: Header,
+    pub rows: Vec<LocatorRow>,
+    pub total: LocatorRow,
+}
+
+pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> LocatorsView {
+    let rules = ctx.rules;
+    let green_or_later: Vec<String> = rules.green_stages.iter().chain(&rules.delivered_stages).cloned().collect();
+    let mut by: std::collections::BTreeMap<String, LocatorRow> = Default::default();
+    let mut total = LocatorRow { locator: "All locators".into(), ..Default::default() };
+    for r in assess_all(s, ctx.as_of, rules).into_iter().filter(|r| filter.matches(r, ctx.tz())) {
+        let name = r.locator.clone().unwrap_or_else(|| NO_LOCATOR.to_string());
+        let row = by.entry(name.clone()).or_insert_with(|| LocatorRow { locator: name, ..Default::default() });
+        let green = first_entry(s.changes_of(&r.id), &green_or_later, ctx.as_of).is_some()
+            || r.stage.as_ref().is_some_and(|st| green_or_later.contains(st));
+        for x in [&mut *row, &mut total] {
+            x.appointed += 1;
+            match r.status {
+                Status::Upcoming => x.upcoming += 1,
+                Status::Awaiting => x.awaiting += 1,
+                Status::AtRisk => x.at_risk += 1,
+                Status::Stale => x.stale += 1,
+                Status::Progressed => x.progressed += 1,
+                Status::Closed => x.closed += 1,
+            }
+            x.reached_green += u64::from(green);
+        }
+    }
+    let mut rows: Vec<LocatorRow> = by.into_values().collect();
+    for x in rows.iter_mut().chain([&mut total]) {
+        x.conversion_rate = (x.appointed > 0).then(|| x.reached_green as f64 / x.appointed as f64);
+    }
+    // Who needs a call first: most stale, then most at risk.
+    rows.sort_by(|a, b| b.stale.cmp(&a.stale).then(b.at_risk.cmp(&a.at_risk)).then_with(|| a.locator.cmp(&b.locator)));
+    LocatorsView { header: Header::new("locators", s, ctx, filter.describe()), rows, total }
+}
+
+impl LocatorsView {
+    pub fn table(&self, ctx: &Context, color: bool) -> String {
+        let mut out = format!("LOCATORS — {} locators {}\n", self.rows.len(), self.header.describe(ctx));
+        if let Some(w) = &self.header.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        for f in &self.header.filters {
+            out.push_str(&format!("Filter: {f}\n"));
+        }
+        out.push('\n');
+        let cols = [
+            col("Locator", Align::Left, 24),
+            col("Appointed", Align::Right, 9),
+            col("Upcoming", Align::Right, 8),
+            col("Awaiting", Align::Right, 8),
+            col("At risk", Align::Right, 7),
+            col("Stale", Align::Right, 5),
+            col("Progressed", Align::Right, 10),
+            col("Closed", Align::Right, 6),
+            col("Green", Align::Right, 5),
+            col("Conv.", Align::Right, 5),
+        ];
+        let line = |x: &LocatorRow, bold: bool| -> Vec<Cell> {
+            let n = |v: u64, c: Color| if v > 0 && !bold { colored(v.to_string(), c) } else { v.to_string().into() };
+            vec![
+                if bold { colored(x.locator.clone(), Color::Bold) } else { x.locator.as_str().into() },
+                x.appointed.to_string().into(),
+                x.upcoming.to_string().into(),
+                x.awaiting.to_string().into(),
+                n(x.at_risk, Color::Yellow),
+                n(x.stale, Color::Red),
+                x.progressed.to_string().into(),
+                x.closed.to_string().into(),
+                x.reached_green.to_string().into(),
+                x.conversion_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into()).into(),
+            ]
+        };
+        let mut rows: Vec<Vec<Cell>> = self.rows.iter().map(|x| line(x, false)).collect();
+        rows.push(line(&self.total, true));
+        out.push_str(&render(&cols, &rows, color));
+        out
+    }
+
+    pub fn csv(&self) -> String {
+        let mut out = csv_line(
+            &[
+                "locator",
+                "appointed",
+                "upcoming",
+                "awaiting",
+                "at_risk",
+                "stale",
+                "progressed",
+                "closed",
+                "reached_green",
+                "conversion_rate",
+            ]
+            .map(String::from),
+        );
+        for x in &self.rows {
+            out.push_str(&csv_line(&[
+                x.locator.clone(),
+                x.appointed.to_string(),
+                x.upcoming.to_string(),
+                x.awaiting.to_string(),
+                x.at_risk.to_string(),
+                x.stale.to_string(),
+                x.progressed.to_string(),
+                x.closed.to_string(),
+                x.reached_green.to_string(),
+                x.conversion_rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
+            ]));
+        }
+        out
+    }
+}
