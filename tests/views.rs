@@ -241,7 +241,7 @@ async fn pipeline_counts_and_conversion() {
     let c = &p.conversion;
     assert!(c.appointed > 0 && c.reached_green <= c.appointed && c.reached_delivered <= c.reached_green);
     assert!(p.green.iter().all(|g| f.rules.green_stages.contains(&g.stage)));
-    assert!(p.green.iter().all(|g| g.stuck == (g.days_in_stage >= 14)));
+    assert!(p.green.iter().all(|g| g.stuck == g.days_in_stage.is_some_and(|d| d >= 14)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -89,6 +89,9 @@ pub struct Facts<'a> {
     pub appointments: &'a [Stamp],
     /// Stage changes, any order.
     pub changes: &'a [Change],
+    /// Whether the lead's stage history was read. When it was not (Panopticon reads the
+    /// timeline of open appointed leads only), "no change known" does not mean "no change".
+    pub history_known: bool,
 }
 
 /// The verdict on one appointed lead at `as_of`.
@@ -103,7 +106,8 @@ pub struct Assessment {
     pub next_appointment: Option<Stamp>,
     pub days_since_appointment: Option<i64>,
     pub last_stage_change_at: Option<Stamp>,
-    pub days_in_stage: i64,
+    /// `None` when no change is known and the history was never read: unknown, not zero.
+    pub days_in_stage: Option<i64>,
     pub stuck_in_green: bool,
 }
 
@@ -130,9 +134,10 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
 
     let stage = stage_at(f, as_of);
     let last_change = f.changes.iter().filter(|c| c.at.utc() <= as_of).max_by_key(|c| c.at).map(|c| c.at);
-    // Rule 8: days in stage, from the last change (or creation when no change is known).
-    let stage_since = last_change.unwrap_or(f.created_at);
-    let days_in_stage = count(stage_since.date_in(tz)).max(0);
+    // Rule 8: days in stage, from the last change (or creation when the history is known to
+    // hold no change).
+    let stage_since = last_change.or(f.history_known.then_some(f.created_at));
+    let days_in_stage = stage_since.map(|s| count(s.date_in(tz)).max(0));
 
     let reference = f.appointments.iter().filter(|a| a.utc() <= as_of).max().copied();
     let next = f.appointments.iter().filter(|a| a.utc() > as_of).min().copied();
@@ -140,7 +145,7 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
 
     // Rule 7, independent of the status.
     let stuck_in_green = rules.is_green_stage(stage.as_deref())
-        && days::calendar(stage_since.date_in(tz), today) >= rules.green_stuck_days as i64;
+        && stage_since.is_some_and(|s| days::calendar(s.date_in(tz), today) >= rules.green_stuck_days as i64);
 
     let status = if f.converted || rules.is_closed_stage(stage.as_deref()) {
         // Rule 2.

@@ -55,6 +55,7 @@ impl Lead {
             created_at: self.created,
             appointments: &self.appts,
             changes: &self.changes,
+            history_known: true,
         };
         assess(&f, at(as_of), r).expect("appointed")
     }
@@ -68,6 +69,7 @@ fn no_appointment_means_no_verdict() {
         created_at: t("2026-01-05T09:00:00-05:00"),
         appointments: &[],
         changes: &[],
+        history_known: true,
     };
     assert_eq!(assess(&f, at("2026-03-01T12:00:00Z"), &ny()), None);
 }
@@ -120,7 +122,7 @@ fn a_stage_change_on_the_appointment_day_counts_only_after_it() {
     let before = Lead::new("Follow Up", &[appt]).with(change("2026-05-04T09:00:00-04:00", "Appt Set", "Follow Up"));
     let a = before.assess("2026-05-12T09:00:00-04:00", &ny());
     assert_eq!(a.status, Status::Stale, "a change that morning, before the meeting, is not progress");
-    assert_eq!(a.days_in_stage, 8);
+    assert_eq!(a.days_in_stage, Some(8));
 
     let after = Lead::new("Follow Up", &[appt]).with(change("2026-05-04T16:30:00-04:00", "Appt Set", "Follow Up"));
     let a = after.assess("2026-05-12T09:00:00-04:00", &ny());
@@ -227,12 +229,32 @@ fn days_in_stage_and_stuck_in_green() {
         "Green - Approved",
     ));
     let a = lead.assess("2026-05-15T23:00:00-04:00", &ny());
-    assert_eq!((a.days_in_stage, a.stuck_in_green), (13, false));
+    assert_eq!((a.days_in_stage, a.stuck_in_green), (Some(13), false));
     let a = lead.assess("2026-05-16T00:01:00-04:00", &ny());
-    assert_eq!((a.days_in_stage, a.stuck_in_green, a.status), (14, true, Status::Progressed));
+    assert_eq!((a.days_in_stage, a.stuck_in_green, a.status), (Some(14), true, Status::Progressed));
     // No change known: days in stage count from creation.
     let fresh = Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00"]);
-    assert_eq!(fresh.assess("2026-01-06T10:00:00-05:00", &ny()).days_in_stage, 1);
+    assert_eq!(fresh.assess("2026-01-06T10:00:00-05:00", &ny()).days_in_stage, Some(1));
+}
+
+#[test]
+fn an_unread_history_leaves_days_in_stage_unknown() {
+    // A lead already closed when first synced: its timeline was never read.
+    let appts = [t("2026-05-01T10:00:00-04:00")];
+    let f = Facts {
+        stage: Some("Delivered"),
+        converted: false,
+        created_at: t("2025-12-01T09:00:00-05:00"),
+        appointments: &appts,
+        changes: &[],
+        history_known: false,
+    };
+    let a = assess(&f, at("2026-06-01T12:00:00Z"), &ny()).unwrap();
+    assert_eq!((a.status, a.days_in_stage, a.stuck_in_green), (Status::Closed, None, false));
+    // A change the sync observed is still a known change.
+    let seen = [change("2026-05-20T10:00:00-04:00", "Proposal", "Delivered")];
+    let a = assess(&Facts { changes: &seen, ..f }, at("2026-06-01T12:00:00Z"), &ny()).unwrap();
+    assert_eq!(a.days_in_stage, Some(12));
 }
 
 #[test]
@@ -293,6 +315,7 @@ mod properties {
             created_at: t("2025-12-01T00:00:00Z"),
             appointments: appts,
             changes: ch,
+            history_known: true,
         };
         assess(&f, as_of, r)
     }

@@ -154,10 +154,13 @@ pub struct StoredLead {
     pub converted: bool,
     pub created_at: Stamp,
     pub modified_at: Stamp,
+    /// Whether the sync ever read this lead's stage history (it reads open appointed leads').
+    pub history_known: bool,
 }
 
 pub(crate) const LEAD_COLUMNS: &str = "id, full_name, company, email, phone, lead_source, stage, locator_id, \
-     locator_name, converted, created_at, created_offset, modified_at, modified_offset";
+     locator_name, converted, created_at, created_offset, modified_at, modified_offset, \
+     history_synced_modified_at IS NOT NULL";
 
 pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
     let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
@@ -179,6 +182,7 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
         converted: r.get(9)?,
         created_at: Stamp::from_parts(&r.get::<_, String>(10)?, r.get(11)?).map_err(|e| bad(10, e))?,
         modified_at: Stamp::from_parts(&r.get::<_, String>(12)?, r.get(13)?).map_err(|e| bad(12, e))?,
+        history_known: r.get(14)?,
     })
 }
 

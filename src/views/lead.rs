@@ -55,7 +55,8 @@ pub struct StageSpell {
     /// `None` while the lead is still in it.
     #[serde(serialize_with = "super::ser_stamp")]
     pub to: Option<Stamp>,
-    pub days: i64,
+    /// `None` when the spell's start is unknown (history never read).
+    pub days: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,7 +67,8 @@ pub struct LeadDetail {
     /// `None` for a lead without appointments: the rules speak only of appointed leads.
     pub status: Option<Status>,
     pub days_since_appointment: Option<i64>,
-    pub days_in_stage: i64,
+    /// `None` when unknown (the history was never read and holds no change).
+    pub days_in_stage: Option<i64>,
     pub stuck_in_green: bool,
     pub appointments: Vec<AppointmentLine>,
     pub history: Vec<HistoryLine>,
@@ -91,12 +93,20 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
         created_at: l.created_at,
         appointments: &starts,
         changes: &changes,
+        history_known: l.history_known,
     };
     let a = rules::assess(&facts, ctx.as_of, ctx.rules);
-    let days_in_stage = a.as_ref().map(|a| a.days_in_stage).unwrap_or_else(|| {
-        let since = changes.iter().filter(|c| c.at.utc() <= ctx.as_of).map(|c| c.at).max().unwrap_or(l.created_at);
-        rules::days::between(since.date_in(ctx.tz()), ctx.today(), ctx.rules).max(0)
-    });
+    // A lead without appointments gets no verdict, but its days in stage count the same way.
+    let days_in_stage = match &a {
+        Some(a) => a.days_in_stage,
+        None => changes
+            .iter()
+            .filter(|c| c.at.utc() <= ctx.as_of)
+            .map(|c| c.at)
+            .max()
+            .or(l.history_known.then_some(l.created_at))
+            .map(|since| rules::days::between(since.date_in(ctx.tz()), ctx.today(), ctx.rules).max(0)),
+    };
     Ok(Some(LeadDetail {
         header: Header::new("lead", s, ctx, vec![]),
         lead: info(&l, ctx),
@@ -153,14 +163,21 @@ fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> 
         rules::days::between(a.date_in(tz), b.with_timezone(&tz).date_naive(), ctx.rules).max(0)
     };
     let mut out = Vec::new();
-    let mut start = l.created_at;
+    // Without a read history, changes before the first known one are unknown: so is the
+    // first spell's start.
+    let mut start = l.history_known.then_some(l.created_at);
     let mut stage = past.first().map(|c| c.from.clone()).unwrap_or_else(|| l.stage.clone());
     for c in past {
-        out.push(StageSpell { stage: stage.clone(), from: Some(start), to: Some(c.at), days: days(start, c.at.utc()) });
-        start = c.at;
+        out.push(StageSpell {
+            stage: stage.clone(),
+            from: start,
+            to: Some(c.at),
+            days: start.map(|s| days(s, c.at.utc())),
+        });
+        start = Some(c.at);
         stage = c.to.clone();
     }
-    out.push(StageSpell { stage, from: Some(start), to: None, days: days(start, ctx.as_of) });
+    out.push(StageSpell { stage, from: start, to: None, days: start.map(|s| days(s, ctx.as_of)) });
     out
 }
 
@@ -185,9 +202,9 @@ impl LeadDetail {
         out.push_str(&format!("Status:   {status}{}\n", if self.stuck_in_green { " — stuck in green" } else { "" }));
         out.push_str(&format!("Company:  {}\n", dash(&l.company)));
         out.push_str(&format!(
-            "Stage:    {} ({} days){}\n",
+            "Stage:    {} ({}){}\n",
             dash(&l.stage),
-            self.days_in_stage,
+            self.days_in_stage.map(|d| format!("{d} days")).unwrap_or_else(|| "since: unknown".into()),
             if l.converted { " — converted" } else { "" }
         ));
         out.push_str(&format!("Locator:  {}\n", dash(&l.locator)));
@@ -231,7 +248,11 @@ impl LeadDetail {
         out.push_str("\nTime in each stage\n");
         for sp in &self.stages {
             let until = if sp.to.is_none() { " (now)" } else { "" };
-            out.push_str(&format!("  {:<26} {:>4} days{until}\n", dash(&sp.stage), sp.days));
+            let days = sp
+                .days
+                .map(|d| format!("{d:>4} days"))
+                .unwrap_or_else(|| "   ? (history not read: closed before the first sync)".into());
+            out.push_str(&format!("  {:<26} {days}{until}\n", dash(&sp.stage)));
         }
         out
     }

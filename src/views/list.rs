@@ -150,7 +150,12 @@ impl ListView {
                     r.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
                     r.appointment_at.map(|a| local(&a, self.tz)).unwrap_or_default().into(),
                     r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default().into(),
-                    format!("{}{}", r.days_in_stage, if r.stuck_in_green { " ⚑" } else { "" }).into(),
+                    format!(
+                        "{}{}",
+                        r.days_in_stage.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                        if r.stuck_in_green { " ⚑" } else { "" }
+                    )
+                    .into(),
                 ]
             })
             .collect();
@@ -188,7 +193,7 @@ impl ListView {
                 r.appointment_at.map(|a| a.to_string()).unwrap_or_default(),
                 r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default(),
                 r.last_stage_change_at.map(|a| a.to_string()).unwrap_or_default(),
-                r.days_in_stage.to_string(),
+                r.days_in_stage.map(|d| d.to_string()).unwrap_or_default(),
                 r.status.as_str().to_string(),
                 r.stuck_in_green.to_string(),
             ]));

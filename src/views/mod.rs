@@ -196,7 +196,8 @@ pub struct LeadRow {
     pub days_since_appointment: Option<i64>,
     #[serde(serialize_with = "ser_stamp")]
     pub last_stage_change_at: Option<Stamp>,
-    pub days_in_stage: i64,
+    /// `null` when unknown: the lead was closed before its history was ever read.
+    pub days_in_stage: Option<i64>,
     pub status: Status,
     pub stuck_in_green: bool,
     #[serde(serialize_with = "ser_stamp")]
@@ -218,6 +219,7 @@ pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Ve
                 created_at: l.created_at,
                 appointments: appts,
                 changes: s.changes_of(l.id.as_str()),
+                history_known: l.history_known,
             };
             let a = rules::assess(&f, as_of, rules)?;
             Some(LeadRow {

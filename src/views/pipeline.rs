@@ -32,7 +32,7 @@ pub struct GreenLead {
     pub name: String,
     pub locator: Option<String>,
     pub stage: String,
-    pub days_in_stage: i64,
+    pub days_in_stage: Option<i64>,
     pub stuck: bool,
 }
 
@@ -250,7 +250,7 @@ impl PipelineView {
                         g.name.as_str().into(),
                         g.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
                         g.stage.as_str().into(),
-                        g.days_in_stage.to_string().into(),
+                        g.days_in_stage.map(|d| d.to_string()).unwrap_or_else(|| "—".into()).into(),
                         if g.stuck { "STUCK" } else { "" }.into(),
                     ]
                 })

@@ -29,7 +29,7 @@ enum Command {
         out: PathBuf,
     },
     /// Show a view of the synced data: stale, at-risk, leads, calendar, pipeline, locators, lead <ID>.
-    Report(report::ReportArgs),
+    Report(Box<report::ReportArgs>),
     /// Copy what changed in Zoho CRM into the local database.
     Sync {
         /// Re-read everything instead of only what changed since the last run.
@@ -82,7 +82,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo { out } => demo::run(&out).await,
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;
-            report::run(&cfg, args)
+            report::run(&cfg, *args)
         }
         Command::Sync { full } => {
             let cfg = load_config(cli.config)?;
