@@ -70,12 +70,15 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// A stage name. Shared, because a hundred thousand changes name the same dozen stages.
+pub type StageName = std::sync::Arc<str>;
+
 /// One stage change, as the rules need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub at: Stamp,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<StageName>,
+    pub to: Option<StageName>,
 }
 
 /// Everything the rules know about one lead.
@@ -113,10 +116,8 @@ pub struct Assessment {
 
 /// The stage a lead was in at `as_of`: the `from` of the first change after it, if any.
 fn stage_at(f: &Facts, as_of: DateTime<Utc>) -> Option<String> {
-    let mut later: Vec<&Change> = f.changes.iter().filter(|c| c.at.utc() > as_of).collect();
-    later.sort_by_key(|c| c.at);
-    match later.first() {
-        Some(c) => c.from.clone(),
+    match f.changes.iter().filter(|c| c.at.utc() > as_of).min_by_key(|c| c.at) {
+        Some(c) => c.from.as_deref().map(str::to_string),
         None => f.stage.map(str::to_string),
     }
 }

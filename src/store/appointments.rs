@@ -68,11 +68,16 @@ const COLUMNS: &str = "id, lead_id, title, start_at, start_offset, end_at, end_o
 
 /// All appointments, grouped by lead, each group oldest first.
 pub fn appointments_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<CrmAppointment>>> {
-    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM appointments ORDER BY lead_id, start_at, id"))?;
+    // A plain table scan, grouped and sorted here: reading through the lead index would cost
+    // a random row lookup per appointment plus a sort in SQLite.
+    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM appointments"))?;
     let mut out: HashMap<String, Vec<CrmAppointment>> = HashMap::new();
     for a in st.query_map([], from_row)? {
         let a = a?;
         out.entry(a.lead_id.as_str().to_string()).or_default().push(a);
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     }
     Ok(out)
 }

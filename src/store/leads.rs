@@ -196,13 +196,19 @@ pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
     Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"), [id], lead_from_row).optional()?)
 }
 
-/// Leads with at least one appointment: the ones the rules speak of.
-pub fn appointed_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE id IN (SELECT DISTINCT lead_id FROM appointments) ORDER BY id"
-    ))?;
-    let rows = st.query_map([], lead_from_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+/// The leads in `wanted` (the appointed ones, for the views), by id.
+pub fn leads_among(conn: &Connection, wanted: &std::collections::HashSet<&str>) -> Result<Vec<StoredLead>> {
+    // A table scan that skips other leads before decoding them.
+    let mut st = conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM leads"))?;
+    let mut rows = st.query([])?;
+    let mut out = Vec::with_capacity(wanted.len());
+    while let Some(r) = rows.next()? {
+        if wanted.contains(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?) {
+            out.push(lead_from_row(r)?);
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
 }
 
 /// How many leads are in each stage now (all leads, appointed or not); `None` = no stage.

@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// In order. Append only: a released migration is never edited.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    ("0002_view_indexes", include_str!("../../migrations/0002_view_indexes.sql")),
+];
 
 pub fn run(conn: &mut Connection, path: &str) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -87,16 +87,23 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
 
 const COLUMNS: &str = "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
 
-/// Stage changes of appointed leads, grouped by lead, each oldest first.
-pub fn changes_by_lead(conn: &Connection) -> Result<HashMap<String, Vec<StoredChange>>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM stage_changes WHERE lead_id IN (SELECT DISTINCT lead_id FROM appointments)
-         ORDER BY lead_id, changed_at, id"
-    ))?;
+/// Stage changes of the leads in `wanted`, grouped by lead, each oldest first.
+pub fn changes_by_lead(conn: &Connection, wanted: &HashSet<&str>) -> Result<HashMap<String, Vec<StoredChange>>> {
+    // A table scan that skips unwanted rows before decoding them: cheaper than a lookup per
+    // lead through the index and a sort in SQLite.
+    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM stage_changes"))?;
+    let mut rows = st.query([])?;
     let mut out: HashMap<String, Vec<StoredChange>> = HashMap::new();
-    for c in st.query_map([], from_row)? {
-        let c = c?;
+    while let Some(r) = rows.next()? {
+        let lead = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        if !wanted.contains(lead) {
+            continue;
+        }
+        let c = from_row(r)?;
         out.entry(c.change.lead_id.as_str().to_string()).or_default().push(c);
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.change.at.cmp(&b.change.at).then_with(|| a.change.id.cmp(&b.change.id)));
     }
     Ok(out)
 }

@@ -145,9 +145,10 @@ pub fn build(s: &Snapshot, ctx: &Context, period: Period, filter: &Filter) -> Ca
         .map(|r| (r.id.clone(), r))
         .collect();
     let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<CalendarItem>> = Default::default();
-    for (lead_id, appts) in &s.appointments {
-        let Some(r) = rows.get(lead_id) else { continue };
-        for a in appts {
+    for l in &s.leads {
+        let Some(r) = rows.get(&l.id) else { continue };
+        let lead_id = &l.id;
+        for a in &l.appointments {
             let d = a.start.date_in(tz);
             if d < period.from || d > period.to {
                 continue;

@@ -84,7 +84,11 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
     let stored = store::changes_of(conn, id)?;
     let changes: Vec<Change> = stored
         .iter()
-        .map(|c| Change { at: c.change.at, from: c.change.from.clone(), to: c.change.to.clone() })
+        .map(|c| Change {
+            at: c.change.at,
+            from: c.change.from.as_deref().map(Into::into),
+            to: c.change.to.as_deref().map(Into::into),
+        })
         .collect();
     let starts: Vec<Stamp> = appts.iter().map(|a| a.start).collect();
     let facts = Facts {
@@ -166,7 +170,9 @@ fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> 
     // Without a read history, changes before the first known one are unknown: so is the
     // first spell's start.
     let mut start = l.history_known.then_some(l.created_at);
-    let mut stage = past.first().map(|c| c.from.clone()).unwrap_or_else(|| l.stage.clone());
+    // The stage before the first change ever (even one after as_of) is that change's `from`.
+    let first_ever = changes.iter().min_by_key(|c| c.at);
+    let mut stage = first_ever.map(|c| c.from.as_deref().map(str::to_string)).unwrap_or_else(|| l.stage.clone());
     for c in past {
         out.push(StageSpell {
             stage: stage.clone(),
@@ -175,7 +181,7 @@ fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> 
             days: start.map(|s| days(s, c.at.utc())),
         });
         start = Some(c.at);
-        stage = c.to.clone();
+        stage = c.to.as_deref().map(str::to_string);
     }
     out.push(StageSpell { stage, from: start, to: None, days: start.map(|s| days(s, ctx.as_of)) });
     out

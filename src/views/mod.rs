@@ -21,17 +21,42 @@ use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use crate::config::RulesConfig;
-use crate::crm::CrmAppointment;
-use crate::rules::{self, Change, Facts, Status};
-use crate::store::{self, StoredLead, SyncRun};
+use crate::rules::{self, Change, Facts, StageName, Status};
+use crate::store::{self, SyncRun};
 use crate::time::{utc_text, Stamp};
 
-/// Everything the list views read, loaded in one go: appointed leads and what hangs off them.
+/// One appointment, as the views show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapAppointment {
+    pub start: Stamp,
+    pub all_day: bool,
+    pub title: Option<String>,
+}
+
+/// One appointed lead with everything the views need of it, inline.
+#[derive(Clone, Debug)]
+pub struct SnapLead {
+    pub id: String,
+    pub name: String,
+    pub company: Option<String>,
+    pub stage: Option<String>,
+    pub locator: Option<String>,
+    pub converted: bool,
+    pub created_at: Stamp,
+    pub history_known: bool,
+    /// Oldest first.
+    pub appointments: Vec<SnapAppointment>,
+    /// The appointments' start times, oldest first (what the rules take).
+    pub starts: Vec<Stamp>,
+    /// Oldest first.
+    pub changes: Vec<Change>,
+}
+
+/// Everything the views read, loaded in one go: the appointed leads, each with its
+/// appointments and stage changes, plus stage counts over all leads and the sync record.
 pub struct Snapshot {
-    pub leads: Vec<StoredLead>,
-    pub appointments: HashMap<String, Vec<CrmAppointment>>,
-    starts: HashMap<String, Vec<Stamp>>,
-    pub changes: HashMap<String, Vec<Change>>,
+    pub leads: Vec<SnapLead>,
+    index: HashMap<String, usize>,
     /// Leads per current stage, over all leads (appointed or not), converted excluded.
     pub stage_counts: Vec<(Option<String>, u64)>,
     pub converted: u64,
@@ -41,24 +66,63 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn load(conn: &rusqlite::Connection) -> store::Result<Snapshot> {
-        let appointments = store::appointments_by_lead(conn)?;
-        let starts = appointments.iter().map(|(k, v)| (k.clone(), v.iter().map(|a| a.start).collect())).collect();
-        let changes = store::changes_by_lead(conn)?
-            .into_iter()
-            .map(|(k, v)| {
-                (k, v.into_iter().map(|c| Change { at: c.change.at, from: c.change.from, to: c.change.to }).collect())
+        // One read transaction: a sync committing halfway through must not mix two states.
+        let tx = conn.unchecked_transaction()?;
+        let mut leads = Vec::new();
+        let mut index = HashMap::new();
+        // A dozen stage names across a hundred thousand changes: share them.
+        let mut names: HashMap<String, StageName> = HashMap::new();
+        let mut intern = |s: Option<&str>| {
+            s.map(|s| match names.get(s) {
+                Some(n) => n.clone(),
+                None => {
+                    let n: StageName = s.into();
+                    names.insert(s.to_string(), n.clone());
+                    n
+                }
             })
-            .collect();
-        Ok(Snapshot {
-            leads: store::appointed_leads(conn)?,
-            appointments,
-            starts,
-            changes,
-            stage_counts: store::stage_counts(conn)?,
-            converted: store::count_converted(conn)?,
-            last_run: store::last_run(conn)?,
-            last_good_run: store::last_good_run(conn)?,
-        })
+        };
+        store::scan_appointed_leads(&tx, |l| {
+            index.insert(l.id.to_string(), leads.len());
+            leads.push(SnapLead {
+                id: l.id.to_string(),
+                name: l.name.to_string(),
+                company: l.company.map(str::to_string),
+                stage: l.stage.map(str::to_string),
+                locator: l.locator.map(str::to_string),
+                converted: l.converted,
+                created_at: l.created_at,
+                history_known: l.history_known,
+                appointments: Vec::new(),
+                starts: Vec::new(),
+                changes: Vec::new(),
+            });
+        })?;
+        store::scan_appointments(&tx, |lead, start, all_day, title| {
+            if let Some(&i) = index.get(lead) {
+                leads[i].appointments.push(SnapAppointment { start, all_day, title: title.map(str::to_string) });
+            }
+        })?;
+        store::scan_stage_changes(&tx, |lead, at, from, to| {
+            if let Some(&i) = index.get(lead) {
+                leads[i].changes.push(Change { at, from: intern(from), to: intern(to) });
+            }
+        })?;
+        for l in &mut leads {
+            l.appointments.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.title.cmp(&b.title)));
+            l.starts = l.appointments.iter().map(|a| a.start).collect();
+            l.changes.sort_by_key(|c| c.at);
+        }
+        let snapshot = Snapshot {
+            leads,
+            index,
+            stage_counts: store::stage_counts(&tx)?,
+            converted: store::count_converted(&tx)?,
+            last_run: store::last_run(&tx)?,
+            last_good_run: store::last_good_run(&tx)?,
+        };
+        tx.finish()?;
+        Ok(snapshot)
     }
 
     /// True when no sync has ever succeeded: there is nothing to show.
@@ -66,8 +130,12 @@ impl Snapshot {
         self.last_good_run.is_none() && self.leads.is_empty()
     }
 
+    pub fn lead(&self, id: &str) -> Option<&SnapLead> {
+        self.index.get(id).map(|&i| &self.leads[i])
+    }
+
     pub fn changes_of(&self, lead: &str) -> &[Change] {
-        self.changes.get(lead).map(Vec::as_slice).unwrap_or(&[])
+        self.lead(lead).map(|l| l.changes.as_slice()).unwrap_or(&[])
     }
 
     /// Every stage name the data knows, sorted.
@@ -82,7 +150,7 @@ impl Snapshot {
 
     /// Every locator name among appointed leads, sorted.
     pub fn known_locators(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.leads.iter().filter_map(|l| l.locator.as_ref().map(|u| u.name.clone())).collect();
+        let mut v: Vec<String> = self.leads.iter().filter_map(|l| l.locator.clone()).collect();
         v.sort();
         v.dedup();
         v
@@ -204,30 +272,29 @@ pub struct LeadRow {
     pub next_appointment_at: Option<Stamp>,
 }
 
-/// Applies the rules to every appointed lead in the snapshot, most urgent first.
+/// Applies the rules to every appointed lead in the snapshot, in lead id order (each view
+/// sorts what it shows).
 pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Vec<LeadRow> {
-    let mut rows: Vec<LeadRow> = s
-        .leads
+    s.leads
         .iter()
         // A lead created after as_of did not exist then.
         .filter(|l| l.created_at.utc() <= as_of)
         .filter_map(|l| {
-            let appts = s.starts.get(l.id.as_str())?;
             let f = Facts {
                 stage: l.stage.as_deref(),
                 converted: l.converted,
                 created_at: l.created_at,
-                appointments: appts,
-                changes: s.changes_of(l.id.as_str()),
+                appointments: &l.starts,
+                changes: &l.changes,
                 history_known: l.history_known,
             };
             let a = rules::assess(&f, as_of, rules)?;
             Some(LeadRow {
-                id: l.id.to_string(),
-                name: l.full_name.clone(),
+                id: l.id.clone(),
+                name: l.name.clone(),
                 company: l.company.clone(),
                 stage: a.stage,
-                locator: l.locator.as_ref().map(|u| u.name.clone()),
+                locator: l.locator.clone(),
                 appointment_at: a.reference_appointment.or(a.next_appointment),
                 days_since_appointment: a.days_since_appointment,
                 last_stage_change_at: a.last_stage_change_at,
@@ -237,9 +304,7 @@ pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Ve
                 next_appointment_at: a.next_appointment,
             })
         })
-        .collect();
-    SortKey::Staleness.sort(&mut rows);
-    rows
+        .collect()
 }
 
 /// Which rows a view shows. Empty lists mean "any".
@@ -352,7 +417,7 @@ impl SortKey {
 pub fn first_entry(changes: &[Change], stages: &[String], as_of: DateTime<Utc>) -> Option<Stamp> {
     changes
         .iter()
-        .filter(|c| c.at.utc() <= as_of && c.to.as_ref().is_some_and(|s| stages.contains(s)))
+        .filter(|c| c.at.utc() <= as_of && c.to.as_deref().is_some_and(|s| stages.iter().any(|x| x == s)))
         .map(|c| c.at)
         .min()
 }

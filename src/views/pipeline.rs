@@ -134,7 +134,7 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> PipelineView {
     let (mut appointed, mut reached_green, mut reached_delivered) = (0u64, 0u64, 0u64);
     let (mut to_green, mut to_delivered) = (Vec::new(), Vec::new());
     for r in &rows {
-        let Some(first) = s.starts.get(&r.id).and_then(|a| a.iter().min()) else { continue };
+        let Some(first) = s.lead(&r.id).and_then(|l| l.starts.first()) else { continue };
         let d = first.date_in(tz);
         if d < from || d > to || first.utc() > ctx.as_of {
             continue;
