@@ -70,8 +70,6 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Views read most of the file once per process; mapping it saves a syscall per page.
-        conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
         Ok(conn)
     }
 

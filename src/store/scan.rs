@@ -21,9 +21,13 @@ fn stamp(utc: ValueRef, offset: ValueRef) -> rusqlite::Result<Stamp> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
 }
 
-/// One appointment: lead id, start, all day, title.
+/// One appointment: lead id, start, all day, title; grouped by lead, oldest first.
 pub fn scan_appointments(conn: &Connection, mut f: impl FnMut(&str, Stamp, bool, Option<&str>)) -> Result<()> {
-    let mut st = conn.prepare("SELECT lead_id, start_at, start_offset, all_day, title FROM appointments")?;
+    // Served from the covering index appointments_scan: in lead order, oldest first.
+    let mut st = conn.prepare(
+        "SELECT lead_id, start_at, start_offset, all_day, title FROM appointments INDEXED BY appointments_scan
+         ORDER BY lead_id, start_at",
+    )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let lead = text(r.get_ref(0)?)?.unwrap_or_default();
@@ -33,9 +37,13 @@ pub fn scan_appointments(conn: &Connection, mut f: impl FnMut(&str, Stamp, bool,
     Ok(())
 }
 
-/// One stage change: lead id, time, from, to.
+/// One stage change: lead id, time, from, to; grouped by lead, oldest first.
 pub fn scan_stage_changes(conn: &Connection, mut f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>)) -> Result<()> {
-    let mut st = conn.prepare("SELECT lead_id, changed_at, changed_offset, from_stage, to_stage FROM stage_changes")?;
+    // Served from the covering index stage_changes_scan: in lead order, oldest first.
+    let mut st = conn.prepare(
+        "SELECT lead_id, changed_at, changed_offset, from_stage, to_stage FROM stage_changes
+         INDEXED BY stage_changes_scan ORDER BY lead_id, changed_at",
+    )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let lead = text(r.get_ref(0)?)?.unwrap_or_default();

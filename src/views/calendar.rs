@@ -1,11 +1,11 @@
 //! The **calendar**: appointments day by day for a day, a week, a month or a range, each
 //! with its lead's status, and the periods before and after for navigation.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
 use serde::Serialize;
 
 use super::table::{col, colored, render, status_label, Align, Cell, Color};
-use super::{assess_all, csv_line, Context, Filter, Header, Snapshot, NO_LOCATOR};
+use super::{assess_lead, csv_line, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use crate::rules::Status;
 use crate::time::Stamp;
 
@@ -139,24 +139,27 @@ pub struct CalendarView {
 
 pub fn build(s: &Snapshot, ctx: &Context, period: Period, filter: &Filter) -> CalendarView {
     let tz = ctx.tz();
-    let rows: std::collections::HashMap<String, super::LeadRow> = assess_all(s, ctx.as_of, ctx.rules)
-        .into_iter()
-        .filter(|r| filter.matches_but_dates(r))
-        .map(|r| (r.id.clone(), r))
-        .collect();
     let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<CalendarItem>> = Default::default();
+    let in_period = |d: NaiveDate| d >= period.from && d <= period.to;
     for l in &s.leads {
-        let Some(r) = rows.get(&l.id) else { continue };
+        // Only leads with an appointment in the period need a verdict.
+        let dates: Vec<NaiveDate> = l.appointments.iter().map(|a| a.start.date_in(tz)).collect();
+        if !dates.iter().any(|d| in_period(*d)) {
+            continue;
+        }
+        let Some(r) = assess_lead(l, ctx.as_of, ctx.rules).filter(|r| filter.matches_but_dates(r)) else {
+            continue;
+        };
         let lead_id = &l.id;
-        for a in &l.appointments {
-            let d = a.start.date_in(tz);
-            if d < period.from || d > period.to {
+        for (a, &d) in l.appointments.iter().zip(&dates) {
+            if !in_period(d) {
                 continue;
             }
             let time = if a.all_day {
                 "all day".to_string()
             } else {
-                a.start.utc().with_timezone(&tz).format("%H:%M").to_string()
+                let t = a.start.utc().with_timezone(&tz);
+                format!("{:02}:{:02}", t.hour(), t.minute())
             };
             by_day.entry(d).or_default().push(CalendarItem {
                 at: Some(a.start),

@@ -98,20 +98,26 @@ impl Snapshot {
                 changes: Vec::new(),
             });
         })?;
+        // Both scans come grouped by lead, oldest first: look each lead up once, not per row.
+        let mut current: (String, Option<usize>) = (String::new(), None);
+        let mut slot = |lead: &str, index: &HashMap<String, usize>| {
+            if current.0 != lead {
+                current = (lead.to_string(), index.get(lead).copied());
+            }
+            current.1
+        };
         store::scan_appointments(&tx, |lead, start, all_day, title| {
-            if let Some(&i) = index.get(lead) {
+            if let Some(i) = slot(lead, &index) {
                 leads[i].appointments.push(SnapAppointment { start, all_day, title: title.map(str::to_string) });
             }
         })?;
         store::scan_stage_changes(&tx, |lead, at, from, to| {
-            if let Some(&i) = index.get(lead) {
+            if let Some(i) = slot(lead, &index) {
                 leads[i].changes.push(Change { at, from: intern(from), to: intern(to) });
             }
         })?;
         for l in &mut leads {
-            l.appointments.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.title.cmp(&b.title)));
             l.starts = l.appointments.iter().map(|a| a.start).collect();
-            l.changes.sort_by_key(|c| c.at);
         }
         let snapshot = Snapshot {
             leads,
@@ -275,36 +281,37 @@ pub struct LeadRow {
 /// Applies the rules to every appointed lead in the snapshot, in lead id order (each view
 /// sorts what it shows).
 pub fn assess_all(s: &Snapshot, as_of: DateTime<Utc>, rules: &RulesConfig) -> Vec<LeadRow> {
-    s.leads
-        .iter()
-        // A lead created after as_of did not exist then.
-        .filter(|l| l.created_at.utc() <= as_of)
-        .filter_map(|l| {
-            let f = Facts {
-                stage: l.stage.as_deref(),
-                converted: l.converted,
-                created_at: l.created_at,
-                appointments: &l.starts,
-                changes: &l.changes,
-                history_known: l.history_known,
-            };
-            let a = rules::assess(&f, as_of, rules)?;
-            Some(LeadRow {
-                id: l.id.clone(),
-                name: l.name.clone(),
-                company: l.company.clone(),
-                stage: a.stage,
-                locator: l.locator.clone(),
-                appointment_at: a.reference_appointment.or(a.next_appointment),
-                days_since_appointment: a.days_since_appointment,
-                last_stage_change_at: a.last_stage_change_at,
-                days_in_stage: a.days_in_stage,
-                status: a.status,
-                stuck_in_green: a.stuck_in_green,
-                next_appointment_at: a.next_appointment,
-            })
-        })
-        .collect()
+    s.leads.iter().filter_map(|l| assess_lead(l, as_of, rules)).collect()
+}
+
+/// One lead's row at `as_of`; `None` if it did not exist yet (created after as_of).
+pub fn assess_lead(l: &SnapLead, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<LeadRow> {
+    if l.created_at.utc() > as_of {
+        return None;
+    }
+    let f = Facts {
+        stage: l.stage.as_deref(),
+        converted: l.converted,
+        created_at: l.created_at,
+        appointments: &l.starts,
+        changes: &l.changes,
+        history_known: l.history_known,
+    };
+    let a = rules::assess(&f, as_of, rules)?;
+    Some(LeadRow {
+        id: l.id.clone(),
+        name: l.name.clone(),
+        company: l.company.clone(),
+        stage: a.stage,
+        locator: l.locator.clone(),
+        appointment_at: a.reference_appointment.or(a.next_appointment),
+        days_since_appointment: a.days_since_appointment,
+        last_stage_change_at: a.last_stage_change_at,
+        days_in_stage: a.days_in_stage,
+        status: a.status,
+        stuck_in_green: a.stuck_in_green,
+        next_appointment_at: a.next_appointment,
+    })
 }
 
 /// Which rows a view shows. Empty lists mean "any".
