@@ -21,7 +21,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let sb = Sandbox::start(generate(&Spec::scaled(8, 1_500, now()))).await.unwrap();
+    let sb = Sandbox::start(generate(&Spec { seed: 8, ..Spec::demo(now()) })).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
@@ -262,6 +262,14 @@ async fn csv_and_table_forms() {
         assert_eq!(code, Some(0));
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["view"], view);
+        if view == "pipeline" {
+            // Appointed leads are some of the leads in every row, converted ones included.
+            assert!(v["converted_appointed"].as_u64().unwrap() > 0, "the org has converted appointed leads");
+            assert!(v["converted_appointed"].as_u64() <= v["converted"].as_u64());
+            for st in v["stages"].as_array().unwrap() {
+                assert!(st["appointed"].as_u64() <= st["leads"].as_u64(), "{st}");
+            }
+        }
     }
     // A lead by a unique piece of its company, and by id.
     let id = json_ids[0];

@@ -114,9 +114,39 @@ pub struct Assessment {
     pub stuck_in_green: bool,
 }
 
+/// The changes in the order they happened, whatever order they came in.
+///
+/// Zoho stamps changes to the second, and a workflow can move a lead twice in one second
+/// (New → Appt Set → Appt Not Acknowledged). Within an instant the changes form a chain: one
+/// whose `from` is another's `to` came after it. Remaining ties (no chain) are broken by the
+/// stage names, so the order — and every verdict built on it — is total and independent of
+/// how the changes were stored.
+pub fn in_order(changes: &[Change]) -> Vec<&Change> {
+    let mut sorted: Vec<&Change> = changes.iter().collect();
+    sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j < sorted.len() && sorted[j].at.utc() == sorted[i].at.utc() {
+            j += 1;
+        }
+        let mut group: Vec<&Change> = sorted[i..j].to_vec();
+        while !group.is_empty() {
+            // The chain's head: a change no other change of this instant leads into.
+            let head = (0..group.len())
+                .find(|&k| !group.iter().enumerate().any(|(m, o)| m != k && o.to.is_some() && o.to == group[k].from))
+                .unwrap_or(0);
+            out.push(group.remove(head));
+        }
+        i = j;
+    }
+    out
+}
+
 /// The stage a lead was in at `as_of`: the `from` of the first change after it, if any.
 fn stage_at(f: &Facts, as_of: DateTime<Utc>) -> Option<String> {
-    match f.changes.iter().filter(|c| c.at.utc() > as_of).min_by_key(|c| c.at) {
+    match in_order(f.changes).into_iter().find(|c| c.at.utc() > as_of) {
         Some(c) => c.from.as_deref().map(str::to_string),
         None => f.stage.map(str::to_string),
     }

@@ -202,6 +202,20 @@ fn dst_changes_in_london() {
 }
 
 #[test]
+fn changes_in_the_same_second_follow_their_chain() {
+    // A workflow moved the lead twice in one second, after as_of. Stored in either order, the
+    // stage at as_of is where the chain starts.
+    let a = change("2026-05-15T10:00:00-04:00", "New", "Appt Set");
+    let b = change("2026-05-15T10:00:00-04:00", "Appt Set", "Appt Not Acknowledged");
+    for changes in [vec![a.clone(), b.clone()], vec![b.clone(), a.clone()]] {
+        let lead = Lead { changes, ..Lead::new("Appt Not Acknowledged", &["2026-05-20T10:00:00-04:00"]) };
+        assert_eq!(lead.assess("2026-05-11T09:00:00-04:00", &ny()).stage.as_deref(), Some("New"));
+        let order: Vec<_> = in_order(&lead.changes).into_iter().map(|c| c.to.as_deref().unwrap()).collect();
+        assert_eq!(order, ["Appt Set", "Appt Not Acknowledged"]);
+    }
+}
+
+#[test]
 fn per_stage_thresholds_apply_to_the_stage_at_as_of() {
     let mut r = ny();
     r.per_stage.insert("Proposal".into(), Thresholds { at_risk_days: 2, stale_days: 3 });
@@ -300,8 +314,10 @@ mod properties {
 
     const STAGES: &[&str] = &["Appt Set", "Follow Up", "Proposal", "Green - Approved", "Dead"];
 
+    /// Changes on a coarse grid of instants, so several often share one second.
     fn changes() -> impl Strategy<Value = Vec<Change>> {
-        prop::collection::vec((stamp(), 0..STAGES.len(), 0..STAGES.len()), 0..4).prop_map(|v| {
+        let coarse = (0i64..40).prop_map(|d| Stamp::from_utc(base() + chrono::Duration::days(d * 9)));
+        prop::collection::vec((coarse, 0..STAGES.len(), 0..STAGES.len()), 0..5).prop_map(|v| {
             v.into_iter()
                 .map(|(at, a, b)| Change { at, from: Some(STAGES[a].into()), to: Some(STAGES[b].into()) })
                 .collect()

@@ -160,8 +160,8 @@ fn info(l: &StoredLead, ctx: &Context) -> LeadInfo {
 
 /// The stages a lead went through and for how long (in the view's day counting).
 fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> {
-    let mut past: Vec<&Change> = changes.iter().filter(|c| c.at.utc() <= ctx.as_of).collect();
-    past.sort_by_key(|c| c.at);
+    let ordered = rules::in_order(changes);
+    let past: Vec<&Change> = ordered.iter().copied().filter(|c| c.at.utc() <= ctx.as_of).collect();
     let tz = ctx.tz();
     let days = |a: Stamp, b: DateTime<chrono::Utc>| {
         rules::days::between(a.date_in(tz), b.with_timezone(&tz).date_naive(), ctx.rules).max(0)
@@ -171,7 +171,7 @@ fn spells(l: &StoredLead, changes: &[Change], ctx: &Context) -> Vec<StageSpell> 
     // first spell's start.
     let mut start = l.history_known.then_some(l.created_at);
     // The stage before the first change ever (even one after as_of) is that change's `from`.
-    let first_ever = changes.iter().min_by_key(|c| c.at);
+    let first_ever = ordered.first();
     let mut stage = first_ever.map(|c| c.from.as_deref().map(str::to_string)).unwrap_or_else(|| l.stage.clone());
     for c in past {
         out.push(StageSpell {

@@ -56,6 +56,7 @@ pub struct PipelineView {
     pub header: Header,
     pub stages: Vec<StageCount>,
     pub converted: u64,
+    pub converted_appointed: u64,
     pub green: Vec<GreenLead>,
     pub conversion: Conversion,
 }
@@ -97,7 +98,13 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> PipelineView {
             StageCount { group: group(&name), appointed: 0, leads: *n, stage: name }
         })
         .collect();
+    // Converted leads have their own row (their stage no longer counts), in both columns.
+    let mut converted_appointed = 0;
     for r in &rows {
+        if s.lead(&r.id).is_some_and(|l| l.converted) {
+            converted_appointed += 1;
+            continue;
+        }
         let name = r.stage.clone().unwrap_or_else(|| "(no stage)".into());
         match stages.iter_mut().find(|c| c.stage == name) {
             Some(c) => c.appointed += 1,
@@ -164,6 +171,7 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> PipelineView {
         header: Header::new("pipeline", s, ctx, filters),
         stages,
         converted: s.converted,
+        converted_appointed,
         green,
         conversion: Conversion {
             from,
@@ -215,7 +223,12 @@ impl PipelineView {
                 vec![c.stage.as_str().into(), g.into(), c.leads.to_string().into(), c.appointed.to_string().into()]
             })
             .collect();
-        rows.push(vec!["Converted".into(), "closed".into(), self.converted.to_string().into(), "".into()]);
+        rows.push(vec![
+            "Converted".into(),
+            "closed".into(),
+            self.converted.to_string().into(),
+            self.converted_appointed.to_string().into(),
+        ]);
         out.push_str(&render(&cols, &rows, color));
         let c = &self.conversion;
         out.push_str(&format!(
