@@ -207,6 +207,8 @@ pub struct Config {
     pub sync_max_age: Duration,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
+    /// Rows per rendered table image; longer lists are paged.
+    pub rows_per_image: usize,
 }
 
 // ---- the file, as written -------------------------------------------------------------------
@@ -228,6 +230,14 @@ struct RawConfig {
     discord: RawDiscord,
     #[serde(default)]
     digest: RawDigest,
+    #[serde(default)]
+    render: RawRender,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRender {
+    rows_per_image: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -516,6 +526,10 @@ impl Config {
             sync_max_age: Duration::from_secs_f64(max_age_hours * 3600.0),
             discord,
             digest: DigestConfig { time, days },
+            rows_per_image: match raw.render.rows_per_image.unwrap_or(25) {
+                n @ 5..=50 => n,
+                n => return Err(bad("[render] rows_per_image", format!("{n} is out of range (5–50)"))),
+            },
         })
     }
 }

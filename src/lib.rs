@@ -6,6 +6,7 @@ pub mod config;
 pub mod crm;
 pub mod demo;
 pub mod domain;
+pub mod render;
 pub mod rules;
 pub mod store;
 pub mod sync;

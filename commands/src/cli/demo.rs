@@ -35,6 +35,14 @@ pub async fn run(out: &Path) -> Result<(), Failure> {
     println!("{}", list::build(&snapshot, &ctx, ListKind::Stale, &none, None).top(15).table(&ctx, color));
     println!("{}", list::build(&snapshot, &ctx, ListKind::AtRisk, &none, None).top(15).table(&ctx, color));
     print!("{}", calendar::build(&snapshot, &ctx, Period::day(ctx.today()), &none).table(&ctx, color));
+    let conn = d.store.connect().map_err(|e| Failure::work(e.to_string()))?;
+    let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25).map_err(|e| Failure::work(e.to_string()))?;
+    println!("\nImages the bot posts ({} PNGs) in {}:", images.len(), out.display());
+    for img in &images {
+        let path = out.join(&img.name);
+        std::fs::write(&path, &img.png).map_err(|e| Failure::work(format!("cannot write {}: {e}", path.display())))?;
+        println!("  {}  {}×{}  {} KB", img.name, img.width, img.height, img.png.len().div_ceil(1024));
+    }
     println!(
         "\nEvery view of this data: add --config pointing [storage] path at {} and run\n  panopticon report stale | at-risk | leads | calendar | pipeline | locators | lead <id>",
         d.store.path().display()

@@ -1,0 +1,171 @@
+//! Rasterizing a display list with tiny-skia: rectangles and lines as paths, text as the
+//! embedded font's glyph outlines (cached per glyph), the image split into horizontal bands
+//! drawn in parallel, and the PNG encoded with fast compression.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, Transform};
+
+use super::font;
+use super::svg::{Item, Rgb, Svg};
+
+struct Outline(PathBuilder);
+
+impl ttf_parser::OutlineBuilder for Outline {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.0.move_to(x, y);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.0.line_to(x, y);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        self.0.quad_to(x1, y1, x, y);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        self.0.cubic_to(x1, y1, x2, y2, x, y);
+    }
+    fn close(&mut self) {
+        self.0.close();
+    }
+}
+
+type GlyphCache = RwLock<HashMap<(bool, u16), Option<Arc<Path>>>>;
+
+/// A glyph's outline in font units (None for blank glyphs such as the space).
+fn glyph(bold: bool, id: ttf_parser::GlyphId) -> Option<Arc<Path>> {
+    static CACHE: OnceLock<GlyphCache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(p) = cache.read().expect("glyph cache").get(&(bold, id.0)) {
+        return p.clone();
+    }
+    let mut o = Outline(PathBuilder::new());
+    let path = font::face(bold).outline_glyph(id, &mut o).and_then(|_| o.0.finish()).map(Arc::new);
+    cache.write().expect("glyph cache").insert((bold, id.0), path.clone());
+    path
+}
+
+fn paint(c: Rgb) -> Paint<'static> {
+    let mut p = Paint::default();
+    p.set_color_rgba8(c.0, c.1, c.2, 255);
+    p.anti_alias = true;
+    p
+}
+
+fn rounded(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<Path> {
+    let r = r.min(w / 2.0).min(h / 2.0).max(0.0);
+    if r == 0.0 {
+        return tiny_skia::Rect::from_xywh(x, y, w, h).map(PathBuilder::from_rect);
+    }
+    // Quarter circles as cubics (k = 0.5523).
+    let k = r * 0.552_284_8;
+    let mut pb = PathBuilder::new();
+    pb.move_to(x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
+    pb.line_to(x + w, y + h - r);
+    pb.cubic_to(x + w, y + h - r + k, x + w - r + k, y + h, x + w - r, y + h);
+    pb.line_to(x + r, y + h);
+    pb.cubic_to(x + r - k, y + h, x, y + h - r + k, x, y + h - r);
+    pb.line_to(x, y + r);
+    pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
+    pb.close();
+    pb.finish()
+}
+
+/// Draws every item that touches rows [top, top + pixmap height) of the full image.
+fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
+    let base = Transform::from_row(scale, 0.0, 0.0, scale, 0.0, -top);
+    let (band_top, band_bottom) = (top / scale, (top + pm.height() as f32) / scale);
+    for it in items {
+        match it {
+            Item::Rect { x, y, w, h, fill, radius } => {
+                if y + h < band_top || *y > band_bottom {
+                    continue;
+                }
+                if let Some(p) = rounded(*x, *y, *w, *h, *radius) {
+                    pm.fill_path(&p, &paint(*fill), FillRule::Winding, base, None);
+                }
+            }
+            Item::Frame { x, y, w, h, stroke, radius, width } => {
+                if let Some(p) = rounded(*x, *y, *w, *h, *radius) {
+                    let s = Stroke { width: *width, ..Stroke::default() };
+                    pm.stroke_path(&p, &paint(*stroke), &s, base, None);
+                }
+            }
+            Item::Line { x1, y1, x2, y2, stroke } => {
+                let mut pb = PathBuilder::new();
+                pb.move_to(*x1, *y1);
+                pb.line_to(*x2, *y2);
+                if let Some(p) = pb.finish() {
+                    let s = Stroke { width: 0.75, ..Stroke::default() };
+                    pm.stroke_path(&p, &paint(*stroke), &s, base, None);
+                }
+            }
+            Item::Text { x, baseline, size, bold, fill, text } => {
+                if baseline + size < band_top || baseline - size * 1.2 > band_bottom {
+                    continue;
+                }
+                let face = font::face(*bold);
+                let k = size * scale / face.units_per_em() as f32;
+                let p = paint(*fill);
+                let mut pen = *x * scale;
+                for c in text.chars() {
+                    let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+                    if let Some(path) = glyph(*bold, id) {
+                        let t = Transform::from_row(k, 0.0, 0.0, -k, pen, baseline * scale - top);
+                        pm.fill_path(&path, &p, FillRule::Winding, t, None);
+                    }
+                    pen += face.glyph_hor_advance(id).unwrap_or(0) as f32 * k;
+                }
+            }
+        }
+    }
+}
+
+/// The display list as PNG bytes, `scale` pixels per logical unit.
+pub fn png(svg: &Svg, scale: f32) -> Result<(Vec<u8>, u32, u32), String> {
+    let (w, h) = ((svg.width * scale).ceil() as u32, (svg.height * scale).ceil() as u32);
+    let (w, h) = (w.max(1), h.max(1));
+    // Two bands, one per core of the machines this runs on; each draws only what it touches.
+    let bands = 2u32.min(h);
+    let band_h = h.div_ceil(bands);
+    let mut parts: Vec<Pixmap> = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..bands)
+            .map(|b| {
+                let top = b * band_h;
+                let height = band_h.min(h - top);
+                s.spawn(move || {
+                    let mut pm = Pixmap::new(w, height).expect("non-empty band");
+                    draw(&svg.items, &mut pm, scale, top as f32);
+                    pm
+                })
+            })
+            .collect();
+        for hd in handles {
+            parts.push(hd.join().expect("band renders"));
+        }
+    });
+    // The card covers every pixel: RGB is enough (a quarter less to compress).
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+    for pm in &parts {
+        for px in pm.pixels() {
+            let c = px.demultiply();
+            rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    // Measured on the 25-row table (docs/BENCHMARKS.md): fdeflate's fast mode is 21 ms but
+    // 459 KB; the default level is 213 KB but 68 ms; zlib level 1 with the Up filter is
+    // 25 ms and 289 KB — within both targets.
+    enc.set_deflate_compression(png::DeflateCompression::Level(1));
+    enc.set_filter(png::Filter::Up);
+    let mut writer = enc.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok((out, w, h))
+}

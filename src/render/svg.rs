@@ -1,0 +1,166 @@
+//! A display list: the rectangles, lines and text runs of one image, in drawing order.
+//!
+//! It is written out as SVG (for tests, snapshots and debugging) and rasterized directly by
+//! `raster`. Every text run is recorded with the box it was fitted into, so tests can prove
+//! that nothing leaves its cell.
+
+use std::fmt::Write;
+
+use super::font;
+
+/// A piece of text placed in the image, and the box it was fitted to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextBox {
+    pub text: String,
+    /// Where the text starts and how wide it measures.
+    pub x: f32,
+    pub width: f32,
+    /// The box it had to fit in.
+    pub box_x: f32,
+    pub box_w: f32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+/// An sRGB colour from "#RRGGBB".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    pub fn hex(s: &str) -> Rgb {
+        let v = u32::from_str_radix(s.trim_start_matches('#'), 16).unwrap_or(0);
+        Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+    }
+    fn css(self) -> String {
+        format!("#{:02X}{:02X}{:02X}", self.0, self.1, self.2)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Rect { x: f32, y: f32, w: f32, h: f32, fill: Rgb, radius: f32 },
+    Frame { x: f32, y: f32, w: f32, h: f32, stroke: Rgb, radius: f32, width: f32 },
+    Line { x1: f32, y1: f32, x2: f32, y2: f32, stroke: Rgb },
+    Text { x: f32, baseline: f32, size: f32, bold: bool, fill: Rgb, text: String },
+}
+
+pub struct Svg {
+    pub items: Vec<Item>,
+    pub width: f32,
+    pub height: f32,
+    pub boxes: Vec<TextBox>,
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            c if (c as u32) < 0x20 => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+impl Svg {
+    pub fn new(width: f32) -> Svg {
+        Svg { items: vec![], width, height: 0.0, boxes: vec![] }
+    }
+
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: &str, radius: f32) {
+        if w > 0.0 && h > 0.0 {
+            self.items.push(Item::Rect { x, y, w, h, fill: Rgb::hex(fill), radius });
+        }
+    }
+
+    pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, stroke: &str, radius: f32) {
+        self.items.push(Item::Frame { x, y, w, h, stroke: Rgb::hex(stroke), radius, width: 1.0 });
+    }
+
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, stroke: &str) {
+        self.items.push(Item::Line { x1, y1, x2, y2, stroke: Rgb::hex(stroke) });
+    }
+
+    /// Writes `text` fitted into the box [box_x, box_x + box_w]: measured with the embedded
+    /// font and ellipsized, so it cannot spill into the next cell.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text(
+        &mut self,
+        text: &str,
+        box_x: f32,
+        box_w: f32,
+        baseline: f32,
+        size: f32,
+        bold: bool,
+        fill: &str,
+        anchor: Anchor,
+    ) {
+        let fitted = font::fit(text, box_w, size, bold);
+        let w = font::width(&fitted, size, bold);
+        let x = match anchor {
+            Anchor::Start => box_x,
+            Anchor::Middle => box_x + (box_w - w) / 2.0,
+            Anchor::End => box_x + box_w - w,
+        };
+        self.items.push(Item::Text { x, baseline, size, bold, fill: Rgb::hex(fill), text: fitted.clone() });
+        self.boxes.push(TextBox { text: fitted, x, width: w, box_x, box_w });
+    }
+
+    /// Puts the card (a bordered, rounded rectangle of the final height) under everything
+    /// drawn so far: the height is known only once the content is.
+    pub fn under_card(&mut self, fill: &str, stroke: &str) {
+        // Square and edge to edge: every pixel is opaque (Discord rounds the corners itself).
+        let (w, h) = (self.width, self.height);
+        self.items.insert(0, Item::Rect { x: 0.0, y: 0.0, w, h, fill: Rgb::hex(fill), radius: 0.0 });
+        self.items.insert(
+            1,
+            Item::Frame { x: 0.5, y: 0.5, w: w - 1.0, h: h - 1.0, stroke: Rgb::hex(stroke), radius: 0.0, width: 1.0 },
+        );
+    }
+
+    /// The image as SVG (what `raster` draws, for eyes and tests).
+    pub fn finish(&self) -> String {
+        let mut b = String::new();
+        for it in &self.items {
+            let _ = match it {
+                Item::Rect { x, y, w, h, fill, radius } => write!(
+                    b,
+                    r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" rx="{radius:.1}" fill="{}"/>"#,
+                    fill.css()
+                ),
+                Item::Frame { x, y, w, h, stroke, radius, width } => write!(
+                    b,
+                    r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" rx="{radius:.1}" fill="none" stroke="{}" stroke-width="{width}"/>"#,
+                    stroke.css()
+                ),
+                Item::Line { x1, y1, x2, y2, stroke } => write!(
+                    b,
+                    r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{}" stroke-width="0.75"/>"#,
+                    stroke.css()
+                ),
+                Item::Text { x, baseline, size, bold, fill, text } => write!(
+                    b,
+                    r#"<text x="{x:.2}" y="{baseline:.1}" font-size="{size}" font-weight="{}" fill="{}">{}</text>"#,
+                    if *bold { 700 } else { 400 },
+                    fill.css(),
+                    esc(text)
+                ),
+            };
+        }
+        format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="{f}">{b}</svg>"#,
+            w = self.width,
+            h = self.height.ceil(),
+            f = font::FAMILY,
+        )
+    }
+}

@@ -1,0 +1,259 @@
+//! The PNGs: every view renders on empty, one-row, exactly-a-page and many-page data; hostile
+//! names never panic or leave their cell; chips have the colour of their status; the same input
+//! gives the same bytes.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::*;
+use panopticon::config::RulesConfig;
+use panopticon::crm::sandbox::generate;
+use panopticon::render::{chart, table, theme, Image, Page};
+use panopticon::rules::Status;
+use panopticon::time::Stamp;
+use panopticon::views::calendar::{self, Period};
+use panopticon::views::list::{self, ListKind, ListView};
+use panopticon::views::{lead, locators, pipeline, Context, Filter, Header, LeadRow, Snapshot};
+
+fn as_of() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap()
+}
+
+fn ctx(rules: &RulesConfig) -> Context<'_> {
+    Context {
+        as_of: as_of(),
+        now: as_of() + Duration::minutes(5),
+        rules,
+        max_sync_age: std::time::Duration::from_secs(86_400),
+        crm_url: "https://crm.zoho.com/crm".into(),
+    }
+}
+
+const HOSTILE: &[&str] = &[
+    "Maximilian Alexander Bartholomew Christopherson-Vanderbilt-Montgomery-Fitzwilliam the Third of the Greater Springfield Metropolitan Vending and Snack Distribution Cooperative Association",
+    "مطعم الياسمين للوجبات السريعة والمشروبات",
+    "שלום עליכם — מסעדת הגליל",
+    "😀 Snack Shack 🍫🥤 Vending 🎉🎉🎉🎉🎉🎉🎉🎉🎉",
+    "東京自動販売機株式会社 新宿支店 東京都新宿区西新宿",
+    "Zoe\u{308} Ba\u{301}rbara Nguye\u{302}\u{303}n Dương",
+    "Line\nbreak\tand\u{7} bell",
+    "<script>alert('x')</script> & \"quotes\"",
+];
+
+fn row(i: usize, name: &str, status: Status) -> LeadRow {
+    LeadRow {
+        id: format!("36523970000{i:08}"),
+        name: name.to_string(),
+        company: Some(HOSTILE[i % HOSTILE.len()].to_string()),
+        stage: Some(["Appt Set", "Appt Not Acknowledged", "Green - Install Scheduled"][i % 3].to_string()),
+        locator: Some(["Lucía Fernández", "Kenji Watanabe", HOSTILE[0]][i % 3].to_string()),
+        appointment_at: Some(Stamp::parse("2026-11-09T14:30:00-05:00").unwrap()),
+        days_since_appointment: Some(11 + i as i64),
+        last_stage_change_at: None,
+        days_in_stage: if i % 5 == 0 { None } else { Some(40 + i as i64) },
+        status,
+        stuck_in_green: i % 3 == 2,
+        next_appointment_at: None,
+    }
+}
+
+fn list_view(n: usize, kind: ListKind) -> ListView {
+    let rows: Vec<LeadRow> = (0..n).map(|i| row(i, HOSTILE[i % HOSTILE.len()], Status::ALL[i % 6])).collect();
+    ListView {
+        header: Header {
+            view: kind.name().into(),
+            as_of: "2026-11-20T08:00:00-05:00".into(),
+            last_sync_at: Some("2026-11-20T13:00:00Z".into()),
+            warning: (n == 1).then(|| "The last sync failed (server error 500); showing data from 5 h ago.".into()),
+            filters: vec!["stage = Appt Set".into()],
+        },
+        total: n,
+        per_locator: list::per_locator(&rows),
+        rows,
+        kind,
+        tz: chrono_tz::America::New_York,
+        thresholds: (5, 7),
+        hidden: 0,
+    }
+}
+
+/// The PNG decoded: (width, height, RGBA rows).
+fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "opaque: no alpha channel");
+    buf.truncate(info.buffer_size());
+    let rgba = buf.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    (info.width, info.height, rgba)
+}
+
+/// What must hold for every image: a PNG of the promised size, and every text inside its box.
+fn check(img: &Image) {
+    assert_eq!(&img.png[..8], b"\x89PNG\r\n\x1a\n", "{}", img.name);
+    assert_eq!(img.width, (theme::WIDTH * theme::SCALE) as u32, "{}", img.name);
+    assert!(img.png.len() < 400 * 1024, "{} is {} bytes", img.name, img.png.len());
+    let (w, h, _) = decode(&img.png);
+    assert_eq!((w, h), (img.width, img.height));
+    for b in &img.boxes {
+        assert!(b.width <= b.box_w + 0.01, "{}: '{}' is {:.1} wide in a {:.1} box", img.name, b.text, b.width, b.box_w);
+        assert!(
+            b.x >= b.box_x - 0.01 && b.x + b.width <= b.box_x + b.box_w + 0.01,
+            "{}: '{}' leaves its box",
+            img.name,
+            b.text
+        );
+    }
+}
+
+fn texts(img: &Image) -> Vec<&str> {
+    img.boxes.iter().map(|b| b.text.as_str()).collect()
+}
+
+#[test]
+fn lists_render_at_every_size_with_hostile_names() {
+    let rules = RulesConfig::default();
+    let c = ctx(&rules);
+    for kind in [ListKind::Stale, ListKind::AtRisk, ListKind::Leads] {
+        for n in [0usize, 1, 25, 60] {
+            let v = list_view(n, kind);
+            let pages = Page::first(25).count(n);
+            for p in 0..pages {
+                let img = table::list(&v, &c, Page { index: p, per_page: 25 }).unwrap();
+                check(&img);
+                let t = texts(&img);
+                // One chip per row on the page, and the footer says which rows these are.
+                let chips = t
+                    .iter()
+                    .filter(|s| ["STALE", "AT RISK", "AWAITING", "PROGRESSED", "UPCOMING", "CLOSED"].contains(s))
+                    .count();
+                let on_page = n.saturating_sub(p * 25).min(25);
+                assert_eq!(chips, on_page, "{} rows, page {p}", n);
+                if n > 0 {
+                    let want = format!("rows {}–{} of {n} · page {} of {pages}", p * 25 + 1, p * 25 + on_page, p + 1);
+                    assert!(t.iter().any(|s| s.starts_with(&want)), "{want} in {t:?}");
+                } else {
+                    assert!(t.iter().any(|s| s.starts_with("Nothing is") || s.starts_with("No appointed")), "{t:?}");
+                }
+            }
+        }
+    }
+    // A page past the end shows the last page rather than nothing.
+    let v = list_view(60, ListKind::Leads);
+    let img = table::list(&v, &c, Page { index: 99, per_page: 25 }).unwrap();
+    assert!(texts(&img).iter().any(|s| s.starts_with("rows 51–60 of 60")));
+    // The warning is shown.
+    let img = table::list(&list_view(1, ListKind::Stale), &c, Page::first(25)).unwrap();
+    assert!(texts(&img).iter().any(|s| s.starts_with("⚠ The last sync failed")));
+}
+
+#[test]
+fn long_names_are_ellipsized_not_dropped() {
+    let rules = RulesConfig::default();
+    let img = table::list(&list_view(8, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
+    check(&img);
+    let t = texts(&img);
+    assert!(t.iter().any(|s| s.starts_with("Maximilian Alexander") && s.ends_with('…')), "{t:?}");
+    // Every hostile name still has its row, each cut at a character boundary or kept whole.
+    for h in HOSTILE {
+        use unicode_normalization::UnicodeNormalization;
+        let clean: String = h.nfc().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let prefix: String = clean.chars().take(3).collect();
+        assert!(t.iter().any(|s| s.starts_with(&prefix)), "{h:?} is missing: {t:?}");
+    }
+    // Markup is text, not SVG.
+    assert!(img.svg.contains("&lt;script&gt;") && !img.svg.contains("<script>"));
+}
+
+#[test]
+fn chips_have_the_colour_of_their_status() {
+    let rules = RulesConfig::default();
+    let v = list_view(6, ListKind::Leads);
+    let img = table::list(&v, &ctx(&rules), Page::first(25)).unwrap();
+    let (w, _, rgba) = decode(&img.png);
+    let chip_boxes: Vec<_> =
+        img.boxes.iter().filter(|b| Status::ALL.iter().any(|s| theme::chip(*s).2 == b.text)).collect();
+    assert_eq!(chip_boxes.len(), 6);
+    for (b, r) in chip_boxes.iter().zip(&v.rows) {
+        let (fill, _, label) = theme::chip(r.status);
+        assert_eq!(b.text, label);
+        // A pixel inside the chip, at the left end of its label's line (each status once).
+        let x = ((b.box_x + 1.5) * theme::SCALE) as u32;
+        let text_y = img
+            .svg
+            .split("<text ")
+            .find(|t| t.contains(&format!(">{label}</text>")))
+            .and_then(|t| t.split("y=\"").nth(1))
+            .and_then(|t| t.split('"').next())
+            .and_then(|t| t.parse::<f32>().ok())
+            .unwrap();
+        let y = ((text_y - 2.6) * theme::SCALE) as u32;
+        let i = ((y * w + x) * 4) as usize;
+        let want = u32::from_str_radix(&fill[1..], 16).unwrap();
+        let got = ((rgba[i] as u32) << 16) | ((rgba[i + 1] as u32) << 8) | rgba[i + 2] as u32;
+        assert_eq!(got, want, "{label}: pixel #{got:06X}, chip #{want:06X}");
+    }
+}
+
+#[test]
+fn write_a_hostile_sample_for_eyes() {
+    // Not an assertion: leaves the image where a person can look at it.
+    let rules = RulesConfig::default();
+    let img = table::list(&list_view(8, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
+    let dir = std::env::temp_dir().join("panopticon-render");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hostile.png"), &img.png).unwrap();
+    let big = table::list(&list_view(25, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
+    std::fs::write(dir.join("table25.svg"), &big.svg).unwrap();
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let rules = RulesConfig::default();
+    let v = list_view(30, ListKind::Stale);
+    let a = table::list(&v, &ctx(&rules), Page::first(25)).unwrap();
+    let b = table::list(&v, &ctx(&rules), Page::first(25)).unwrap();
+    assert_eq!(a.png, b.png);
+    assert_eq!(a.svg, b.svg);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_and_chart_renders_full_and_empty() {
+    let env = Env::new(generate(&spec(700, 160, 480))).await;
+    env.sync().await.unwrap();
+    let s = Snapshot::load(&env.conn()).unwrap();
+    let rules = RulesConfig::default();
+    let c = ctx(&rules);
+    let all = Filter::default();
+    let nobody = Filter { locators: vec!["(no locator)".into()], ..Filter::default() };
+    for f in [&all, &nobody] {
+        let loc = locators::build(&s, &c, f);
+        check(&table::locators(&loc, &c, Page::first(25)).unwrap());
+        let chart = chart::locators(&loc, &c).unwrap();
+        check(&chart);
+        let p = pipeline::build(&s, &c, f);
+        check(&chart::stages(&p, &c).unwrap());
+        check(&chart::funnel(&p, &c).unwrap());
+        for period in [Period::month(c.today()), Period::month(c.today()).next()] {
+            let cal = chart::month(&calendar::build(&s, &c, period, f), &c).unwrap();
+            check(&cal);
+            let days = cal.boxes.iter().filter(|b| b.text.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))).count();
+            assert!(days >= 30, "every day of the month is labelled");
+        }
+        if f == &all {
+            // Numbers on the chart are the view's numbers.
+            for r in loc.rows.iter().filter(|r| r.stale + r.at_risk > 0) {
+                let want = format!("{} stale · {} at risk", r.stale, r.at_risk);
+                assert!(texts(&chart).contains(&want.as_str()), "{want}");
+            }
+        } else {
+            assert!(texts(&chart).contains(&"No locator has a stale or at-risk lead."));
+        }
+    }
+    // Lead stories: the oldest stale lead, and one with a long history.
+    let stale = list::build(&s, &c, ListKind::Stale, &all, None);
+    let d = lead::build(&env.conn(), &s, &c, &stale.rows[0].id).unwrap().unwrap();
+    let img = table::lead(&d, &c, Page::first(25)).unwrap();
+    check(&img);
+    assert!(texts(&img).iter().any(|t| t.contains(&stale.rows[0].id)), "the Zoho link is on the image");
+}
