@@ -30,7 +30,7 @@ fn ctx(rules: &RulesConfig) -> Context<'_> {
 }
 
 const HOSTILE: &[&str] = &[
-    "Maximilian Alexander Bartholomew Christopherson-Vanderbilt-Montgomery-Fitzwilliam the Third of the Greater Springfield Metropolitan Vending and Snack Distribution Cooperative Association",
+    "Maximilian Alexander Bartholomew Christopherson-Vanderbilt-Montgomery-Fitzwilliam the Third of the Greater Springfield Metropolitan Vending and Snack Distribution Cooperative Association of North America",
     "مطعم الياسمين للوجبات السريعة والمشروبات",
     "שלום עליכם — מסעדת הגליל",
     "😀 Snack Shack 🍫🥤 Vending 🎉🎉🎉🎉🎉🎉🎉🎉🎉",
@@ -95,6 +95,11 @@ fn check(img: &Image) {
     assert!(img.png.len() < 400 * 1024, "{} is {} bytes", img.name, img.png.len());
     let (w, h, _) = decode(&img.png);
     assert_eq!((w, h), (img.width, img.height));
+    // Nothing is drawn under the legibility floor: capitals (0.714 em in Noto Sans) at least
+    // 10 px tall in the PNG.
+    for size in img.svg.split("font-size=\"").skip(1).map(|s| s.split('"').next().unwrap().parse::<f32>().unwrap()) {
+        assert!(size * 0.714 * theme::SCALE >= 10.0, "{}: font size {size} gives capitals under 10 px", img.name);
+    }
     for b in &img.boxes {
         assert!(b.width <= b.box_w + 0.01, "{}: '{}' is {:.1} wide in a {:.1} box", img.name, b.text, b.width, b.box_w);
         assert!(
@@ -153,7 +158,9 @@ fn long_names_are_ellipsized_not_dropped() {
     let img = table::list(&list_view(8, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
     check(&img);
     let t = texts(&img);
+    assert!(HOSTILE[0].chars().count() >= 200);
     assert!(t.iter().any(|s| s.starts_with("Maximilian Alexander") && s.ends_with('…')), "{t:?}");
+
     // Every hostile name still has its row, each cut at a character boundary or kept whole.
     for h in HOSTILE {
         use unicode_normalization::UnicodeNormalization;

@@ -207,7 +207,7 @@ pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
             if let Some(w) = d.worst {
                 let (chip_fill, ink, _) = theme::chip(w);
                 svg.rect(cx + cw - 15.0, cy + 4.0, 11.0, 10.0, chip_fill, 2.0);
-                svg.text(theme::letter(w), cx + cw - 15.0, 11.0, cy + 11.5, 6.5, true, ink, Anchor::Middle);
+                svg.text(theme::letter(w), cx + cw - 15.0, 11.0, cy + 11.8, 7.2, true, ink, Anchor::Middle);
             }
         }
     }
@@ -217,7 +217,7 @@ pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     for s in Status::ALL {
         let (chip_fill, ink, label) = theme::chip(s);
         svg.rect(x, y, 11.0, 10.0, chip_fill, 2.0);
-        svg.text(theme::letter(s), x, 11.0, y + 7.5, 6.5, true, ink, Anchor::Middle);
+        svg.text(theme::letter(s), x, 11.0, y + 7.8, 7.2, true, ink, Anchor::Middle);
         let lw = 70.0;
         svg.text(&label.to_lowercase(), x + 14.0, lw, y + 8.0, SMALL, false, theme::TEXT, Anchor::Start);
         x += 14.0 + super::font::width(&label.to_lowercase(), SMALL, false) + 12.0;

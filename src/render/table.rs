@@ -145,7 +145,8 @@ pub fn table(name: &str, f: &Frame, columns: &[Column], rows: &[Vec<Cell>], empt
                     let (fill, ink, label) = theme::chip(*s);
                     let chip_h = 12.0;
                     body.rect(bx, y + (row_h - chip_h) / 2.0, bw, chip_h, fill, 6.0);
-                    body.text(label, bx + 2.0, bw - 4.0, y + row_h / 2.0 + 2.6, 6.8, true, ink, Anchor::Middle);
+                    // 7.2 logical px: capitals 10 px tall in the PNG, the legibility floor.
+                    body.text(label, bx + 2.0, bw - 4.0, y + row_h / 2.0 + 2.6, 7.2, true, ink, Anchor::Middle);
                 }
             }
             x += c.width;
