@@ -43,24 +43,13 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
                 .ok()
                 .and_then(|c| store::last_good_run(&c).ok().flatten())
                 .and_then(|r| DateTime::parse_from_rfc3339(&r.finished_at).ok())
-                .map(|t| describe_age(Utc::now() - t.with_timezone(&Utc)));
+                .map(|t| panopticon::views::age(Utc::now() - t.with_timezone(&Utc)));
             let kept = match age {
                 Some(a) => format!("The last good data (synced {a} ago) is unchanged."),
                 None => "No sync has succeeded yet, so there is no data.".to_string(),
             };
             Err(Failure::work(format!("sync failed: {e}\n{kept}")))
         }
-    }
-}
-
-/// "3 min", "5 h", "2 days".
-pub fn describe_age(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..=89 => format!("{s} s"),
-        90..=5399 => format!("{} min", (s + 30) / 60),
-        5400..=172_799 => format!("{} h", (s + 1800) / 3600),
-        _ => format!("{} days", (s + 43_200) / 86_400),
     }
 }
 
