@@ -186,7 +186,12 @@ impl Default for RulesConfig {
 #[derive(Clone, Debug)]
 pub struct DiscordConfig {
     pub guild_id: Option<u64>,
+    /// Where the digest goes; also a channel the bot answers in.
     pub channel_id: Option<u64>,
+    /// Every channel the bot answers in (`channel_id` and `extra_channel_ids`).
+    pub channel_ids: Vec<u64>,
+    /// Members with one of these roles may use the bot (administrators always may).
+    pub allowed_roles: Vec<u64>,
     pub api_base: Option<String>,
     pub token: Option<SecretString>,
 }
@@ -312,6 +317,10 @@ struct RawSync {
 struct RawDiscord {
     guild_id: Option<u64>,
     channel_id: Option<u64>,
+    #[serde(default)]
+    extra_channel_ids: Vec<u64>,
+    #[serde(default)]
+    allowed_roles: Vec<u64>,
     api_base: Option<String>,
 }
 
@@ -484,9 +493,13 @@ impl Config {
         }
 
         let api_base = raw.discord.api_base.map(|v| url_key("[discord] api_base", v)).transpose()?;
+        let mut channel_ids: Vec<u64> = raw.discord.channel_id.into_iter().collect();
+        channel_ids.extend(raw.discord.extra_channel_ids.iter().copied());
         let discord = DiscordConfig {
             guild_id: raw.discord.guild_id,
             channel_id: raw.discord.channel_id,
+            channel_ids,
+            allowed_roles: raw.discord.allowed_roles,
             api_base,
             token: env("DISCORD_TOKEN").map(SecretString::from),
         };

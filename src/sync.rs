@@ -184,15 +184,18 @@ async fn pull<C: CrmSource>(
     full: bool,
     progress: &dyn Progress,
 ) -> Result<Pulled, SyncError> {
-    let conn = store.connect()?;
-    let mark = |key: &str| -> Result<Option<String>, SyncError> {
-        if full {
-            Ok(None)
-        } else {
-            Ok(store::watermark(&conn, key)?)
+    // Read the watermarks up front: a SQLite connection must not be held across an await
+    // (it is not Sync, and the bot runs syncs on a multi-threaded runtime).
+    let marks: BTreeMap<&str, Option<String>> = {
+        let conn = store.connect()?;
+        let mut m = BTreeMap::new();
+        for key in [W_USERS, W_LEADS, W_LEADS_DELETED, W_APPTS, W_APPTS_DELETED] {
+            m.insert(key, if full { None } else { store::watermark(&conn, key)? });
         }
+        m
     };
-    let mut p = Pulled { first: !full && store::watermark(&conn, W_LEADS)?.is_none(), ..Pulled::default() };
+    let mark = |key: &str| -> Result<Option<String>, SyncError> { Ok(marks.get(key).cloned().flatten()) };
+    let mut p = Pulled { first: !full && marks[W_LEADS].is_none(), ..Pulled::default() };
 
     progress.phase("Users", None);
     let users = crm.fetch_users(mark(W_USERS)?.as_deref()).await?;
@@ -246,8 +249,10 @@ async fn pull<C: CrmSource>(
         }
     }
 
-    let wanted = leads_needing_history(&conn, &p, settings, full)?;
-    drop(conn);
+    let wanted = {
+        let conn = store.connect()?;
+        leads_needing_history(&conn, &p, settings, full)?
+    };
     progress.phase("Stage history", Some(wanted.len() as u64));
     let mut reads = futures::stream::iter(wanted.into_iter().map(|id| async move {
         let r = crm.fetch_stage_history(&id).await;

@@ -1,7 +1,9 @@
 //! `panopticon`: the binary. Thin: it parses the command line, sets up logging and hands off
 //! to the engine. Each subcommand lives in `cli/`.
 
+mod bot;
 mod cli;
+mod slash;
 
 use std::process::ExitCode;
 

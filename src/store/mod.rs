@@ -14,7 +14,7 @@ mod users;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+pub use rusqlite::Connection;
 
 pub use appointments::*;
 pub use leads::*;

@@ -11,6 +11,7 @@ pub mod lead;
 pub mod list;
 pub mod locators;
 pub mod pipeline;
+pub mod state;
 pub mod table;
 
 use std::collections::HashMap;

@@ -30,6 +30,8 @@ enum Command {
     },
     /// Show a view of the synced data: stale, at-risk, leads, calendar, pipeline, locators, lead <ID>.
     Report(Box<report::ReportArgs>),
+    /// Run the Discord bot (needs DISCORD_TOKEN and [discord] guild_id).
+    Run,
     /// Copy what changed in Zoho CRM into the local database.
     Sync {
         /// Re-read everything instead of only what changed since the last run.
@@ -83,6 +85,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;
             report::run(&cfg, *args)
+        }
+        Command::Run => {
+            let cfg = load_config(cli.config)?;
+            crate::bot::run(cfg).await.map_err(|e| Failure::work(e.to_string()))
         }
         Command::Sync { full } => {
             let cfg = load_config(cli.config)?;

@@ -1,0 +1,62 @@
+//! What every command and click shares: the configuration, the store, a cached snapshot of
+//! the data (reloaded only after a sync), and the one-sync-at-a-time lock.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use panopticon::config::Config;
+use panopticon::store::{self, Store};
+use panopticon::sync::SyncReport;
+use panopticon::views::Snapshot;
+use tokio::sync::{watch, Mutex, RwLock};
+
+pub struct Data {
+    pub cfg: Arc<Config>,
+    pub store: Store,
+    /// The snapshot and the sync run it reflects (`None` before the first load).
+    snapshot: RwLock<Option<(Option<i64>, Arc<Snapshot>)>>,
+    /// Held while a sync runs; a second /refresh waits on `last_sync` instead.
+    pub sync_lock: Mutex<()>,
+    pub last_sync: watch::Sender<Option<Result<SyncReport, String>>>,
+    pub started: Instant,
+}
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+impl Data {
+    pub fn new(cfg: Config) -> Result<Data, Error> {
+        let store = Store::open(&cfg.storage_path)?;
+        Ok(Data {
+            cfg: Arc::new(cfg),
+            store,
+            snapshot: RwLock::new(None),
+            sync_lock: Mutex::new(()),
+            last_sync: watch::channel(None).0,
+            started: Instant::now(),
+        })
+    }
+
+    /// The current snapshot, reloaded when a sync has run since it was taken.
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+        let store = self.store.clone();
+        let last = tokio::task::spawn_blocking(move || store.connect().and_then(|c| store::last_run(&c)))
+            .await??
+            .map(|r| r.id);
+        if let Some((id, s)) = self.snapshot.read().await.as_ref() {
+            if *id == last {
+                return Ok(s.clone());
+            }
+        }
+        let mut slot = self.snapshot.write().await;
+        if let Some((id, s)) = slot.as_ref() {
+            if *id == last {
+                return Ok(s.clone());
+            }
+        }
+        let store = self.store.clone();
+        let fresh =
+            Arc::new(tokio::task::spawn_blocking(move || store.connect().and_then(|c| Snapshot::load(&c))).await??);
+        *slot = Some((last, fresh.clone()));
+        Ok(fresh)
+    }
+}

@@ -1,0 +1,236 @@
+//! `panopticon run`: the Discord bot (poise 0.7 / serenity 0.12).
+//!
+//! Slash commands live in `slash/`, one file each. This module wires them up: registration in
+//! the configured guild, the access check every command and click passes, the component
+//! router that turns a click's custom_id back into a view, and the one error handler.
+
+pub mod compose;
+mod data;
+pub mod limits;
+
+pub use data::{Data, Error};
+use panopticon::config::Config;
+use panopticon::views::state::{ViewKind, ViewState};
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse, FullEvent, Interaction,
+};
+
+use crate::slash;
+
+pub type Ctx<'a> = poise::Context<'a, Data, Error>;
+
+/// Why someone may not use the bot here, in words for them; `None` when they may.
+pub fn refusal(
+    cfg: &Config,
+    guild: Option<serenity::GuildId>,
+    channel: serenity::ChannelId,
+    member: Option<&serenity::Member>,
+) -> Option<String> {
+    let d = &cfg.discord;
+    let Some(guild) = guild else {
+        return Some("Panopticon answers in its team channel only, not in direct messages.".into());
+    };
+    if d.guild_id.is_some_and(|g| g != guild.get()) {
+        return Some("Panopticon is not set up for this server.".into());
+    }
+    if !d.channel_ids.is_empty() && !d.channel_ids.contains(&channel.get()) {
+        let here: Vec<String> = d.channel_ids.iter().map(|c| format!("<#{c}>")).collect();
+        return Some(format!("Panopticon answers in {} only.", here.join(", ")));
+    }
+    let Some(member) = member else {
+        return Some("Panopticon could not check your roles; try again in the team channel.".into());
+    };
+    // Administrators always may; otherwise one of [discord] allowed_roles is needed.
+    let admin = member.permissions.is_some_and(|p| p.administrator());
+    let has_role = member.roles.iter().any(|r| d.allowed_roles.contains(&r.get()));
+    if admin || has_role {
+        return None;
+    }
+    Some("You need the lead-gen role to use Panopticon. Ask an administrator.".into())
+}
+
+async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
+    let member = ctx.author_member().await;
+    match refusal(&ctx.data().cfg, ctx.guild_id(), ctx.channel_id(), member.as_deref()) {
+        None => Ok(true),
+        Some(why) => Err(why.into()),
+    }
+}
+
+/// Sends a composed view as the reply to a command.
+pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
+    ctx.defer().await?;
+    let data = ctx.data();
+    let snap = data.snapshot().await?;
+    let cfg = data.cfg.clone();
+    let store = data.store.clone();
+    let composed = tokio::task::spawn_blocking(move || -> Result<compose::Composed, String> {
+        let conn = store.connect().map_err(|e| e.to_string())?;
+        compose::compose(&cfg, &snap, &conn, &state).map_err(|e| e.to_string())
+    })
+    .await??;
+    let mut reply = poise::CreateReply::default().components(composed.components);
+    for e in composed.embeds {
+        reply = reply.embed(e);
+    }
+    for f in composed.files {
+        reply = reply.attachment(f);
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// A click on one of our buttons or selects: decode, check, answer in place.
+async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInteraction) -> Result<(), Error> {
+    let ephemeral = |text: String| {
+        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
+    };
+    if let Some(why) = refusal(&data.cfg, mci.guild_id, mci.channel_id, mci.member.as_ref()) {
+        mci.create_response(ctx, ephemeral(why)).await?;
+        return Ok(());
+    }
+    let Ok(mut state) = ViewState::parse(&mci.data.custom_id) else {
+        mci.create_response(
+            ctx,
+            ephemeral("This view has expired — run the command again (/stale, /leads, …).".into()),
+        )
+        .await?;
+        return Ok(());
+    };
+    if let ComponentInteractionDataKind::StringSelect { values } = &mci.data.kind {
+        match state.tag {
+            's' => state.stages = values.iter().take(3).cloned().collect(),
+            'o' => state.locators = values.iter().take(3).cloned().collect(),
+            'd' => {
+                state.view = ViewKind::Lead;
+                state.lead = values.first().cloned();
+                state.page = 0;
+            }
+            _ => {}
+        }
+        if state.encode().len() > panopticon::views::state::MAX_LEN || ViewState::parse(&state.encode()).is_err() {
+            mci.create_response(ctx, ephemeral("That choice could not be applied — run the command again.".into()))
+                .await?;
+            return Ok(());
+        }
+    }
+    // Acknowledge at once (type 6), then put the new view in place of the old.
+    mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
+    let snap = data.snapshot().await?;
+    let cfg = data.cfg.clone();
+    let store = data.store.clone();
+    let command = state.view.command();
+    let composed = tokio::task::spawn_blocking(move || -> Result<compose::Composed, String> {
+        let conn = store.connect().map_err(|e| e.to_string())?;
+        compose::compose(&cfg, &snap, &conn, &state).map_err(|e| e.to_string())
+    })
+    .await?;
+    match composed {
+        Ok(c) => {
+            let mut edit = EditInteractionResponse::new().embeds(c.embeds).components(c.components);
+            for f in c.files {
+                edit = edit.new_attachment(f);
+            }
+            mci.edit_response(ctx, edit).await?;
+        }
+        Err(e) => {
+            let msg = serenity::CreateInteractionResponseFollowup::new()
+                .content(format!("This view has expired ({e}) — run /{command} again."))
+                .ephemeral(true);
+            mci.create_followup(ctx, msg).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), Error> {
+    if let FullEvent::InteractionCreate { interaction: Interaction::Component(mci) } = event {
+        if let Err(e) = on_component(ctx, data, mci).await {
+            tracing::warn!(custom_id = %mci.data.custom_id, user = %mci.user.id, "click failed: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// Every framework error gets a friendly ephemeral answer; the detail goes to the log.
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    use poise::FrameworkError as E;
+    async fn say(ctx: Ctx<'_>, text: String) {
+        let _ = ctx.send(poise::CreateReply::default().content(limits::cut(&text, 2000)).ephemeral(true)).await;
+    }
+    match error {
+        E::Command { error, ctx, .. } => {
+            if error.downcast_ref::<panopticon::views::input::InputError>().is_some() {
+                // The person typed something we could not use: say what would work.
+                tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "bad input: {error}");
+                say(ctx, error.to_string()).await;
+            } else {
+                tracing::error!(command = %ctx.command().name, user = %ctx.author().id, "command failed: {error}");
+                say(ctx, format!("Sorry — that did not work: {error}")).await;
+            }
+        }
+        E::CommandCheckFailed { error, ctx, .. } => {
+            let why = error.map(|e| e.to_string()).unwrap_or_else(|| "You cannot use this command here.".into());
+            tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "refused: {why}");
+            say(ctx, why).await;
+        }
+        E::ArgumentParse { error, input, ctx, .. } => {
+            say(ctx, format!("I could not read {}: {error}", input.as_deref().unwrap_or("an option"))).await;
+        }
+        E::CommandPanic { payload, ctx, .. } => {
+            tracing::error!(command = %ctx.command().name, "command panicked: {payload:?}");
+            say(ctx, "Sorry — something broke on my side. It has been logged.".into()).await;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!("error while handling an error: {e}");
+            }
+        }
+    }
+}
+
+/// Runs the bot until it is stopped.
+pub async fn run(cfg: Config) -> Result<(), Error> {
+    let token = cfg
+        .discord
+        .token
+        .clone()
+        .ok_or("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal")?;
+    let guild = cfg.discord.guild_id.ok_or("config: [discord] guild_id is missing: the server the bot answers in")?;
+    let data = Data::new(cfg)?;
+    let api_base = data.cfg.discord.api_base.clone();
+    let options = poise::FrameworkOptions {
+        commands: slash::all(),
+        on_error: |e| Box::pin(on_error(e)),
+        command_check: Some(|ctx| Box::pin(check(ctx))),
+        event_handler: |fw, event| Box::pin(on_event(fw.serenity_context, event, fw.user_data)),
+        initialize_owners: false,
+        ..Default::default()
+    };
+    let framework = poise::Framework::builder()
+        .options(options)
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild))
+                    .await?;
+                tracing::info!(guild, "commands registered");
+                Ok(data)
+            })
+        })
+        .build();
+    use secrecy::ExposeSecret;
+    let mut http = serenity::HttpBuilder::new(token.expose_secret());
+    if let Some(base) = api_base {
+        // Tests only: serenity rewrites https://discord.com to this base, which it does only
+        // with its ratelimiter off. Never set in production (see config.example.toml).
+        tracing::warn!("[discord] api_base is set: talking to {base}, not Discord");
+        http = http.proxy(base).ratelimiter_disabled(true);
+    }
+    let mut client = serenity::ClientBuilder::new_with_http(http.build(), serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await?;
+    client.start().await?;
+    Ok(())
+}

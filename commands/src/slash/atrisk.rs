@@ -1,0 +1,20 @@
+//! /atrisk — Leads about to go stale: past the at-risk threshold, not yet stale.
+
+use panopticon::views::state::ViewKind;
+
+use crate::bot::{reply_view, Ctx, Error};
+
+/// Leads about to go stale: past the at-risk threshold, not yet stale.
+#[poise::command(slash_command, guild_only)]
+pub async fn atrisk(
+    ctx: Ctx<'_>,
+    #[description = "Only this locator's leads"]
+    #[autocomplete = "super::locators"]
+    locator: Option<String>,
+    #[description = "Only leads in this stage"]
+    #[autocomplete = "super::stages"]
+    stage: Option<String>,
+) -> Result<(), Error> {
+    let state = super::state(ctx, ViewKind::AtRisk, stage, locator).await?;
+    reply_view(ctx, state).await
+}

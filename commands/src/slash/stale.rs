@@ -1,0 +1,20 @@
+//! /stale — Leads whose appointment passed 7+ days ago (configurable) with no stage change since.
+
+use panopticon::views::state::ViewKind;
+
+use crate::bot::{reply_view, Ctx, Error};
+
+/// Leads whose appointment passed 7+ days ago (configurable) with no stage change since.
+#[poise::command(slash_command, guild_only)]
+pub async fn stale(
+    ctx: Ctx<'_>,
+    #[description = "Only this locator's leads"]
+    #[autocomplete = "super::locators"]
+    locator: Option<String>,
+    #[description = "Only leads in this stage"]
+    #[autocomplete = "super::stages"]
+    stage: Option<String>,
+) -> Result<(), Error> {
+    let state = super::state(ctx, ViewKind::Stale, stage, locator).await?;
+    reply_view(ctx, state).await
+}

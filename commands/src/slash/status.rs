@@ -1,0 +1,52 @@
+//! /status — is the data fresh? Last sync, its result and age, API calls, database size.
+
+use panopticon::store;
+
+use crate::bot::{Ctx, Error};
+
+/// When the data was last synced, whether that worked, and how big the database is.
+#[poise::command(slash_command, guild_only)]
+pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let st = data.store.clone();
+    let (last, good) = tokio::task::spawn_blocking(move || -> Result<_, store::StoreError> {
+        let c = st.connect()?;
+        Ok((store::last_run(&c)?, store::last_good_run(&c)?))
+    })
+    .await??;
+    let when = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t).map(|t| format!("<t:{}:R>", t.timestamp())).unwrap_or_default()
+    };
+    let mut lines = Vec::new();
+    match &last {
+        None => lines.push("No sync has run yet: use /refresh.".to_string()),
+        Some(r) if r.ok => lines.push(format!(
+            "Last sync {} — ok: {} created, {} updated, {} deleted, {} API calls, {:.1} s",
+            when(&r.finished_at),
+            r.created,
+            r.updated,
+            r.deleted,
+            r.api_calls,
+            r.duration_ms as f64 / 1000.0
+        )),
+        Some(r) => {
+            lines.push(format!(
+                "⚠️ Last sync {} **failed**: {}",
+                when(&r.finished_at),
+                r.error.as_deref().unwrap_or("unknown error")
+            ));
+            if let Some(g) = &good {
+                lines.push(format!("Showing data from the last good sync, {}", when(&g.finished_at)));
+            }
+        }
+    }
+    lines.push(format!("Database: {:.1} MB", data.store.size_bytes() as f64 / 1_048_576.0));
+    lines.push(format!(
+        "Panopticon {} · up {}",
+        env!("CARGO_PKG_VERSION"),
+        panopticon::views::age(chrono::Duration::from_std(data.started.elapsed()).unwrap_or_default())
+    ));
+    ctx.send(poise::CreateReply::default().content(crate::bot::limits::cut(&lines.join("\n"), 2000)).ephemeral(true))
+        .await?;
+    Ok(())
+}

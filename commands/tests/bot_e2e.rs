@@ -1,0 +1,270 @@
+//! The real bot (`panopticon run`) against a fake Discord on 127.0.0.1, driven as a user would:
+//! slash commands with options, paging forward and back, filters, drill-down, autocomplete,
+//! forged custom_ids, a member without the role, the wrong channel, a direct message. Every
+//! payload the bot sends is checked against Discord's documented limits.
+
+mod fake_discord;
+
+use std::path::PathBuf;
+
+use fake_discord::*;
+use panopticon::config::{AppointmentSource, RulesConfig};
+use panopticon::crm::sandbox::{generate, Sandbox, Spec};
+use panopticon::crm::zoho::ZohoClient;
+use panopticon::store::Store;
+use panopticon::sync::{self, NoProgress, SyncSettings};
+use panopticon::views::list::{self, ListKind};
+use panopticon::views::state::{short_hash, ViewState};
+use panopticon::views::{Context, Filter, Snapshot};
+use serde_json::{json, Value};
+
+struct Bot {
+    fake: FakeDiscord,
+    _child: tokio::process::Child,
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+async fn start_bot() -> Bot {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    // Data: the demo org synced through the real client.
+    let now = chrono::Utc::now();
+    let sb = Sandbox::start(generate(&Spec::demo(now))).await.unwrap();
+    let store = Store::open(&db).unwrap();
+    let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).unwrap();
+    let settings =
+        SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+    sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
+    let fake = FakeDiscord::start().await;
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[zoho]\nclient_id = \"x\"\n[storage]\npath = \"{}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
+             allowed_roles = [{ROLE}]\napi_base = \"{}\"\n",
+            db.display(),
+            fake.api
+        ),
+    )
+    .unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("run")
+        .env("DISCORD_TOKEN", "fake-bot-token-0123456789")
+        .env_remove("PANOPTICON_CONFIG")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let names = fake.ready().await;
+    for c in ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help"] {
+        assert!(names.contains(&c.to_string()), "{c} registered: {names:?}");
+    }
+    Bot { fake, _child: child, _dir: dir, db }
+}
+
+/// The message an interaction ended with: its payload (followup, edit or callback) and files.
+async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>)>) {
+    fake.wait_for(30, |log| {
+        log.iter()
+            .rev()
+            .find(|r| {
+                r.path.contains(&format!("/{token}"))
+                    && (r.path.starts_with("/webhooks/") || r.body.get("type") == Some(&json!(4)))
+            })
+            .map(|r| {
+                (
+                    if r.path.starts_with("/webhooks/") { r.body.clone() } else { r.body["data"].clone() },
+                    r.files.clone(),
+                )
+            })
+    })
+    .await
+}
+
+fn embed(v: &Value) -> &Value {
+    &v["embeds"][0]
+}
+
+fn components(v: &Value) -> Vec<Value> {
+    v["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn button<'a>(comps: &'a [Value], label: &str) -> &'a Value {
+    comps
+        .iter()
+        .find(|c| c["label"].as_str().is_some_and(|l| l.contains(label)))
+        .unwrap_or_else(|| panic!("no {label} button in {comps:#?}"))
+}
+
+fn expected_stale(db: &std::path::Path) -> usize {
+    let store = Store::open(db).unwrap();
+    let s = Snapshot::load(&store.connect().unwrap()).unwrap();
+    let rules = RulesConfig::default();
+    let ctx = Context {
+        as_of: chrono::Utc::now(),
+        now: chrono::Utc::now(),
+        rules: &rules,
+        max_sync_age: std::time::Duration::from_secs(86400),
+        crm_url: String::new(),
+    };
+    list::build(&s, &ctx, ListKind::Stale, &Filter::default(), None).total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_pages_filters_and_drills_down() {
+    let bot = start_bot().await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    let token = fake.slash("stale", json!([]), &me, CHANNEL);
+    let (msg, files) = answer(fake, &token).await;
+    // Deferred first, within the deadline, then the view.
+    assert!(
+        fake.for_token(&token).iter().any(|r| r.path.ends_with("/callback") && r.body["type"] == json!(5)),
+        "deferred"
+    );
+    let total = expected_stale(&bot.db);
+    assert!(total > 25, "more than a page of stale leads");
+    let e = embed(&msg);
+    assert_eq!(e["title"], json!(format!("🔴 Stale — {total} leads")));
+    let desc = e["description"].as_str().unwrap();
+    assert!(
+        desc.contains("By locator:")
+            && desc.contains(&format!("rows 1–25 of {total}"))
+            && desc.contains("Last synced <t:"),
+        "{desc}"
+    );
+    assert_eq!(files.len(), 1);
+    assert_eq!(&files[0].1[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(e["image"]["url"], json!(format!("attachment://{}", files[0].0)));
+    let comps = components(&msg);
+    assert_eq!(button(&comps, "Previous")["disabled"], json!(true));
+    for c in &comps {
+        ViewState::parse(c["custom_id"].as_str().unwrap()).expect("every custom_id is ours and valid");
+    }
+
+    // Next page, then back.
+    let next = button(&comps, "Next")["custom_id"].as_str().unwrap().to_string();
+    let message = message_json(1, &msg);
+    let t2 = fake.click(&next, None, &message, &me, CHANNEL);
+    let (page2, _) = answer(fake, &t2).await;
+    assert!(
+        fake.for_token(&t2).iter().any(|r| r.path.ends_with("/callback") && r.body["type"] == json!(6)),
+        "acknowledged, then edited in place"
+    );
+    assert!(embed(&page2)["description"].as_str().unwrap().contains(&format!("rows 26–50 of {total}")));
+    let comps2 = components(&page2);
+    let prev = button(&comps2, "Previous")["custom_id"].as_str().unwrap().to_string();
+    let t3 = fake.click(&prev, None, &message_json(2, &page2), &me, CHANNEL);
+    let (page1, _) = answer(fake, &t3).await;
+    assert!(embed(&page1)["description"].as_str().unwrap().contains(&format!("rows 1–25 of {total}")));
+
+    // Filter by stage with the select.
+    let stage_select = comps.iter().find(|c| c["placeholder"].as_str().is_some_and(|p| p.contains("stage"))).unwrap();
+    let t4 = fake.click(
+        stage_select["custom_id"].as_str().unwrap(),
+        Some(vec![short_hash("Appt Set")]),
+        &message,
+        &me,
+        CHANNEL,
+    );
+    let (filtered, _) = answer(fake, &t4).await;
+    let fd = embed(&filtered)["description"].as_str().unwrap();
+    assert!(fd.contains("Filters: stage = Appt Set"), "{fd}");
+
+    // Drill down into the first lead on the page.
+    let drill = comps.iter().find(|c| c["placeholder"].as_str().is_some_and(|p| p.contains("story"))).unwrap();
+    let first = &drill["options"][0];
+    let t5 = fake.click(
+        drill["custom_id"].as_str().unwrap(),
+        Some(vec![first["value"].as_str().unwrap().to_string()]),
+        &message,
+        &me,
+        CHANNEL,
+    );
+    let (story, files) = answer(fake, &t5).await;
+    let name = first["label"].as_str().unwrap().split(" — ").next().unwrap();
+    assert!(embed(&story)["title"].as_str().unwrap().starts_with(name), "{story}");
+    assert!(embed(&story)["description"].as_str().unwrap().contains("Open in Zoho CRM"));
+    assert!(files[0].0.starts_with("lead-"));
+
+    assert_eq!(fake.violations(), Vec::<String>::new(), "every payload within Discord's limits");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_wrong_channels_dms_and_forged_ids_are_refused_politely() {
+    let bot = start_bot().await;
+    let fake = &bot.fake;
+    let ephemeral = |v: &Value| v["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+
+    let t = fake.slash("stale", json!([]), &Who::stranger(), CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains("role"), "{m}");
+
+    let t = fake.slash("stale", json!([]), &Who::member(), OTHER_CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains(&format!("<#{CHANNEL}>")), "{m}");
+
+    let admin = Who { admin: true, roles: vec![], ..Who::stranger() };
+    let t = fake.slash("help", json!([]), &admin, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap().contains("/stale"), "administrators may: {m}");
+
+    let msg = message_json(9, &json!({}));
+    for forged in ["pn1.s.0.zzzzzzzzzzzzz.-.-.0.-.-.n", "next", "pn2.s.1.0.-.-.0.-.-.n", "pn1.s.0.0.aaaaaa.-.0.-.-.n"] {
+        let t = fake.click(forged, None, &msg, &Who::member(), CHANNEL);
+        let (m, _) = answer(fake, &t).await;
+        assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains("expired"), "{forged}: {m}");
+    }
+    let t = fake.click("pn1.s.1.0.-.-.0.-.-.n", None, &msg, &Who::stranger(), CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains("role"), "clicks are checked too: {m}");
+
+    let t = fake.slash("stale", json!([]), &Who::dm(), CHANNEL);
+    fake.wait_for(20, |log| log.iter().find(|r| r.path.contains(&format!("/{t}/callback"))).cloned()).await;
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_answers_and_autocomplete_suggests() {
+    let bot = start_bot().await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    for (cmd, opts, expect) in [
+        ("atrisk", json!([]), "At risk"),
+        // Choices are registered as integers: "at risk" is 1, "this month" is 2.
+        ("leads", json!([{"name": "status", "type": 4, "value": 1}]), "Appointed leads"),
+        ("calendar", json!([{"name": "period", "type": 4, "value": 2}]), "appointment"),
+        ("pipeline", json!([]), "Pipeline"),
+        ("locators", json!([]), "Locators"),
+    ] {
+        let t = fake.slash(cmd, opts, &me, CHANNEL);
+        let (m, files) = answer(fake, &t).await;
+        assert!(embed(&m)["title"].as_str().unwrap_or("").contains(expect), "{cmd}: {m}");
+        assert!(!files.is_empty() && files.iter().all(|f| f.1.starts_with(b"\x89PNG")), "{cmd} attaches PNGs");
+    }
+    let t = fake.slash("status", json!([]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap().contains("Last sync"), "{m}");
+
+    let t = fake.autocomplete("lead", "name", "Riv", &me);
+    let choices = fake
+        .wait_for(20, |log| log.iter().find(|r| r.path.contains(&format!("/{t}/callback"))).map(|r| r.body.clone()))
+        .await;
+    assert_eq!(choices["type"], json!(8));
+    let list = choices["data"]["choices"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() <= 25);
+    assert!(list.iter().all(|c| c["name"].as_str().unwrap().to_lowercase().contains("riv")), "{list:?}");
+
+    let t = fake.slash("stale", json!([{"name": "stage", "type": 3, "value": "Folow Up"}]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap_or("").contains("did you mean 'Follow Up'"), "{m}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}

@@ -1,0 +1,459 @@
+//! A fake Discord on 127.0.0.1 for end-to-end tests of the real bot: REST routes under
+//! /api/v10 that record every request (JSON or multipart, with files) and check each payload
+//! against Discord's documented limits, and a plain ws:// gateway that says HELLO, answers
+//! IDENTIFY with READY, acks heartbeats and delivers the interactions a test sends.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+pub const APP: u64 = 900_000_000_000_000_001;
+pub const GUILD: u64 = 900_000_000_000_000_100;
+pub const CHANNEL: u64 = 900_000_000_000_000_200;
+pub const OTHER_CHANNEL: u64 = 900_000_000_000_000_201;
+pub const ROLE: u64 = 900_000_000_000_000_300;
+pub const BOT: u64 = 900_000_000_000_000_002;
+
+/// One request the bot made.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Default)]
+struct Shared {
+    log: Mutex<Vec<Recorded>>,
+    violations: Mutex<Vec<String>>,
+    gateway: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    seq: AtomicU64,
+    ids: AtomicU64,
+    changed: Notify,
+    /// The last message each interaction produced, by token.
+    messages: Mutex<HashMap<String, Value>>,
+}
+
+pub struct FakeDiscord {
+    pub api: String,
+    shared: Arc<Shared>,
+}
+
+/// Who clicks or types: a member with roles and permission bits, or a DM user.
+#[derive(Clone)]
+pub struct Who {
+    pub user: u64,
+    pub roles: Vec<u64>,
+    pub admin: bool,
+    pub dm: bool,
+}
+
+impl Who {
+    pub fn member() -> Who {
+        Who { user: 700_000_000_000_000_001, roles: vec![ROLE], admin: false, dm: false }
+    }
+    pub fn stranger() -> Who {
+        Who { user: 700_000_000_000_000_002, roles: vec![], admin: false, dm: false }
+    }
+    pub fn dm() -> Who {
+        Who { dm: true, ..Who::member() }
+    }
+}
+
+fn user_json(id: u64) -> Value {
+    json!({"id": id.to_string(), "username": format!("user{id}"), "discriminator": "0", "global_name": null, "avatar": null})
+}
+
+pub fn message_json(id: u64, body: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "channel_id": CHANNEL.to_string(),
+        "author": {"id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "avatar": null, "bot": true},
+        "content": body.get("content").cloned().unwrap_or(json!("")),
+        "timestamp": "2026-11-20T13:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
+        "components": body.get("components").cloned().unwrap_or(json!([])),
+        "pinned": false,
+        "type": 0,
+        "flags": 0
+    })
+}
+
+/// Splits a multipart/form-data body into its JSON payload and files.
+fn multipart(headers: &HeaderMap, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
+    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = ct.split("boundary=").nth(1).map(|b| b.trim_matches('"').to_string()) else {
+        return (serde_json::from_slice(body).unwrap_or(Value::Null), vec![]);
+    };
+    let delim = format!("--{boundary}");
+    let mut payload = Value::Null;
+    let mut files = vec![];
+    let mut rest = body;
+    while let Some(start) = find(rest, delim.as_bytes()) {
+        rest = &rest[start + delim.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let Some(head_end) = find(rest, b"\r\n\r\n") else { break };
+        let head = String::from_utf8_lossy(&rest[..head_end]).to_string();
+        let data_start = head_end + 4;
+        let Some(next) = find(&rest[data_start..], delim.as_bytes()) else { break };
+        let data = &rest[data_start..data_start + next - 2]; // minus CRLF
+        let name = head.split("name=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+        if name == "payload_json" {
+            payload = serde_json::from_slice(data).unwrap_or(Value::Null);
+        } else {
+            let file = head.split("filename=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or(&name).to_string();
+            files.push((file, data.to_vec()));
+        }
+        rest = &rest[data_start + next..];
+    }
+    (payload, files)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Discord's documented limits (reference/discord.md §3), checked on every payload.
+fn check_limits(path: &str, body: &Value, files: &[(String, Vec<u8>)], out: &mut Vec<String>) {
+    let data = body.get("data").unwrap_or(body);
+    let mut bad = |what: String| out.push(format!("{path}: {what}"));
+    if let Some(c) = data.get("content").and_then(Value::as_str) {
+        if c.chars().count() > 2000 {
+            bad(format!("content is {} chars", c.chars().count()));
+        }
+    }
+    let embeds = data.get("embeds").and_then(Value::as_array).cloned().unwrap_or_default();
+    if embeds.len() > 10 {
+        bad(format!("{} embeds", embeds.len()));
+    }
+    let mut total = 0;
+    for e in &embeds {
+        let len = |k: &str| e.get(k).and_then(Value::as_str).map(|s| s.trim().chars().count()).unwrap_or(0);
+        for (k, max) in [("title", 256), ("description", 4096)] {
+            if len(k) > max {
+                bad(format!("embed {k} is {} chars", len(k)));
+            }
+        }
+        total += len("title") + len("description");
+        if let Some(f) = e.get("footer").and_then(|f| f.get("text")).and_then(Value::as_str) {
+            if f.chars().count() > 2048 {
+                bad("footer over 2048".into());
+            }
+            total += f.trim().chars().count();
+        }
+        let fields = e.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+        if fields.len() > 25 {
+            bad(format!("{} fields", fields.len()));
+        }
+        for f in fields {
+            let n = f.get("name").and_then(Value::as_str).unwrap_or("").chars().count();
+            let v = f.get("value").and_then(Value::as_str).unwrap_or("").chars().count();
+            if n > 256 || v > 1024 {
+                bad("field over its limit".into());
+            }
+            total += n + v;
+        }
+    }
+    if total > 6000 {
+        bad(format!("embeds total {total} chars"));
+    }
+    let rows = data.get("components").and_then(Value::as_array).cloned().unwrap_or_default();
+    if rows.len() > 5 {
+        bad(format!("{} action rows", rows.len()));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for row in rows {
+        let comps = row.get("components").and_then(Value::as_array).cloned().unwrap_or_default();
+        if comps.is_empty() || comps.len() > 5 {
+            bad(format!("a row of {} components", comps.len()));
+        }
+        let selects = comps.iter().filter(|c| c.get("type").and_then(Value::as_u64) == Some(3)).count();
+        if selects > 0 && comps.len() > 1 {
+            bad("a select shares its row".into());
+        }
+        for c in comps {
+            if let Some(id) = c.get("custom_id").and_then(Value::as_str) {
+                if id.is_empty() || id.len() > 100 {
+                    bad(format!("custom_id of {} chars", id.len()));
+                }
+                if !ids.insert(id.to_string()) {
+                    bad(format!("duplicate custom_id {id}"));
+                }
+            }
+            if c.get("label").and_then(Value::as_str).is_some_and(|l| l.chars().count() > 80) {
+                bad("button label over 80".into());
+            }
+            if let Some(opts) = c.get("options").and_then(Value::as_array) {
+                if opts.is_empty() || opts.len() > 25 {
+                    bad(format!("select with {} options", opts.len()));
+                }
+                for o in opts {
+                    for k in ["label", "value", "description"] {
+                        if o.get(k).and_then(Value::as_str).is_some_and(|s| s.chars().count() > 100) {
+                            bad(format!("option {k} over 100"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if files.len() > 10 {
+        bad(format!("{} files", files.len()));
+    }
+    for (name, bytes) in files {
+        if bytes.len() > 10 * 1024 * 1024 {
+            bad(format!("{name} is {} bytes", bytes.len()));
+        }
+    }
+}
+
+async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().trim_start_matches("/api/v10").to_string();
+    let (json_body, files) = multipart(&headers, &body);
+    {
+        let mut v = s.violations.lock().unwrap();
+        check_limits(&path, &json_body, &files, &mut v);
+    }
+    s.log.lock().unwrap().push(Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        body: json_body.clone(),
+        files,
+    });
+    s.changed.notify_waiters();
+    let id = 800_000_000_000_000_000 + s.ids.fetch_add(1, Ordering::SeqCst);
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["gateway"]) => unreachable!("served by the gateway route"),
+        ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+            let cmds: Vec<Value> = json_body
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut c)| {
+                    c["id"] = json!((600_000_000_000_000_000u64 + i as u64).to_string());
+                    c["application_id"] = json!(APP.to_string());
+                    c["version"] = json!("1");
+                    c["type"] = c.get("type").cloned().unwrap_or(json!(1));
+                    c["default_member_permissions"] = json!(null);
+                    c
+                })
+                .collect();
+            axum::Json(Value::Array(cmds)).into_response()
+        }
+        ("POST", ["interactions", _, token, "callback"]) => {
+            if let Some(d) = json_body.get("data") {
+                s.messages.lock().unwrap().insert(token.to_string(), message_json(id, d));
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        (_, ["webhooks", _, token, ..]) => {
+            let m = message_json(id, &json_body);
+            if method != Method::GET {
+                s.messages.lock().unwrap().insert(token.to_string(), m.clone());
+            }
+            axum::Json(m).into_response()
+        }
+        ("POST", ["channels", _, "messages"]) => axum::Json(message_json(id, &json_body)).into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let shared = Arc::new(Shared::default());
+        let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ws_url = format!("ws://{}", ws.local_addr().unwrap());
+        let s2 = shared.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = ws.accept().await {
+                let s = s2.clone();
+                tokio::spawn(async move {
+                    let Ok(stream) = tokio_tungstenite::accept_async(tcp).await else { return };
+                    let (mut tx, mut rx) = stream.split();
+                    let _ = tx.send(Ws::Text(json!({"op": 10, "d": {"heartbeat_interval": 41250}}).to_string())).await;
+                    let (events_tx, mut events_rx) = mpsc::unbounded_channel::<String>();
+                    loop {
+                        tokio::select! {
+                            Some(Ok(msg)) = rx.next() => {
+                                let Ws::Text(t) = msg else { continue };
+                                let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                                match v.get("op").and_then(Value::as_u64) {
+                                    Some(1) => { let _ = tx.send(Ws::Text(json!({"op": 11}).to_string())).await; }
+                                    Some(2) => {
+                                        let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                                        let ready = json!({"op": 0, "s": seq, "t": "READY", "d": {
+                                            "v": 10, "user": {"id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "avatar": null, "bot": true},
+                                            "guilds": [{"id": GUILD.to_string(), "unavailable": true}],
+                                            "session_id": "fake", "resume_gateway_url": "ws://127.0.0.1:1",
+                                            "shard": [0, 1], "application": {"id": APP.to_string(), "flags": 0}}});
+                                        let _ = tx.send(Ws::Text(ready.to_string())).await;
+                                        *s.gateway.lock().unwrap() = Some(events_tx.clone());
+                                        s.changed.notify_waiters();
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            Some(ev) = events_rx.recv() => { let _ = tx.send(Ws::Text(ev)).await; }
+                            else => break,
+                        }
+                    }
+                });
+            }
+        });
+        let gw = ws_url.clone();
+        let app = Router::new()
+            .route("/api/v10/gateway", axum::routing::get(move || async move { axum::Json(json!({"url": gw})) }))
+            .fallback(rest)
+            .with_state(shared.clone());
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = format!("http://{}", http.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(http, app).await;
+        });
+        FakeDiscord { api, shared }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.violations.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `secs`) until `pred` holds over the recorded requests.
+    pub async fn wait_for<T>(&self, secs: u64, mut pred: impl FnMut(&[Recorded]) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let notified = self.shared.changed.notified();
+            if let Some(t) = pred(&self.shared.log.lock().unwrap()) {
+                return t;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                if let Some(t) = pred(&self.shared.log.lock().unwrap()) {
+                    return t;
+                }
+                panic!(
+                    "timed out; requests so far: {:#?}",
+                    self.requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    /// Waits for the bot to connect and register its commands; returns the command names.
+    pub async fn ready(&self) -> Vec<String> {
+        self.wait_for(60, |log| {
+            log.iter()
+                .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+                .map(|r| r.body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect())
+        })
+        .await
+    }
+
+    fn send(&self, t: &str, d: Value) {
+        let seq = self.shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let ev = json!({"op": 0, "s": seq, "t": t, "d": d}).to_string();
+        self.shared.gateway.lock().unwrap().as_ref().expect("bot connected").send(ev).unwrap();
+    }
+
+    fn base(&self, who: &Who, channel: u64, kind: u64, data: Value) -> (String, Value) {
+        let n = self.shared.ids.fetch_add(1, Ordering::SeqCst);
+        let token = format!("tok-{n}");
+        let perms = if who.admin { "8" } else { "2147483648" };
+        let mut v = json!({
+            "id": (500_000_000_000_000_000u64 + n).to_string(),
+            "application_id": APP.to_string(),
+            "type": kind,
+            "data": data,
+            "channel_id": channel.to_string(),
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10485760,
+            "app_permissions": "8",
+            "authorizing_integration_owners": {"0": GUILD.to_string()},
+            "context": if who.dm { 1 } else { 0 },
+        });
+        if who.dm {
+            v["user"] = user_json(who.user);
+        } else {
+            v["guild_id"] = json!(GUILD.to_string());
+            v["guild_locale"] = json!("en-US");
+            v["member"] = json!({
+                "user": user_json(who.user),
+                "roles": who.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "joined_at": "2026-01-01T00:00:00.000000+00:00",
+                "deaf": false, "mute": false, "flags": 0,
+                "permissions": perms,
+            });
+        }
+        (token, v)
+    }
+
+    /// A slash command; returns its interaction token.
+    pub fn slash(&self, name: &str, options: Value, who: &Who, channel: u64) -> String {
+        let data = json!({"id": "600000000000000000", "name": name, "type": 1, "options": options});
+        let (token, v) = self.base(who, channel, 2, data);
+        self.send("INTERACTION_CREATE", v);
+        token
+    }
+
+    /// Typing in an autocomplete option.
+    pub fn autocomplete(&self, name: &str, option: &str, partial: &str, who: &Who) -> String {
+        let data = json!({"id": "600000000000000000", "name": name, "type": 1,
+            "options": [{"name": option, "type": 3, "value": partial, "focused": true}]});
+        let (token, v) = self.base(who, CHANNEL, 4, data);
+        self.send("INTERACTION_CREATE", v);
+        token
+    }
+
+    /// A click on a button (or a choice in a select, with `values`) of `message`.
+    pub fn click(
+        &self,
+        custom_id: &str,
+        values: Option<Vec<String>>,
+        message: &Value,
+        who: &Who,
+        channel: u64,
+    ) -> String {
+        let data = match values {
+            None => json!({"custom_id": custom_id, "component_type": 2}),
+            Some(v) => json!({"custom_id": custom_id, "component_type": 3, "values": v}),
+        };
+        let (token, mut v) = self.base(who, channel, 3, data);
+        v["message"] = message.clone();
+        self.send("INTERACTION_CREATE", v);
+        token
+    }
+
+    /// The requests made for interaction `token`.
+    pub fn for_token(&self, token: &str) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.path.contains(&format!("/{token}"))).collect()
+    }
+}
