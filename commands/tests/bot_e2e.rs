@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use fake_discord::*;
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{generate, Sandbox, Spec};
+use panopticon::crm::sandbox::{generate, Fault, FaultRule, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
@@ -20,9 +20,11 @@ use serde_json::{json, Value};
 
 struct Bot {
     fake: FakeDiscord,
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     _dir: tempfile::TempDir,
     db: PathBuf,
+    sandbox: Sandbox,
+    log: PathBuf,
 }
 
 async fn start_bot() -> Bot {
@@ -41,19 +43,29 @@ async fn start_bot() -> Bot {
     std::fs::write(
         &cfg,
         format!(
-            "[zoho]\nclient_id = \"x\"\n[storage]\npath = \"{}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
-             allowed_roles = [{ROLE}]\napi_base = \"{}\"\n",
-            db.display(),
-            fake.api
+            "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
+             retry_base_ms = 10\n[storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
+             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n",
+            id = panopticon::crm::sandbox::CLIENT_ID,
+            z = sb.url(),
+            db = db.display(),
+            api = fake.api
         ),
     )
     .unwrap();
+    // Everything the bot logs, at trace level, to search for secrets.
+    let log = dir.path().join("bot.log");
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
         .arg("--config")
         .arg(&cfg)
         .arg("run")
-        .env("DISCORD_TOKEN", "fake-bot-token-0123456789")
+        .env("DISCORD_TOKEN", DISCORD_TOKEN)
+        .env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN)
+        .env("RUST_LOG", "trace")
         .env_remove("PANOPTICON_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -61,8 +73,10 @@ async fn start_bot() -> Bot {
     for c in ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help"] {
         assert!(names.contains(&c.to_string()), "{c} registered: {names:?}");
     }
-    Bot { fake, _child: child, _dir: dir, db }
+    Bot { fake, child, _dir: dir, db, sandbox: sb, log }
 }
+
+const DISCORD_TOKEN: &str = "fake-bot-token-0123456789abcdef";
 
 /// The message an interaction ended with: its payload (followup, edit or callback) and files.
 async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>)>) {
@@ -267,4 +281,69 @@ async fn every_command_answers_and_autocomplete_suggests() {
     let (m, _) = answer(fake, &t).await;
     assert!(m["content"].as_str().unwrap_or("").contains("did you mean 'Follow Up'"), "{m}");
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+/// The last content an interaction's reply showed (after any edits).
+async fn last_content(fake: &FakeDiscord, token: &str, until: &str) -> String {
+    fake.wait_for(40, |log| {
+        log.iter()
+            .rev()
+            .filter(|r| r.path.contains(&format!("/{token}")))
+            .filter_map(|r| r.body.get("content").or_else(|| r.body.get("data").and_then(|d| d.get("content"))))
+            .filter_map(Value::as_str)
+            .find(|c| c.contains(until))
+            .map(str::to_string)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_syncs_once_at_a_time_and_failures_show_in_views() {
+    let mut bot = start_bot().await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    // A slow Zoho: the first sync takes a few seconds, long enough for a second /refresh.
+    bot.sandbox.inject(FaultRule::new(Fault::Slow(std::time::Duration::from_millis(2500))).on("/users").times(1));
+    bot.sandbox.org(|o| {
+        let id = o.leads.keys().next().unwrap().clone();
+        o.set_stage(&id, "Follow Up", 0);
+    });
+    let first = fake.slash("refresh", json!([]), &me, CHANNEL);
+    last_content(fake, &first, "Syncing").await;
+    let second = fake.slash("refresh", json!([]), &me, CHANNEL);
+    assert!(last_content(fake, &second, "already running").await.contains("already running"));
+    let done = last_content(fake, &first, "✅").await;
+    assert!(done.contains("Incremental sync") && done.contains("1 updated") && done.contains("API calls"), "{done}");
+    let seen = last_content(fake, &second, "✅").await;
+    assert_eq!(seen, done, "the second caller sees the same result");
+    // One sync ran for both callers: each sync refreshes its token once, and the setup's sync
+    // took the first.
+    assert_eq!(bot.sandbox.tokens_issued(), 2);
+
+    // Zoho down: the refresh says so, and views keep answering from the last good data.
+    bot.sandbox.inject(FaultRule::new(Fault::ServerError).always());
+    let t = fake.slash("refresh", json!([]), &me, CHANNEL);
+    let failed = last_content(fake, &t, "failed").await;
+    assert!(failed.contains("The sync failed") && failed.contains("server error 500"), "{failed}");
+    let t = fake.slash("stale", json!([]), &me, CHANNEL);
+    let (m, files) = answer(fake, &t).await;
+    let d = embed(&m)["description"].as_str().unwrap();
+    assert!(d.contains("⚠️") && d.contains("The last sync failed") && d.contains("showing data from"), "{d}");
+    assert!(!files.is_empty());
+    assert_eq!(fake.violations(), Vec::<String>::new());
+
+    // No secret in anything the bot logged at trace level.
+    let _ = bot.child.start_kill();
+    let _ = bot.child.wait().await;
+    let logged = std::fs::read_to_string(&bot.log).unwrap();
+    assert!(logged.contains("TRACE") || logged.contains("DEBUG"), "trace logging was on");
+    let mut secrets = vec![
+        DISCORD_TOKEN.to_string(),
+        panopticon::crm::sandbox::CLIENT_SECRET.to_string(),
+        panopticon::crm::sandbox::REFRESH_TOKEN.to_string(),
+    ];
+    secrets.extend(bot.sandbox.issued_tokens());
+    for s in secrets {
+        assert!(!logged.contains(&s), "secret {:.10}… is in the bot's log", s);
+    }
 }
