@@ -216,6 +216,10 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild))
                     .await?;
                 tracing::info!(guild, "commands registered");
+                // Load the data now, so the first person to ask does not wait for it.
+                if let Err(e) = data.snapshot().await {
+                    tracing::warn!("could not load the data at start: {e}");
+                }
                 Ok(data)
             })
         })

@@ -33,6 +33,8 @@ pub struct Recorded {
     pub path: String,
     pub body: Value,
     pub files: Vec<(String, Vec<u8>)>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -240,6 +242,7 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
         path: path.clone(),
         body: json_body.clone(),
         files,
+        at: std::time::Instant::now(),
     });
     s.changed.notify_waiters();
     let id = 800_000_000_000_000_000 + s.ids.fetch_add(1, Ordering::SeqCst);
