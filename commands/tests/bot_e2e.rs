@@ -264,6 +264,28 @@ async fn every_command_answers_and_autocomplete_suggests() {
         assert!(embed(&m)["title"].as_str().unwrap_or("").contains(expect), "{cmd}: {m}");
         assert!(!files.is_empty() && files.iter().all(|f| f.1.starts_with(b"\x89PNG")), "{cmd} attaches PNGs");
     }
+    // A date range and an order; the state survives a click.
+    let opts = json!([
+        {"name": "from", "type": 3, "value": "2026-01-01"},
+        {"name": "to", "type": 3, "value": "2030-12-31"},
+        {"name": "sort", "type": 4, "value": 4}
+    ]);
+    let t = fake.slash("leads", opts, &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    let d = embed(&m)["description"].as_str().unwrap();
+    assert!(d.contains("appointment 2026-01-01 – 2030-12-31"), "{d}");
+    let next = components(&m).into_iter().find(|c| c["label"].as_str().is_some_and(|l| l.contains("Next"))).unwrap();
+    let st = ViewState::parse(next["custom_id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (st.from.unwrap().to_string(), st.sort),
+        ("2026-01-01".to_string(), Some(panopticon::views::SortKey::Name))
+    );
+    let bad =
+        json!([{"name": "from", "type": 3, "value": "2026-12-01"}, {"name": "to", "type": 3, "value": "2026-01-01"}]);
+    let t = fake.slash("leads", bad, &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap_or("").contains("is after --to"), "{m}");
+
     let t = fake.slash("status", json!([]), &me, CHANNEL);
     let (m, _) = answer(fake, &t).await;
     assert!(m["content"].as_str().unwrap().contains("Last sync"), "{m}");

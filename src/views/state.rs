@@ -4,16 +4,19 @@
 //! after a restart and no session is kept anywhere. The text is versioned and parsed strictly:
 //! anything malformed, foreign or from an older version is an error, never a panic or a guess.
 //!
-//! `pn1.<view>.<page>.<as_of>.<stages>.<locators>.<statuses>.<period>.<lead>.<tag>`
+//! `pn1.<view>.<page>.<as_of>.<stages>.<locators>.<statuses>.<period>.<range>.<sort>.<lead>.<tag>`
 //! - view: one letter; page: base 10; as_of: unix seconds in base 36;
 //! - stages / locators: up to three 6-hex-digit FNV-1a hashes of the names, comma-separated
 //!   (names can be long; they are matched against the current data when the state is used);
 //! - statuses: a bit set; period: `d|w|m` + the start date as days since 1970 in base 36, or `-`;
+//! - range: appointment dates `<from>~<to>` (days since 1970, base 36, either may be empty) or `-`;
+//! - sort: one letter of `SortKey`, or `-`;
 //! - lead: a lead id or `-`; tag: which control this is (buttons need distinct ids).
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::rules::Status;
+use crate::views::SortKey;
 
 pub const PREFIX: &str = "pn1";
 pub const MAX_LEN: usize = 100;
@@ -96,6 +99,10 @@ pub struct ViewState {
     pub locators: Vec<String>,
     pub statuses: Vec<Status>,
     pub period: Option<(PeriodKind, NaiveDate)>,
+    /// Appointment date range (inclusive), for list views.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub sort: Option<SortKey>,
     pub lead: Option<String>,
     /// Distinguishes controls that lead to the same state (Discord wants unique ids).
     pub tag: char,
@@ -127,6 +134,29 @@ fn from_b36(s: &str) -> Option<u64> {
     u64::from_str_radix(s, 36).ok()
 }
 
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+}
+
+fn day_b36(d: NaiveDate) -> String {
+    b36((d - epoch()).num_days().max(0) as u64)
+}
+
+fn day_from_b36(s: &str) -> Option<NaiveDate> {
+    let days = from_b36(s).filter(|d| *d < 200_000)?;
+    Some(epoch() + chrono::Duration::days(days as i64))
+}
+
+const SORTS: [(SortKey, char); 7] = [
+    (SortKey::Staleness, 's'),
+    (SortKey::DaysSince, 'd'),
+    (SortKey::Appointment, 'a'),
+    (SortKey::Stage, 'g'),
+    (SortKey::Locator, 'l'),
+    (SortKey::Name, 'n'),
+    (SortKey::DaysInStage, 'i'),
+];
+
 fn status_bit(s: Status) -> u8 {
     match s {
         Status::Stale => 1,
@@ -148,6 +178,9 @@ impl ViewState {
             locators: vec![],
             statuses: vec![],
             period: None,
+            from: None,
+            to: None,
+            sort: None,
             lead: None,
             tag: 'v',
         }
@@ -172,8 +205,13 @@ impl ViewState {
                 format!("{c}{}", b36(days))
             }
         };
+        let range = match (self.from, self.to) {
+            (None, None) => "-".to_string(),
+            (f, t) => format!("{}~{}", f.map(day_b36).unwrap_or_default(), t.map(day_b36).unwrap_or_default()),
+        };
+        let sort = self.sort.and_then(|k| SORTS.iter().find(|(s, _)| *s == k)).map(|(_, c)| *c).unwrap_or('-');
         let s = format!(
-            "{PREFIX}.{}.{}.{}.{}.{}.{}.{}.{}.{}",
+            "{PREFIX}.{}.{}.{}.{}.{}.{}.{}.{}.{}.{}.{}",
             self.view.letter(),
             self.page,
             b36(self.as_of.timestamp().max(0) as u64),
@@ -181,6 +219,8 @@ impl ViewState {
             list(&self.locators),
             b36(statuses as u64),
             period,
+            range,
+            sort,
             self.lead.as_deref().unwrap_or("-"),
             self.tag
         );
@@ -193,7 +233,8 @@ impl ViewState {
             return Err(Expired);
         }
         let parts: Vec<&str> = id.split('.').collect();
-        let [prefix, view, page, as_of, stages, locators, statuses, period, lead, tag] = parts.as_slice() else {
+        let [prefix, view, page, as_of, stages, locators, statuses, period, range, sort, lead, tag] = parts.as_slice()
+        else {
             return Err(Expired);
         };
         if *prefix != PREFIX {
@@ -238,6 +279,26 @@ impl ViewState {
                 Some((kind, date))
             }
         };
+        let (from, to) = match *range {
+            "-" => (None, None),
+            r => {
+                let (f, t) = r.split_once('~').ok_or(Expired)?;
+                let day = |s: &str| if s.is_empty() { Ok(None) } else { day_from_b36(s).map(Some).ok_or(Expired) };
+                let (f, t) = (day(f)?, day(t)?);
+                if f.is_none() && t.is_none() || matches!((f, t), (Some(a), Some(b)) if a > b) {
+                    return Err(Expired);
+                }
+                (f, t)
+            }
+        };
+        let sort = match *sort {
+            "-" => None,
+            s => {
+                let mut cs = s.chars();
+                let (Some(c), None) = (cs.next(), cs.next()) else { return Err(Expired) };
+                Some(SORTS.iter().find(|(_, l)| *l == c).ok_or(Expired)?.0)
+            }
+        };
         let lead = match *lead {
             "-" => None,
             l if !l.is_empty() && l.len() <= 32 && l.bytes().all(|b| b.is_ascii_digit()) => Some(l.to_string()),
@@ -248,7 +309,7 @@ impl ViewState {
         if !tag.is_ascii_alphanumeric() {
             return Err(Expired);
         }
-        Ok(ViewState { view, page, as_of, stages, locators, statuses, period, lead, tag })
+        Ok(ViewState { view, page, as_of, stages, locators, statuses, period, from, to, sort, lead, tag })
     }
 }
 
@@ -268,6 +329,9 @@ mod tests {
             locators: vec![short_hash("Lucía Fernández"), short_hash("Kenji Watanabe"), short_hash("(no locator)")],
             statuses: vec![Status::Stale, Status::AtRisk],
             period: Some((PeriodKind::Month, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())),
+            from: Some(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()),
+            to: Some(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()),
+            sort: Some(SortKey::DaysInStage),
             lead: Some("3652397000000001605".into()),
             tag: 'n',
         }
@@ -285,21 +349,26 @@ mod tests {
 
     #[test]
     fn foreign_and_outdated_ids_are_expired() {
+        assert!(ViewState::parse("pn1.s.0.0.-.-.0.-.-.-.-.v").is_ok(), "the plainest valid id");
         for id in [
             "",
             "next_page",
-            "pn0.s.0.0.-.-.0.-.-.v",
-            "pn1.s.0.0.-.-.0.-.-",
-            "pn1.x.0.0.-.-.0.-.-.v",
-            "pn1.s.-1.0.-.-.0.-.-.v",
-            "pn1.s.99999999.0.-.-.0.-.-.v",
-            "pn1.s.0.0.ZZZZZZ.-.0.-.-.v",
-            "pn1.s.0.0.abc.-.0.-.-.v",
-            "pn1.s.0.0.-.-.zz.-.-.v",
-            "pn1.s.0.0.-.-.0.q1.-.v",
-            "pn1.s.0.0.-.-.0.-.12a.v",
-            "pn1.s.0.0.-.-.0.-.-.vv",
-            "pn1.s.0.0.-.-.0.-.-.v.extra",
+            "pn0.s.0.0.-.-.0.-.-.-.-.v",
+            "pn1.s.0.0.-.-.0.-.-.-.-",
+            "pn1.x.0.0.-.-.0.-.-.-.-.v",
+            "pn1.s.-1.0.-.-.0.-.-.-.-.v",
+            "pn1.s.99999999.0.-.-.0.-.-.-.-.v",
+            "pn1.s.0.0.ZZZZZZ.-.0.-.-.-.-.v",
+            "pn1.s.0.0.abc.-.0.-.-.-.-.v",
+            "pn1.s.0.0.-.-.zz.-.-.-.-.v",
+            "pn1.s.0.0.-.-.0.q1.-.-.-.v",
+            "pn1.s.0.0.-.-.0.-.~.-.-.v",
+            "pn1.s.0.0.-.-.0.-.zz~a.-.-.v",
+            "pn1.s.0.0.-.-.0.-.-.x.-.v",
+            "pn1.s.0.0.-.-.0.-.-.-.12a.v",
+            "pn1.s.0.0.-.-.0.-.-.-.-.vv",
+            "pn1.s.0.0.-.-.0.-.-.-.-.v.extra",
+            "pn1.s.0.0.-.-.0.-.-.v",
         ] {
             assert_eq!(ViewState::parse(id), Err(Expired), "{id:?}");
         }

@@ -63,8 +63,8 @@ pub fn filter_of(s: &Snapshot, cfg: &Config, state: &ViewState) -> Result<Filter
         stages: pick(&state.stages, &stages)?,
         locators: pick(&state.locators, &locators)?,
         statuses: state.statuses.clone(),
-        from: None,
-        to: None,
+        from: state.from,
+        to: state.to,
     })
 }
 
@@ -166,7 +166,7 @@ pub fn compose(
                 ViewKind::AtRisk => ListKind::AtRisk,
                 _ => ListKind::Leads,
             };
-            let v = list::build(s, &ctx, kind, &filter, None);
+            let v = list::build(s, &ctx, kind, &filter, state.sort);
             let page = Page { index: state.page as usize, per_page }.clamp(v.total);
             let img = table::list(&v, &ctx, page)?;
             let (title, color) = match kind {

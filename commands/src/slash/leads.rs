@@ -1,7 +1,9 @@
 //! /leads — every appointed lead with its status, filtered by stage, locator and status.
 
 use panopticon::rules::Status;
+use panopticon::views::input;
 use panopticon::views::state::ViewKind;
+use panopticon::views::SortKey;
 
 use crate::bot::{reply_view, Ctx, Error};
 
@@ -21,7 +23,23 @@ pub enum StatusChoice {
     Closed,
 }
 
-/// Every appointed lead and its status; filter by stage, locator and status.
+#[derive(Debug, poise::ChoiceParameter)]
+pub enum SortChoice {
+    #[name = "most overdue first"]
+    DaysSince,
+    #[name = "latest appointment first"]
+    Appointment,
+    #[name = "stage"]
+    Stage,
+    #[name = "locator"]
+    Locator,
+    #[name = "name"]
+    Name,
+    #[name = "longest in stage first"]
+    DaysInStage,
+}
+
+/// Every appointed lead and its status; filter by stage, locator, status and dates.
 #[poise::command(slash_command, guild_only)]
 pub async fn leads(
     ctx: Ctx<'_>,
@@ -32,8 +50,21 @@ pub async fn leads(
     #[autocomplete = "super::locators"]
     locator: Option<String>,
     #[description = "Only leads with this status"] status: Option<StatusChoice>,
+    #[description = "Appointments from this date (YYYY-MM-DD)"] from: Option<String>,
+    #[description = "Appointments up to this date (YYYY-MM-DD)"] to: Option<String>,
+    #[description = "Order (default: most urgent first)"] sort: Option<SortChoice>,
 ) -> Result<(), Error> {
     let mut state = super::state(ctx, ViewKind::Leads, stage, locator).await?;
+    let dates = input::FilterInput { from, to, ..Default::default() }.parse(&[], &[])?;
+    (state.from, state.to) = (dates.from, dates.to);
+    state.sort = sort.map(|s| match s {
+        SortChoice::DaysSince => SortKey::DaysSince,
+        SortChoice::Appointment => SortKey::Appointment,
+        SortChoice::Stage => SortKey::Stage,
+        SortChoice::Locator => SortKey::Locator,
+        SortChoice::Name => SortKey::Name,
+        SortChoice::DaysInStage => SortKey::DaysInStage,
+    });
     if let Some(s) = status {
         state.statuses = vec![match s {
             StatusChoice::Stale => Status::Stale,
