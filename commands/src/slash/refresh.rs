@@ -36,9 +36,12 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
     let data = ctx.data();
     let Ok(_guard) = data.sync_lock.try_lock() else {
         let handle = ctx.say("A sync is already running; I'll show its result here.").await?;
-        let mut rx = data.last_sync.subscribe();
-        rx.changed().await?;
-        let text = match rx.borrow().clone() {
+        // Wait for the lock, not for a change on the channel: the running sync publishes its
+        // result before it lets go, so the result is there once the lock is ours — even if it
+        // was published a moment before this command arrived.
+        drop(data.sync_lock.lock().await);
+        let latest = data.last_sync.borrow().clone();
+        let text = match latest {
             Some(Ok(r)) => format!("✅ {r}"),
             Some(Err(e)) => format!("⚠️ The sync failed: {e}"),
             None => "The sync ended.".into(),
