@@ -286,6 +286,30 @@ async fn every_command_answers_and_autocomplete_suggests() {
     let (m, _) = answer(fake, &t).await;
     assert!(m["content"].as_str().unwrap_or("").contains("is after --to"), "{m}");
 
+    // The status select on /leads, and a custom calendar range with its navigation.
+    let t = fake.slash("leads", json!([]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    let comps = components(&m);
+    let status = comps.iter().find(|c| c["placeholder"].as_str().is_some_and(|p| p.contains("status"))).unwrap();
+    let t = fake.click(
+        status["custom_id"].as_str().unwrap(),
+        Some(vec!["at_risk".into()]),
+        &message_json(3, &m),
+        &me,
+        CHANNEL,
+    );
+    let (m, _) = answer(fake, &t).await;
+    assert!(embed(&m)["description"].as_str().unwrap().contains("status = at_risk"), "{m}");
+    let range =
+        json!([{"name": "from", "type": 3, "value": "2026-11-02"}, {"name": "to", "type": 3, "value": "2026-11-11"}]);
+    let t = fake.slash("calendar", range, &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(embed(&m)["title"].as_str().unwrap().contains("2026-11-02 – 2026-11-11"), "{m}");
+    let next = components(&m).into_iter().find(|c| c["label"].as_str().is_some_and(|l| l.contains("Next"))).unwrap();
+    let t = fake.click(next["custom_id"].as_str().unwrap(), None, &message_json(4, &m), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(embed(&m)["title"].as_str().unwrap().contains("2026-11-12 – 2026-11-21"), "{m}");
+
     let t = fake.slash("status", json!([]), &me, CHANNEL);
     let (m, _) = answer(fake, &t).await;
     assert!(m["content"].as_str().unwrap().contains("Last sync"), "{m}");

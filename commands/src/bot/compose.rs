@@ -222,6 +222,14 @@ pub fn compose(
                 })
                 .collect();
             rows.extend(select(&reset, 'o', "Filter by locator…", loc_opts));
+            if kind == ListKind::Leads {
+                // Status values are the JSON names (stale, at_risk…), parsed back on a click.
+                let status_opts = Status::ALL
+                    .iter()
+                    .map(|st| (status_word(*st).to_string(), st.as_str().to_string(), reset.statuses.contains(st)))
+                    .collect();
+                rows.extend(select(&reset, 'u', "Filter by status…", status_opts));
+            }
             let drill: Vec<(String, String, bool)> = v.rows[page.range(v.total)]
                 .iter()
                 .map(|r| (format!("{} — {}", r.name, r.company.as_deref().unwrap_or("—")), r.id.clone(), false))
@@ -238,11 +246,12 @@ pub fn compose(
             })
         }
         ViewKind::Calendar => {
-            let (kind, start) = state.period.unwrap_or((PeriodKind::Week, ctx.today()));
-            let period = match kind {
-                PeriodKind::Day => Period::day(start),
-                PeriodKind::Week => Period::week(start),
-                PeriodKind::Month => Period::month(start),
+            let period = match (state.from, state.to, state.period) {
+                (Some(f), Some(t), _) => Period::range(f, t),
+                (_, _, Some((PeriodKind::Day, d))) => Period::day(d),
+                (_, _, Some((PeriodKind::Month, d))) => Period::month(d),
+                (_, _, Some((PeriodKind::Week, d))) => Period::week(d),
+                _ => Period::week(ctx.today()),
             };
             let v = calendar::build(s, &ctx, period, &filter);
             let month_view = calendar::build(s, &ctx, Period::month(period.from), &filter);
@@ -275,14 +284,25 @@ pub fn compose(
             if v.total == 0 {
                 lines.push("No appointments in this period.".into());
             }
-            let with = |p: Period, k: PeriodKind| ViewState { period: Some((k, p.from)), page: 0, ..state.clone() };
+            // A period as a state: a named period by its start, a custom range by its ends.
+            let with = |p: Period| {
+                let named = |k| ViewState { period: Some((k, p.from)), from: None, to: None, page: 0, ..state.clone() };
+                match p.kind {
+                    calendar::PeriodKind::Day => named(PeriodKind::Day),
+                    calendar::PeriodKind::Week => named(PeriodKind::Week),
+                    calendar::PeriodKind::Month => named(PeriodKind::Month),
+                    calendar::PeriodKind::Range => {
+                        ViewState { period: None, from: Some(p.from), to: Some(p.to), page: 0, ..state.clone() }
+                    }
+                }
+            };
             let today = ctx.today();
             let rows = vec![CreateActionRow::Buttons(vec![
-                button(&with(period.prev(), kind), 'p', "◀ Previous", false),
-                button(&with(Period::day(today), PeriodKind::Day), 't', "Today", false),
-                button(&with(Period::week(today), PeriodKind::Week), 'w', "This week", false),
-                button(&with(Period::month(today), PeriodKind::Month), 'm', "This month", false),
-                button(&with(period.next(), kind), 'n', "Next ▶", false),
+                button(&with(period.prev()), 'p', "◀ Previous", false),
+                button(&with(Period::day(today)), 't', "Today", false),
+                button(&with(Period::week(today)), 'w', "This week", false),
+                button(&with(Period::month(today)), 'm', "This month", false),
+                button(&with(period.next()), 'n', "Next ▶", false),
             ])];
             let title = format!("📅 {} — {} appointment{}", period.describe(), v.total, plural(v.total));
             Ok(Composed {

@@ -103,6 +103,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         match state.tag {
             's' => state.stages = values.iter().take(3).cloned().collect(),
             'o' => state.locators = values.iter().take(3).cloned().collect(),
+            'u' => state.statuses = values.iter().filter_map(|v| panopticon::rules::Status::parse(v)).collect(),
             'd' => {
                 state.view = ViewKind::Lead;
                 state.lead = values.first().cloned();

@@ -1,4 +1,4 @@
-//! /calendar — appointments for today, this week, this month, or around a date.
+//! /calendar — appointments for today, this week, this month, around a date, or a range.
 
 use panopticon::views::input;
 use panopticon::views::state::PeriodKind;
@@ -22,7 +22,22 @@ pub async fn calendar(
     ctx: Ctx<'_>,
     #[description = "today, this week (default) or this month"] period: Option<PeriodChoice>,
     #[description = "Around this date instead of today (YYYY-MM-DD)"] date: Option<String>,
+    #[description = "A custom range: first day (YYYY-MM-DD; give `to` as well)"] from: Option<String>,
+    #[description = "A custom range: last day (YYYY-MM-DD)"] to: Option<String>,
 ) -> Result<(), Error> {
+    if from.is_some() || to.is_some() {
+        let (Some(_), Some(_)) = (&from, &to) else {
+            return Err(input::InputError("a custom range needs both `from` and `to`".into()).into());
+        };
+        let range = input::FilterInput { from, to, ..Default::default() }.parse(&[], &[])?;
+        let (f, t) = (range.from.expect("given"), range.to.expect("given"));
+        if (t - f).num_days() > 62 {
+            return Err(input::InputError("a custom range can span at most 62 days".into()).into());
+        }
+        let mut state = calendar_state(chrono::Utc::now(), PeriodKind::Week, f);
+        (state.period, state.from, state.to) = (None, Some(f), Some(t));
+        return reply_view(ctx, state).await;
+    }
     let tz = ctx.data().cfg.rules.timezone;
     let now = chrono::Utc::now();
     let day = match date {
