@@ -5,6 +5,7 @@
 pub mod config;
 pub mod crm;
 pub mod demo;
+pub mod digest;
 pub mod domain;
 pub mod render;
 pub mod rules;

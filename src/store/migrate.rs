@@ -11,6 +11,7 @@ use super::{Result, StoreError};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
     ("0002_view_indexes", include_str!("../../migrations/0002_view_indexes.sql")),
+    ("0003_digests", include_str!("../../migrations/0003_digests.sql")),
 ];
 
 pub fn run(conn: &mut Connection, path: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 //! two writers queue instead of failing.
 
 mod appointments;
+mod digests;
 mod leads;
 mod migrate;
 mod scan;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use rusqlite::Connection;
 
 pub use appointments::*;
+pub use digests::*;
 pub use leads::*;
 pub use scan::*;
 pub use stage_changes::*;
