@@ -200,6 +200,10 @@ pub struct DiscordConfig {
 pub struct DigestConfig {
     pub time: NaiveTime,
     pub days: Vec<Weekday>,
+    /// A digest missed at its time is still sent on start until this local time.
+    pub cutoff: NaiveTime,
+    /// On a day with nothing stale, at risk or booked: post nothing (instead of one line).
+    pub skip_when_quiet: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -329,6 +333,8 @@ struct RawDiscord {
 struct RawDigest {
     time: Option<String>,
     days: Option<Vec<String>>,
+    cutoff: Option<String>,
+    skip_when_quiet: Option<bool>,
 }
 
 /// The stage picklist of the vending org this tool was built for; override in `[rules]`.
@@ -507,6 +513,12 @@ impl Config {
         let time_text = raw.digest.time.unwrap_or_else(|| "08:00".into());
         let time = NaiveTime::parse_from_str(&time_text, "%H:%M")
             .map_err(|_| bad("[digest] time", format!("'{time_text}' is not a time like 08:00")))?;
+        let cutoff_text = raw.digest.cutoff.unwrap_or_else(|| "12:00".into());
+        let cutoff = NaiveTime::parse_from_str(&cutoff_text, "%H:%M")
+            .map_err(|_| bad("[digest] cutoff", format!("'{cutoff_text}' is not a time like 12:00")))?;
+        if cutoff <= time {
+            return Err(bad("[digest] cutoff", format!("{cutoff_text} must be after [digest] time ({time_text})")));
+        }
         let days = match raw.digest.days {
             None => vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
             Some(list) => list
@@ -538,7 +550,7 @@ impl Config {
             storage_path: raw.storage.path.unwrap_or_else(|| PathBuf::from("panopticon.db")),
             sync_max_age: Duration::from_secs_f64(max_age_hours * 3600.0),
             discord,
-            digest: DigestConfig { time, days },
+            digest: DigestConfig { time, days, cutoff, skip_when_quiet: raw.digest.skip_when_quiet.unwrap_or(false) },
             rows_per_image: match raw.render.rows_per_image.unwrap_or(25) {
                 n @ 5..=50 => n,
                 n => return Err(bad("[render] rows_per_image", format!("{n} is out of range (5–50)"))),

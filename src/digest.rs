@@ -148,3 +148,151 @@ mod tests {
         assert_eq!(s.decide(at("2026-11-23T12:00:00Z"), |_| false), Decision::Wait(at("2026-11-23T13:00:00Z")));
     }
 }
+
+use std::collections::HashSet;
+
+use crate::rules::Status;
+use crate::store::DigestRecord;
+use crate::views::calendar::{self, CalendarView, Period};
+use crate::views::list::{self, ListKind, ListView, LocatorCount};
+use crate::views::{assess_all, Context, Filter, Snapshot, SortKey};
+
+/// One headline number and how it moved since the previous digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Headline {
+    pub label: &'static str,
+    pub count: u64,
+    /// `None` when there is no previous digest to compare with.
+    pub delta: Option<i64>,
+}
+
+impl Headline {
+    /// "12 ▲3", "4 ▼1", "7 =" or "7".
+    pub fn show(&self) -> String {
+        match self.delta {
+            Some(d) if d > 0 => format!("{} ▲{}", self.count, d),
+            Some(d) if d < 0 => format!("{} ▼{}", self.count, -d),
+            Some(_) => format!("{} =", self.count),
+            None => self.count.to_string(),
+        }
+    }
+}
+
+/// Everything the digest says.
+pub struct Digest {
+    pub date: NaiveDate,
+    pub headlines: Vec<Headline>,
+    /// Grouped by locator (most overdue first within each); new ones are marked in `new`.
+    pub stale: ListView,
+    pub at_risk: ListView,
+    pub today: CalendarView,
+    pub per_locator: Vec<LocatorCount>,
+    /// Stale or at-risk leads that were neither in the previous digest.
+    pub new: HashSet<String>,
+    pub warning: Option<String>,
+    /// Nothing stale, at risk, or booked today: the digest is one line.
+    pub quiet: bool,
+    /// What to remember for the next digest.
+    pub record: DigestRecord,
+}
+
+/// Composes the digest for `ctx.as_of`'s date from the snapshot and the previous digest.
+pub fn compose(s: &Snapshot, ctx: &Context, previous: Option<&DigestRecord>) -> Digest {
+    let date = ctx.today();
+    let none = Filter::default();
+    let mut stale = list::build(s, ctx, ListKind::Stale, &none, Some(SortKey::Locator));
+    let mut at_risk = list::build(s, ctx, ListKind::AtRisk, &none, Some(SortKey::Locator));
+    let today = calendar::build(s, ctx, Period::day(date), &none);
+    let stuck =
+        assess_all(s, ctx.as_of, ctx.rules).iter().filter(|r| r.stuck_in_green && r.status != Status::Closed).count()
+            as u64;
+    let known: HashSet<&String> =
+        previous.map(|p| p.stale_ids.iter().chain(&p.at_risk_ids).collect()).unwrap_or_default();
+    let new: HashSet<String> = if previous.is_some() {
+        stale.rows.iter().chain(&at_risk.rows).filter(|r| !known.contains(&r.id)).map(|r| r.id.clone()).collect()
+    } else {
+        HashSet::new()
+    };
+    // Mark new rows where people read them: in front of the name.
+    for r in stale.rows.iter_mut().chain(at_risk.rows.iter_mut()) {
+        if new.contains(&r.id) {
+            r.name = format!("NEW · {}", r.name);
+        }
+    }
+    let counts = [stale.total as u64, at_risk.total as u64, today.total as u64, stuck];
+    let prev = previous.map(|p| [p.stale, p.at_risk, p.today, p.stuck]);
+    let labels = ["Stale", "At risk", "Appointments today", "Stuck in green"];
+    let headlines = (0..4)
+        .map(|i| Headline { label: labels[i], count: counts[i], delta: prev.map(|p| counts[i] as i64 - p[i] as i64) })
+        .collect();
+    let mut per_locator: Vec<LocatorCount> = Vec::new();
+    for c in stale.per_locator.iter().chain(&at_risk.per_locator) {
+        match per_locator.iter_mut().find(|x| x.locator == c.locator) {
+            Some(x) => x.count += c.count,
+            None => per_locator.push(c.clone()),
+        }
+    }
+    per_locator.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.locator.cmp(&b.locator)));
+    let record = DigestRecord {
+        date: date.to_string(),
+        stale: counts[0],
+        at_risk: counts[1],
+        today: counts[2],
+        stuck,
+        stale_ids: stale.rows.iter().map(|r| r.id.clone()).collect(),
+        at_risk_ids: at_risk.rows.iter().map(|r| r.id.clone()).collect(),
+    };
+    let quiet = stale.total == 0 && at_risk.total == 0 && today.total == 0;
+    Digest {
+        date,
+        headlines,
+        warning: stale.header.warning.clone(),
+        stale,
+        at_risk,
+        today,
+        per_locator,
+        new,
+        quiet,
+        record,
+    }
+}
+
+impl Digest {
+    /// The one-line summary: the headline counts with their movement.
+    pub fn summary(&self) -> String {
+        if self.quiet {
+            return format!(
+                "Nothing needs you today ({}): no stale or at-risk leads, no appointments.",
+                self.date.format("%a %d %b")
+            );
+        }
+        self.headlines.iter().map(|h| format!("{} {}", h.label, h.show())).collect::<Vec<_>>().join(" · ")
+    }
+
+    /// The digest as terminal text (`panopticon digest --dry-run`).
+    pub fn text(&self, ctx: &Context) -> String {
+        let mut out = format!("MORNING DIGEST — {}\n", self.date.format("%A %d %B %Y"));
+        if let Some(w) = &self.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        out.push_str(&self.summary());
+        out.push('\n');
+        if self.quiet {
+            return out;
+        }
+        if !self.per_locator.is_empty() {
+            let by: Vec<String> = self.per_locator.iter().map(|c| format!("{} {}", c.locator, c.count)).collect();
+            out.push_str(&format!("Stale + at risk by locator: {}\n", by.join(" · ")));
+        }
+        if !self.new.is_empty() {
+            out.push_str(&format!("{} new since the last digest (marked NEW)\n", self.new.len()));
+        }
+        out.push('\n');
+        out.push_str(&self.stale.table(ctx, false));
+        out.push('\n');
+        out.push_str(&self.at_risk.table(ctx, false));
+        out.push('\n');
+        out.push_str(&self.today.table(ctx, false));
+        out
+    }
+}

@@ -286,3 +286,34 @@ async fn views_warn_when_the_data_is_old_or_the_last_sync_failed() {
     // The data shown is the last good data.
     assert_eq!(v.total, list::build(s, &ctx, ListKind::Stale, &Filter::default(), None).total);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_compares_with_the_previous_one() {
+    let f = Fixture::new().await;
+    let ctx = f.ctx();
+    let first = panopticon::digest::compose(&f.snapshot, &ctx, None);
+    assert!(first.headlines.iter().all(|h| h.delta.is_none()) && first.new.is_empty(), "nothing to compare with");
+    assert!(first.stale.total > 3);
+    // Yesterday had 3 fewer stale leads, and two of today's were not on it.
+    let mut prev = first.record.clone();
+    prev.date = "2026-11-19".into();
+    prev.stale -= 3;
+    let gone: Vec<String> = prev.stale_ids.drain(..2).collect();
+    let today = panopticon::digest::compose(&f.snapshot, &ctx, Some(&prev));
+    assert_eq!(today.headlines[0].delta, Some(3));
+    assert_eq!(today.headlines[0].show(), format!("{} ▲3", first.stale.total));
+    assert_eq!(today.headlines[1].show(), format!("{} =", first.at_risk.total));
+    assert_eq!(today.new, gone.iter().cloned().collect());
+    let marked: Vec<&str> =
+        today.stale.rows.iter().filter(|r| r.name.starts_with("NEW · ")).map(|r| r.id.as_str()).collect();
+    assert_eq!(marked.len(), 2);
+    // Grouped by locator.
+    assert!(today.stale.rows.windows(2).all(|w| w[0].locator <= w[1].locator));
+    assert!(today.text(&ctx).contains("2 new since the last digest"));
+    // A day with nothing to do says so in one line.
+    let dawn = f.ctx_at(Utc.with_ymd_and_hms(2025, 1, 1, 13, 0, 0).unwrap());
+    let quiet = panopticon::digest::compose(&f.snapshot, &dawn, None);
+    assert!(quiet.quiet);
+    assert_eq!(quiet.text(&dawn).lines().count(), 2, "{}", quiet.text(&dawn));
+    assert!(quiet.summary().starts_with("Nothing needs you today"));
+}

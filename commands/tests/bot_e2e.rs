@@ -19,6 +19,7 @@ use panopticon::views::{Context, Filter, Snapshot};
 use serde_json::{json, Value};
 
 struct Bot {
+    cfg: PathBuf,
     fake: FakeDiscord,
     child: tokio::process::Child,
     _dir: tempfile::TempDir,
@@ -45,7 +46,7 @@ async fn start_bot() -> Bot {
         format!(
             "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
              retry_base_ms = 10\n[storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
-             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n",
+             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n[digest]\ndays = []\n",
             id = panopticon::crm::sandbox::CLIENT_ID,
             z = sb.url(),
             db = db.display(),
@@ -70,10 +71,12 @@ async fn start_bot() -> Bot {
         .spawn()
         .unwrap();
     let names = fake.ready().await;
-    for c in ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help"] {
+    for c in
+        ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help", "digest"]
+    {
         assert!(names.contains(&c.to_string()), "{c} registered: {names:?}");
     }
-    Bot { fake, child, _dir: dir, db, sandbox: sb, log }
+    Bot { cfg, fake, child, _dir: dir, db, sandbox: sb, log }
 }
 
 const DISCORD_TOKEN: &str = "fake-bot-token-0123456789abcdef";
@@ -392,4 +395,88 @@ async fn refresh_syncs_once_at_a_time_and_failures_show_in_views() {
     for s in secrets {
         assert!(!logged.contains(&s), "secret {:.10}… is in the bot's log", s);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_posts_once_with_images_and_working_buttons() {
+    let bot = start_bot().await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    // No scheduled days in the test config: the digest is posted with `panopticon digest`.
+    let post = || {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"));
+        c.arg("--config").arg(&bot.cfg).arg("digest").env("DISCORD_TOKEN", DISCORD_TOKEN);
+        c.env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET);
+        c.env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN);
+        c.env_remove("PANOPTICON_CONFIG").env_remove("RUST_LOG").output()
+    };
+    let out = post().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Posted today's digest"));
+    let posted: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages"))
+        .collect();
+    assert_eq!(posted.len(), 1);
+    let msg = &posted[0];
+    let e = &msg.body["embeds"][0];
+    assert!(e["title"].as_str().unwrap().starts_with("☀️ Morning digest"), "{e}");
+    let d = e["description"].as_str().unwrap();
+    assert!(d.contains("**Stale** ") && d.contains("**At risk** ") && d.contains("Stale + at risk by locator"), "{d}");
+    assert!(e["footer"]["text"].as_str().unwrap().starts_with("Panopticon digest "));
+    assert!(msg.files.len() >= 2 && msg.files.iter().all(|f| f.1.starts_with(b"\x89PNG")), "stale pages and the month");
+    let buttons = components(&msg.body);
+    assert_eq!(buttons.len(), 4);
+
+    // Exactly once: a second run posts nothing.
+    let out = post().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("already posted"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages"))
+            .count(),
+        1
+    );
+
+    // A crash between posting and recording: the claim is left behind, 20 minutes old. The next
+    // run finds the digest in the channel and records it instead of posting twice.
+    {
+        let c = Store::open(&bot.db).unwrap().connect().unwrap();
+        let old = panopticon::time::utc_text(chrono::Utc::now() - chrono::Duration::minutes(20));
+        c.execute(
+            "UPDATE digests SET state = 'claimed', claimed_by = 'crashed', claimed_at = ?1, sent_at = NULL",
+            [old],
+        )
+        .unwrap();
+    }
+    let out = post().await.unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains("already in the channel"), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages"))
+            .count(),
+        1
+    );
+
+    // Its buttons open the views privately and leave the digest alone.
+    let stale = button(&buttons, "Open stale")["custom_id"].as_str().unwrap().to_string();
+    let t = fake.click(&stale, None, &message_json(77, &msg.body), &me, CHANNEL);
+    let (view, files) = answer(fake, &t).await;
+    assert!(embed(&view)["title"].as_str().unwrap().contains("Stale"), "{view}");
+    assert!(view["flags"].as_u64().is_some_and(|f| f & 64 != 0), "only the clicker sees it");
+    assert!(!files.is_empty());
+    assert!(!fake.for_token(&t).iter().any(|r| r.method == "PATCH"), "the digest message was not replaced");
+    // And /digest previews it privately.
+    let t = fake.slash("digest", json!([]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(embed(&m)["title"].as_str().unwrap().starts_with("☀️ Morning digest"));
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }

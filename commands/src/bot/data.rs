@@ -10,14 +10,16 @@ use panopticon::sync::SyncReport;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
+/// Cheap to clone: every field is shared, so the digest scheduler holds the same state.
+#[derive(Clone)]
 pub struct Data {
     pub cfg: Arc<Config>,
     pub store: Store,
     /// The snapshot and the sync run it reflects (`None` before the first load).
-    snapshot: RwLock<Option<(Option<i64>, Arc<Snapshot>)>>,
-    /// Held while a sync runs; a second /refresh waits on `last_sync` instead.
-    pub sync_lock: Mutex<()>,
-    pub last_sync: watch::Sender<Option<Result<SyncReport, String>>>,
+    snapshot: Arc<RwLock<Option<(Option<i64>, Arc<Snapshot>)>>>,
+    /// Held while a sync runs; a second caller waits for it, then reads `last_sync`.
+    pub sync_lock: Arc<Mutex<()>>,
+    pub last_sync: Arc<watch::Sender<Option<Result<SyncReport, String>>>>,
     pub started: Instant,
 }
 
@@ -29,9 +31,9 @@ impl Data {
         Ok(Data {
             cfg: Arc::new(cfg),
             store,
-            snapshot: RwLock::new(None),
-            sync_lock: Mutex::new(()),
-            last_sync: watch::channel(None).0,
+            snapshot: Arc::new(RwLock::new(None)),
+            sync_lock: Arc::new(Mutex::new(())),
+            last_sync: Arc::new(watch::channel(None).0),
             started: Instant::now(),
         })
     }

@@ -6,6 +6,7 @@
 
 pub mod compose;
 mod data;
+pub mod digest;
 pub mod limits;
 
 pub use data::{Data, Error};
@@ -57,6 +58,21 @@ async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
         None => Ok(true),
         Some(why) => Err(why.into()),
     }
+}
+
+/// Runs one sync now (waiting if one is running), publishing its result like /refresh does.
+pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error> {
+    let _guard = data.sync_lock.lock().await;
+    let cfg = data.cfg.clone();
+    let client = panopticon::crm::zoho::ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?;
+    let settings = panopticon::sync::SyncSettings {
+        appointments: cfg.appointments.clone(),
+        rules: cfg.rules.clone(),
+        concurrency: cfg.zoho.concurrency,
+    };
+    let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
+    data.last_sync.send_replace(Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
+    Ok(result?)
 }
 
 /// Sends a composed view as the reply to a command.
@@ -117,8 +133,19 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             return Ok(());
         }
     }
-    // Acknowledge at once (type 6), then put the new view in place of the old.
-    mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
+    // An upper-case tag (the digest's buttons) opens the view privately for whoever clicked;
+    // any other control replaces its own message. Either way, answer at once and then work.
+    let private = state.tag.is_ascii_uppercase();
+    if private {
+        state.tag = state.tag.to_ascii_lowercase();
+        mci.create_response(
+            ctx,
+            CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true)),
+        )
+        .await?;
+    } else {
+        mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
+    }
     let snap = data.snapshot().await?;
     let cfg = data.cfg.clone();
     let store = data.store.clone();
@@ -129,6 +156,16 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     })
     .await?;
     match composed {
+        Ok(c) if private => {
+            let mut msg = serenity::CreateInteractionResponseFollowup::new()
+                .embeds(c.embeds)
+                .components(c.components)
+                .ephemeral(true);
+            for f in c.files {
+                msg = msg.add_file(f);
+            }
+            mci.create_followup(ctx, msg).await?;
+        }
         Ok(c) => {
             let mut edit = EditInteractionResponse::new().embeds(c.embeds).components(c.components);
             for f in c.files {
@@ -192,6 +229,19 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     }
 }
 
+/// Discord's REST client; with `[discord] api_base` it talks to that server instead.
+pub fn http(token: &secrecy::SecretString, api_base: Option<String>) -> Result<serenity::Http, Error> {
+    use secrecy::ExposeSecret;
+    let mut http = serenity::HttpBuilder::new(token.expose_secret());
+    if let Some(base) = api_base {
+        // Tests only: serenity rewrites https://discord.com to this base, which it does only
+        // with its ratelimiter off. Never set in production (see config.example.toml).
+        tracing::warn!("[discord] api_base is set: talking to {base}, not Discord");
+        http = http.proxy(base).ratelimiter_disabled(true);
+    }
+    Ok(http.build())
+}
+
 /// Runs the bot until it is stopped.
 pub async fn run(cfg: Config) -> Result<(), Error> {
     let token = cfg
@@ -200,8 +250,8 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .clone()
         .ok_or("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal")?;
     let guild = cfg.discord.guild_id.ok_or("config: [discord] guild_id is missing: the server the bot answers in")?;
+    let rest = http(&token, cfg.discord.api_base.clone())?;
     let data = Data::new(cfg)?;
-    let api_base = data.cfg.discord.api_base.clone();
     let options = poise::FrameworkOptions {
         commands: slash::all(),
         on_error: |e| Box::pin(on_error(e)),
@@ -221,21 +271,17 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 if let Err(e) = data.snapshot().await {
                     tracing::warn!("could not load the data at start: {e}");
                 }
+                if data.cfg.discord.channel_id.is_some() {
+                    tokio::spawn(digest::scheduler(data.clone(), ctx.http.clone()));
+                } else {
+                    tracing::warn!("[discord] channel_id is not set: no morning digest");
+                }
                 Ok(data)
             })
         })
         .build();
-    use secrecy::ExposeSecret;
-    let mut http = serenity::HttpBuilder::new(token.expose_secret());
-    if let Some(base) = api_base {
-        // Tests only: serenity rewrites https://discord.com to this base, which it does only
-        // with its ratelimiter off. Never set in production (see config.example.toml).
-        tracing::warn!("[discord] api_base is set: talking to {base}, not Discord");
-        http = http.proxy(base).ratelimiter_disabled(true);
-    }
-    let mut client = serenity::ClientBuilder::new_with_http(http.build(), serenity::GatewayIntents::GUILDS)
-        .framework(framework)
-        .await?;
+    let mut client =
+        serenity::ClientBuilder::new_with_http(rest, serenity::GatewayIntents::GUILDS).framework(framework).await?;
     client.start().await?;
     Ok(())
 }

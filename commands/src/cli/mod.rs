@@ -1,6 +1,7 @@
 //! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok, 1 the work failed, 2 bad input or config.
 
 mod demo;
+mod digest;
 mod progress;
 mod report;
 mod sync;
@@ -32,6 +33,15 @@ enum Command {
     Report(Box<report::ReportArgs>),
     /// Run the Discord bot (needs DISCORD_TOKEN and [discord] guild_id).
     Run,
+    /// The morning digest: print it (--dry-run) or post it to the channel now.
+    Digest {
+        /// Compose for this moment (with --dry-run): 2026-11-16T08:00 or a date.
+        #[arg(long, value_name = "T")]
+        as_of: Option<String>,
+        /// Print the digest here instead of posting it.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Copy what changed in Zoho CRM into the local database.
     Sync {
         /// Re-read everything instead of only what changed since the last run.
@@ -85,6 +95,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;
             report::run(&cfg, *args)
+        }
+        Command::Digest { as_of, dry_run } => {
+            let cfg = load_config(cli.config)?;
+            digest::run(cfg, as_of, dry_run).await
         }
         Command::Run => {
             let cfg = load_config(cli.config)?;

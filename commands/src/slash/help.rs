@@ -11,7 +11,7 @@ const HELP: &str = "\
 `/lead` — one lead's story. e.g. `/lead name:Riverside Gym`
 `/pipeline` — leads per stage and Green → Delivered.
 `/locators` — who has how many stale and at-risk leads.
-`/refresh` — sync from Zoho now. `/status` — how fresh the data is.
+`/refresh` — sync from Zoho now. `/status` — how fresh the data is. `/digest` — preview the morning digest.
 Buttons page and filter in place; they keep working after the bot restarts.";
 
 /// What each command does, with an example.

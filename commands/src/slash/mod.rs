@@ -3,6 +3,7 @@
 
 mod atrisk;
 mod calendar;
+mod digest;
 mod help;
 mod lead;
 mod leads;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         refresh::refresh(),
         status::status(),
         help::help(),
+        digest::digest(),
     ]
 }
 

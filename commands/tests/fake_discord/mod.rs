@@ -47,6 +47,8 @@ struct Shared {
     changed: Notify,
     /// The last message each interaction produced, by token.
     messages: Mutex<HashMap<String, Value>>,
+    /// Messages posted to channels, oldest first.
+    channel: Mutex<Vec<Value>>,
 }
 
 pub struct FakeDiscord {
@@ -280,7 +282,16 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
             }
             axum::Json(m).into_response()
         }
-        ("POST", ["channels", _, "messages"]) => axum::Json(message_json(id, &json_body)).into_response(),
+        ("POST", ["channels", _, "messages"]) => {
+            let m = message_json(id, &json_body);
+            s.channel.lock().unwrap().push(m.clone());
+            axum::Json(m).into_response()
+        }
+        ("GET", ["channels", _, "messages"]) => {
+            let mut all = s.channel.lock().unwrap().clone();
+            all.reverse();
+            axum::Json(Value::Array(all)).into_response()
+        }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -1,0 +1,216 @@
+//! The digest in Discord: the message, posting it exactly once per day, and the loop that
+//! wakes for it. The rules of when and what live in the engine (`panopticon::digest`).
+
+use chrono::{NaiveDate, Utc};
+use panopticon::config::Config;
+use panopticon::digest::{self, Decision, Digest, Schedule};
+use panopticon::render::{chart, table, Page};
+use panopticon::store::{self, Claim, Store};
+use panopticon::views::calendar::{self, Period};
+use panopticon::views::state::{PeriodKind, ViewKind, ViewState};
+use panopticon::views::{Context, Filter, Snapshot};
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
+};
+
+use super::compose::{context, status_word};
+use super::limits::{self, cut};
+use super::{Data, Error};
+
+/// The footer that marks a digest message, so a restarted bot can find it in the channel.
+pub fn marker(date: NaiveDate) -> String {
+    format!("Panopticon digest {date}")
+}
+
+pub fn schedule(cfg: &Config) -> Schedule {
+    Schedule { tz: cfg.rules.timezone, time: cfg.digest.time, days: cfg.digest.days.clone(), cutoff: cfg.digest.cutoff }
+}
+
+/// The digest for `ctx.as_of` from the current data and the previous digest.
+pub fn compose(store: &Store, snap: &Snapshot, ctx: &Context) -> Result<Digest, Error> {
+    let conn = store.connect()?;
+    let previous = store::previous_digest(&conn, ctx.today())?;
+    Ok(digest::compose(snap, ctx, previous.as_ref()))
+}
+
+/// The view context of a digest composed at `now`.
+pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
+    context(cfg, &ViewState::new(ViewKind::Stale, now))
+}
+
+/// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
+/// skipped.
+pub fn message(
+    cfg: &Config,
+    snap: &Snapshot,
+    d: &Digest,
+    ctx: &Context,
+) -> Result<Option<(Vec<CreateEmbed>, Vec<CreateAttachment>, Vec<CreateActionRow>)>, Error> {
+    if d.quiet && cfg.digest.skip_when_quiet {
+        return Ok(None);
+    }
+    let mut lines = Vec::new();
+    if let Some(w) = &d.warning {
+        lines.push(format!("⚠️ **{w}**"));
+    }
+    let heads: Vec<String> = d.headlines.iter().map(|h| format!("**{}** {}", h.label, h.show())).collect();
+    lines.push(if d.quiet { d.summary() } else { heads.join(" · ") });
+    if !d.per_locator.is_empty() {
+        let by: Vec<String> = d.per_locator.iter().take(10).map(|c| format!("{} {}", c.locator, c.count)).collect();
+        lines.push(format!("Stale + at risk by locator: {}", by.join(" · ")));
+    }
+    if !d.new.is_empty() {
+        lines.push(format!("**{}** new since the last digest (marked NEW)", d.new.len()));
+    }
+    for day in d.today.days.iter().filter(|x| !x.appointments.is_empty()) {
+        let items: Vec<String> = day
+            .appointments
+            .iter()
+            .take(12)
+            .map(|i| format!("{} {} ({})", i.time, i.name, status_word(i.status)))
+            .collect();
+        lines.push(format!("Today: {}", items.join("; ")));
+    }
+    let foot = format!("{} · as of {}", marker(d.date), ctx.as_of.with_timezone(&ctx.tz()).format("%H:%M %Z"));
+    let mut embeds = vec![CreateEmbed::new()
+        .title(format!("☀️ Morning digest — {}", d.date.format("%A %d %B")))
+        .colour(0xD55E00)
+        .description(cut(&lines.join("\n"), limits::DESCRIPTION - 200))
+        .footer(CreateEmbedFooter::new(foot))];
+    let mut files = Vec::new();
+    if !d.quiet {
+        // Stale pages first, then at risk, then the month: at most 10 images in one message.
+        let per = cfg.rows_per_image;
+        let mut images = Vec::new();
+        for p in 0..Page::first(per).count(d.stale.total).min(4) {
+            if d.stale.total > 0 {
+                images.push(table::list(&d.stale, ctx, Page { index: p, per_page: per })?);
+            }
+        }
+        for p in 0..Page::first(per).count(d.at_risk.total).min(3) {
+            if d.at_risk.total > 0 {
+                images.push(table::list(&d.at_risk, ctx, Page { index: p, per_page: per })?);
+            }
+        }
+        let month = calendar::build(snap, ctx, Period::month(d.date), &Filter::default());
+        images.push(chart::month(&month, ctx)?);
+        for (i, img) in images.into_iter().enumerate() {
+            let name = format!("digest-{i}-{}", img.name);
+            if i == 0 {
+                embeds[0] = embeds[0].clone().image(format!("attachment://{name}"));
+            } else {
+                embeds.push(CreateEmbed::new().colour(0xD55E00).image(format!("attachment://{name}")));
+            }
+            files.push(CreateAttachment::bytes(img.png, name));
+        }
+    }
+    let open = |view: ViewKind, tag: char, label: &str| {
+        let mut st = ViewState::new(view, ctx.as_of).with_tag(tag);
+        if view == ViewKind::Calendar {
+            st.period = Some((PeriodKind::Day, d.date));
+        }
+        CreateButton::new(st.encode()).label(label).style(ButtonStyle::Secondary)
+    };
+    let rows = vec![CreateActionRow::Buttons(vec![
+        // Upper-case tags open a new view for the one who clicks, leaving the digest in place.
+        open(ViewKind::Stale, 'A', "Open stale"),
+        open(ViewKind::AtRisk, 'B', "Open at risk"),
+        open(ViewKind::Calendar, 'C', "Today's calendar"),
+        open(ViewKind::Locators, 'E', "Locators"),
+    ])];
+    Ok(Some((embeds, files, rows)))
+}
+
+/// The id of a digest for `date` already in the channel, if any (for recovering a crash).
+async fn find_posted(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    date: NaiveDate,
+) -> Result<Option<String>, Error> {
+    let recent = channel.messages(http, serenity::GetMessages::new().limit(50)).await?;
+    let mark = marker(date);
+    Ok(recent
+        .into_iter()
+        .find(|m| m.embeds.iter().any(|e| e.footer.as_ref().is_some_and(|f| f.text.starts_with(&mark))))
+        .map(|m| m.id.to_string()))
+}
+
+/// What running the digest for a day did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Posted(String),
+    AlreadySent,
+    /// Found in the channel after a crash and recorded, not posted again.
+    Recovered(String),
+    SkippedQuiet,
+}
+
+/// Sends `date`'s digest unless it went out already: claim, compose, post, mark sent.
+pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: &str) -> Result<Outcome, Error> {
+    let channel = serenity::ChannelId::new(
+        data.cfg.discord.channel_id.ok_or("config: [discord] channel_id is missing: where the digest goes")?,
+    );
+    let now = Utc::now();
+    let store = data.store.clone();
+    let inst = instance.to_string();
+    let claim = tokio::task::spawn_blocking(move || {
+        store.connect().and_then(|mut c| store::claim_digest(&mut c, date, &inst, now))
+    })
+    .await??;
+    match claim {
+        Claim::Sent | Claim::Busy => return Ok(Outcome::AlreadySent),
+        Claim::Abandoned { by } => {
+            tracing::warn!(%date, %by, "a digest claim was never completed; looking in the channel");
+            if let Some(id) = find_posted(http, channel, date).await? {
+                let snap = data.snapshot().await?;
+                let d = compose(&data.store, &snap, &digest_context(&data.cfg, now))?;
+                let c = data.store.connect()?;
+                store::mark_digest_sent(&c, &d.record, &id, now)?;
+                return Ok(Outcome::Recovered(id));
+            }
+            store::take_over_digest(&data.store.connect()?, date, instance, now)?;
+        }
+        Claim::Ours => {}
+    }
+    // The digest reads fresh data when it can; if the sync fails it says so and goes on.
+    if let Err(e) = super::sync_now(data).await {
+        tracing::warn!("digest: sync before the digest failed: {e}");
+    }
+    let snap = data.snapshot().await?;
+    let ctx = digest_context(&data.cfg, now);
+    let d = compose(&data.store, &snap, &ctx)?;
+    let Some((embeds, files, rows)) = message(&data.cfg, &snap, &d, &ctx)? else {
+        store::mark_digest_sent(&data.store.connect()?, &d.record, "", now)?;
+        return Ok(Outcome::SkippedQuiet);
+    };
+    let msg = channel.send_message(http, CreateMessage::new().embeds(embeds).add_files(files).components(rows)).await?;
+    store::mark_digest_sent(&data.store.connect()?, &d.record, &msg.id.to_string(), Utc::now())?;
+    Ok(Outcome::Posted(msg.id.to_string()))
+}
+
+/// Wakes when the schedule says and sends the digest; runs for the life of the bot.
+pub async fn scheduler(data: Data, http: std::sync::Arc<serenity::Http>) {
+    let schedule = schedule(&data.cfg);
+    let instance = format!("bot-{}", std::process::id());
+    loop {
+        let now = Utc::now();
+        let store = data.store.clone();
+        let in_hand =
+            move |d: NaiveDate| store.connect().and_then(|c| store::digest_in_hand(&c, d, now)).unwrap_or(true);
+        match schedule.decide(now, in_hand) {
+            Decision::Send(date) => match run(&data, &http, date, &instance).await {
+                Ok(o) => tracing::info!(%date, ?o, "digest"),
+                Err(e) => {
+                    tracing::error!(%date, "digest failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                }
+            },
+            // Re-check at least every minute: the clock may jump (suspend, NTP).
+            Decision::Wait(until) => {
+                let wait = (until - now).to_std().unwrap_or_default().min(std::time::Duration::from_secs(60));
+                tokio::time::sleep(wait.max(std::time::Duration::from_millis(200))).await;
+            }
+        }
+    }
+}

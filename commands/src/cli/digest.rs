@@ -1,0 +1,53 @@
+//! `panopticon digest [--as-of T] [--dry-run]`: compose the morning digest and print it, or
+//! post it to the configured channel now (once per day: the scheduler will not post it again).
+
+use panopticon::config::Config;
+use panopticon::views::input;
+
+use super::Failure;
+use crate::bot::{self, digest, Data};
+
+pub async fn run(cfg: Config, as_of: Option<String>, dry_run: bool) -> Result<(), Failure> {
+    let now = chrono::Utc::now();
+    let as_of = match as_of {
+        Some(t) if dry_run => input::parse_as_of(&t, cfg.rules.timezone, now).map_err(|e| Failure::input(e.0))?,
+        Some(_) => return Err(Failure::input("--as-of goes with --dry-run: a posted digest is always today's")),
+        None => now,
+    };
+    if !cfg.storage_path.exists() {
+        return Err(Failure::input(format!(
+            "there is no database at {}: run `panopticon sync` first",
+            cfg.storage_path.display()
+        )));
+    }
+    let data = Data::new(cfg).map_err(|e| Failure::work(e.to_string()))?;
+    if dry_run {
+        let snap = data.snapshot().await.map_err(|e| Failure::work(e.to_string()))?;
+        if snap.is_empty() {
+            return Err(Failure::input("the database is empty: run `panopticon sync` first"));
+        }
+        let ctx = digest::digest_context(&data.cfg, as_of);
+        let d = digest::compose(&data.store, &snap, &ctx).map_err(|e| Failure::work(e.to_string()))?;
+        print!("{}", d.text(&ctx));
+        return Ok(());
+    }
+    let token = data
+        .cfg
+        .discord
+        .token
+        .clone()
+        .ok_or_else(|| Failure::input("DISCORD_TOKEN is not set: the digest is posted by the bot's account"))?;
+    let http = bot::http(&token, data.cfg.discord.api_base.clone()).map_err(|e| Failure::work(e.to_string()))?;
+    let date = as_of.with_timezone(&data.cfg.rules.timezone).date_naive();
+    match digest::run(&data, &http, date, "cli").await.map_err(|e| Failure::work(e.to_string()))? {
+        digest::Outcome::Posted(id) => println!("Posted today's digest (message {id})."),
+        digest::Outcome::AlreadySent => println!("Today's digest was already posted; nothing sent."),
+        digest::Outcome::Recovered(id) => {
+            println!("Today's digest was already in the channel (message {id}); recorded it.")
+        }
+        digest::Outcome::SkippedQuiet => {
+            println!("Nothing needs attention today and quiet days are skipped; nothing posted.")
+        }
+    }
+    Ok(())
+}
