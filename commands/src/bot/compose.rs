@@ -28,6 +28,20 @@ pub struct Composed {
     pub components: Vec<CreateActionRow>,
 }
 
+impl Composed {
+    /// As a reply to a command.
+    pub fn into_reply(self) -> poise::CreateReply {
+        let mut reply = poise::CreateReply::default().components(self.components);
+        for e in self.embeds {
+            reply = reply.embed(e);
+        }
+        for f in self.files {
+            reply = reply.attachment(f);
+        }
+        reply
+    }
+}
+
 const RED: u32 = 0xD55E00;
 const AMBER: u32 = 0xE69F00;
 const BLUE: u32 = 0x0072B2;

@@ -10,13 +10,16 @@ use panopticon::sync::SyncReport;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
+/// A loaded snapshot and the id of the sync run it reflects.
+type Cached = Option<(Option<i64>, Arc<Snapshot>)>;
+
 /// Cheap to clone: every field is shared, so the digest scheduler holds the same state.
 #[derive(Clone)]
 pub struct Data {
     pub cfg: Arc<Config>,
     pub store: Store,
     /// The snapshot and the sync run it reflects (`None` before the first load).
-    snapshot: Arc<RwLock<Option<(Option<i64>, Arc<Snapshot>)>>>,
+    snapshot: Arc<RwLock<Cached>>,
     /// Held while a sync runs; a second caller waits for it, then reads `last_sync`.
     pub sync_lock: Arc<Mutex<()>>,
     pub last_sync: Arc<watch::Sender<Option<Result<SyncReport, String>>>>,

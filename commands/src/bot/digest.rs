@@ -14,7 +14,7 @@ use serenity::{
     ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
 };
 
-use super::compose::{context, status_word};
+use super::compose::{context, status_word, Composed};
 use super::limits::{self, cut};
 use super::{Data, Error};
 
@@ -41,12 +41,7 @@ pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
 
 /// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
 /// skipped.
-pub fn message(
-    cfg: &Config,
-    snap: &Snapshot,
-    d: &Digest,
-    ctx: &Context,
-) -> Result<Option<(Vec<CreateEmbed>, Vec<CreateAttachment>, Vec<CreateActionRow>)>, Error> {
+pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Result<Option<Composed>, Error> {
     if d.quiet && cfg.digest.skip_when_quiet {
         return Ok(None);
     }
@@ -119,7 +114,7 @@ pub fn message(
         open(ViewKind::Calendar, 'C', "Today's calendar"),
         open(ViewKind::Locators, 'E', "Locators"),
     ])];
-    Ok(Some((embeds, files, rows)))
+    Ok(Some(Composed { embeds, files, components: rows }))
 }
 
 /// The id of a digest for `date` already in the channel, if any (for recovering a crash).
@@ -180,7 +175,7 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     let snap = data.snapshot().await?;
     let ctx = digest_context(&data.cfg, now);
     let d = compose(&data.store, &snap, &ctx)?;
-    let Some((embeds, files, rows)) = message(&data.cfg, &snap, &d, &ctx)? else {
+    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx)? else {
         store::mark_digest_sent(&data.store.connect()?, &d.record, "", now)?;
         return Ok(Outcome::SkippedQuiet);
     };

@@ -87,14 +87,7 @@ pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
         compose::compose(&cfg, &snap, &conn, &state).map_err(|e| e.to_string())
     })
     .await??;
-    let mut reply = poise::CreateReply::default().components(composed.components);
-    for e in composed.embeds {
-        reply = reply.embed(e);
-    }
-    for f in composed.files {
-        reply = reply.attachment(f);
-    }
-    ctx.send(reply).await?;
+    ctx.send(composed.into_reply()).await?;
     Ok(())
 }
 

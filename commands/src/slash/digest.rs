@@ -14,16 +14,7 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     let reply = match message(&data.cfg, &snap, &d, &dctx)? {
         None => poise::CreateReply::default()
             .content(format!("{} (quiet days are skipped: nothing would be posted)", d.summary())),
-        Some((embeds, files, rows)) => {
-            let mut r = poise::CreateReply::default().components(rows);
-            for e in embeds {
-                r = r.embed(e);
-            }
-            for f in files {
-                r = r.attachment(f);
-            }
-            r
-        }
+        Some(c) => c.into_reply(),
     };
     ctx.send(reply.ephemeral(true)).await?;
     Ok(())
