@@ -264,3 +264,30 @@ async fn every_view_and_chart_renders_full_and_empty() {
     check(&img);
     assert!(texts(&img).iter().any(|t| t.contains(&stale.rows[0].id)), "the Zoho link is on the image");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_card_shows_numbers_and_their_movement() {
+    let env = Env::new(generate(&spec(700, 160, 480))).await;
+    env.sync().await.unwrap();
+    let s = Snapshot::load(&env.conn()).unwrap();
+    let rules = RulesConfig::default();
+    let c = ctx(&rules);
+    let first = panopticon::digest::compose(&s, &c, None);
+    let mut prev = first.record.clone();
+    prev.stale -= 3;
+    prev.at_risk += 2;
+    prev.stale_ids.drain(..2);
+    let d = panopticon::digest::compose(&s, &c, Some(&prev));
+    let img = chart::digest_card(&d, &c).unwrap();
+    check(&img);
+    let t = texts(&img);
+    assert!(t.contains(&"▲ 3 more") && t.contains(&"▼ 2 fewer"), "{t:?}");
+    assert!(t.contains(&d.stale.total.to_string().as_str()));
+    assert!(t.iter().any(|s| s.starts_with("2 new since the last digest")));
+    let dir = std::env::temp_dir().join("panopticon-render");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("digest.png"), &img.png).unwrap();
+    // The first digest has nothing to compare with, and says so.
+    let img = chart::digest_card(&first, &c).unwrap();
+    assert!(texts(&img).contains(&"first digest"));
+}

@@ -410,7 +410,10 @@ async fn the_digest_posts_once_with_images_and_working_buttons() {
         c.env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN);
         c.env_remove("PANOPTICON_CONFIG").env_remove("RUST_LOG").output()
     };
+    // Zoho is down this morning: the digest still goes out, from the last good data, and says so.
+    bot.sandbox.inject(FaultRule::new(Fault::ServerError).always());
     let out = post().await.unwrap();
+    bot.sandbox.clear_faults();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Posted today's digest"));
     let posted: Vec<Recorded> = fake
@@ -424,8 +427,13 @@ async fn the_digest_posts_once_with_images_and_working_buttons() {
     assert!(e["title"].as_str().unwrap().starts_with("☀️ Morning digest"), "{e}");
     let d = e["description"].as_str().unwrap();
     assert!(d.contains("**Stale** ") && d.contains("**At risk** ") && d.contains("Stale + at risk by locator"), "{d}");
+    assert!(d.contains("⚠️") && d.contains("The last sync failed") && d.contains("showing data from"), "{d}");
     assert!(e["footer"]["text"].as_str().unwrap().starts_with("Panopticon digest "));
-    assert!(msg.files.len() >= 2 && msg.files.iter().all(|f| f.1.starts_with(b"\x89PNG")), "stale pages and the month");
+    assert!(
+        msg.files.len() >= 3 && msg.files.iter().all(|f| f.1.starts_with(b"\x89PNG")),
+        "card, stale pages and the month"
+    );
+    assert!(msg.files[0].0.starts_with("digest-0-digest-"), "the headline card comes first");
     let buttons = components(&msg.body);
     assert_eq!(buttons.len(), 4);
 

@@ -234,3 +234,62 @@ pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     );
     finish(&format!("calendar-{}.png", v.period.from.format("%Y-%m")), svg, &frame, y + 24.0)
 }
+
+/// The digest's headline card: four numbers and how each moved since the last digest (in
+/// words and arrows, not colour alone), then who holds the stale and at-risk leads.
+pub fn digest_card(d: &crate::digest::Digest, ctx: &Context) -> Result<Image, RenderError> {
+    let frame = Frame::of(format!("Morning digest — {}", d.date.format("%A %d %B")), &d.stale.header, ctx, None);
+    let mut svg = Svg::new(theme::WIDTH);
+    let mut y = top(&mut svg, &frame) + 2.0;
+    let inner = theme::WIDTH - 2.0 * PAD;
+    let gap = 8.0;
+    let tile_w = (inner - 3.0 * gap) / 4.0;
+    for (i, h) in d.headlines.iter().enumerate() {
+        let x = PAD + i as f32 * (tile_w + gap);
+        svg.rect(x, y, tile_w, 64.0, theme::HEADER_BAND, 6.0);
+        svg.text(h.label, x + 8.0, tile_w - 16.0, y + 14.0, SMALL, true, theme::MUTED, Anchor::Start);
+        svg.text(&h.count.to_string(), x + 8.0, tile_w - 16.0, y + 40.0, 22.0, true, theme::TEXT, Anchor::Start);
+        // More stale, at risk or stuck is bad news; more appointments is neither.
+        let neutral = h.label.starts_with("Appointments");
+        let (text, colour) = match h.delta {
+            None => ("first digest".to_string(), theme::MUTED),
+            Some(0) => ("= same as last".to_string(), theme::MUTED),
+            Some(n) if n > 0 => (format!("▲ {n} more"), if neutral { theme::OPEN } else { "#B34700" }),
+            Some(n) => (format!("▼ {} fewer", -n), if neutral { theme::OPEN } else { "#007A5A" }),
+        };
+        svg.text(&text, x + 8.0, tile_w - 16.0, y + 56.0, SMALL, true, colour, Anchor::Start);
+    }
+    y += 76.0;
+    if d.quiet {
+        svg.text(&d.summary(), PAD, inner, y + 10.0, BODY, false, theme::TEXT, Anchor::Start);
+        return finish(&format!("digest-{}.png", d.date), svg, &frame, y + 14.0);
+    }
+    svg.text("Stale + at risk by locator", PAD, inner, y + 8.0, SMALL, true, theme::MUTED, Anchor::Start);
+    y += 12.0;
+    let (label_w, count_w) = (150.0, 40.0);
+    let bar_w = inner - label_w - count_w;
+    let max = d.per_locator.iter().map(|c| c.count as u64).max().unwrap_or(0);
+    let (stale_fill, _, _) = theme::chip(Status::Stale);
+    for c in d.per_locator.iter().take(8) {
+        svg.text(&c.locator, PAD, label_w - 8.0, y + 10.5, BODY, false, theme::TEXT, Anchor::Start);
+        svg.rect(PAD + label_w, y + 2.0, bar_len(c.count as u64, max, bar_w), 11.0, stale_fill, 1.5);
+        svg.text(
+            &c.count.to_string(),
+            PAD + label_w + bar_w + 6.0,
+            count_w - 6.0,
+            y + 10.5,
+            BODY,
+            true,
+            theme::TEXT,
+            Anchor::Start,
+        );
+        y += 16.0;
+    }
+    if !d.new.is_empty() {
+        y += 4.0;
+        let line = format!("{} new since the last digest — marked NEW in the lists", d.new.len());
+        svg.text(&line, PAD, inner, y + 8.0, SMALL, true, theme::TEXT, Anchor::Start);
+        y += 10.0;
+    }
+    finish(&format!("digest-{}.png", d.date), svg, &frame, y)
+}

@@ -77,7 +77,7 @@ pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Resu
     if !d.quiet {
         // Stale pages first, then at risk, then the month: at most 10 images in one message.
         let per = cfg.rows_per_image;
-        let mut images = Vec::new();
+        let mut images = vec![chart::digest_card(d, ctx)?];
         for p in 0..Page::first(per).count(d.stale.total).min(4) {
             if d.stale.total > 0 {
                 images.push(table::list(&d.stale, ctx, Page { index: p, per_page: per })?);
