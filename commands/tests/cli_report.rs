@@ -323,3 +323,21 @@ async fn bad_input_exits_2_with_a_useful_message() {
     assert_eq!(code, Some(2));
     assert!(err.contains("the database is empty: run `panopticon sync` first"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_dry_run_prints_the_morning_view() {
+    let s = setup().await;
+    let as_of = "2026-11-20T08:00";
+    let (code, out, err) = run(&s.config, &["digest", "--dry-run", "--as-of", as_of]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("MORNING DIGEST — Friday 20 November 2026"), "{out}");
+    let stale = json(&s.config, &["report", "stale", "--format", "json", "--as-of", as_of]).await;
+    let at_risk = json(&s.config, &["report", "at-risk", "--format", "json", "--as-of", as_of]).await;
+    let headline = out.lines().nth(1).unwrap();
+    assert!(headline.starts_with(&format!("Stale {} · At risk {} · ", stale["total"], at_risk["total"])), "{headline}");
+    assert!(out.contains("STALE — ") && out.contains("AT RISK — ") && out.contains("CALENDAR — "));
+    // Posting is always today's digest.
+    let (code, _, err) = run(&s.config, &["digest", "--as-of", as_of]).await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--as-of goes with --dry-run"), "{err}");
+}
