@@ -272,9 +272,7 @@ impl Digest {
     /// The digest as terminal text (`panopticon digest --dry-run`).
     pub fn text(&self, ctx: &Context) -> String {
         let mut out = format!("MORNING DIGEST — {}\n", self.date.format("%A %d %B %Y"));
-        if let Some(w) = &self.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
+        out.push_str(&self.stale.header.notes());
         out.push_str(&self.summary());
         out.push('\n');
         if self.quiet {

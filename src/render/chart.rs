@@ -84,7 +84,7 @@ pub fn funnel(p: &PipelineView, ctx: &Context) -> Result<Image, RenderError> {
     let mut svg = Svg::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame) + 6.0;
     let inner = theme::WIDTH - 2.0 * PAD;
-    let pct = |r: Option<f64>| r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into());
+    let pct = crate::views::percent;
     let steps = [
         ("Appointed", c.appointed, theme::OPEN, String::new()),
         ("Reached green", c.reached_green, theme::GREEN, pct(c.green_rate)),

@@ -243,7 +243,7 @@ pub fn locators(v: &LocatorsView, ctx: &Context, page: Page) -> Result<Image, Re
             n(x.stale),
             n(x.progressed),
             n(x.reached_green),
-            Cell::Text(x.conversion_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())),
+            Cell::Text(crate::views::percent(x.conversion_rate)),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = v.rows[page.range(v.rows.len())].iter().map(|x| row(x, false)).collect();

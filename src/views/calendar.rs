@@ -216,12 +216,7 @@ impl CalendarView {
             if self.total == 1 { "" } else { "s" },
             self.header.describe(ctx)
         );
-        if let Some(w) = &self.header.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
-        for f in &self.header.filters {
-            out.push_str(&format!("Filter: {f}\n"));
-        }
+        out.push_str(&self.header.notes());
         out.push_str(&format!("← {}   → {}\n", self.prev.describe(), self.next.describe()));
         // A month or a long range lists only days with appointments; a day or week shows all.
         let show_empty = matches!(self.period.kind, PeriodKind::Day | PeriodKind::Week);

@@ -192,9 +192,7 @@ impl LeadDetail {
         let l = &self.lead;
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
         let mut out = format!("LEAD {} — {}\n", l.name, self.header.describe(ctx));
-        if let Some(w) = &self.header.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
+        out.push_str(&self.header.notes());
         let status = match self.status {
             Some(s) => {
                 let days = self

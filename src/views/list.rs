@@ -112,12 +112,7 @@ impl ListView {
             if self.total == 1 { "" } else { "s" },
             self.header.describe(ctx)
         );
-        if let Some(w) = &self.header.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
-        for f in &self.header.filters {
-            out.push_str(&format!("Filter: {f}\n"));
-        }
+        out.push_str(&self.header.notes());
         if self.rows.is_empty() {
             out.push_str(match self.kind {
                 ListKind::Stale => "Nothing is stale.\n",

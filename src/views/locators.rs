@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::table::{col, colored, render, Align, Cell, Color};
-use super::{assess_all, csv_line, first_entry, Context, Filter, Header, Snapshot, NO_LOCATOR};
+use super::{assess_all, csv_line, first_entry, percent, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use crate::rules::Status;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -65,12 +65,7 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> LocatorsView {
 impl LocatorsView {
     pub fn table(&self, ctx: &Context, color: bool) -> String {
         let mut out = format!("LOCATORS — {} locators {}\n", self.rows.len(), self.header.describe(ctx));
-        if let Some(w) = &self.header.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
-        for f in &self.header.filters {
-            out.push_str(&format!("Filter: {f}\n"));
-        }
+        out.push_str(&self.header.notes());
         out.push('\n');
         let cols = [
             col("Locator", Align::Left, 24),
@@ -96,7 +91,7 @@ impl LocatorsView {
                 x.progressed.to_string().into(),
                 x.closed.to_string().into(),
                 x.reached_green.to_string().into(),
-                x.conversion_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into()).into(),
+                percent(x.conversion_rate).into(),
             ]
         };
         let mut rows: Vec<Vec<Cell>> = self.rows.iter().map(|x| line(x, false)).collect();

@@ -208,6 +208,18 @@ impl Header {
         }
     }
 
+    /// The warning and filter lines under a text view's title.
+    pub fn notes(&self) -> String {
+        let mut out = String::new();
+        if let Some(w) = &self.warning {
+            out.push_str(&format!("⚠ {w}\n"));
+        }
+        for f in &self.filters {
+            out.push_str(&format!("Filter: {f}\n"));
+        }
+        out
+    }
+
     /// "as of Sat 21 Nov 2026 08:00 EST · synced 5 min ago", for text forms.
     pub fn describe(&self, ctx: &Context) -> String {
         let local = ctx.as_of.with_timezone(&ctx.tz());
@@ -218,6 +230,11 @@ impl Header {
         }
         s
     }
+}
+
+/// A rate as people read it: "12%", or "—" when there is nothing to divide.
+pub fn percent(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())
 }
 
 /// "3 min", "5 h", "2 days".

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 use super::table::{col, render, Align, Cell};
-use super::{assess_all, csv_line, first_entry, Context, Filter, Header, LeadRow, Snapshot, NO_LOCATOR};
+use super::{assess_all, csv_line, first_entry, percent, Context, Filter, Header, LeadRow, Snapshot, NO_LOCATOR};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -187,10 +187,6 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> PipelineView {
     }
 }
 
-fn pct(r: Option<f64>) -> String {
-    r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())
-}
-
 fn days(d: Option<f64>) -> String {
     d.map(|d| format!("{d:.1} days")).unwrap_or_else(|| "—".into())
 }
@@ -198,12 +194,7 @@ fn days(d: Option<f64>) -> String {
 impl PipelineView {
     pub fn table(&self, ctx: &Context, color: bool) -> String {
         let mut out = format!("PIPELINE — {}\n", self.header.describe(ctx));
-        if let Some(w) = &self.header.warning {
-            out.push_str(&format!("⚠ {w}\n"));
-        }
-        for f in &self.header.filters {
-            out.push_str(&format!("Filter: {f}\n"));
-        }
+        out.push_str(&self.header.notes());
         out.push('\n');
         let cols = [
             col("Stage", Align::Left, 28),
@@ -237,9 +228,9 @@ impl PipelineView {
             c.to,
             c.appointed,
             c.reached_green,
-            pct(c.green_rate),
+            percent(c.green_rate),
             c.reached_delivered,
-            pct(c.delivered_rate)
+            percent(c.delivered_rate)
         ));
         out.push_str(&format!(
             "Median time: appointment → green {}; green → delivered {}\n",

@@ -330,7 +330,7 @@ pub fn compose(
             let stages = chart::stages(&p, &ctx)?;
             let funnel = chart::funnel(&p, &ctx)?;
             let c = &p.conversion;
-            let pct = |r: Option<f64>| r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into());
+            let pct = panopticon::views::percent;
             let lines = vec![
                 format!(
                     "First appointed {} – {}: **{}** appointed → **{}** green ({}) → **{}** delivered ({})",
