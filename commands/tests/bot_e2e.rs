@@ -287,7 +287,7 @@ async fn every_command_answers_and_autocomplete_suggests() {
         json!([{"name": "from", "type": 3, "value": "2026-12-01"}, {"name": "to", "type": 3, "value": "2026-01-01"}]);
     let t = fake.slash("leads", bad, &me, CHANNEL);
     let (m, _) = answer(fake, &t).await;
-    assert!(m["content"].as_str().unwrap_or("").contains("is after --to"), "{m}");
+    assert!(m["content"].as_str().unwrap_or("").contains("from 2026-12-01 is after to 2026-01-01"), "{m}");
 
     // The status select on /leads, and a custom calendar range with its navigation.
     let t = fake.slash("leads", json!([]), &me, CHANNEL);

@@ -145,8 +145,18 @@ pub struct FilterInput {
 }
 
 impl FilterInput {
-    /// Checks every value against what the data knows.
+    /// Checks every value against what the data knows (messages name the CLI's flags).
     pub fn parse(&self, known_stages: &[String], known_locators: &[String]) -> Result<Filter, InputError> {
+        self.parse_named(known_stages, known_locators, ("--from", "--to"))
+    }
+
+    /// The same, naming the date options as the person typed them (`from`/`to` in Discord).
+    pub fn parse_named(
+        &self,
+        known_stages: &[String],
+        known_locators: &[String],
+        (from_name, to_name): (&str, &str),
+    ) -> Result<Filter, InputError> {
         let stages = self.stages.iter().map(|s| resolve("stage", s, known_stages)).collect::<Result<Vec<_>, _>>()?;
         let mut locs = known_locators.to_vec();
         locs.push(NO_LOCATOR.to_string());
@@ -165,11 +175,11 @@ impl FilterInput {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let from = self.from.as_deref().map(|d| parse_date("--from", d)).transpose()?;
-        let to = self.to.as_deref().map(|d| parse_date("--to", d)).transpose()?;
+        let from = self.from.as_deref().map(|d| parse_date(from_name, d)).transpose()?;
+        let to = self.to.as_deref().map(|d| parse_date(to_name, d)).transpose()?;
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
-                return Err(InputError(format!("--from {f} is after --to {t}")));
+                return Err(InputError(format!("{from_name} {f} is after {to_name} {t}")));
             }
         }
         Ok(Filter { stages, locators, statuses, from, to })

@@ -29,7 +29,7 @@ pub async fn calendar(
         let (Some(_), Some(_)) = (&from, &to) else {
             return Err(input::InputError("a custom range needs both `from` and `to`".into()).into());
         };
-        let range = input::FilterInput { from, to, ..Default::default() }.parse(&[], &[])?;
+        let range = input::FilterInput { from, to, ..Default::default() }.parse_named(&[], &[], ("from", "to"))?;
         let (f, t) = (range.from.expect("given"), range.to.expect("given"));
         if (t - f).num_days() > 62 {
             return Err(input::InputError("a custom range can span at most 62 days".into()).into());

@@ -55,7 +55,7 @@ pub async fn leads(
     #[description = "Order (default: most urgent first)"] sort: Option<SortChoice>,
 ) -> Result<(), Error> {
     let mut state = super::state(ctx, ViewKind::Leads, stage, locator).await?;
-    let dates = input::FilterInput { from, to, ..Default::default() }.parse(&[], &[])?;
+    let dates = input::FilterInput { from, to, ..Default::default() }.parse_named(&[], &[], ("from", "to"))?;
     (state.from, state.to) = (dates.from, dates.to);
     state.sort = sort.map(|s| match s {
         SortChoice::DaysSince => SortKey::DaysSince,
