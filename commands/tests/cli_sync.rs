@@ -100,6 +100,12 @@ async fn bad_configuration_exits_2_naming_the_key() {
     std::fs::write(&cfg, "[zoho]\nclient_id = \"x\"\n").unwrap();
     let out = command(&cfg).env_remove("ZOHO_REFRESH_TOKEN").arg("sync").output().await.unwrap();
     assert!(text(&out).contains("ZOHO_REFRESH_TOKEN is not set"), "{}", text(&out));
+    let out = command(&cfg).env_remove("DISCORD_TOKEN").arg("run").output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("DISCORD_TOKEN is not set"), "{}", text(&out));
+    let out = command(&cfg).env("DISCORD_TOKEN", "t").arg("run").output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("[discord] guild_id is missing"), "{}", text(&out));
 }
 
 /// Every byte the process writes, and the database, searched for every secret in play.

@@ -102,6 +102,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Run => {
             let cfg = load_config(cli.config)?;
+            // Missing settings are bad input (exit 2), like every other configuration error.
+            if cfg.discord.token.is_none() {
+                return Err(Failure::input(
+                    "DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal",
+                ));
+            }
+            if cfg.discord.guild_id.is_none() {
+                return Err(Failure::input("config: [discord] guild_id is missing: the server the bot answers in"));
+            }
             crate::bot::run(cfg).await.map_err(|e| Failure::work(e.to_string()))
         }
         Command::Sync { full } => {
