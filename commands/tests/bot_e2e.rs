@@ -29,6 +29,29 @@ struct Bot {
 }
 
 async fn start_bot() -> Bot {
+    start_bot_with("[digest]\ndays = []\n").await
+}
+
+/// Starts `panopticon run` with this config, logging at trace level to `log`.
+fn spawn_bot(cfg: &std::path::Path, log: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
+        .arg("--config")
+        .arg(cfg)
+        .arg("run")
+        .env("DISCORD_TOKEN", DISCORD_TOKEN)
+        .env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN)
+        .env("RUST_LOG", "trace")
+        .env_remove("PANOPTICON_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// A bot whose config ends with `extra` (the [digest] and [rules] sections).
+async fn start_bot_with(extra: &str) -> Bot {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
     // Data: the demo org synced through the real client.
@@ -46,7 +69,7 @@ async fn start_bot() -> Bot {
         format!(
             "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
              retry_base_ms = 10\n[storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
-             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n[digest]\ndays = []\n",
+             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n{extra}",
             id = panopticon::crm::sandbox::CLIENT_ID,
             z = sb.url(),
             db = db.display(),
@@ -56,20 +79,7 @@ async fn start_bot() -> Bot {
     .unwrap();
     // Everything the bot logs, at trace level, to search for secrets.
     let log = dir.path().join("bot.log");
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
-        .arg("--config")
-        .arg(&cfg)
-        .arg("run")
-        .env("DISCORD_TOKEN", DISCORD_TOKEN)
-        .env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN)
-        .env("RUST_LOG", "trace")
-        .env_remove("PANOPTICON_CONFIG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let child = spawn_bot(&cfg, &log);
     let names = fake.ready().await;
     for c in
         ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help", "digest"]
@@ -487,4 +497,68 @@ async fn the_digest_posts_once_with_images_and_working_buttons() {
     let (m, _) = answer(fake, &t).await;
     assert!(embed(&m)["title"].as_str().unwrap().starts_with("☀️ Morning digest"));
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+/// A fixed-offset zone where it is now about noon, with the digest set two hours earlier and
+/// the cut-off two hours later: the real scheduler, on the real clock, must find it due.
+fn noon_somewhere() -> String {
+    let now = chrono::Utc::now();
+    let mut offset = 12 - chrono::Timelike::hour(&now) as i32;
+    if offset > 14 {
+        offset -= 24;
+    }
+    if offset < -12 {
+        offset += 24;
+    }
+    // Etc/GMT zones have the sign reversed: Etc/GMT-3 is UTC+3.
+    let zone = match offset {
+        0 => "Etc/GMT".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let local = now + chrono::Duration::hours(offset as i64);
+    let day = local.format("%a").to_string();
+    format!("[rules]\ntimezone = \"{zone}\"\n[digest]\ntime = \"10:00\"\ncutoff = \"14:00\"\ndays = [\"{day}\"]\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_posts_the_due_digest_on_start_and_not_again_after_a_restart() {
+    let extra = noon_somewhere();
+    let mut bot = start_bot_with(&extra).await;
+    let channel_posts = |fake: &FakeDiscord| {
+        fake.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages"))
+            .count()
+    };
+    // Started after 10:00 and before the 14:00 cut-off: it catches up by itself.
+    let posted = bot
+        .fake
+        .wait_for(60, |log| {
+            log.iter().find(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages")).cloned()
+        })
+        .await;
+    assert!(posted.body["embeds"][0]["title"].as_str().unwrap().starts_with("☀️ Morning digest"), "{extra}");
+    // A restart the same morning: the day is recorded as sent, so nothing more is posted.
+    let _ = bot.child.start_kill();
+    let _ = bot.child.wait().await;
+    let log2 = bot.log.with_extension("2.log");
+    let mut again = spawn_bot(&bot.cfg, &log2);
+    bot.fake
+        .wait_for(60, |log| {
+            (log.iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count() >= 2).then_some(())
+        })
+        .await;
+    // Give the new scheduler its first decision (it decides right after start-up).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        let logged = std::fs::read_to_string(&log2).unwrap_or_default();
+        if logged.contains("commands registered") {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(channel_posts(&bot.fake), 1, "exactly one digest that day");
+    let _ = again.start_kill();
 }
