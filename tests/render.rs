@@ -72,7 +72,6 @@ fn list_view(n: usize, kind: ListKind) -> ListView {
         rows,
         kind,
         tz: chrono_tz::America::New_York,
-        thresholds: (5, 7),
         hidden: 0,
     }
 }

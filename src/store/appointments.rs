@@ -88,7 +88,3 @@ pub fn appointments_of(conn: &Connection, lead: &str) -> Result<Vec<CrmAppointme
     let rows = st.query_map([lead], from_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
-
-pub fn count_appointments(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT count(*) FROM appointments", [], |r| r.get::<_, i64>(0))? as u64)
-}

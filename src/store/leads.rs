@@ -186,12 +186,6 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
     })
 }
 
-pub fn all_leads(conn: &Connection) -> Result<Vec<StoredLead>> {
-    let mut st = conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM leads ORDER BY id"))?;
-    let rows = st.query_map([], lead_from_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
 pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
     Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"), [id], lead_from_row).optional()?)
 }

@@ -1,6 +1,6 @@
 //! Stage history: when each lead moved between stages, and who moved it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rusqlite::{params, Connection};
 
@@ -86,27 +86,6 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
 }
 
 const COLUMNS: &str = "id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source";
-
-/// Stage changes of the leads in `wanted`, grouped by lead, each oldest first.
-pub fn changes_by_lead(conn: &Connection, wanted: &HashSet<&str>) -> Result<HashMap<String, Vec<StoredChange>>> {
-    // A table scan that skips unwanted rows before decoding them: cheaper than a lookup per
-    // lead through the index and a sort in SQLite.
-    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM stage_changes"))?;
-    let mut rows = st.query([])?;
-    let mut out: HashMap<String, Vec<StoredChange>> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        let lead = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-        if !wanted.contains(lead) {
-            continue;
-        }
-        let c = from_row(r)?;
-        out.entry(c.change.lead_id.as_str().to_string()).or_default().push(c);
-    }
-    for v in out.values_mut() {
-        v.sort_by(|a, b| a.change.at.cmp(&b.change.at).then_with(|| a.change.id.cmp(&b.change.id)));
-    }
-    Ok(out)
-}
 
 pub fn changes_of(conn: &Connection, lead: &str) -> Result<Vec<StoredChange>> {
     let mut st =

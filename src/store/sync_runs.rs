@@ -80,9 +80,3 @@ pub fn last_good_run(conn: &Connection) -> Result<Option<SyncRun>> {
         .query_row(&format!("SELECT {COLUMNS} FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1"), [], from_row)
         .optional()?)
 }
-
-pub fn all_runs(conn: &Connection) -> Result<Vec<SyncRun>> {
-    let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM sync_runs ORDER BY id"))?;
-    let rows = st.query_map([], from_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}

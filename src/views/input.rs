@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::state::ViewKind;
 use super::{Filter, SortKey, NO_LOCATOR};
 use crate::rules::Status;
 
@@ -12,41 +13,26 @@ use crate::rules::Status;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-/// The views of `panopticon report` (and the bot's commands).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ViewName {
-    Stale,
-    AtRisk,
-    Leads,
-    Calendar,
-    Pipeline,
-    Locators,
-    Lead,
-}
-
-impl ViewName {
-    pub const NAMES: &'static [&'static str] =
-        &["stale", "at-risk", "leads", "calendar", "pipeline", "locators", "lead"];
-
-    pub fn parse(s: &str) -> Result<ViewName, InputError> {
-        Ok(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "stale" => ViewName::Stale,
-            "at-risk" | "atrisk" => ViewName::AtRisk,
-            "leads" => ViewName::Leads,
-            "calendar" => ViewName::Calendar,
-            "pipeline" => ViewName::Pipeline,
-            "locators" => ViewName::Locators,
-            "lead" => ViewName::Lead,
-            _ => {
-                let known: Vec<String> = Self::NAMES.iter().map(|s| s.to_string()).collect();
-                return Err(InputError(format!(
-                    "unknown view '{s}'{}. Views: {}",
-                    did_you_mean(s, &known),
-                    Self::NAMES.join(", ")
-                )));
-            }
-        })
-    }
+/// The view named by `panopticon report <VIEW>`.
+pub fn parse_view(s: &str) -> Result<ViewKind, InputError> {
+    const NAMES: &[&str] = &["stale", "at-risk", "leads", "calendar", "pipeline", "locators", "lead"];
+    Ok(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "stale" => ViewKind::Stale,
+        "at-risk" | "atrisk" => ViewKind::AtRisk,
+        "leads" => ViewKind::Leads,
+        "calendar" => ViewKind::Calendar,
+        "pipeline" => ViewKind::Pipeline,
+        "locators" => ViewKind::Locators,
+        "lead" => ViewKind::Lead,
+        _ => {
+            let known: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
+            return Err(InputError(format!(
+                "unknown view '{s}'{}. Views: {}",
+                did_you_mean(s, &known),
+                NAMES.join(", ")
+            )));
+        }
+    })
 }
 
 /// Levenshtein distance over lowercase chars.
@@ -208,7 +194,7 @@ mod tests {
         let e = resolve("stage", "green", &known()).unwrap_err().0;
         assert!(e.contains("'Green - Approved'"), "{e}");
         assert_eq!(resolve("stage", "appt set", &known()).unwrap(), "Appt Set");
-        let e = ViewName::parse("stael").unwrap_err().0;
+        let e = parse_view("stael").unwrap_err().0;
         assert!(e.contains("did you mean 'stale'") && e.contains("at-risk"), "{e}");
     }
 

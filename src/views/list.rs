@@ -49,8 +49,6 @@ pub struct ListView {
     pub kind: ListKind,
     #[serde(skip)]
     pub tz: chrono_tz::Tz,
-    #[serde(skip)]
-    pub thresholds: (u32, u32),
     /// Rows left out of the text form by `top` (JSON and CSV always carry every row).
     #[serde(skip)]
     pub hidden: usize,
@@ -72,7 +70,6 @@ pub fn build(s: &Snapshot, ctx: &Context, kind: ListKind, filter: &Filter, sort:
     let default = if fixed.is_some() { SortKey::DaysSince } else { SortKey::Staleness };
     sort.unwrap_or(default).sort(&mut rows);
     let per_locator = per_locator(&rows);
-    let d = &ctx.rules.default;
     ListView {
         header: Header::new(kind.name(), s, ctx, filter.describe()),
         total: rows.len(),
@@ -80,7 +77,6 @@ pub fn build(s: &Snapshot, ctx: &Context, kind: ListKind, filter: &Filter, sort:
         rows,
         kind,
         tz: ctx.tz(),
-        thresholds: (d.at_risk_days, d.stale_days),
         hidden: 0,
     }
 }

@@ -6,8 +6,9 @@ use clap::{Args, ValueEnum};
 use panopticon::config::Config;
 use panopticon::store::{self, Store};
 use panopticon::views::calendar::{self, Period};
-use panopticon::views::input::{self, FilterInput, InputError, ViewName};
+use panopticon::views::input::{self, FilterInput, InputError};
 use panopticon::views::list::{self, ListKind};
+use panopticon::views::state::ViewKind;
 use panopticon::views::{lead, locators, pipeline, Context, Snapshot};
 
 use super::Failure;
@@ -60,14 +61,14 @@ fn input(e: InputError) -> Failure {
 }
 
 pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
-    let view = ViewName::parse(&a.view).map_err(input)?;
-    let only = |flag: &str, set: bool, views: &[ViewName], hint: &str| -> Result<(), Failure> {
+    let view = input::parse_view(&a.view).map_err(input)?;
+    let only = |flag: &str, set: bool, views: &[ViewKind], hint: &str| -> Result<(), Failure> {
         if set && !views.contains(&view) {
             return Err(Failure::input(format!("{flag} does not apply to `report {}`{hint}", a.view)));
         }
         Ok(())
     };
-    use ViewName::*;
+    use ViewKind::*;
     only("--status", !a.status.is_empty(), &[Leads, Calendar, Locators, Pipeline], "; try `report leads --status …`")?;
     only("--sort", a.sort.is_some(), &[Stale, AtRisk, Leads], "")?;
     only("--period", a.period.is_some(), &[Calendar], "")?;
