@@ -4,8 +4,16 @@
 //! Time is always passed in (`now`), never read here, so every rule is testable without
 //! waiting: the bot's loop asks `Schedule::decide` what to do and sleeps until told.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
+
+use crate::rules::Status;
+use crate::store::DigestRecord;
+use crate::views::calendar::{self, CalendarView, Period};
+use crate::views::list::{self, ListKind, ListView, LocatorCount};
+use crate::views::{assess_all, Context, Filter, Snapshot, SortKey};
 
 /// When digests go out.
 #[derive(Clone, Debug)]
@@ -148,14 +156,6 @@ mod tests {
         assert_eq!(s.decide(at("2026-11-23T12:00:00Z"), |_| false), Decision::Wait(at("2026-11-23T13:00:00Z")));
     }
 }
-
-use std::collections::HashSet;
-
-use crate::rules::Status;
-use crate::store::DigestRecord;
-use crate::views::calendar::{self, CalendarView, Period};
-use crate::views::list::{self, ListKind, ListView, LocatorCount};
-use crate::views::{assess_all, Context, Filter, Snapshot, SortKey};
 
 /// One headline number and how it moved since the previous digest.
 #[derive(Clone, Debug, PartialEq, Eq)]

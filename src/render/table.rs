@@ -60,7 +60,7 @@ impl Frame {
             sub.push_str(" · ");
         }
         sub.push_str(&as_of);
-        let synced = header.describe(ctx).split(" · ").nth(1).unwrap_or("never synced").to_string();
+        let synced = header.synced(ctx);
         let footer = match footer_lead {
             Some(l) => format!("{l} · {synced}"),
             None => synced,

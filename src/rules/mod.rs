@@ -146,6 +146,10 @@ pub fn in_order(changes: &[Change]) -> Vec<&Change> {
 
 /// The stage a lead was in at `as_of`: the `from` of the first change after it, if any.
 fn stage_at(f: &Facts, as_of: DateTime<Utc>) -> Option<String> {
+    // Usually nothing happened after as_of: skip ordering this lead's history.
+    if f.changes.iter().all(|c| c.at.utc() <= as_of) {
+        return f.stage.map(str::to_string);
+    }
     match in_order(f.changes).into_iter().find(|c| c.at.utc() > as_of) {
         Some(c) => c.from.as_deref().map(str::to_string),
         None => f.stage.map(str::to_string),

@@ -223,12 +223,15 @@ impl Header {
     /// "as of Sat 21 Nov 2026 08:00 EST · synced 5 min ago", for text forms.
     pub fn describe(&self, ctx: &Context) -> String {
         let local = ctx.as_of.with_timezone(&ctx.tz());
-        let mut s = format!("as of {}", local.format("%a %d %b %Y %H:%M %Z"));
+        format!("as of {} · {}", local.format("%a %d %b %Y %H:%M %Z"), self.synced(ctx))
+    }
+
+    /// "last sync 5 min ago", or "never synced".
+    pub fn synced(&self, ctx: &Context) -> String {
         match self.last_sync_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
-            Some(t) => s.push_str(&format!(" · last sync {} ago", age(ctx.now - t.with_timezone(&Utc)))),
-            None => s.push_str(" · never synced"),
+            Some(t) => format!("last sync {} ago", age(ctx.now - t.with_timezone(&Utc))),
+            None => "never synced".to_string(),
         }
-        s
     }
 }
 
