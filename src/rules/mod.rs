@@ -3,11 +3,13 @@
 //! Every number a person sees — in Discord, the CLI, the digest, the images — comes from
 //! `assess`. Days are calendar days in the business time zone (or business days, if
 //! configured), so a 23:30 appointment belongs to the day it happened on, wherever the CRM
-//! user's clock was.
+//! user's clock was. An all-day appointment has no time at all: it belongs to its own date
+//! (see `Appointment`).
 
 pub mod days;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::config::RulesConfig;
@@ -70,6 +72,48 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// One appointment, as the rules need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Appointment {
+    /// As the CRM sent it. For an all-day appointment Zoho sends midnight in the API user's
+    /// zone (`2026-11-23T00:00:00+05:30`): the instant means nothing, the wall date does.
+    pub start: Stamp,
+    pub all_day: bool,
+}
+
+impl Appointment {
+    pub fn timed(start: Stamp) -> Appointment {
+        Appointment { start, all_day: false }
+    }
+
+    pub fn all_day(start: Stamp) -> Appointment {
+        Appointment { start, all_day: true }
+    }
+
+    /// The calendar date it belongs to in the business zone `tz`. A timed appointment's date is
+    /// its instant's date in `tz` (23:30 stays on its day); an all-day one's is its wall date in
+    /// the offset it was sent with, whatever the zones — Zoho's midnight at +05:30 is still
+    /// the 23rd, though it is the 22nd in New York.
+    pub fn date(&self, tz: Tz) -> NaiveDate {
+        if self.all_day {
+            self.start.original().date_naive()
+        } else {
+            self.start.date_in(tz)
+        }
+    }
+
+    /// The instant the rules place it at. An all-day appointment takes the first instant of
+    /// its date in the business zone: on its own day it is today's (past, 0 days since), never
+    /// "upcoming" until some foreign midnight, and any stage change that day counts after it.
+    pub fn at(&self, tz: Tz) -> Stamp {
+        if self.all_day {
+            Stamp::start_of_day(self.date(tz), tz)
+        } else {
+            self.start
+        }
+    }
+}
+
 /// A stage name. Shared, because a hundred thousand changes name the same dozen stages.
 pub type StageName = std::sync::Arc<str>;
 
@@ -88,8 +132,8 @@ pub struct Facts<'a> {
     pub stage: Option<&'a str>,
     pub converted: bool,
     pub created_at: Stamp,
-    /// Appointment start times, any order.
-    pub appointments: &'a [Stamp],
+    /// Appointments, any order.
+    pub appointments: &'a [Appointment],
     /// Stage changes, any order.
     pub changes: &'a [Change],
     /// Whether the lead's stage history was read. When it was not (Panopticon reads the
@@ -103,10 +147,10 @@ pub struct Assessment {
     pub status: Status,
     /// The stage the lead was in at `as_of` (its current stage when `as_of` is now).
     pub stage: Option<String>,
-    /// The latest appointment at or before `as_of` (rule 4).
-    pub reference_appointment: Option<Stamp>,
-    /// The earliest appointment after `as_of`.
-    pub next_appointment: Option<Stamp>,
+    /// The latest appointment at or before `as_of` (rule 4), placed by `Appointment::at`.
+    pub reference_appointment: Option<Appointment>,
+    /// The earliest appointment after `as_of` (what makes an upcoming lead upcoming).
+    pub next_appointment: Option<Appointment>,
     pub days_since_appointment: Option<i64>,
     pub last_stage_change_at: Option<Stamp>,
     /// `None` when no change is known and the history was never read: unknown, not zero.
@@ -174,9 +218,13 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
     let stage_since = last_change.or(f.history_known.then_some(f.created_at));
     let days_in_stage = stage_since.map(|s| count(s.date_in(tz)).max(0));
 
-    let reference = f.appointments.iter().filter(|a| a.utc() <= as_of).max().copied();
-    let next = f.appointments.iter().filter(|a| a.utc() > as_of).min().copied();
-    let days_since = reference.map(|a| count(a.date_in(tz)));
+    // Rule 9: each appointment at its own place in time (all-day ones at the start of their
+    // date); ties broken by the stamp as sent, so the choice is independent of input order.
+    let placed = f.appointments.iter().map(|a| (a.at(tz), a.start, *a));
+    let reference = placed.clone().filter(|(at, _, _)| at.utc() <= as_of).max_by_key(|(at, s, _)| (*at, *s));
+    let next = placed.filter(|(at, _, _)| at.utc() > as_of).min_by_key(|(at, s, _)| (*at, *s));
+    let days_since = reference.map(|(_, _, a)| count(a.date(tz)));
+    let (reference, next) = (reference.map(|(_, _, a)| a), next.map(|(_, _, a)| a));
 
     // Rule 7, independent of the status.
     let stuck_in_green = rules.is_green_stage(stage.as_deref())
@@ -189,7 +237,7 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
         // Rule 3.
         Status::Upcoming
     } else {
-        let a = reference.expect("appointments exist and none is after as_of");
+        let a = reference.expect("appointments exist and none is after as_of").at(tz);
         // Rule 5: any stage change strictly after A and at or before as_of.
         let progressed = f.changes.iter().any(|c| c.at.utc() > a.utc() && c.at.utc() <= as_of);
         if progressed {

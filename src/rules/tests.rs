@@ -30,7 +30,7 @@ struct Lead {
     stage: &'static str,
     converted: bool,
     created: Stamp,
-    appts: Vec<Stamp>,
+    appts: Vec<Appointment>,
     changes: Vec<Change>,
 }
 
@@ -40,13 +40,16 @@ impl Lead {
             stage,
             converted: false,
             created: t("2026-01-05T09:00:00-05:00"),
-            appts: appts.iter().map(|a| t(a)).collect(),
+            appts: appts.iter().map(|a| Appointment::timed(t(a))).collect(),
             changes: vec![],
         }
     }
     fn with(mut self, c: Change) -> Lead {
         self.changes.push(c);
         self
+    }
+    fn clone_with(&self, c: Change) -> Lead {
+        Lead { appts: self.appts.clone(), changes: vec![c], ..Lead::new(self.stage, &[]) }
     }
     fn assess(&self, as_of: &str, r: &RulesConfig) -> Assessment {
         let f = Facts {
@@ -113,7 +116,7 @@ fn an_offset_other_than_the_business_zone_counts_by_the_business_zone() {
     assert_eq!(a.days_since_appointment, Some(7));
     assert_eq!(a.status, Status::Stale);
     // The reference appointment keeps the offset it was written with.
-    assert_eq!(a.reference_appointment.unwrap().to_string(), "2026-06-11T08:00:00+05:30");
+    assert_eq!(a.reference_appointment.unwrap().start.to_string(), "2026-06-11T08:00:00+05:30");
 }
 
 #[test]
@@ -142,7 +145,7 @@ fn the_latest_past_appointment_is_the_reference() {
             .with(change("2026-04-03T10:00:00-04:00", "Appt Set", "Follow Up"))
             .with(change("2026-04-20T10:00:00-04:00", "Follow Up", "Appt Set"));
     let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
-    assert_eq!(a.reference_appointment, Some(t("2026-05-08T10:00:00-04:00")));
+    assert_eq!(a.reference_appointment, Some(Appointment::timed(t("2026-05-08T10:00:00-04:00"))));
     assert_eq!(a.days_since_appointment, Some(6));
     assert_eq!(a.status, Status::AtRisk);
 }
@@ -152,7 +155,7 @@ fn a_future_appointment_means_upcoming() {
     let lead = Lead::new("Appt Set", &["2026-05-01T10:00:00-04:00", "2026-05-20T10:00:00-04:00"]);
     let a = lead.assess("2026-05-14T12:00:00-04:00", &ny());
     assert_eq!(a.status, Status::Upcoming);
-    assert_eq!(a.next_appointment, Some(t("2026-05-20T10:00:00-04:00")));
+    assert_eq!(a.next_appointment, Some(Appointment::timed(t("2026-05-20T10:00:00-04:00"))));
     // Its days since the past meeting are still reported.
     assert_eq!(a.days_since_appointment, Some(13));
     // Once the future meeting has passed, it is the reference.
@@ -254,7 +257,7 @@ fn days_in_stage_and_stuck_in_green() {
 #[test]
 fn an_unread_history_leaves_days_in_stage_unknown() {
     // A lead already closed when first synced: its timeline was never read.
-    let appts = [t("2026-05-01T10:00:00-04:00")];
+    let appts = [Appointment::timed(t("2026-05-01T10:00:00-04:00"))];
     let f = Facts {
         stage: Some("Delivered"),
         converted: false,
@@ -281,6 +284,101 @@ fn business_days_skip_the_weekend() {
     assert_eq!((a.status, a.days_since_appointment), (Status::AtRisk, Some(5)));
     let a = lead.assess("2026-05-15T10:00:00-04:00", &r);
     assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
+}
+
+#[test]
+fn business_days_count_days_in_stage_too() {
+    let mut r = ny();
+    r.business_days = true;
+    // Moved to Follow Up on Fri 2026-05-08, after the appointment. On Mon 2026-05-18 that is
+    // 10 calendar days but 6 business days (Mon 11 – Fri 15, Mon 18).
+    let lead = Lead::new("Follow Up", &["2026-05-07T10:00:00-04:00"]).with(change(
+        "2026-05-08T15:00:00-04:00",
+        "Appt Set",
+        "Follow Up",
+    ));
+    let a = lead.assess("2026-05-18T09:00:00-04:00", &r);
+    assert_eq!((a.status, a.days_in_stage), (Status::Progressed, Some(6)));
+    assert_eq!(lead.assess("2026-05-18T09:00:00-04:00", &ny()).days_in_stage, Some(10));
+    // A listed holiday (Mon 2026-05-11) is not counted either.
+    r.holidays = vec![chrono::NaiveDate::from_ymd_opt(2026, 5, 11).unwrap()];
+    assert_eq!(lead.assess("2026-05-18T09:00:00-04:00", &r).days_in_stage, Some(5));
+    // Stuck in green stays a calendar span: 14 calendar days in green is stuck, though it is
+    // 10 business days.
+    let green = Lead::new("Green - Approved", &["2026-05-07T10:00:00-04:00"]).with(change(
+        "2026-05-08T15:00:00-04:00",
+        "Appt Set",
+        "Green - Approved",
+    ));
+    let mut r = ny();
+    r.business_days = true;
+    let a = green.assess("2026-05-22T09:00:00-04:00", &r);
+    assert_eq!((a.days_in_stage, a.stuck_in_green), (Some(10), true));
+}
+
+#[test]
+fn an_all_day_appointment_sent_from_east_of_the_business_zone_keeps_its_date() {
+    // The API user is in India: Zoho sends the all-day meeting on Mon 23 Nov as midnight
+    // +05:30, which is 13:30 on Sun 22 Nov in New York. It belongs to the 23rd.
+    let appt = Appointment::all_day(t("2026-11-23T00:00:00+05:30"));
+    let tz = chrono_tz::America::New_York;
+    assert_eq!(appt.date(tz).to_string(), "2026-11-23");
+    assert_eq!(appt.at(tz).to_string(), "2026-11-23T00:00:00-05:00");
+    let lead = Lead { appts: vec![appt], ..Lead::new("Appt Set", &[]) };
+    // Sunday evening in New York: the meeting is tomorrow.
+    let a = lead.assess("2026-11-22T20:00:00-05:00", &ny());
+    assert_eq!((a.status, a.days_since_appointment), (Status::Upcoming, None));
+    assert_eq!(a.next_appointment, Some(appt));
+    // On the day itself it is today's meeting: 0 days, awaiting.
+    let a = lead.assess("2026-11-23T08:00:00-05:00", &ny());
+    assert_eq!((a.status, a.days_since_appointment), (Status::Awaiting, Some(0)));
+    // Sun 29 Nov is day 6 (at risk), not day 7 (stale); Mon 30 Nov is day 7.
+    let a = lead.assess("2026-11-29T09:00:00-05:00", &ny());
+    assert_eq!((a.status, a.days_since_appointment), (Status::AtRisk, Some(6)));
+    let a = lead.assess("2026-11-30T09:00:00-05:00", &ny());
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
+    // A stage change on Sunday afternoon came before the meeting, not after it ...
+    let sunday = lead.clone_with(change("2026-11-22T15:00:00-05:00", "Appt Set", "Follow Up"));
+    assert_eq!(sunday.assess("2026-11-29T09:00:00-05:00", &ny()).status, Status::AtRisk);
+    // ... while one on the day of the meeting, at any hour, is progress.
+    let monday = lead.clone_with(change("2026-11-23T07:00:00-05:00", "Appt Set", "Follow Up"));
+    assert_eq!(monday.assess("2026-11-29T09:00:00-05:00", &ny()).status, Status::Progressed);
+}
+
+#[test]
+fn an_all_day_appointment_sent_from_west_of_the_business_zone_keeps_its_date() {
+    // Business zone Kiritimati (+14), API user in Honolulu (−10): Zoho's midnight on the 23rd
+    // is already 00:00 on the 24th in Kiritimati. The meeting is still on the 23rd.
+    let kiri = rules(chrono_tz::Pacific::Kiritimati);
+    let appt = Appointment::all_day(t("2026-11-23T00:00:00-10:00"));
+    assert_eq!(appt.date(kiri.timezone).to_string(), "2026-11-23");
+    let lead = Lead { appts: vec![appt], ..Lead::new("Appt Set", &[]) };
+    // Noon on the 23rd in Kiritimati: today's meeting, not one due tomorrow.
+    let a = lead.assess("2026-11-23T12:00:00+14:00", &kiri);
+    assert_eq!((a.status, a.days_since_appointment), (Status::Awaiting, Some(0)));
+    // Mon 30 Nov is day 7: stale (counted from the 24th it would be 6).
+    let a = lead.assess("2026-11-30T09:00:00+14:00", &kiri);
+    assert_eq!((a.status, a.days_since_appointment), (Status::Stale, Some(7)));
+    // A milder west: business zone London, API user in Los Angeles. Midnight −08:00 is 08:00
+    // in London the same day; at 07:00 that morning the meeting is today's, not upcoming.
+    let london = rules(chrono_tz::Europe::London);
+    let lead = Lead { appts: vec![Appointment::all_day(t("2026-11-23T00:00:00-08:00"))], ..Lead::new("Appt Set", &[]) };
+    let a = lead.assess("2026-11-23T07:00:00+00:00", &london);
+    assert_eq!((a.status, a.days_since_appointment), (Status::Awaiting, Some(0)));
+}
+
+#[test]
+fn a_timed_appointment_on_the_same_day_as_an_all_day_one_comes_after_it() {
+    // An all-day meeting and a 10:00 call on the 23rd: at 12:00 the 10:00 call is the reference;
+    // at 09:00 the call is next, so the lead is upcoming.
+    let lead = Lead {
+        appts: vec![Appointment::all_day(t("2026-11-23T00:00:00+05:30")), Appointment::timed(t("2026-11-23T10:00:00-05:00"))],
+        ..Lead::new("Appt Set", &[])
+    };
+    let a = lead.assess("2026-11-23T12:00:00-05:00", &ny());
+    assert_eq!(a.reference_appointment.map(|x| x.all_day), Some(false));
+    let a = lead.assess("2026-11-23T09:00:00-05:00", &ny());
+    assert_eq!((a.status, a.reference_appointment.map(|x| x.all_day)), (Status::Upcoming, Some(true)));
 }
 
 mod properties {
@@ -312,6 +410,21 @@ mod properties {
         ])
     }
 
+    /// Offsets Zoho can send a midnight with: −12:00 to +14:00, half and quarter hours too.
+    const OFFSETS: &[i32] = &[-12 * 3600, -10 * 3600, -8 * 3600, -5 * 3600, -3600 * 7 / 2, 0, 3600, 19800, 20700, 13 * 3600, 14 * 3600];
+
+    /// Business zones, the far ends of the clock included.
+    fn wide_zone() -> impl Strategy<Value = chrono_tz::Tz> {
+        prop::sample::select(vec![
+            chrono_tz::America::New_York,
+            chrono_tz::Europe::London,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Pacific::Pago_Pago,
+            chrono_tz::America::Santiago,
+        ])
+    }
+
     const STAGES: &[&str] = &["Appt Set", "Follow Up", "Proposal", "Green - Approved", "Dead"];
 
     /// Changes on a coarse grid of instants, so several often share one second.
@@ -325,6 +438,11 @@ mod properties {
     }
 
     fn run(stage: &str, appts: &[Stamp], ch: &[Change], as_of: DateTime<Utc>, r: &RulesConfig) -> Option<Assessment> {
+        let appts: Vec<Appointment> = appts.iter().map(|a| Appointment::timed(*a)).collect();
+        run_with(stage, &appts, ch, as_of, r)
+    }
+
+    fn run_with(stage: &str, appts: &[Appointment], ch: &[Change], as_of: DateTime<Utc>, r: &RulesConfig) -> Option<Assessment> {
         let f = Facts {
             stage: Some(stage),
             converted: false,
@@ -378,6 +496,41 @@ mod properties {
             let x = run("Appt Set", &appts, &ch, as_of.utc(), &r);
             let y = run("Appt Set", &a2, &c2, as_of.utc(), &r);
             prop_assert_eq!(x, y);
+        }
+
+        /// An all-day appointment belongs to its own date, whatever offset Zoho sent its
+        /// midnight with and whatever the business zone: same date, same verdict.
+        #[test]
+        fn all_day_dates_ignore_the_offset_they_were_sent_with(day in 0i64..365, later in 0i64..20*24*60, a in prop::sample::select(OFFSETS.to_vec()), b in prop::sample::select(OFFSETS.to_vec()), tz in wide_zone()) {
+            let r = rules(tz);
+            let date = base().date_naive() + chrono::Duration::days(day);
+            let sent = |off: i32| {
+                let o = chrono::FixedOffset::east_opt(off).unwrap();
+                Appointment::all_day(Stamp::from_fixed(date.and_hms_opt(0, 0, 0).unwrap().and_local_timezone(o).unwrap()))
+            };
+            let (x, y) = (sent(a), sent(b));
+            prop_assert_eq!(x.date(tz), date);
+            prop_assert_eq!(x.at(tz), y.at(tz));
+            let as_of = x.at(tz).utc() + chrono::Duration::minutes(later);
+            let va = run_with("Appt Set", &[x], &[], as_of, &r).unwrap();
+            let vb = run_with("Appt Set", &[y], &[], as_of, &r).unwrap();
+            prop_assert_eq!((va.status, va.days_since_appointment), (vb.status, vb.days_since_appointment));
+            // Counted from its own date, never from the date of a foreign midnight.
+            prop_assert_eq!(va.days_since_appointment, Some((as_of.with_timezone(&tz).date_naive() - date).num_days()));
+        }
+
+        /// On its own date an all-day appointment is today's: never upcoming, 0 days since.
+        #[test]
+        fn an_all_day_appointment_is_todays_all_day(day in 0i64..365, minute in 0i64..24*60, off in prop::sample::select(OFFSETS.to_vec()), tz in wide_zone()) {
+            let r = rules(tz);
+            let date = base().date_naive() + chrono::Duration::days(day);
+            let o = chrono::FixedOffset::east_opt(off).unwrap();
+            let appt = Appointment::all_day(Stamp::from_fixed(date.and_hms_opt(0, 0, 0).unwrap().and_local_timezone(o).unwrap()));
+            let local = date.and_hms_opt(0, 0, 0).unwrap() + chrono::Duration::minutes(minute);
+            // A wall time that exists in the zone (DST gaps skipped).
+            let Some(as_of) = chrono::TimeZone::from_local_datetime(&tz, &local).earliest() else { return Ok(()) };
+            let v = run_with("Appt Set", &[appt], &[], as_of.with_timezone(&Utc), &r).unwrap();
+            prop_assert_eq!((v.status, v.days_since_appointment), (Status::Awaiting, Some(0)));
         }
 
         /// Days since the appointment is the difference of two business-zone dates, never

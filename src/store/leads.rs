@@ -158,9 +158,19 @@ pub struct StoredLead {
     pub history_known: bool,
 }
 
-pub(crate) const LEAD_COLUMNS: &str = "id, full_name, company, email, phone, lead_source, stage, locator_id, \
-     locator_name, converted, created_at, created_offset, modified_at, modified_offset, \
-     history_synced_modified_at IS NOT NULL";
+/// The locator's name as shown, over `leads l LEFT JOIN users u ON u.id = l.locator_id`: the
+/// owning user's current name, else the name stored with the lead, else the user id. A Zoho
+/// rename does not touch the leads' Modified_Time, so the stored name goes stale; the users
+/// table is re-read every sync.
+pub(crate) const LOCATOR_SHOWN: &str = "coalesce(u.name, l.locator_name, l.locator_id)";
+
+/// Columns for `lead_from_row`, over `FROM {LEAD_FROM}`.
+pub(crate) const LEAD_COLUMNS: &str = "l.id, l.full_name, l.company, l.email, l.phone, l.lead_source, l.stage, \
+     l.locator_id, coalesce(u.name, l.locator_name), l.converted, l.created_at, l.created_offset, l.modified_at, \
+     l.modified_offset, l.history_synced_modified_at IS NOT NULL";
+
+/// The lead table with its locator's user row, for `LEAD_COLUMNS`.
+pub(crate) const LEAD_FROM: &str = "leads l LEFT JOIN users u ON u.id = l.locator_id";
 
 pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
     let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
@@ -187,13 +197,13 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
 }
 
 pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
-    Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1"), [id], lead_from_row).optional()?)
+    Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = ?1"), [id], lead_from_row).optional()?)
 }
 
 /// The leads in `wanted` (the appointed ones, for the views), by id.
 pub fn leads_among(conn: &Connection, wanted: &std::collections::HashSet<&str>) -> Result<Vec<StoredLead>> {
     // A table scan that skips other leads before decoding them.
-    let mut st = conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM leads"))?;
+    let mut st = conn.prepare(&format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM}"))?;
     let mut rows = st.query([])?;
     let mut out = Vec::with_capacity(wanted.len());
     while let Some(r) = rows.next()? {
@@ -220,9 +230,9 @@ pub fn count_converted(conn: &Connection) -> Result<u64> {
 pub fn search_leads(conn: &Connection, needle: &str, limit: usize) -> Result<Vec<StoredLead>> {
     let pattern = format!("%{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let mut st = conn.prepare(&format!(
-        "SELECT {LEAD_COLUMNS} FROM leads
-         WHERE full_name LIKE ?1 ESCAPE '\\' OR company LIKE ?1 ESCAPE '\\' OR id = ?2
-         ORDER BY (id = ?2) DESC, (full_name LIKE ?3 ESCAPE '\\') DESC, full_name, id LIMIT ?4"
+        "SELECT {LEAD_COLUMNS} FROM {LEAD_FROM}
+         WHERE l.full_name LIKE ?1 ESCAPE '\\' OR l.company LIKE ?1 ESCAPE '\\' OR l.id = ?2
+         ORDER BY (l.id = ?2) DESC, (l.full_name LIKE ?3 ESCAPE '\\') DESC, l.full_name, l.id LIMIT ?4"
     ))?;
     let prefix = format!("{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let rows = st.query_map(rusqlite::params![pattern, needle, prefix, limit as i64], lead_from_row)?;

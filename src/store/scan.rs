@@ -4,6 +4,7 @@
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
+use super::leads::LOCATOR_SHOWN;
 use super::Result;
 use crate::time::Stamp;
 
@@ -67,11 +68,15 @@ pub struct LeanLead<'a> {
 
 /// Every lead that has an appointment.
 pub fn scan_appointed_leads(conn: &Connection, mut f: impl FnMut(LeanLead)) -> Result<()> {
-    let mut st = conn.prepare(
-        "SELECT id, full_name, company, stage, coalesce(locator_name, locator_id), converted, created_at,
-                created_offset, history_synced_modified_at IS NOT NULL
-         FROM leads WHERE id IN (SELECT lead_id FROM appointments)",
-    )?;
+    // The locator shown is the owning user's current name (users are re-read every sync; a
+    // rename leaves the leads' Modified_Time, and so their stored name, alone); the name stored
+    // with the lead only when the user is unknown.
+    let mut st = conn.prepare(&format!(
+        "SELECT l.id, l.full_name, l.company, l.stage, {LOCATOR_SHOWN}, l.converted, l.created_at,
+                l.created_offset, l.history_synced_modified_at IS NOT NULL
+         FROM leads l LEFT JOIN users u ON u.id = l.locator_id
+         WHERE l.id IN (SELECT lead_id FROM appointments)"
+    ))?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         f(LeanLead {

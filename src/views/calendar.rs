@@ -104,6 +104,8 @@ pub fn period_named(name: &str, today: NaiveDate) -> Option<Period> {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CalendarItem {
+    /// The appointment's instant; for an all-day one, the start of its date in the business
+    /// zone.
     #[serde(serialize_with = "super::ser_stamp")]
     pub at: Option<Stamp>,
     /// Local time of day in the business zone ("14:30"), or "all day".
@@ -143,7 +145,8 @@ pub fn build(s: &Snapshot, ctx: &Context, period: Period, filter: &Filter) -> Ca
     let in_period = |d: NaiveDate| d >= period.from && d <= period.to;
     for l in &s.leads {
         // Only leads with an appointment in the period need a verdict.
-        let dates: Vec<NaiveDate> = l.appointments.iter().map(|a| a.start.date_in(tz)).collect();
+        // An all-day appointment is on its own date, not on the date of a foreign midnight.
+        let dates: Vec<NaiveDate> = l.appointments.iter().map(|a| a.rules().date(tz)).collect();
         if !dates.iter().any(|d| in_period(*d)) {
             continue;
         }
@@ -162,7 +165,7 @@ pub fn build(s: &Snapshot, ctx: &Context, period: Period, filter: &Filter) -> Ca
                 format!("{:02}:{:02}", t.hour(), t.minute())
             };
             by_day.entry(d).or_default().push(CalendarItem {
-                at: Some(a.start),
+                at: Some(a.rules().at(tz)),
                 time,
                 lead_id: lead_id.clone(),
                 name: r.name.clone(),

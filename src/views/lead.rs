@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::table::{col, render, status_label, Align, Cell};
 use super::{csv_line, local, Context, Header, Snapshot};
-use crate::rules::{self, Change, Facts, Status};
+use crate::rules::{self, Appointment, Change, Facts, Status};
 use crate::store::{self, ChangeSource, StoredLead};
 use crate::time::Stamp;
 
@@ -30,8 +30,11 @@ pub struct LeadInfo {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AppointmentLine {
+    /// The appointment's instant; for an all-day one, the start of its own date in the
+    /// business zone (rule 9).
     #[serde(serialize_with = "super::ser_stamp")]
     pub at: Option<Stamp>,
+    pub all_day: bool,
     pub title: Option<String>,
     pub past: bool,
 }
@@ -90,7 +93,7 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
             to: c.change.to.as_deref().map(Into::into),
         })
         .collect();
-    let starts: Vec<Stamp> = appts.iter().map(|a| a.start).collect();
+    let starts: Vec<Appointment> = appts.iter().map(|a| Appointment { start: a.start, all_day: a.all_day }).collect();
     let facts = Facts {
         stage: l.stage.as_deref(),
         converted: l.converted,
@@ -100,6 +103,16 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
         history_known: l.history_known,
     };
     let a = rules::assess(&facts, ctx.as_of, ctx.rules);
+    let mut appointments: Vec<AppointmentLine> = starts
+        .iter()
+        .zip(&appts)
+        .map(|(a, x)| {
+            let at = a.at(ctx.tz());
+            AppointmentLine { at: Some(at), all_day: a.all_day, title: x.title.clone(), past: at.utc() <= ctx.as_of }
+        })
+        .collect();
+    // In the order they happen, all-day ones at the start of their own date.
+    appointments.sort_by_key(|l| l.at);
     // A lead without appointments gets no verdict, but its days in stage count the same way.
     let days_in_stage = match &a {
         Some(a) => a.days_in_stage,
@@ -118,10 +131,7 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
         days_since_appointment: a.as_ref().and_then(|a| a.days_since_appointment),
         days_in_stage,
         stuck_in_green: a.as_ref().is_some_and(|a| a.stuck_in_green),
-        appointments: appts
-            .iter()
-            .map(|x| AppointmentLine { at: Some(x.start), title: x.title.clone(), past: x.start.utc() <= ctx.as_of })
-            .collect(),
+        appointments,
         history: stored
             .iter()
             .filter(|c| c.change.at.utc() <= ctx.as_of)
@@ -221,7 +231,11 @@ impl LeadDetail {
             out.push_str("  (none)\n");
         }
         for a in &self.appointments {
-            let when = a.at.map(|t| local(&t, self.tz)).unwrap_or_default();
+            let when = match a.at {
+                Some(t) if a.all_day => format!("{} all day", t.date_in(self.tz)),
+                Some(t) => local(&t, self.tz),
+                None => String::new(),
+            };
             out.push_str(&format!(
                 "  {when}  {}{}\n",
                 a.title.as_deref().unwrap_or(""),

@@ -81,6 +81,16 @@ pub fn build(s: &Snapshot, ctx: &Context, kind: ListKind, filter: &Filter, sort:
     }
 }
 
+/// "2026-11-23 14:30", or "2026-11-23 all day" (the stamp of an all-day appointment is the
+/// start of its date in the business zone, see `LeadRow::appointment_at`).
+fn appointment_text(a: &crate::time::Stamp, all_day: bool, tz: chrono_tz::Tz) -> String {
+    if all_day {
+        format!("{} all day", a.date_in(tz))
+    } else {
+        local(a, tz)
+    }
+}
+
 /// Rows per locator, most first.
 pub fn per_locator(rows: &[LeadRow]) -> Vec<LocatorCount> {
     let mut m: std::collections::BTreeMap<String, usize> = Default::default();
@@ -125,7 +135,7 @@ impl ListView {
             col("Company", Align::Left, 28),
             col("Stage", Align::Left, 22),
             col("Locator", Align::Left, 20),
-            col("Appointment", Align::Left, 16),
+            col("Appointment", Align::Left, 18),
             col("Days", Align::Right, 5),
             col("In stage", Align::Right, 8),
         ];
@@ -139,7 +149,7 @@ impl ListView {
                     r.company.as_deref().unwrap_or("—").into(),
                     r.stage.as_deref().unwrap_or("—").into(),
                     r.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
-                    r.appointment_at.map(|a| local(&a, self.tz)).unwrap_or_default().into(),
+                    r.appointment_at.map(|a| appointment_text(&a, r.appointment_all_day, self.tz)).unwrap_or_default().into(),
                     r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default().into(),
                     format!(
                         "{}{}",

@@ -22,7 +22,7 @@ use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use crate::config::RulesConfig;
-use crate::rules::{self, Change, Facts, StageName, Status};
+use crate::rules::{self, Appointment, Change, Facts, StageName, Status};
 use crate::store::{self, SyncRun};
 use crate::time::{utc_text, Stamp};
 
@@ -32,6 +32,12 @@ pub struct SnapAppointment {
     pub start: Stamp,
     pub all_day: bool,
     pub title: Option<String>,
+}
+
+impl SnapAppointment {
+    pub fn rules(&self) -> Appointment {
+        Appointment { start: self.start, all_day: self.all_day }
+    }
 }
 
 /// One appointed lead with everything the views need of it, inline.
@@ -47,8 +53,8 @@ pub struct SnapLead {
     pub history_known: bool,
     /// Oldest first.
     pub appointments: Vec<SnapAppointment>,
-    /// The appointments' start times, oldest first (what the rules take).
-    pub starts: Vec<Stamp>,
+    /// The appointments as the rules take them, in the same order as `appointments`.
+    pub starts: Vec<Appointment>,
     /// Oldest first.
     pub changes: Vec<Change>,
 }
@@ -118,7 +124,7 @@ impl Snapshot {
             }
         })?;
         for l in &mut leads {
-            l.starts = l.appointments.iter().map(|a| a.start).collect();
+            l.starts = l.appointments.iter().map(SnapAppointment::rules).collect();
         }
         let snapshot = Snapshot {
             leads,
@@ -285,9 +291,14 @@ pub struct LeadRow {
     pub company: Option<String>,
     pub stage: Option<String>,
     pub locator: Option<String>,
-    /// The reference appointment (latest at or before as_of), or the next one if none passed.
+    /// For an upcoming lead the next appointment (the one that makes it upcoming); otherwise
+    /// the reference appointment (latest at or before as_of), or the next one if none passed.
+    /// An all-day appointment is given as the first instant of its own date in the business
+    /// zone, so its date reads right in any zone (rule 9).
     #[serde(serialize_with = "ser_stamp")]
     pub appointment_at: Option<Stamp>,
+    /// Whether `appointment_at` is an all-day appointment (its time of day means nothing).
+    pub appointment_all_day: bool,
     pub days_since_appointment: Option<i64>,
     #[serde(serialize_with = "ser_stamp")]
     pub last_stage_change_at: Option<Stamp>,
@@ -319,19 +330,24 @@ pub fn assess_lead(l: &SnapLead, as_of: DateTime<Utc>, rules: &RulesConfig) -> O
         history_known: l.history_known,
     };
     let a = rules::assess(&f, as_of, rules)?;
+    // Rule 9: an upcoming lead shows the appointment that makes it upcoming.
+    let shown = if a.status == Status::Upcoming { a.next_appointment } else { a.reference_appointment };
+    let shown = shown.or(a.next_appointment);
+    let tz = rules.timezone;
     Some(LeadRow {
         id: l.id.clone(),
         name: l.name.clone(),
         company: l.company.clone(),
         stage: a.stage,
         locator: l.locator.clone(),
-        appointment_at: a.reference_appointment.or(a.next_appointment),
+        appointment_at: shown.map(|x| x.at(tz)),
+        appointment_all_day: shown.is_some_and(|x| x.all_day),
         days_since_appointment: a.days_since_appointment,
         last_stage_change_at: a.last_stage_change_at,
         days_in_stage: a.days_in_stage,
         status: a.status,
         stuck_in_green: a.stuck_in_green,
-        next_appointment_at: a.next_appointment,
+        next_appointment_at: a.next_appointment.map(|x| x.at(tz)),
     })
 }
 
@@ -453,6 +469,34 @@ pub fn first_entry(changes: &[Change], stages: &[String], as_of: DateTime<Utc>) 
 /// A local date-time for text forms: "2026-11-09 14:30".
 pub fn local(t: &Stamp, tz: Tz) -> String {
     t.utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// An appointment for text forms: "2026-11-09 14:30", or "2026-11-09 all day" — the date of
+/// an all-day appointment is its own (rule 9), never shifted by a zone.
+pub fn local_appointment(a: &Appointment, tz: Tz) -> String {
+    if a.all_day {
+        format!("{} all day", a.date(tz))
+    } else {
+        local(&a.start, tz)
+    }
+}
+
+/// At most `max` items joined by `sep`, then "+N more" for the rest: a cut list always says
+/// what it left out.
+pub fn join_capped<I: IntoIterator<Item = String>>(items: I, max: usize, sep: &str) -> String {
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < max {
+            shown.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        shown.push(format!("+{more} more"));
+    }
+    shown.join(sep)
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).

@@ -141,9 +141,12 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> PipelineView {
     let (mut appointed, mut reached_green, mut reached_delivered) = (0u64, 0u64, 0u64);
     let (mut to_green, mut to_delivered) = (Vec::new(), Vec::new());
     for r in &rows {
-        let Some(first) = s.lead(&r.id).and_then(|l| l.starts.first()) else { continue };
-        let d = first.date_in(tz);
-        if d < from || d > to || first.utc() > ctx.as_of {
+        // The first appointment by the rules' placing (an all-day one at the start of its date).
+        let Some(first) = s.lead(&r.id).and_then(|l| l.starts.iter().min_by_key(|a| (a.at(tz), a.start))) else {
+            continue;
+        };
+        let d = first.date(tz);
+        if d < from || d > to || first.at(tz).utc() > ctx.as_of {
             continue;
         }
         appointed += 1;
