@@ -13,7 +13,7 @@ use crate::rules::Status;
 use crate::store::DigestRecord;
 use crate::views::calendar::{self, CalendarView, Period};
 use crate::views::list::{self, ListKind, ListView, LocatorCount};
-use crate::views::{assess_all, Context, Filter, Snapshot, SortKey};
+use crate::views::{assess_all, join_capped, Context, Filter, Snapshot, SortKey};
 
 /// When digests go out.
 #[derive(Clone, Debug)]
@@ -269,6 +269,27 @@ impl Digest {
         self.headlines.iter().map(|h| format!("{} {}", h.label, h.show())).collect::<Vec<_>>().join(" · ")
     }
 
+    /// "Today: 09:00 Ann Lee (stale); all day Bo Chen (awaiting); …; +14 more" — at most `max`
+    /// of today's appointments, in time order, and how many were left out. `None` when none is
+    /// booked today.
+    pub fn today_line(&self, max: usize) -> Option<String> {
+        let items: Vec<String> = self
+            .today
+            .days
+            .iter()
+            .flat_map(|d| &d.appointments)
+            .map(|i| format!("{} {} ({})", i.time, i.name, i.status.word()))
+            .collect();
+        (!items.is_empty()).then(|| format!("Today: {}", join_capped(items, max, "; ")))
+    }
+
+    /// "Stale + at risk by locator: Dana Whitfield 4 · Kenji Watanabe 3 · +5 more" — at most
+    /// `max` locators, most first. `None` when nothing is stale or at risk.
+    pub fn locator_line(&self, max: usize) -> Option<String> {
+        let by = self.per_locator.iter().map(|c| format!("{} {}", c.locator, c.count));
+        (!self.per_locator.is_empty()).then(|| format!("Stale + at risk by locator: {}", join_capped(by, max, " · ")))
+    }
+
     /// The digest as terminal text (`panopticon digest --dry-run`).
     pub fn text(&self, ctx: &Context) -> String {
         let mut out = format!("MORNING DIGEST — {}\n", self.date.format("%A %d %B %Y"));
@@ -278,9 +299,9 @@ impl Digest {
         if self.quiet {
             return out;
         }
-        if !self.per_locator.is_empty() {
-            let by: Vec<String> = self.per_locator.iter().map(|c| format!("{} {}", c.locator, c.count)).collect();
-            out.push_str(&format!("Stale + at risk by locator: {}\n", by.join(" · ")));
+        if let Some(by) = self.locator_line(usize::MAX) {
+            out.push_str(&by);
+            out.push('\n');
         }
         if !self.new.is_empty() {
             out.push_str(&format!("{} new since the last digest (marked NEW)\n", self.new.len()));

@@ -48,6 +48,14 @@ impl Status {
         }
     }
 
+    /// The status in a sentence: "at risk", "stale".
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::AtRisk => "at risk",
+            other => other.as_str(),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Status::ALL.into_iter().find(|st| st.as_str() == norm)

@@ -471,16 +471,6 @@ pub fn local(t: &Stamp, tz: Tz) -> String {
     t.utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// An appointment for text forms: "2026-11-09 14:30", or "2026-11-09 all day" — the date of
-/// an all-day appointment is its own (rule 9), never shifted by a zone.
-pub fn local_appointment(a: &Appointment, tz: Tz) -> String {
-    if a.all_day {
-        format!("{} all day", a.date(tz))
-    } else {
-        local(&a.start, tz)
-    }
-}
-
 /// At most `max` items joined by `sep`, then "+N more" for the rest: a cut list always says
 /// what it left out.
 pub fn join_capped<I: IntoIterator<Item = String>>(items: I, max: usize, sep: &str) -> String {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
@@ -311,6 +311,47 @@ impl Org {
             lead.modified = t;
         }
         id
+    }
+
+    /// An all-day meeting with a lead on `date`. Zoho keeps and sends it as midnight in the API
+    /// user's zone (`2026-11-23T00:00:00+05:30`, `All_day: true`), ending at 23:59 that day.
+    pub fn add_all_day_event(&mut self, lead_id: &str, date: NaiveDate) -> String {
+        let t = self.touch();
+        let name = self.leads[lead_id].full_name().unwrap_or_default();
+        let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        let start = self
+            .user_tz
+            .from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| self.user_tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
+            .expect("a day has a first hour")
+            .with_timezone(&Utc);
+        let id = self.new_id();
+        self.events.insert(
+            id.clone(),
+            SEvent {
+                id: id.clone(),
+                title: format!("All-day visit: {name}"),
+                start,
+                end: start + Duration::hours(23) + Duration::minutes(59),
+                all_day: true,
+                what: Some(Related { module: "Leads".into(), id: lead_id.to_string(), name }),
+                modified: t,
+                overrides: Map::new(),
+            },
+        );
+        id
+    }
+
+    /// Renames a user, as an admin does in Zoho: the user's Modified_Time moves (so the users
+    /// endpoint returns it after the watermark); the leads the user owns are not modified.
+    pub fn rename_user(&mut self, user_id: &str, first: &str, last: &str) -> DateTime<Utc> {
+        let t = self.touch();
+        let u = self.users.iter_mut().find(|u| u.id == user_id).expect("user exists");
+        u.first_name = first.to_string();
+        u.last_name = last.to_string();
+        u.modified = t;
+        t
     }
 
     /// Moves an event to another time.
