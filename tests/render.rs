@@ -54,6 +54,7 @@ fn row(i: usize, name: &str, status: Status) -> LeadRow {
         status,
         stuck_in_green: i % 3 == 2,
         next_appointment_at: None,
+        appointment_all_day: false,
     }
 }
 

@@ -132,7 +132,10 @@ fn expected_with(org: &Org, as_of: DateTime<Utc>, read: &BTreeSet<String>) -> BT
             Expect {
                 status,
                 days_since,
-                appointment_utc: reference.or_else(|| future.iter().min().copied()).unwrap(),
+                // An upcoming lead shows the appointment that makes it upcoming.
+                appointment_utc: if status == "upcoming" { future.iter().min().copied() } else { reference }
+                    .or_else(|| future.iter().min().copied())
+                    .unwrap(),
                 days_in_stage,
                 stage,
                 stuck,

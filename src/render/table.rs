@@ -159,8 +159,13 @@ pub fn table(name: &str, f: &Frame, columns: &[Column], rows: &[Vec<Cell>], empt
     rasterize(name, body)
 }
 
-fn appt(t: &Option<crate::time::Stamp>, tz: Tz) -> (String, Option<String>) {
+fn appt(t: &Option<crate::time::Stamp>, all_day: bool, tz: Tz) -> (String, Option<String>) {
     match t {
+        // An all-day appointment's stamp is the start of its own date: no time to show.
+        Some(t) if all_day => {
+            let l = t.utc().with_timezone(&tz);
+            (l.format("%a %d %b").to_string(), Some(l.format("all day %Y").to_string()))
+        }
         Some(t) => {
             let l = t.utc().with_timezone(&tz);
             (l.format("%a %d %b").to_string(), Some(l.format("%H:%M %Y").to_string()))
@@ -194,7 +199,7 @@ pub fn list(v: &ListView, ctx: &Context, page: Page) -> Result<Image, RenderErro
     let rows: Vec<Vec<Cell>> = v.rows[page.range(v.rows.len())]
         .iter()
         .map(|r| {
-            let (d, t) = appt(&r.appointment_at, ctx.tz());
+            let (d, t) = appt(&r.appointment_at, r.appointment_all_day, ctx.tz());
             vec![
                 Cell::Chip(r.status),
                 Cell::Two(r.name.clone(), Some(r.company.clone().unwrap_or_else(|| "—".into()))),
@@ -274,8 +279,8 @@ pub fn lead(d: &LeadDetail, ctx: &Context, page: Page) -> Result<Image, RenderEr
         .appointments
         .iter()
         .map(|a| {
-            let t =
-                a.at.map(|t| t.utc().with_timezone(&ctx.tz()).format("%a %d %b %H:%M").to_string()).unwrap_or_default();
+            let fmt = if a.all_day { "%a %d %b all day" } else { "%a %d %b %H:%M" };
+            let t = a.at.map(|t| t.utc().with_timezone(&ctx.tz()).format(fmt).to_string()).unwrap_or_default();
             if a.past {
                 t
             } else {
