@@ -227,12 +227,12 @@ pub fn assess(f: &Facts, as_of: DateTime<Utc>, rules: &RulesConfig) -> Option<As
     let days_in_stage = stage_since.map(|s| count(s.date_in(tz)).max(0));
 
     // Rule 9: each appointment at its own place in time (all-day ones at the start of their
-    // date); ties broken by the stamp as sent, so the choice is independent of input order.
-    let placed = f.appointments.iter().map(|a| (a.at(tz), a.start, *a));
-    let reference = placed.clone().filter(|(at, _, _)| at.utc() <= as_of).max_by_key(|(at, s, _)| (*at, *s));
-    let next = placed.filter(|(at, _, _)| at.utc() > as_of).min_by_key(|(at, s, _)| (*at, *s));
-    let days_since = reference.map(|(_, _, a)| count(a.date(tz)));
-    let (reference, next) = (reference.map(|(_, _, a)| a), next.map(|(_, _, a)| a));
+    // date); ties broken by the stamp as sent and the flag, so the choice is independent of
+    // input order.
+    let key = |a: &Appointment| (a.at(tz), a.start, a.all_day);
+    let reference = f.appointments.iter().filter(|a| a.at(tz).utc() <= as_of).max_by_key(|a| key(a)).copied();
+    let next = f.appointments.iter().filter(|a| a.at(tz).utc() > as_of).min_by_key(|a| key(a)).copied();
+    let days_since = reference.map(|a| count(a.date(tz)));
 
     // Rule 7, independent of the status.
     let stuck_in_green = rules.is_green_stage(stage.as_deref())

@@ -372,7 +372,10 @@ fn a_timed_appointment_on_the_same_day_as_an_all_day_one_comes_after_it() {
     // An all-day meeting and a 10:00 call on the 23rd: at 12:00 the 10:00 call is the reference;
     // at 09:00 the call is next, so the lead is upcoming.
     let lead = Lead {
-        appts: vec![Appointment::all_day(t("2026-11-23T00:00:00+05:30")), Appointment::timed(t("2026-11-23T10:00:00-05:00"))],
+        appts: vec![
+            Appointment::all_day(t("2026-11-23T00:00:00+05:30")),
+            Appointment::timed(t("2026-11-23T10:00:00-05:00")),
+        ],
         ..Lead::new("Appt Set", &[])
     };
     let a = lead.assess("2026-11-23T12:00:00-05:00", &ny());
@@ -411,7 +414,8 @@ mod properties {
     }
 
     /// Offsets Zoho can send a midnight with: −12:00 to +14:00, half and quarter hours too.
-    const OFFSETS: &[i32] = &[-12 * 3600, -10 * 3600, -8 * 3600, -5 * 3600, -3600 * 7 / 2, 0, 3600, 19800, 20700, 13 * 3600, 14 * 3600];
+    const OFFSETS: &[i32] =
+        &[-12 * 3600, -10 * 3600, -8 * 3600, -5 * 3600, -3600 * 7 / 2, 0, 3600, 19800, 20700, 13 * 3600, 14 * 3600];
 
     /// Business zones, the far ends of the clock included.
     fn wide_zone() -> impl Strategy<Value = chrono_tz::Tz> {
@@ -442,7 +446,13 @@ mod properties {
         run_with(stage, &appts, ch, as_of, r)
     }
 
-    fn run_with(stage: &str, appts: &[Appointment], ch: &[Change], as_of: DateTime<Utc>, r: &RulesConfig) -> Option<Assessment> {
+    fn run_with(
+        stage: &str,
+        appts: &[Appointment],
+        ch: &[Change],
+        as_of: DateTime<Utc>,
+        r: &RulesConfig,
+    ) -> Option<Assessment> {
         let f = Facts {
             stage: Some(stage),
             converted: false,
@@ -531,6 +541,20 @@ mod properties {
             let Some(as_of) = chrono::TimeZone::from_local_datetime(&tz, &local).earliest() else { return Ok(()) };
             let v = run_with("Appt Set", &[appt], &[], as_of.with_timezone(&Utc), &r).unwrap();
             prop_assert_eq!((v.status, v.days_since_appointment), (Status::Awaiting, Some(0)));
+        }
+
+        /// The same holds with all-day appointments among the timed ones.
+        #[test]
+        fn order_does_not_matter_with_all_day(appts in prop::collection::vec((stamp(), any::<bool>()), 1..5), ch in changes(), as_of in stamp(), tz in wide_zone()) {
+            let r = rules(tz);
+            let appts: Vec<Appointment> = appts.into_iter().map(|(start, all_day)| Appointment { start, all_day }).collect();
+            let mut reversed = appts.clone();
+            reversed.reverse();
+            let mut c2 = ch.clone();
+            c2.reverse();
+            let x = run_with("Appt Set", &appts, &ch, as_of.utc(), &r);
+            let y = run_with("Appt Set", &reversed, &c2, as_of.utc(), &r);
+            prop_assert_eq!(x, y);
         }
 
         /// Days since the appointment is the difference of two business-zone dates, never

@@ -197,7 +197,9 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
 }
 
 pub fn get_lead(conn: &Connection, id: &str) -> Result<Option<StoredLead>> {
-    Ok(conn.query_row(&format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = ?1"), [id], lead_from_row).optional()?)
+    Ok(conn
+        .query_row(&format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = ?1"), [id], lead_from_row)
+        .optional()?)
 }
 
 /// The leads in `wanted` (the appointed ones, for the views), by id.

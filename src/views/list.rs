@@ -149,7 +149,10 @@ impl ListView {
                     r.company.as_deref().unwrap_or("—").into(),
                     r.stage.as_deref().unwrap_or("—").into(),
                     r.locator.as_deref().unwrap_or(NO_LOCATOR).into(),
-                    r.appointment_at.map(|a| appointment_text(&a, r.appointment_all_day, self.tz)).unwrap_or_default().into(),
+                    r.appointment_at
+                        .map(|a| appointment_text(&a, r.appointment_all_day, self.tz))
+                        .unwrap_or_default()
+                        .into(),
                     r.days_since_appointment.map(|d| d.to_string()).unwrap_or_default().into(),
                     format!(
                         "{}{}",
