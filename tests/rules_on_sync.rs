@@ -299,3 +299,23 @@ async fn the_digest_says_how_many_it_left_out() {
     assert_eq!(views::join_capped(Vec::<String>::new(), 3, ", "), "");
     assert_eq!(views::join_capped(["a".to_string()], 0, ", "), "+1 more");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_card_says_how_many_locators_it_left_out() {
+    // Twelve locators with one stale lead each: the card draws eight bars and says the rest.
+    let mut org = generate(&Spec { locators: 12, ..spec(0, 0, 0) });
+    for i in 0..12 {
+        let id = org.add_lead(&format!("Cold{i:02}"), "Lead", "Co", i);
+        org.add_appointment(&id, now() - Duration::days(10));
+    }
+    let env = Env::new(org).await;
+    env.sync().await.unwrap();
+    let s = Snapshot::load(&env.conn()).unwrap();
+    let rules = RulesConfig::default();
+    let c = ctx(&rules, at("2026-11-23T08:00:00-05:00"));
+    let dg = digest::compose(&s, &c, None);
+    assert_eq!(dg.per_locator.len(), 12);
+    let img = panopticon::render::chart::digest_card(&dg, &c).unwrap();
+    let texts: Vec<&str> = img.boxes.iter().map(|b| b.text.as_str()).collect();
+    assert!(texts.contains(&"+4 more locators (4 leads)"), "{texts:?}");
+}

@@ -285,6 +285,13 @@ pub fn digest_card(d: &crate::digest::Digest, ctx: &Context) -> Result<Image, Re
         );
         y += 16.0;
     }
+    // A cut list says what it left out.
+    if let Some(rest) = d.per_locator.get(8..).filter(|r| !r.is_empty()) {
+        let leads: usize = rest.iter().map(|c| c.count).sum();
+        let line = format!("+{} more locators ({leads} lead{})", rest.len(), if leads == 1 { "" } else { "s" });
+        svg.text(&line, PAD, inner, y + 8.0, SMALL, true, theme::MUTED, Anchor::Start);
+        y += 12.0;
+    }
     if !d.new.is_empty() {
         y += 4.0;
         let line = format!("{} new since the last digest — marked NEW in the lists", d.new.len());
