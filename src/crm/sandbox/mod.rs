@@ -36,6 +36,37 @@ pub enum Fault {
     MalformedJson,
     /// Every access token issued so far stops working (401 INVALID_TOKEN), as at expiry.
     ExpireTokens,
+    /// 502 Bad Gateway with an HTML body, as a proxy in front of Zoho answers.
+    BadGateway,
+    /// Zoho's error envelope sent with HTTP 200, as some Zoho endpoints do.
+    ErrorWith200 { code: String, message: String },
+    /// 307 Temporary Redirect to the same path and query on another server (`to` is its base
+    /// URL, e.g. another sandbox's `url()`).
+    RedirectTo(String),
+    /// A list that never ends: `more_records` stays true, page after page.
+    EndlessPages(Endless),
+}
+
+/// How an endless list misbehaves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Endless {
+    /// A full page of made-up records and a new page token every time.
+    FreshTokens,
+    /// A full page of made-up records and always the same page token.
+    SameToken,
+    /// No records at all, yet more to come.
+    EmptyPages,
+}
+
+/// A string value containing this is served with a raw 0xFF byte (not UTF-8) in its place:
+/// how tests plant a record Zoho sends with broken encoding.
+pub const INVALID_UTF8: &str = "{{0xFF}}";
+
+/// An edit of the org made while the sandbox is answering, just before a chosen request.
+pub(crate) struct Hook {
+    pub path_contains: String,
+    pub skip: u32,
+    pub edit: Option<Box<dyn FnOnce(&mut Org) + Send>>,
 }
 
 /// Which requests a fault hits, and how often.
@@ -120,6 +151,23 @@ impl Sandbox {
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.faults.lock().expect("faults lock").push(rule);
+    }
+
+    /// Runs `edit` on the org just before the sandbox answers the request after the first
+    /// `skip` ones whose path contains `path_part` — e.g. between page 1 and page 2 of a list,
+    /// which is how tests prove a listing survives records that change while it is read.
+    pub fn before_request(&self, path_part: &str, skip: u32, edit: impl FnOnce(&mut Org) + Send + 'static) {
+        self.shared.hooks.lock().expect("hooks lock").push(Hook {
+            path_contains: path_part.to_string(),
+            skip,
+            edit: Some(Box::new(edit)),
+        });
+    }
+
+    /// Extra keys merged into every token reply (e.g. a hostile `expires_in`); the sandbox's
+    /// own tokens still live `set_token_lifetime` seconds.
+    pub fn set_token_reply_extra(&self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.shared.tokens.lock().expect("tokens lock").reply_extra = extra;
     }
 
     pub fn clear_faults(&self) {

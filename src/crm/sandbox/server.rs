@@ -17,8 +17,8 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
-use super::org::{Org, Related, STimelineEntry};
-use super::{Fault, FaultRule, LoggedRequest, SharedLog, SharedOrg};
+use super::org::{Org, Related, STimelineEntry, ID_BASE};
+use super::{Endless, Fault, FaultRule, Hook, LoggedRequest, SharedLog, SharedOrg, INVALID_UTF8};
 use crate::time::{zoho_text, Stamp};
 
 pub struct Tokens {
@@ -31,6 +31,8 @@ pub struct Tokens {
     pub refresh_limit: usize,
     /// Every access token ever issued, so tests can prove none leaked.
     pub all: Vec<String>,
+    /// Keys merged into every token reply.
+    pub reply_extra: Map<String, Value>,
 }
 
 /// Where a page token points.
@@ -46,6 +48,7 @@ type CachedOrder = (u64, Arc<Vec<String>>);
 pub struct Shared {
     pub org: SharedOrg,
     pub faults: Mutex<Vec<FaultRule>>,
+    pub hooks: Mutex<Vec<Hook>>,
     pub tokens: Mutex<Tokens>,
     pub log: SharedLog,
     cursors: Mutex<HashMap<String, Cursor>>,
@@ -63,6 +66,7 @@ impl Shared {
         Shared {
             org: SharedOrg::new(org),
             faults: Mutex::new(vec![]),
+            hooks: Mutex::new(vec![]),
             tokens: Mutex::new(Tokens {
                 valid: HashMap::new(),
                 refreshes: VecDeque::new(),
@@ -71,6 +75,7 @@ impl Shared {
                 issued: 0,
                 refresh_limit: 10,
                 all: vec![],
+                reply_extra: Map::new(),
             }),
             log: Mutex::new(vec![]),
             cursors: Mutex::new(HashMap::new()),
@@ -86,6 +91,19 @@ impl Shared {
         *c += 1;
         // Opaque, like Zoho's: a counter mixed so tokens don't look sequential.
         format!("{prefix}{:016x}{:04x}", c.wrapping_mul(0x9E37_79B9_7F4A_7C15), *c & 0xffff)
+    }
+
+    /// The org edit due before this request, if any.
+    fn take_hook(&self, target: &str) -> Option<Box<dyn FnOnce(&mut Org) + Send>> {
+        let mut hooks = self.hooks.lock().expect("hooks lock");
+        for h in hooks.iter_mut().filter(|h| h.edit.is_some() && target.contains(h.path_contains.as_str())) {
+            if h.skip > 0 {
+                h.skip -= 1;
+                continue;
+            }
+            return h.edit.take();
+        }
+        None
     }
 
     fn take_fault(&self, path: &str) -> Option<Fault> {
@@ -149,6 +167,9 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
     use std::sync::atomic::Ordering::SeqCst;
     let now_in = s.in_flight.fetch_add(1, SeqCst) + 1;
     s.max_in_flight.fetch_max(now_in, SeqCst);
+    if let Some(edit) = s.take_hook(&format!("{path}?{query}")) {
+        edit(&mut s.org.write().expect("org lock"));
+    }
     let mut resp = match s.take_fault(&path) {
         Some(Fault::TooManyRequests { retry_after }) => {
             let mut r = envelope(
@@ -190,6 +211,25 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
             s.tokens.lock().expect("tokens lock").valid.clear();
             next.run(req).await
         }
+        Some(Fault::BadGateway) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
+        Some(Fault::ErrorWith200 { code, message }) => {
+            (StatusCode::OK, axum::Json(json!({"code": code, "details": {}, "message": message, "status": "error"})))
+                .into_response()
+        }
+        Some(Fault::RedirectTo(to)) => {
+            let target = format!("{}{path}{}", to.trim_end_matches('/'), if query.is_empty() { String::new() } else { format!("?{query}") });
+            Response::builder()
+                .status(StatusCode::TEMPORARY_REDIRECT)
+                .header(header::LOCATION, target)
+                .body(Body::empty())
+                .expect("valid response")
+        }
+        Some(Fault::EndlessPages(kind)) => endless_page(&s, &path, &kind),
         None => next.run(req).await,
     };
     let now = s.org.read().expect("org lock").now;
@@ -199,6 +239,56 @@ async fn gate(State(s): S, req: Request, next: Next) -> Response {
     s.log.lock().expect("log lock").push(LoggedRequest { method, path, query, status: resp.status().as_u16() });
     s.in_flight.fetch_sub(1, SeqCst);
     resp
+}
+
+/// One page of a list that never ends: `more_records` is always true.
+fn endless_page(s: &Shared, path: &str, kind: &Endless) -> Response {
+    let now = {
+        let org = s.org.read().expect("org lock");
+        zt(&org, org.now)
+    };
+    let key = if path.ends_with("__timeline") {
+        "__timeline"
+    } else if path.ends_with("/users") {
+        "users"
+    } else {
+        "data"
+    };
+    let records: Vec<Value> = match kind {
+        Endless::EmptyPages => vec![],
+        Endless::FreshTokens | Endless::SameToken => (0..200)
+            .map(|_| {
+                let n = {
+                    let mut c = s.counter.lock().expect("counter lock");
+                    *c += 1;
+                    *c
+                };
+                // Readable as a lead, an event, a user or a timeline entry, so only the paging
+                // can stop the client.
+                json!({"id": (ID_BASE + 500_000_000 + n).to_string(), "Last_Name": "Loop", "Modified_Time": now, "audited_time": now, "field_history": null})
+            })
+            .collect(),
+    };
+    let token = match kind {
+        Endless::SameToken => "ptSAMEAGAIN".to_string(),
+        _ => s.unique("pt"),
+    };
+    let mut body = Map::new();
+    body.insert(key.into(), Value::Array(records));
+    body.insert("info".into(), json!({"per_page": 200, "more_records": true, "next_page_token": token, "count": 200}));
+    axum::Json(Value::Object(body)).into_response()
+}
+
+/// A JSON reply, with every `INVALID_UTF8` marker replaced by a raw 0xFF byte.
+fn json_bytes(v: &Value) -> Response {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let bytes: Vec<u8> = if text.contains(INVALID_UTF8) {
+        let parts: Vec<&[u8]> = text.split(INVALID_UTF8).map(str::as_bytes).collect();
+        parts.join(&[0xFFu8][..])
+    } else {
+        text.into_bytes()
+    };
+    ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], bytes).into_response()
 }
 
 // ---- OAuth ------------------------------------------------------------------------------------
@@ -244,16 +334,20 @@ async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
     t.all.push(access.clone());
     let lifetime = t.lifetime_secs;
     t.valid.insert(access.clone(), now + std::time::Duration::from_secs(lifetime));
+    let extra = t.reply_extra.clone();
     drop(t);
     let api_domain = uri.authority().map(|a| format!("http://{a}")).unwrap_or_default();
-    axum::Json(json!({
+    let mut reply = json!({
         "access_token": access,
         "scope": "ZohoCRM.modules.ALL ZohoCRM.users.READ",
         "api_domain": api_domain,
         "token_type": "Bearer",
         "expires_in": lifetime
-    }))
-    .into_response()
+    });
+    if let Value::Object(o) = &mut reply {
+        o.extend(extra);
+    }
+    axum::Json(reply).into_response()
 }
 
 fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Response> {
@@ -589,7 +683,7 @@ fn page_reply(
     let mut body = Map::new();
     body.insert(data_key.into(), Value::Array(data));
     body.insert("info".into(), info);
-    axum::Json(Value::Object(body)).into_response()
+    json_bytes(&Value::Object(body))
 }
 
 /// A cached sorted id list for a query against the current org version.

@@ -3,11 +3,20 @@
 //! Listing follows Zoho's paging rules: `fields` always, 200 per page, `page` for the first
 //! 2,000 records and then `page_token`; `If-Modified-Since` for incremental runs (304 = nothing
 //! changed, 204 = nothing at all). Records that cannot be read are reported, not fatal.
+//!
+//! Paging is by position, so a listing must not let records move under it: record modules are
+//! sorted by id (an edit moves a record to the end of the `Modified_Time` order, which shifted
+//! the record at the next page boundary out of reach), and a listing that takes several pages
+//! asks `/deleted` once whether anything vanished meanwhile (see `list_records`). A listing
+//! that would never end — `more_records` forever, empty pages, a repeated page token — stops
+//! with an error at what Zoho can really return.
 
 mod oauth;
 mod parse;
+mod retry;
 mod transport;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +34,11 @@ use transport::{Reply, Transport};
 const PER_PAGE: usize = 200;
 /// `page` × `per_page` may not pass 2,000; after that Zoho wants `page_token`.
 const MAX_DISCRETE_PAGE: usize = 2000 / PER_PAGE;
+/// Zoho returns at most 100,000 records of one listing (PAGINATION_LIMIT_EXCEEDED past that),
+/// so an honest listing never has more pages than this. The same cap bounds a timeline.
+const MAX_PAGES: usize = 100_000 / PER_PAGE;
+/// Times a listing is read again because records were deleted while it was read.
+const MAX_PASSES: u32 = 3;
 
 pub struct ZohoClient {
     t: Transport,
@@ -37,24 +51,38 @@ pub struct ZohoClient {
 struct ListMeta {
     /// Server time of the first response (HTTP Date), for a watermark that can't skip records.
     server_date: Option<DateTime<Utc>>,
+    /// Pages read (0 when Zoho answered 204/304).
+    pages: usize,
 }
 
 impl ZohoClient {
     /// Fails with the missing variable's name when a secret is not configured.
     pub fn new(cfg: &ZohoConfig, source: AppointmentSource) -> Result<ZohoClient, CrmError> {
         let (client_secret, refresh_token) = cfg.secrets().map_err(|e| CrmError::NotConfigured { detail: e.0 })?;
+        check_url("[zoho] accounts_url", &cfg.accounts_url)?;
+        check_url("[zoho] api_domain", &cfg.api_domain)?;
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(cfg.concurrency)
             .user_agent(concat!("panopticon/", env!("CARGO_PKG_VERSION")))
+            // Every Zoho request carries a credential (the client secret and refresh token, or
+            // the access token): a redirect is reported, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| CrmError::Unavailable { endpoint: "client".into(), detail: e.to_string(), attempts: 0 })?;
-        let oauth =
-            oauth::OAuth::new(http.clone(), &cfg.accounts_url, cfg.client_id.clone(), client_secret, refresh_token);
+            .map_err(|e| CrmError::NotConfigured { detail: format!("the HTTP client could not start ({e})") })?;
+        let backoff = || retry::Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
+        let oauth = oauth::OAuth::new(
+            http.clone(),
+            &cfg.accounts_url,
+            cfg.client_id.clone(),
+            client_secret,
+            refresh_token,
+            backoff(),
+        );
         let api_base = format!("{}/crm/{}", cfg.api_domain.trim_end_matches('/'), cfg.api_version);
         Ok(ZohoClient {
-            t: Transport::new(http, oauth, api_base, cfg.concurrency, cfg.max_retries, cfg.retry_base),
+            t: Transport::new(http, oauth, api_base, cfg.concurrency, backoff()),
             stage_field: cfg.stage_field.clone(),
             locator_field: cfg.locator_field.clone(),
             source,
@@ -73,8 +101,17 @@ impl ZohoClient {
     ) -> Result<ListMeta, CrmError> {
         let mut page = 1usize;
         let mut token: Option<String> = None;
-        let mut meta = ListMeta { server_date: None };
+        let mut tokens_seen: HashSet<String> = HashSet::new();
+        let mut meta = ListMeta { server_date: None, pages: 0 };
+        let paging = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
         loop {
+            if meta.pages >= MAX_PAGES {
+                return Err(paging(format!(
+                    "Zoho still said there were more records after {MAX_PAGES} pages ({} records, the most \
+                     it returns for one list)",
+                    MAX_PAGES * PER_PAGE
+                )));
+            }
             let mut q: Vec<(&str, String)> = base.to_vec();
             q.push(("per_page", PER_PAGE.to_string()));
             match &token {
@@ -85,6 +122,7 @@ impl ZohoClient {
                 Reply::NotModified | Reply::NoContent => return Ok(meta),
                 Reply::Json { body, date } => (body, date),
             };
+            meta.pages += 1;
             if meta.server_date.is_none() {
                 meta.server_date = date;
             }
@@ -92,12 +130,19 @@ impl ZohoClient {
             let mut body = body;
             let records = match body.get_mut(data_key).map(Value::take) {
                 Some(Value::Array(a)) => a,
-                Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' array in the reply"))),
-                Some(_) => return Err(malformed(&format!("'{data_key}' is not an array"))),
+                Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' list in the reply"))),
+                Some(_) => return Err(malformed(&format!("'{data_key}' is not a list"))),
             };
-            each(records);
             let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
+            let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
+            if records.len() > PER_PAGE {
+                return Err(paging(format!("a page held {} records, more than the {PER_PAGE} asked for", records.len())));
+            }
+            if records.is_empty() && more {
+                return Err(paging(format!("page {} was empty yet Zoho said more records followed", meta.pages)));
+            }
+            each(records);
+            if !more {
                 return Ok(meta);
             }
             if token.is_none() && page < MAX_DISCRETE_PAGE {
@@ -108,9 +153,63 @@ impl ZohoClient {
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
                     .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
+                if !tokens_seen.insert(next.to_string()) {
+                    return Err(paging("Zoho sent the same page token twice, so the list would never end".into()));
+                }
                 token = Some(next.to_string());
             }
         }
+    }
+
+    /// Lists a record module (Leads, Events, Appointments__s) so that no record is missed when
+    /// others change while the pages are read.
+    ///
+    /// Sorted by id, an edit does not move a record and a new record lands at the end, so
+    /// neither can shift an unread record onto a page already read (sorted by Modified_Time,
+    /// an edited record jumped to the end and the one at the next page boundary was never
+    /// read). Only a deletion still shifts positions. So when a listing took more than one
+    /// page, one call asks `{module}/deleted` whether anything was deleted since it began —
+    /// answered 304 when nothing was, the usual case — and if something was, the list is read
+    /// again, handing on only records not seen yet. A single page cannot skip anything.
+    async fn list_records(
+        &self,
+        module: &str,
+        base: &[(&str, String)],
+        since: Option<&str>,
+        mut each: impl FnMut(Vec<Value>),
+    ) -> Result<ListMeta, CrmError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut first: Option<ListMeta> = None;
+        for pass in 1..=MAX_PASSES {
+            let meta = self
+                .list(module, module, "data", base, since, |page| {
+                    // A record shifted onto the next page is read twice; hand it on once.
+                    let fresh = page.into_iter().filter(|v| parse::id_of(v).is_none_or(|id| seen.insert(id))).collect();
+                    each(fresh)
+                })
+                .await?;
+            let (pages, started) = (meta.pages, meta.server_date);
+            // The watermark comes from the first pass: the earliest start is the safe one.
+            let first = first.get_or_insert(meta);
+            let Some(started) = started.filter(|_| pages > 1) else {
+                return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
+            };
+            let deleted = format!("{module}/deleted");
+            let q = [("type", "all".to_string()), ("per_page", PER_PAGE.to_string()), ("page", "1".to_string())];
+            let ims = zoho_text((started - chrono::Duration::seconds(1)).fixed_offset());
+            let vanished = match self.t.get(&deleted, &deleted, &q, Some(&ims)).await? {
+                Reply::NotModified | Reply::NoContent => false,
+                Reply::Json { body, .. } => body.get("data").and_then(Value::as_array).is_some_and(|d| !d.is_empty()),
+            };
+            if !vanished {
+                return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
+            }
+            tracing::info!(target: "panopticon::zoho", module, pass, "records were deleted while the list was read; reading it again");
+        }
+        Err(CrmError::Paging {
+            endpoint: module.into(),
+            detail: format!("records kept being deleted in Zoho while the list was read ({MAX_PASSES} attempts)"),
+        })
     }
 
     fn lead_fields(&self) -> String {
@@ -168,6 +267,34 @@ impl ZohoClient {
     }
 }
 
+/// Refuses a Zoho URL that would send credentials in clear text: `http://` is allowed only for
+/// a server on this machine (the sandbox, tests).
+fn check_url(key: &str, raw: &str) -> Result<(), CrmError> {
+    let bad = |why: String| CrmError::NotConfigured { detail: format!("{key}: {why}") };
+    let url = reqwest::Url::parse(raw).map_err(|e| bad(format!("not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "http://{} would send the Zoho credentials unencrypted; use https:// (http:// is accepted \
+                     only for a local test server on 127.0.0.1 or localhost)",
+                    url.host_str().unwrap_or("")
+                )))
+            }
+        }
+        other => Err(bad(format!("'{other}://' is not a web address; use https://"))),
+    }
+}
+
 /// The If-Modified-Since value for the next run.
 ///
 /// Zoho compares whole seconds and returns records modified strictly after the value. Taking
@@ -214,7 +341,7 @@ impl CrmSource for ZohoClient {
         let base = [
             ("fields", self.lead_fields()),
             ("converted", "both".to_string()),
-            ("sort_by", "Modified_Time".to_string()),
+            ("sort_by", "id".to_string()),
             ("sort_order", "asc".to_string()),
         ];
         let mut out = Fetched::default();
@@ -228,7 +355,7 @@ impl CrmSource for ZohoClient {
             },
         };
         let meta = self
-            .list("Leads", "Leads", "data", &base, since, |page| {
+            .list_records("Leads", &base, since, |page| {
                 for v in page {
                     match parse::lead(&v, &fields) {
                         Ok(l) => {
@@ -271,15 +398,12 @@ impl CrmSource for ZohoClient {
             "Events" => "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,$se_module,Modified_Time",
             _ => "Appointment_Name,Appointment_Start_Time,Appointment_End_Time,Appointment_For,Status,Modified_Time",
         };
-        let base = [
-            ("fields", fields.to_string()),
-            ("sort_by", "Modified_Time".to_string()),
-            ("sort_order", "asc".to_string()),
-        ];
+        let base =
+            [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
         let meta = self
-            .list(module, module, "data", &base, since, |page| {
+            .list_records(module, &base, since, |page| {
                 for v in page {
                     let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
                     match parsed {
@@ -315,7 +439,12 @@ impl CrmSource for ZohoClient {
         let mut changes = Vec::new();
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
-        loop {
+        let mut tokens_seen: HashSet<String> = HashSet::new();
+        let paging = |detail: String| CrmError::Paging { endpoint: "__timeline".into(), detail: format!("lead {lead}: {detail}") };
+        for pages in 1.. {
+            if pages > MAX_PAGES {
+                return Err(paging(format!("Zoho still said there were more entries after {MAX_PAGES} pages")));
+            }
             // The timeline takes per_page on the first page only; later pages go by token.
             let q = match &token {
                 None => vec![
@@ -331,8 +460,16 @@ impl CrmSource for ZohoClient {
             };
             let entries = body.get("__timeline").and_then(Value::as_array).ok_or_else(|| CrmError::Malformed {
                 endpoint: "__timeline".into(),
-                detail: format!("lead {lead}: no '__timeline' array in the reply"),
+                detail: format!("lead {lead}: no '__timeline' list in the reply"),
             })?;
+            let info = body.get("info").cloned().unwrap_or(Value::Null);
+            let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
+            if entries.len() > PER_PAGE {
+                return Err(paging(format!("a page held {} entries, more than the {PER_PAGE} asked for", entries.len())));
+            }
+            if entries.is_empty() && more {
+                return Err(paging(format!("page {pages} was empty yet Zoho said more entries followed")));
+            }
             for e in entries {
                 match parse::stage_changes(e, lead, &self.stage_field) {
                     Ok(mut c) => changes.append(&mut c),
@@ -341,11 +478,13 @@ impl CrmSource for ZohoClient {
                     }
                 }
             }
-            let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
+            if !more {
                 break;
             }
             match info.get("next_page_token").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                Some(t) if !tokens_seen.insert(t.to_string()) => {
+                    return Err(paging("Zoho sent the same page token twice, so the timeline would never end".into()))
+                }
                 Some(t) => token = Some(t.to_string()),
                 None => {
                     return Err(CrmError::Malformed {
