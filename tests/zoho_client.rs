@@ -105,7 +105,8 @@ async fn events_edited_between_pages_are_not_lost() {
         }
     });
     env.sync().await.unwrap();
-    let want: BTreeSet<String> = env.sandbox.org(|o| truth(o, &AppointmentSource::Events).appointments.into_keys().collect());
+    let want: BTreeSet<String> =
+        env.sandbox.org(|o| truth(o, &AppointmentSource::Events).appointments.into_keys().collect());
     let got: BTreeSet<String> = stored(&env).appointments.into_keys().collect();
     assert_eq!(got, want);
     env.sync().await.unwrap();
@@ -250,7 +251,8 @@ async fn plain_http_zoho_hosts_are_refused_unless_local() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_token_lifetimes_do_not_panic() {
     let env = Env::new(generate(&spec(100, 20, 60))).await;
-    for expires in [serde_json::json!(u64::MAX), serde_json::json!(1e300), serde_json::json!(-5), serde_json::json!("soon")]
+    for expires in
+        [serde_json::json!(u64::MAX), serde_json::json!(1e300), serde_json::json!(-5), serde_json::json!("soon")]
     {
         let mut extra = serde_json::Map::new();
         extra.insert("expires_in".into(), expires.clone());

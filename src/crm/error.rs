@@ -37,7 +37,9 @@ pub enum CrmError {
     #[error(
         "{} answered {} with a redirect{}; Panopticon never follows redirects, which could hand the \
          credentials to another server. Check [zoho] data_center, accounts_url and api_domain.",
-        server(endpoint), Reading(endpoint), host_words(to_host)
+        server(endpoint),
+        Reading(endpoint),
+        host_words(to_host)
     )]
     Redirected { endpoint: String, to_host: Option<String> },
 
@@ -48,7 +50,10 @@ pub enum CrmError {
     Malformed { endpoint: String, detail: String },
 
     /// A listing that would not end, or ended inconsistently: nothing was written.
-    #[error("Zoho's paging went wrong while reading {}: {detail}. Nothing was changed; try again later.", Reading(endpoint))]
+    #[error(
+        "Zoho's paging went wrong while reading {}: {detail}. Nothing was changed; try again later.",
+        Reading(endpoint)
+    )]
     Paging { endpoint: String, detail: String },
 }
 
@@ -76,7 +81,8 @@ impl Problem {
     fn sentence(&self, endpoint: &str) -> String {
         let who = server(endpoint);
         // The sign-in server has one job; for the API, say which list was being read.
-        let during = if endpoint.starts_with("oauth") { String::new() } else { format!(" while reading {}", Reading(endpoint)) };
+        let during =
+            if endpoint.starts_with("oauth") { String::new() } else { format!(" while reading {}", Reading(endpoint)) };
         match self {
             Problem::TimedOut(d) => format!("{who} timed out: no answer within {}{during}", secs(*d)),
             Problem::CannotConnect(cause) => format!("{who} could not be reached ({cause}){during}"),
@@ -86,7 +92,9 @@ impl Problem {
                 format!("{who} kept failing (server error {status}{code}){during}")
             }
             Problem::RateLimited { code } => format!("{who} kept refusing requests as too many (429 {code}){during}"),
-            Problem::CreditsUsedUp { wait } => format!("{who} asked to wait {} before the next request{during}", secs(*wait)),
+            Problem::CreditsUsedUp { wait } => {
+                format!("{who} asked to wait {} before the next request{during}", secs(*wait))
+            }
             Problem::Garbled => format!("{who} sent a reply that is not valid JSON{during}"),
         }
     }
@@ -100,9 +108,7 @@ impl Problem {
                 "The org's daily API credits are probably used up; try again tomorrow or raise the limit in Zoho."
             }
             Problem::RateLimited { .. } => "Wait a few minutes and try again.",
-            Problem::ServerError { .. } | Problem::Garbled => {
-                "Try again later; if it lasts, check status.zoho.com."
-            }
+            Problem::ServerError { .. } | Problem::Garbled => "Try again later; if it lasts, check status.zoho.com.",
         }
     }
 }

@@ -7,14 +7,20 @@
 //! `Appointments__s`, and the standard error envelope. Faults can be switched on at will.
 
 pub mod generate;
+mod listing;
 pub mod org;
+mod render;
 mod server;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
 use secrecy::SecretString;
+use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::config::{DataCenter, ZohoConfig};
@@ -62,11 +68,14 @@ pub enum Endless {
 /// how tests plant a record Zoho sends with broken encoding.
 pub const INVALID_UTF8: &str = "{{0xFF}}";
 
+/// An edit of the org, run once.
+pub(crate) type OrgEdit = Box<dyn FnOnce(&mut Org) + Send>;
+
 /// An edit of the org made while the sandbox is answering, just before a chosen request.
 pub(crate) struct Hook {
     pub path_contains: String,
     pub skip: u32,
-    pub edit: Option<Box<dyn FnOnce(&mut Org) + Send>>,
+    pub edit: Option<OrgEdit>,
 }
 
 /// Which requests a fault hits, and how often.
@@ -129,7 +138,7 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();
-        let app = server::router(shared.clone());
+        let app = router(shared.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -231,6 +240,26 @@ impl Sandbox {
             retry_base: Duration::from_millis(20),
         }
     }
+}
+
+/// Zoho's routes, behind the gate that injects faults and logs every request.
+fn router(shared: Arc<server::Shared>) -> Router {
+    Router::new()
+        .route("/oauth/v2/token", post(server::token))
+        .route("/crm/{version}/users", get(listing::users))
+        .route("/crm/{version}/{module}", get(listing::list_records))
+        .route("/crm/{version}/{module}/deleted", get(listing::list_deleted))
+        .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))
+        .fallback(|| async {
+            server::envelope(
+                StatusCode::NOT_FOUND,
+                "INVALID_URL_PATTERN",
+                "Please check if the URL trying to access is a correct one",
+                json!({}),
+            )
+        })
+        .layer(middleware::from_fn_with_state(shared.clone(), server::gate))
+        .with_state(shared)
 }
 
 impl Drop for Sandbox {

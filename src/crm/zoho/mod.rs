@@ -12,6 +12,7 @@
 //! with an error at what Zoho can really return.
 
 mod oauth;
+mod paging;
 mod parse;
 mod retry;
 mod transport;
@@ -29,30 +30,14 @@ use crate::crm::{
 use crate::domain::LeadId;
 use crate::time::{zoho_text, Stamp};
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
+use paging::{MAX_PAGES, PER_PAGE};
 use transport::{Reply, Transport};
-
-const PER_PAGE: usize = 200;
-/// `page` × `per_page` may not pass 2,000; after that Zoho wants `page_token`.
-const MAX_DISCRETE_PAGE: usize = 2000 / PER_PAGE;
-/// Zoho returns at most 100,000 records of one listing (PAGINATION_LIMIT_EXCEEDED past that),
-/// so an honest listing never has more pages than this. The same cap bounds a timeline.
-const MAX_PAGES: usize = 100_000 / PER_PAGE;
-/// Times a listing is read again because records were deleted while it was read.
-const MAX_PASSES: u32 = 3;
 
 pub struct ZohoClient {
     t: Transport,
     stage_field: String,
     locator_field: String,
     source: AppointmentSource,
-}
-
-/// What one paged list produced besides its records.
-struct ListMeta {
-    /// Server time of the first response (HTTP Date), for a watermark that can't skip records.
-    server_date: Option<DateTime<Utc>>,
-    /// Pages read (0 when Zoho answered 204/304).
-    pages: usize,
 }
 
 impl ZohoClient {
@@ -86,129 +71,6 @@ impl ZohoClient {
             stage_field: cfg.stage_field.clone(),
             locator_field: cfg.locator_field.clone(),
             source,
-        })
-    }
-
-    /// Walks every page of a list endpoint, handing each page's records to `each`.
-    async fn list(
-        &self,
-        endpoint: &str,
-        path: &str,
-        data_key: &str,
-        base: &[(&str, String)],
-        since: Option<&str>,
-        mut each: impl FnMut(Vec<Value>),
-    ) -> Result<ListMeta, CrmError> {
-        let mut page = 1usize;
-        let mut token: Option<String> = None;
-        let mut tokens_seen: HashSet<String> = HashSet::new();
-        let mut meta = ListMeta { server_date: None, pages: 0 };
-        let paging = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
-        loop {
-            if meta.pages >= MAX_PAGES {
-                return Err(paging(format!(
-                    "Zoho still said there were more records after {MAX_PAGES} pages ({} records, the most \
-                     it returns for one list)",
-                    MAX_PAGES * PER_PAGE
-                )));
-            }
-            let mut q: Vec<(&str, String)> = base.to_vec();
-            q.push(("per_page", PER_PAGE.to_string()));
-            match &token {
-                Some(t) => q.push(("page_token", t.clone())),
-                None => q.push(("page", page.to_string())),
-            }
-            let (body, date) = match self.t.get(endpoint, path, &q, since).await? {
-                Reply::NotModified | Reply::NoContent => return Ok(meta),
-                Reply::Json { body, date } => (body, date),
-            };
-            meta.pages += 1;
-            if meta.server_date.is_none() {
-                meta.server_date = date;
-            }
-            let malformed = |detail: &str| CrmError::Malformed { endpoint: endpoint.into(), detail: detail.into() };
-            let mut body = body;
-            let records = match body.get_mut(data_key).map(Value::take) {
-                Some(Value::Array(a)) => a,
-                Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' list in the reply"))),
-                Some(_) => return Err(malformed(&format!("'{data_key}' is not a list"))),
-            };
-            let info = body.get("info").cloned().unwrap_or(Value::Null);
-            let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
-            if records.len() > PER_PAGE {
-                return Err(paging(format!("a page held {} records, more than the {PER_PAGE} asked for", records.len())));
-            }
-            if records.is_empty() && more {
-                return Err(paging(format!("page {} was empty yet Zoho said more records followed", meta.pages)));
-            }
-            each(records);
-            if !more {
-                return Ok(meta);
-            }
-            if token.is_none() && page < MAX_DISCRETE_PAGE {
-                page += 1;
-            } else {
-                let next = info
-                    .get("next_page_token")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
-                if !tokens_seen.insert(next.to_string()) {
-                    return Err(paging("Zoho sent the same page token twice, so the list would never end".into()));
-                }
-                token = Some(next.to_string());
-            }
-        }
-    }
-
-    /// Lists a record module (Leads, Events, Appointments__s) so that no record is missed when
-    /// others change while the pages are read.
-    ///
-    /// Sorted by id, an edit does not move a record and a new record lands at the end, so
-    /// neither can shift an unread record onto a page already read (sorted by Modified_Time,
-    /// an edited record jumped to the end and the one at the next page boundary was never
-    /// read). Only a deletion still shifts positions. So when a listing took more than one
-    /// page, one call asks `{module}/deleted` whether anything was deleted since it began —
-    /// answered 304 when nothing was, the usual case — and if something was, the list is read
-    /// again, handing on only records not seen yet. A single page cannot skip anything.
-    async fn list_records(
-        &self,
-        module: &str,
-        base: &[(&str, String)],
-        since: Option<&str>,
-        mut each: impl FnMut(Vec<Value>),
-    ) -> Result<ListMeta, CrmError> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut first: Option<ListMeta> = None;
-        for pass in 1..=MAX_PASSES {
-            let meta = self
-                .list(module, module, "data", base, since, |page| {
-                    // A record shifted onto the next page is read twice; hand it on once.
-                    let fresh = page.into_iter().filter(|v| parse::id_of(v).is_none_or(|id| seen.insert(id))).collect();
-                    each(fresh)
-                })
-                .await?;
-            let (pages, started) = (meta.pages, meta.server_date);
-            // The watermark comes from the first pass: the earliest start is the safe one.
-            let first = first.get_or_insert(meta);
-            let Some(started) = started.filter(|_| pages > 1) else {
-                return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
-            };
-            let deleted = format!("{module}/deleted");
-            let q = [("type", "all".to_string()), ("per_page", PER_PAGE.to_string()), ("page", "1".to_string())];
-            let ims = zoho_text((started - chrono::Duration::seconds(1)).fixed_offset());
-            let vanished = match self.t.get(&deleted, &deleted, &q, Some(&ims)).await? {
-                Reply::NotModified | Reply::NoContent => false,
-                Reply::Json { body, .. } => body.get("data").and_then(Value::as_array).is_some_and(|d| !d.is_empty()),
-            };
-            if !vanished {
-                return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
-            }
-            tracing::info!(target: "panopticon::zoho", module, pass, "records were deleted while the list was read; reading it again");
-        }
-        Err(CrmError::Paging {
-            endpoint: module.into(),
-            detail: format!("records kept being deleted in Zoho while the list was read ({MAX_PASSES} attempts)"),
         })
     }
 
@@ -247,21 +109,20 @@ impl ZohoClient {
         let endpoint = format!("{module}/deleted");
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list(&endpoint, &endpoint, "data", &[("type", "all".into())], since, |page| {
-                for v in page {
-                    match parse::deleted(&v) {
-                        Ok((id, at)) => {
-                            newest = newest.max(at);
-                            out.items.push(id);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: endpoint.clone(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list(&self.t, &endpoint, &endpoint, "data", &[("type", "all".into())], since, |page| {
+            for v in page {
+                match parse::deleted(&v) {
+                    Ok((id, at)) => {
+                        newest = newest.max(at);
+                        out.items.push(id);
+                    }
+                    Err(reason) => {
+                        out.skipped.push(Skipped { endpoint: endpoint.clone(), id: parse::id_of(&v), reason })
                     }
                 }
-            })
-            .await?;
+            }
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -314,21 +175,18 @@ impl CrmSource for ZohoClient {
     async fn fetch_users(&self, since: Option<&str>) -> Result<Fetched<CrmUser>, CrmError> {
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list("users", "users", "users", &[("type", "AllUsers".into())], since, |page| {
-                for v in page {
-                    match parse::user(&v) {
-                        Ok((u, modified)) => {
-                            newest = newest.max(modified);
-                            out.items.push(u);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: "users".into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list(&self.t, "users", "users", "users", &[("type", "AllUsers".into())], since, |page| {
+            for v in page {
+                match parse::user(&v) {
+                    Ok((u, modified)) => {
+                        newest = newest.max(modified);
+                        out.items.push(u);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: "users".into(), id: parse::id_of(&v), reason }),
                 }
-            })
-            .await?;
+            }
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -354,22 +212,19 @@ impl CrmSource for ZohoClient {
                 _ => None,
             },
         };
-        let meta = self
-            .list_records("Leads", &base, since, |page| {
-                for v in page {
-                    match parse::lead(&v, &fields) {
-                        Ok(l) => {
-                            newest = newest.max(Some(l.modified_at));
-                            out.items.push(l);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list_records(&self.t, "Leads", &base, since, |page| {
+            for v in page {
+                match parse::lead(&v, &fields) {
+                    Ok(l) => {
+                        newest = newest.max(Some(l.modified_at));
+                        out.items.push(l);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason }),
                 }
-                on_page(out.items.len());
-            })
-            .await?;
+            }
+            on_page(out.items.len());
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -398,27 +253,23 @@ impl CrmSource for ZohoClient {
             "Events" => "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,$se_module,Modified_Time",
             _ => "Appointment_Name,Appointment_Start_Time,Appointment_End_Time,Appointment_For,Status,Modified_Time",
         };
-        let base =
-            [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
+        let base = [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list_records(module, &base, since, |page| {
-                for v in page {
-                    let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
-                    match parsed {
-                        Ok((change, modified)) => {
-                            newest = newest.max(Some(modified));
-                            out.items.push(change);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list_records(&self.t, module, &base, since, |page| {
+            for v in page {
+                let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
+                match parsed {
+                    Ok((change, modified)) => {
+                        newest = newest.max(Some(modified));
+                        out.items.push(change);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason }),
                 }
-                on_page(out.items.len());
-            })
-            .await?;
+            }
+            on_page(out.items.len());
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -440,7 +291,10 @@ impl CrmSource for ZohoClient {
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
         let mut tokens_seen: HashSet<String> = HashSet::new();
-        let paging = |detail: String| CrmError::Paging { endpoint: "__timeline".into(), detail: format!("lead {lead}: {detail}") };
+        let paging = |detail: String| CrmError::Paging {
+            endpoint: "__timeline".into(),
+            detail: format!("lead {lead}: {detail}"),
+        };
         for pages in 1.. {
             if pages > MAX_PAGES {
                 return Err(paging(format!("Zoho still said there were more entries after {MAX_PAGES} pages")));
@@ -465,7 +319,10 @@ impl CrmSource for ZohoClient {
             let info = body.get("info").cloned().unwrap_or(Value::Null);
             let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
             if entries.len() > PER_PAGE {
-                return Err(paging(format!("a page held {} entries, more than the {PER_PAGE} asked for", entries.len())));
+                return Err(paging(format!(
+                    "a page held {} entries, more than the {PER_PAGE} asked for",
+                    entries.len()
+                )));
             }
             if entries.is_empty() && more {
                 return Err(paging(format!("page {pages} was empty yet Zoho said more entries followed")));

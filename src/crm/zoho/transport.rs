@@ -115,7 +115,11 @@ impl Transport {
                 }
                 Attempt::Retry { problem, retry_after } => {
                     if attempt >= self.backoff.max_retries {
-                        return Err(CrmError::Unavailable { endpoint: endpoint.to_string(), problem, attempts: attempt + 1 });
+                        return Err(CrmError::Unavailable {
+                            endpoint: endpoint.to_string(),
+                            problem,
+                            attempts: attempt + 1,
+                        });
                     }
                     let wait = match retry_after {
                         Some(ra) if ra > MAX_RETRY_AFTER => {
