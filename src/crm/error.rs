@@ -161,7 +161,7 @@ fn tries(n: u32) -> String {
 }
 
 /// "30 s", "0.4 s", "2 min".
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s >= 120.0 {
         format!("{} min", (s / 60.0).round())
@@ -169,6 +169,20 @@ fn secs(d: Duration) -> String {
         format!("{} s", s.round())
     } else {
         format!("{s:.1} s")
+    }
+}
+
+/// Text a server sent, made fit for a one-line message: control characters (newlines, ESC…)
+/// become spaces, runs of spaces collapse, and it is cut at 200 characters.
+pub fn one_line(raw: &str) -> String {
+    const MAX: usize = 200;
+    let cleaned: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() > MAX {
+        format!("{}…", joined.chars().take(MAX).collect::<String>())
+    } else {
+        joined
     }
 }
 
@@ -228,5 +242,7 @@ mod tests {
         };
         assert_eq!(e.to_string(), "Zoho refused the deleted Events (403 NO_PERMISSION: permission denied)");
         assert_eq!(secs(Duration::from_millis(400)), "0.4 s");
+        assert_eq!(one_line("bad\n\x1b[31mred\r\x07 thing"), "bad [31mred thing");
+        assert_eq!(one_line(&"x".repeat(500)).chars().count(), 201);
     }
 }

@@ -18,7 +18,6 @@ mod retry;
 mod transport;
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -46,9 +45,10 @@ impl ZohoClient {
         let (client_secret, refresh_token) = cfg.secrets().map_err(|e| CrmError::NotConfigured { detail: e.0 })?;
         check_url("[zoho] accounts_url", &cfg.accounts_url)?;
         check_url("[zoho] api_domain", &cfg.api_domain)?;
+        let backoff = || retry::Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(backoff().connect_timeout())
             .pool_max_idle_per_host(cfg.concurrency)
             .user_agent(concat!("panopticon/", env!("CARGO_PKG_VERSION")))
             // Every Zoho request carries a credential (the client secret and refresh token, or
@@ -56,7 +56,6 @@ impl ZohoClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| CrmError::NotConfigured { detail: format!("the HTTP client could not start ({e})") })?;
-        let backoff = || retry::Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
         let oauth = oauth::OAuth::new(
             http.clone(),
             &cfg.accounts_url,

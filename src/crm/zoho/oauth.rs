@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::retry::{json_lossy, Backoff};
-use crate::crm::error::Problem;
+use crate::crm::error::{one_line, Problem};
 use crate::crm::CrmError;
 
 pub const REFRESH_LIMIT: usize = 10;
@@ -207,8 +207,9 @@ enum Post {
 /// A token reply, validated: Zoho often reports errors with HTTP 200, so success is the
 /// presence of a non-empty `access_token`, and its lifetime is clamped to something sane.
 fn interpret(status: u16, reply: &serde_json::Map<String, Value>) -> Result<(SecretString, Duration), CrmError> {
-    let text = |k: &str| reply.get(k).and_then(Value::as_str).map(str::to_string);
-    if let Some(tok) = text("access_token").filter(|t| !t.is_empty()) {
+    let text = |k: &str| reply.get(k).and_then(Value::as_str).map(one_line);
+    if let Some(tok) = reply.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        let tok = tok.to_string();
         return Ok((SecretString::from(tok), lifetime(reply)));
     }
     let code = text("error").unwrap_or_else(|| format!("HTTP {status}"));

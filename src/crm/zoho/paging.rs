@@ -60,7 +60,12 @@ pub(super) async fn list(
         }
         let (body, date) = match t.get(endpoint, path, &q, since).await? {
             Reply::NotModified | Reply::NoContent => return Ok(meta),
-            Reply::Json { body, date } => (body, date),
+            Reply::Json { body, date, lossy } => {
+                if lossy {
+                    name_lossy_records(endpoint, body.get(data_key));
+                }
+                (body, date)
+            }
         };
         meta.pages += 1;
         if meta.server_date.is_none() {
@@ -149,4 +154,21 @@ pub(super) async fn list_records(
         endpoint: module.into(),
         detail: format!("records kept being deleted in Zoho while the list was read ({MAX_PASSES} attempts)"),
     })
+}
+
+/// Says which records had text that was not UTF-8 (kept, with U+FFFD in place of the bad bytes),
+/// so an operator can find and fix them in Zoho.
+fn name_lossy_records(endpoint: &str, records: Option<&Value>) {
+    fn spoiled(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\u{FFFD}'),
+            Value::Array(a) => a.iter().any(spoiled),
+            Value::Object(o) => o.values().any(spoiled),
+            _ => false,
+        }
+    }
+    for r in records.and_then(Value::as_array).into_iter().flatten().filter(|r| spoiled(r)) {
+        let id = parse::id_of(r).unwrap_or_else(|| "without id".into());
+        tracing::warn!(target: "panopticon::zoho", endpoint, id, "record text had bytes that are not UTF-8; kept with U+FFFD in their place");
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::crm::error::Problem;
+use crate::crm::error::{secs, Problem};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -26,6 +26,11 @@ impl Backoff {
     }
 
     /// Exponential backoff with full jitter: a random wait in [base·2^attempt / 2, base·2^attempt], capped.
+    /// How long making a connection may take (the client is built with this).
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout.min(Duration::from_secs(10))
+    }
+
     pub fn wait(&self, attempt: u32) -> Duration {
         let ceiling = self.base.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
         let mut x = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
@@ -40,7 +45,9 @@ impl Backoff {
     /// A send or body read that failed, in words (reqwest's own Display says only "error
     /// sending request").
     pub fn problem(&self, e: &reqwest::Error) -> Problem {
-        if e.is_timeout() {
+        if e.is_connect() && e.is_timeout() {
+            Problem::CannotConnect(format!("no connection within {}", secs(self.connect_timeout())))
+        } else if e.is_timeout() {
             Problem::TimedOut(self.timeout)
         } else if e.is_connect() {
             Problem::CannotConnect(root_cause(e))

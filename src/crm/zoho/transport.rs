@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 use super::oauth::{location_host, OAuth};
 use super::retry::{json_lossy, Backoff};
-use crate::crm::error::Problem;
+use crate::crm::error::{one_line, Problem};
 use crate::crm::{CallCounts, CrmError};
 
 /// The longest Retry-After we will sit through; longer means the daily credits are gone.
@@ -27,6 +27,8 @@ pub enum Reply {
     Json {
         body: Value,
         date: Option<DateTime<Utc>>,
+        /// Bytes that were not UTF-8 were replaced with U+FFFD.
+        lossy: bool,
     },
     /// 204: nothing matches.
     NoContent,
@@ -175,23 +177,25 @@ impl Transport {
             Err(e) => return Attempt::Retry { problem: self.backoff.problem(&e.without_url()), retry_after: None },
         };
         let parsed = json_lossy(&bytes);
-        if let Ok((_, true)) = &parsed {
-            tracing::warn!(target: "panopticon::zoho", endpoint, "the reply had bytes that are not UTF-8; they were replaced with U+FFFD");
-        }
         if status == StatusCode::OK {
             match parsed {
                 // Zoho sometimes reports an error with HTTP 200: its envelope says so.
-                Ok((body, _)) if !is_error_envelope(&body) => return Attempt::Done(Reply::Json { body, date }),
+                Ok((body, lossy)) if !is_error_envelope(&body) => {
+                    return Attempt::Done(Reply::Json { body, date, lossy })
+                }
                 Ok(_) => {}
                 // A truncated or garbled body is most often a transient proxy fault.
                 Err(_) => return Attempt::Retry { problem: Problem::Garbled, retry_after: None },
             }
         }
         let env: Value = parsed.map(|(v, _)| v).unwrap_or(Value::Null);
-        let code = env.get("code").and_then(Value::as_str).unwrap_or("").to_string();
-        let message = env.get("message").and_then(Value::as_str).unwrap_or("").to_string();
-        let param =
-            env.get("details").and_then(|d| d.get("api_name").or_else(|| d.get("param_name"))).and_then(Value::as_str);
+        let code = one_line(env.get("code").and_then(Value::as_str).unwrap_or(""));
+        let message = one_line(env.get("message").and_then(Value::as_str).unwrap_or(""));
+        let param = env
+            .get("details")
+            .and_then(|d| d.get("api_name").or_else(|| d.get("param_name")))
+            .and_then(Value::as_str)
+            .map(one_line);
         if status == StatusCode::TOO_MANY_REQUESTS || code == "TOO_MANY_REQUESTS" {
             return Attempt::Retry {
                 problem: Problem::RateLimited { code },
@@ -204,7 +208,7 @@ impl Transport {
         let err = CrmError::Api {
             endpoint: endpoint.to_string(),
             status: status.as_u16(),
-            hint: CrmError::hint_for(&code, param),
+            hint: CrmError::hint_for(&code, param.as_deref()),
             code: if code.is_empty() { "(no code)".into() } else { code.clone() },
             message,
         };
