@@ -4,7 +4,11 @@
 //! §10): the OAuth token endpoint, `fields` required, 200 per page, 2,000 records by `page`
 //! and then `page_token` (bound to the other parameters), 204 for nothing, 304 for nothing
 //! modified, `converted`, `/deleted`, `__timeline` with paging, `/users`, Events and
-//! `Appointments__s`, and the standard error envelope. Faults can be switched on at will.
+//! `Appointments__s`, and the standard error envelope. Faults can be switched on at will
+//! (429, 5xx, 502 from a proxy, hangs, dropped connections, garbled or non-UTF-8 bodies, errors
+//! sent with HTTP 200, redirects, lists that never end), and `before_request` edits the org
+//! between two requests — positions are recomputed on every request, so a record edited between
+//! two pages moves to the end of the Modified_Time order exactly as in Zoho.
 
 pub mod generate;
 mod listing;
