@@ -290,13 +290,13 @@ impl CrmSource for ZohoClient {
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
         let mut tokens_seen: HashSet<String> = HashSet::new();
-        let paging = |detail: String| CrmError::Paging {
+        let broken = |detail: String| CrmError::Paging {
             endpoint: "__timeline".into(),
             detail: format!("lead {lead}: {detail}"),
         };
         for pages in 1.. {
             if pages > MAX_PAGES {
-                return Err(paging(format!("Zoho still said there were more entries after {MAX_PAGES} pages")));
+                return Err(broken(format!("Zoho still said there were more entries after {MAX_PAGES} pages")));
             }
             // The timeline takes per_page on the first page only; later pages go by token.
             let q = match &token {
@@ -318,13 +318,13 @@ impl CrmSource for ZohoClient {
             let info = body.get("info").cloned().unwrap_or(Value::Null);
             let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
             if entries.len() > PER_PAGE {
-                return Err(paging(format!(
+                return Err(broken(format!(
                     "a page held {} entries, more than the {PER_PAGE} asked for",
                     entries.len()
                 )));
             }
             if entries.is_empty() && more {
-                return Err(paging(format!("page {pages} was empty yet Zoho said more entries followed")));
+                return Err(broken(format!("page {pages} was empty yet Zoho said more entries followed")));
             }
             for e in entries {
                 match parse::stage_changes(e, lead, &self.stage_field) {
@@ -339,7 +339,7 @@ impl CrmSource for ZohoClient {
             }
             match info.get("next_page_token").and_then(Value::as_str).filter(|s| !s.is_empty()) {
                 Some(t) if !tokens_seen.insert(t.to_string()) => {
-                    return Err(paging("Zoho sent the same page token twice, so the timeline would never end".into()))
+                    return Err(broken("Zoho sent the same page token twice, so the timeline would never end".into()))
                 }
                 Some(t) => token = Some(t.to_string()),
                 None => {

@@ -43,10 +43,10 @@ pub(super) async fn list(
     let mut token: Option<String> = None;
     let mut tokens_seen: HashSet<String> = HashSet::new();
     let mut meta = ListMeta { server_date: None, pages: 0 };
-    let paging = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
+    let broken = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
     loop {
         if meta.pages >= MAX_PAGES {
-            return Err(paging(format!(
+            return Err(broken(format!(
                 "Zoho still said there were more records after {MAX_PAGES} pages ({} records, the most \
                      it returns for one list)",
                 MAX_PAGES * PER_PAGE
@@ -81,10 +81,10 @@ pub(super) async fn list(
         let info = body.get("info").cloned().unwrap_or(Value::Null);
         let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
         if records.len() > PER_PAGE {
-            return Err(paging(format!("a page held {} records, more than the {PER_PAGE} asked for", records.len())));
+            return Err(broken(format!("a page held {} records, more than the {PER_PAGE} asked for", records.len())));
         }
         if records.is_empty() && more {
-            return Err(paging(format!("page {} was empty yet Zoho said more records followed", meta.pages)));
+            return Err(broken(format!("page {} was empty yet Zoho said more records followed", meta.pages)));
         }
         each(records);
         if !more {
@@ -99,7 +99,7 @@ pub(super) async fn list(
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
             if !tokens_seen.insert(next.to_string()) {
-                return Err(paging("Zoho sent the same page token twice, so the list would never end".into()));
+                return Err(broken("Zoho sent the same page token twice, so the list would never end".into()));
             }
             token = Some(next.to_string());
         }
