@@ -1,5 +1,9 @@
-//! CRM errors, each phrased so the person reading it knows what to do next.
+//! CRM errors, each phrased so the person reading it knows what happened and what to do next.
+//! They are shown in the CLI, in `/status` and in every view's warning, so each is one line.
 //! None of them ever carries a token, a secret or a URL with credentials in it.
+
+use std::fmt;
+use std::time::Duration;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CrmError {
@@ -21,17 +25,165 @@ pub enum CrmError {
     )]
     RefreshLimited { detail: String },
 
-    #[error("{endpoint}: Zoho answered {status} {code}: {message}{hint}")]
+    #[error("Zoho refused {} ({status} {code}{}){hint}", Reading(endpoint), colon(message))]
     Api { endpoint: String, status: u16, code: String, message: String, hint: String },
 
-    #[error("{endpoint}: Zoho could not be reached: {detail} (gave up after {attempts} attempts)")]
-    Unavailable { endpoint: String, detail: String, attempts: u32 },
+    /// Zoho could not be reached or kept failing, after every retry.
+    #[error("{} ({}). {}", problem.sentence(endpoint), tries(*attempts), problem.advice())]
+    Unavailable { endpoint: String, problem: Problem, attempts: u32 },
+
+    /// Zoho answered with a redirect. Panopticon never follows one: the request carries
+    /// credentials, and a redirect elsewhere would hand them to another host.
+    #[error(
+        "{} answered {} with a redirect{}; Panopticon never follows redirects, which could hand the \
+         credentials to another server. Check [zoho] data_center, accounts_url and api_domain.",
+        server(endpoint),
+        Reading(endpoint),
+        host_words(to_host)
+    )]
+    Redirected { endpoint: String, to_host: Option<String> },
 
     #[error("config: {detail}")]
     NotConfigured { detail: String },
 
-    #[error("{endpoint}: Zoho sent a response Panopticon cannot read: {detail}")]
+    #[error("Zoho sent a reply for {} that Panopticon cannot read: {detail}", Reading(endpoint))]
     Malformed { endpoint: String, detail: String },
+
+    /// A listing that would not end, or ended inconsistently: nothing was written.
+    #[error(
+        "Zoho's paging went wrong while reading {}: {detail}. Nothing was changed; try again later.",
+        Reading(endpoint)
+    )]
+    Paging { endpoint: String, detail: String },
+}
+
+/// What went wrong with a request that was retried and kept failing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// No answer within the configured timeout.
+    TimedOut(Duration),
+    /// The connection could not be made (DNS, refused, TLS); the cause in a few words.
+    CannotConnect(String),
+    /// The connection closed before the reply was complete.
+    Dropped,
+    /// 5xx from Zoho (or a proxy in front of it).
+    ServerError { status: u16, code: String },
+    /// 429: too many requests.
+    RateLimited { code: String },
+    /// Zoho asked to wait longer than we will: the daily credits are probably used up.
+    CreditsUsedUp { wait: Duration },
+    /// A 200 reply whose body is not JSON.
+    Garbled,
+}
+
+impl Problem {
+    /// The clause that says what happened, naming the server and the endpoint.
+    fn sentence(&self, endpoint: &str) -> String {
+        let who = server(endpoint);
+        // The sign-in server has one job; for the API, say which list was being read.
+        let during =
+            if endpoint.starts_with("oauth") { String::new() } else { format!(" while reading {}", Reading(endpoint)) };
+        match self {
+            Problem::TimedOut(d) => format!("{who} timed out: no answer within {}{during}", secs(*d)),
+            Problem::CannotConnect(cause) => format!("{who} could not be reached ({cause}){during}"),
+            Problem::Dropped => format!("the connection dropped before {who} finished its reply{during}"),
+            Problem::ServerError { status, code } => {
+                let code = if code.is_empty() { String::new() } else { format!(" {code}") };
+                format!("{who} kept failing (server error {status}{code}){during}")
+            }
+            Problem::RateLimited { code } => format!("{who} kept refusing requests as too many (429 {code}){during}"),
+            Problem::CreditsUsedUp { wait } => {
+                format!("{who} asked to wait {} before the next request{during}", secs(*wait))
+            }
+            Problem::Garbled => format!("{who} sent a reply that is not valid JSON{during}"),
+        }
+    }
+
+    fn advice(&self) -> &'static str {
+        match self {
+            Problem::TimedOut(_) | Problem::CannotConnect(_) | Problem::Dropped => {
+                "Check the network, or try again later."
+            }
+            Problem::CreditsUsedUp { .. } => {
+                "The org's daily API credits are probably used up; try again tomorrow or raise the limit in Zoho."
+            }
+            Problem::RateLimited { .. } => "Wait a few minutes and try again.",
+            Problem::ServerError { .. } | Problem::Garbled => "Try again later; if it lasts, check status.zoho.com.",
+        }
+    }
+}
+
+/// "Zoho's sign-in server" for the token endpoint, "Zoho's API server" for the rest.
+fn server(endpoint: &str) -> &'static str {
+    if endpoint.starts_with("oauth") {
+        "Zoho's sign-in server"
+    } else {
+        "Zoho's API server"
+    }
+}
+
+/// An endpoint in words: "Leads", "the deleted Leads", "a lead's stage history"…
+struct Reading<'a>(&'a str);
+
+impl fmt::Display for Reading<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            e if e.starts_with("oauth") => f.write_str("the access token request"),
+            "__timeline" => f.write_str("a lead's stage history"),
+            "users" => f.write_str("the users"),
+            e => match e.strip_suffix("/deleted") {
+                Some(module) => write!(f, "the deleted {module}"),
+                None => f.write_str(e),
+            },
+        }
+    }
+}
+
+fn colon(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+fn host_words(host: &Option<String>) -> String {
+    host.as_ref().map(|h| format!(" to {h}")).unwrap_or_default()
+}
+
+/// "1 try", "3 tries".
+fn tries(n: u32) -> String {
+    if n == 1 {
+        "1 try".into()
+    } else {
+        format!("{n} tries")
+    }
+}
+
+/// "30 s", "0.4 s", "2 min".
+pub(crate) fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 120.0 {
+        format!("{} min", (s / 60.0).round())
+    } else if (s - s.round()).abs() < 0.05 {
+        format!("{} s", s.round())
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// Text a server sent, made fit for a one-line message: control characters (newlines, ESC…)
+/// become spaces, runs of spaces collapse, and it is cut at 200 characters.
+pub fn one_line(raw: &str) -> String {
+    const MAX: usize = 200;
+    let cleaned: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() > MAX {
+        format!("{}…", joined.chars().take(MAX).collect::<String>())
+    } else {
+        joined
+    }
 }
 
 impl CrmError {
@@ -53,5 +205,44 @@ impl CrmError {
             "INVALID_MODULE" => " — the module does not exist in this org; check [appointments] source".into(),
             _ => String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_read_as_plain_sentences() {
+        let e = CrmError::Unavailable {
+            endpoint: "oauth/token".into(),
+            problem: Problem::TimedOut(Duration::from_secs(30)),
+            attempts: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Zoho's sign-in server timed out: no answer within 30 s (3 tries). Check the network, or try again later."
+        );
+        let e = CrmError::Unavailable {
+            endpoint: "Leads".into(),
+            problem: Problem::ServerError { status: 500, code: "INTERNAL_ERROR".into() },
+            attempts: 1,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Zoho's API server kept failing (server error 500 INTERNAL_ERROR) while reading Leads (1 try). \
+             Try again later; if it lasts, check status.zoho.com."
+        );
+        let e = CrmError::Api {
+            endpoint: "Events/deleted".into(),
+            status: 403,
+            code: "NO_PERMISSION".into(),
+            message: "permission denied".into(),
+            hint: String::new(),
+        };
+        assert_eq!(e.to_string(), "Zoho refused the deleted Events (403 NO_PERMISSION: permission denied)");
+        assert_eq!(secs(Duration::from_millis(400)), "0.4 s");
+        assert_eq!(one_line("bad\n\x1b[31mred\r\x07 thing"), "bad [31mred thing");
+        assert_eq!(one_line(&"x".repeat(500)).chars().count(), 201);
     }
 }

@@ -4,17 +4,27 @@
 //! §10): the OAuth token endpoint, `fields` required, 200 per page, 2,000 records by `page`
 //! and then `page_token` (bound to the other parameters), 204 for nothing, 304 for nothing
 //! modified, `converted`, `/deleted`, `__timeline` with paging, `/users`, Events and
-//! `Appointments__s`, and the standard error envelope. Faults can be switched on at will.
+//! `Appointments__s`, and the standard error envelope. Faults can be switched on at will
+//! (429, 5xx, 502 from a proxy, hangs, dropped connections, garbled or non-UTF-8 bodies, errors
+//! sent with HTTP 200, redirects, lists that never end), and `before_request` edits the org
+//! between two requests — positions are recomputed on every request, so a record edited between
+//! two pages moves to the end of the Modified_Time order exactly as in Zoho.
 
 pub mod generate;
+mod listing;
 pub mod org;
+mod render;
 mod server;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
 use secrecy::SecretString;
+use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::config::{DataCenter, ZohoConfig};
@@ -36,6 +46,40 @@ pub enum Fault {
     MalformedJson,
     /// Every access token issued so far stops working (401 INVALID_TOKEN), as at expiry.
     ExpireTokens,
+    /// 502 Bad Gateway with an HTML body, as a proxy in front of Zoho answers.
+    BadGateway,
+    /// Zoho's error envelope sent with HTTP 200, as some Zoho endpoints do.
+    ErrorWith200 { code: String, message: String },
+    /// 307 Temporary Redirect to the same path and query on another server (`to` is its base
+    /// URL, e.g. another sandbox's `url()`).
+    RedirectTo(String),
+    /// A list that never ends: `more_records` stays true, page after page.
+    EndlessPages(Endless),
+}
+
+/// How an endless list misbehaves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Endless {
+    /// A full page of made-up records and a new page token every time.
+    FreshTokens,
+    /// A full page of made-up records and always the same page token.
+    SameToken,
+    /// No records at all, yet more to come.
+    EmptyPages,
+}
+
+/// A string value containing this is served with a raw 0xFF byte (not UTF-8) in its place:
+/// how tests plant a record Zoho sends with broken encoding.
+pub const INVALID_UTF8: &str = "{{0xFF}}";
+
+/// An edit of the org, run once.
+pub(crate) type OrgEdit = Box<dyn FnOnce(&mut Org) + Send>;
+
+/// An edit of the org made while the sandbox is answering, just before a chosen request.
+pub(crate) struct Hook {
+    pub path_contains: String,
+    pub skip: u32,
+    pub edit: Option<OrgEdit>,
 }
 
 /// Which requests a fault hits, and how often.
@@ -98,7 +142,7 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();
-        let app = server::router(shared.clone());
+        let app = router(shared.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -120,6 +164,23 @@ impl Sandbox {
 
     pub fn inject(&self, rule: FaultRule) {
         self.shared.faults.lock().expect("faults lock").push(rule);
+    }
+
+    /// Runs `edit` on the org just before the sandbox answers the request after the first
+    /// `skip` ones whose path contains `path_part` — e.g. between page 1 and page 2 of a list,
+    /// which is how tests prove a listing survives records that change while it is read.
+    pub fn before_request(&self, path_part: &str, skip: u32, edit: impl FnOnce(&mut Org) + Send + 'static) {
+        self.shared.hooks.lock().expect("hooks lock").push(Hook {
+            path_contains: path_part.to_string(),
+            skip,
+            edit: Some(Box::new(edit)),
+        });
+    }
+
+    /// Extra keys merged into every token reply (e.g. a hostile `expires_in`); the sandbox's
+    /// own tokens still live `set_token_lifetime` seconds.
+    pub fn set_token_reply_extra(&self, extra: serde_json::Map<String, serde_json::Value>) {
+        self.shared.tokens.lock().expect("tokens lock").reply_extra = extra;
     }
 
     pub fn clear_faults(&self) {
@@ -183,6 +244,26 @@ impl Sandbox {
             retry_base: Duration::from_millis(20),
         }
     }
+}
+
+/// Zoho's routes, behind the gate that injects faults and logs every request.
+fn router(shared: Arc<server::Shared>) -> Router {
+    Router::new()
+        .route("/oauth/v2/token", post(server::token))
+        .route("/crm/{version}/users", get(listing::users))
+        .route("/crm/{version}/{module}", get(listing::list_records))
+        .route("/crm/{version}/{module}/deleted", get(listing::list_deleted))
+        .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))
+        .fallback(|| async {
+            server::envelope(
+                StatusCode::NOT_FOUND,
+                "INVALID_URL_PATTERN",
+                "Please check if the URL trying to access is a correct one",
+                json!({}),
+            )
+        })
+        .layer(middleware::from_fn_with_state(shared.clone(), server::gate))
+        .with_state(shared)
 }
 
 impl Drop for Sandbox {

@@ -3,12 +3,21 @@
 //! Listing follows Zoho's paging rules: `fields` always, 200 per page, `page` for the first
 //! 2,000 records and then `page_token`; `If-Modified-Since` for incremental runs (304 = nothing
 //! changed, 204 = nothing at all). Records that cannot be read are reported, not fatal.
+//!
+//! Paging is by position, so a listing must not let records move under it: record modules are
+//! sorted by id (an edit moves a record to the end of the `Modified_Time` order, which shifted
+//! the record at the next page boundary out of reach), and a listing that takes several pages
+//! asks `/deleted` once whether anything vanished meanwhile (see `list_records`). A listing
+//! that would never end — `more_records` forever, empty pages, a repeated page token — stops
+//! with an error at what Zoho can really return.
 
 mod oauth;
+mod paging;
 mod parse;
+mod retry;
 mod transport;
 
-use std::time::Duration;
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -20,11 +29,8 @@ use crate::crm::{
 use crate::domain::LeadId;
 use crate::time::{zoho_text, Stamp};
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
+use paging::{MAX_PAGES, PER_PAGE};
 use transport::{Reply, Transport};
-
-const PER_PAGE: usize = 200;
-/// `page` × `per_page` may not pass 2,000; after that Zoho wants `page_token`.
-const MAX_DISCRETE_PAGE: usize = 2000 / PER_PAGE;
 
 pub struct ZohoClient {
     t: Transport,
@@ -33,84 +39,38 @@ pub struct ZohoClient {
     source: AppointmentSource,
 }
 
-/// What one paged list produced besides its records.
-struct ListMeta {
-    /// Server time of the first response (HTTP Date), for a watermark that can't skip records.
-    server_date: Option<DateTime<Utc>>,
-}
-
 impl ZohoClient {
     /// Fails with the missing variable's name when a secret is not configured.
     pub fn new(cfg: &ZohoConfig, source: AppointmentSource) -> Result<ZohoClient, CrmError> {
         let (client_secret, refresh_token) = cfg.secrets().map_err(|e| CrmError::NotConfigured { detail: e.0 })?;
+        check_url("[zoho] accounts_url", &cfg.accounts_url)?;
+        check_url("[zoho] api_domain", &cfg.api_domain)?;
+        let backoff = || retry::Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(backoff().connect_timeout())
             .pool_max_idle_per_host(cfg.concurrency)
             .user_agent(concat!("panopticon/", env!("CARGO_PKG_VERSION")))
+            // Every Zoho request carries a credential (the client secret and refresh token, or
+            // the access token): a redirect is reported, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| CrmError::Unavailable { endpoint: "client".into(), detail: e.to_string(), attempts: 0 })?;
-        let oauth =
-            oauth::OAuth::new(http.clone(), &cfg.accounts_url, cfg.client_id.clone(), client_secret, refresh_token);
+            .map_err(|e| CrmError::NotConfigured { detail: format!("the HTTP client could not start ({e})") })?;
+        let oauth = oauth::OAuth::new(
+            http.clone(),
+            &cfg.accounts_url,
+            cfg.client_id.clone(),
+            client_secret,
+            refresh_token,
+            backoff(),
+        );
         let api_base = format!("{}/crm/{}", cfg.api_domain.trim_end_matches('/'), cfg.api_version);
         Ok(ZohoClient {
-            t: Transport::new(http, oauth, api_base, cfg.concurrency, cfg.max_retries, cfg.retry_base),
+            t: Transport::new(http, oauth, api_base, cfg.concurrency, backoff()),
             stage_field: cfg.stage_field.clone(),
             locator_field: cfg.locator_field.clone(),
             source,
         })
-    }
-
-    /// Walks every page of a list endpoint, handing each page's records to `each`.
-    async fn list(
-        &self,
-        endpoint: &str,
-        path: &str,
-        data_key: &str,
-        base: &[(&str, String)],
-        since: Option<&str>,
-        mut each: impl FnMut(Vec<Value>),
-    ) -> Result<ListMeta, CrmError> {
-        let mut page = 1usize;
-        let mut token: Option<String> = None;
-        let mut meta = ListMeta { server_date: None };
-        loop {
-            let mut q: Vec<(&str, String)> = base.to_vec();
-            q.push(("per_page", PER_PAGE.to_string()));
-            match &token {
-                Some(t) => q.push(("page_token", t.clone())),
-                None => q.push(("page", page.to_string())),
-            }
-            let (body, date) = match self.t.get(endpoint, path, &q, since).await? {
-                Reply::NotModified | Reply::NoContent => return Ok(meta),
-                Reply::Json { body, date } => (body, date),
-            };
-            if meta.server_date.is_none() {
-                meta.server_date = date;
-            }
-            let malformed = |detail: &str| CrmError::Malformed { endpoint: endpoint.into(), detail: detail.into() };
-            let mut body = body;
-            let records = match body.get_mut(data_key).map(Value::take) {
-                Some(Value::Array(a)) => a,
-                Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' array in the reply"))),
-                Some(_) => return Err(malformed(&format!("'{data_key}' is not an array"))),
-            };
-            each(records);
-            let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
-                return Ok(meta);
-            }
-            if token.is_none() && page < MAX_DISCRETE_PAGE {
-                page += 1;
-            } else {
-                let next = info
-                    .get("next_page_token")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
-                token = Some(next.to_string());
-            }
-        }
     }
 
     fn lead_fields(&self) -> String {
@@ -148,23 +108,50 @@ impl ZohoClient {
         let endpoint = format!("{module}/deleted");
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list(&endpoint, &endpoint, "data", &[("type", "all".into())], since, |page| {
-                for v in page {
-                    match parse::deleted(&v) {
-                        Ok((id, at)) => {
-                            newest = newest.max(at);
-                            out.items.push(id);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: endpoint.clone(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list(&self.t, &endpoint, &endpoint, "data", &[("type", "all".into())], since, |page| {
+            for v in page {
+                match parse::deleted(&v) {
+                    Ok((id, at)) => {
+                        newest = newest.max(at);
+                        out.items.push(id);
+                    }
+                    Err(reason) => {
+                        out.skipped.push(Skipped { endpoint: endpoint.clone(), id: parse::id_of(&v), reason })
                     }
                 }
-            })
-            .await?;
+            }
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
+    }
+}
+
+/// Refuses a Zoho URL that would send credentials in clear text: `http://` is allowed only for
+/// a server on this machine (the sandbox, tests).
+fn check_url(key: &str, raw: &str) -> Result<(), CrmError> {
+    let bad = |why: String| CrmError::NotConfigured { detail: format!("{key}: {why}") };
+    let url = reqwest::Url::parse(raw).map_err(|e| bad(format!("not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "http://{} would send the Zoho credentials unencrypted; use https:// (http:// is accepted \
+                     only for a local test server on 127.0.0.1 or localhost)",
+                    url.host_str().unwrap_or("")
+                )))
+            }
+        }
+        other => Err(bad(format!("'{other}://' is not a web address; use https://"))),
     }
 }
 
@@ -187,21 +174,18 @@ impl CrmSource for ZohoClient {
     async fn fetch_users(&self, since: Option<&str>) -> Result<Fetched<CrmUser>, CrmError> {
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list("users", "users", "users", &[("type", "AllUsers".into())], since, |page| {
-                for v in page {
-                    match parse::user(&v) {
-                        Ok((u, modified)) => {
-                            newest = newest.max(modified);
-                            out.items.push(u);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: "users".into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list(&self.t, "users", "users", "users", &[("type", "AllUsers".into())], since, |page| {
+            for v in page {
+                match parse::user(&v) {
+                    Ok((u, modified)) => {
+                        newest = newest.max(modified);
+                        out.items.push(u);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: "users".into(), id: parse::id_of(&v), reason }),
                 }
-            })
-            .await?;
+            }
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -214,7 +198,7 @@ impl CrmSource for ZohoClient {
         let base = [
             ("fields", self.lead_fields()),
             ("converted", "both".to_string()),
-            ("sort_by", "Modified_Time".to_string()),
+            ("sort_by", "id".to_string()),
             ("sort_order", "asc".to_string()),
         ];
         let mut out = Fetched::default();
@@ -227,22 +211,19 @@ impl CrmSource for ZohoClient {
                 _ => None,
             },
         };
-        let meta = self
-            .list("Leads", "Leads", "data", &base, since, |page| {
-                for v in page {
-                    match parse::lead(&v, &fields) {
-                        Ok(l) => {
-                            newest = newest.max(Some(l.modified_at));
-                            out.items.push(l);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list_records(&self.t, "Leads", &base, since, |page| {
+            for v in page {
+                match parse::lead(&v, &fields) {
+                    Ok(l) => {
+                        newest = newest.max(Some(l.modified_at));
+                        out.items.push(l);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason }),
                 }
-                on_page(out.items.len());
-            })
-            .await?;
+            }
+            on_page(out.items.len());
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -271,30 +252,23 @@ impl CrmSource for ZohoClient {
             "Events" => "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,$se_module,Modified_Time",
             _ => "Appointment_Name,Appointment_Start_Time,Appointment_End_Time,Appointment_For,Status,Modified_Time",
         };
-        let base = [
-            ("fields", fields.to_string()),
-            ("sort_by", "Modified_Time".to_string()),
-            ("sort_order", "asc".to_string()),
-        ];
+        let base = [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = self
-            .list(module, module, "data", &base, since, |page| {
-                for v in page {
-                    let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
-                    match parsed {
-                        Ok((change, modified)) => {
-                            newest = newest.max(Some(modified));
-                            out.items.push(change);
-                        }
-                        Err(reason) => {
-                            out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason })
-                        }
+        let meta = paging::list_records(&self.t, module, &base, since, |page| {
+            for v in page {
+                let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
+                match parsed {
+                    Ok((change, modified)) => {
+                        newest = newest.max(Some(modified));
+                        out.items.push(change);
                     }
+                    Err(reason) => out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason }),
                 }
-                on_page(out.items.len());
-            })
-            .await?;
+            }
+            on_page(out.items.len());
+        })
+        .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
     }
@@ -315,7 +289,15 @@ impl CrmSource for ZohoClient {
         let mut changes = Vec::new();
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
-        loop {
+        let mut tokens_seen: HashSet<String> = HashSet::new();
+        let broken = |detail: String| CrmError::Paging {
+            endpoint: "__timeline".into(),
+            detail: format!("lead {lead}: {detail}"),
+        };
+        for pages in 1.. {
+            if pages > MAX_PAGES {
+                return Err(broken(format!("Zoho still said there were more entries after {MAX_PAGES} pages")));
+            }
             // The timeline takes per_page on the first page only; later pages go by token.
             let q = match &token {
                 None => vec![
@@ -331,8 +313,19 @@ impl CrmSource for ZohoClient {
             };
             let entries = body.get("__timeline").and_then(Value::as_array).ok_or_else(|| CrmError::Malformed {
                 endpoint: "__timeline".into(),
-                detail: format!("lead {lead}: no '__timeline' array in the reply"),
+                detail: format!("lead {lead}: no '__timeline' list in the reply"),
             })?;
+            let info = body.get("info").cloned().unwrap_or(Value::Null);
+            let more = info.get("more_records").and_then(Value::as_bool).unwrap_or(false);
+            if entries.len() > PER_PAGE {
+                return Err(broken(format!(
+                    "a page held {} entries, more than the {PER_PAGE} asked for",
+                    entries.len()
+                )));
+            }
+            if entries.is_empty() && more {
+                return Err(broken(format!("page {pages} was empty yet Zoho said more entries followed")));
+            }
             for e in entries {
                 match parse::stage_changes(e, lead, &self.stage_field) {
                     Ok(mut c) => changes.append(&mut c),
@@ -341,11 +334,13 @@ impl CrmSource for ZohoClient {
                     }
                 }
             }
-            let info = body.get("info").cloned().unwrap_or(Value::Null);
-            if !info.get("more_records").and_then(Value::as_bool).unwrap_or(false) {
+            if !more {
                 break;
             }
             match info.get("next_page_token").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                Some(t) if !tokens_seen.insert(t.to_string()) => {
+                    return Err(broken("Zoho sent the same page token twice, so the timeline would never end".into()))
+                }
                 Some(t) => token = Some(t.to_string()),
                 None => {
                     return Err(CrmError::Malformed {

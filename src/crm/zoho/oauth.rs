@@ -8,9 +8,11 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde_json::Value;
 use tokio::sync::Mutex;
 
+use super::retry::{json_lossy, Backoff};
+use crate::crm::error::{one_line, Problem};
 use crate::crm::CrmError;
 
 pub const REFRESH_LIMIT: usize = 10;
@@ -24,6 +26,7 @@ pub struct OAuth {
     client_id: String,
     client_secret: SecretString,
     refresh_token: SecretString,
+    backoff: Backoff,
     state: Mutex<TokenState>,
 }
 
@@ -44,15 +47,12 @@ pub struct AccessToken {
     pub generation: u64,
 }
 
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: Option<String>,
-    expires_in: Option<u64>,
-    /// Legacy replies carry seconds here and milliseconds in `expires_in`.
-    expires_in_sec: Option<u64>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
+/// The longest a token is believed to live, whatever the server says: Zoho issues 1-hour tokens,
+/// and a huge or nonsensical `expires_in` must not overflow the clock (it used to panic).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The longest Retry-After we will sit through on the token endpoint.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+const ENDPOINT: &str = "oauth/token";
 
 impl OAuth {
     pub fn new(
@@ -61,6 +61,7 @@ impl OAuth {
         client_id: String,
         client_secret: SecretString,
         refresh_token: SecretString,
+        backoff: Backoff,
     ) -> OAuth {
         OAuth {
             http,
@@ -68,6 +69,7 @@ impl OAuth {
             client_id,
             client_secret,
             refresh_token,
+            backoff,
             state: Mutex::new(TokenState::default()),
         }
     }
@@ -83,7 +85,8 @@ impl OAuth {
         let (tok, lifetime) = self.refresh(&mut st).await?;
         // A very short-lived token (tests) must still be usable: keep at least half its life.
         let margin = EXPIRY_MARGIN.min(lifetime / 2);
-        st.current = Some((tok.clone(), Instant::now() + lifetime - margin));
+        let now = Instant::now();
+        st.current = Some((tok.clone(), now.checked_add(lifetime - margin).unwrap_or(now)));
         st.generation += 1;
         Ok(AccessToken { secret: tok, generation: st.generation })
     }
@@ -96,71 +99,155 @@ impl OAuth {
         }
     }
 
+    /// Asks for a new access token, retrying timeouts, dropped connections, 429 and 5xx like
+    /// the API — but never past Zoho's refresh limit, and never following a redirect.
     async fn refresh(&self, st: &mut TokenState) -> Result<(SecretString, Duration), CrmError> {
-        let now = Instant::now();
-        while st.refreshes.front().is_some_and(|t| now.duration_since(*t) >= REFRESH_WINDOW) {
-            st.refreshes.pop_front();
+        let mut attempt = 0u32;
+        loop {
+            let now = Instant::now();
+            while st.refreshes.front().is_some_and(|t| now.duration_since(*t) >= REFRESH_WINDOW) {
+                st.refreshes.pop_front();
+            }
+            if st.refreshes.len() >= REFRESH_LIMIT {
+                return Err(CrmError::RefreshLimited {
+                    detail: format!("{REFRESH_LIMIT} refreshes already in the last 10 minutes"),
+                });
+            }
+            st.refreshes.push_back(now);
+            tracing::debug!(target: "panopticon::zoho", attempt, "refreshing the Zoho access token");
+            let (problem, retry_after) = match self.post_once().await {
+                Post::Done(result) => return result,
+                Post::Retry { problem, retry_after } => (problem, retry_after),
+            };
+            if matches!(problem, Problem::CannotConnect(_)) {
+                // Zoho never saw this one: it does not count against the refresh limit.
+                st.refreshes.pop_back();
+            }
+            if attempt >= self.backoff.max_retries {
+                return Err(CrmError::Unavailable { endpoint: ENDPOINT.into(), problem, attempts: attempt + 1 });
+            }
+            let wait = match retry_after {
+                Some(ra) if ra > MAX_RETRY_AFTER => {
+                    return Err(CrmError::Unavailable {
+                        endpoint: ENDPOINT.into(),
+                        problem: Problem::CreditsUsedUp { wait: ra },
+                        attempts: attempt + 1,
+                    })
+                }
+                Some(ra) => ra,
+                None => self.backoff.wait(attempt),
+            };
+            tracing::warn!(target: "panopticon::zoho", attempt, wait_ms = wait.as_millis() as u64, ?problem, "token request failed; retrying");
+            attempt += 1;
+            tokio::time::sleep(wait).await;
         }
-        if st.refreshes.len() >= REFRESH_LIMIT {
-            return Err(CrmError::RefreshLimited {
-                detail: format!("{REFRESH_LIMIT} refreshes already in the last 10 minutes"),
-            });
-        }
-        st.refreshes.push_back(now);
-        tracing::debug!(target: "panopticon::zoho", "refreshing the Zoho access token");
+    }
+
+    /// One POST to the token endpoint.
+    async fn post_once(&self) -> Post {
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose_secret()),
             ("refresh_token", self.refresh_token.expose_secret()),
         ];
-        let body = serde_urlencode(&form);
-        let resp = self
+        let resp = match self
             .http
             .post(&self.token_url)
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
+            .body(serde_urlencode(&form))
             .send()
             .await
-            .map_err(|e| CrmError::Unavailable {
-                endpoint: "oauth/token".into(),
-                // without_url: the token URL carries no secret, but keep errors uniform.
-                detail: e.without_url().to_string(),
-                attempts: 1,
-            })?;
+        {
+            Ok(r) => r,
+            Err(e) => return Post::Retry { problem: self.backoff.problem(&e.without_url()), retry_after: None },
+        };
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| CrmError::Unavailable {
-            endpoint: "oauth/token".into(),
-            detail: e.without_url().to_string(),
-            attempts: 1,
-        })?;
-        let reply: TokenReply = serde_json::from_slice(&bytes).map_err(|_| CrmError::Malformed {
-            endpoint: "oauth/token".into(),
-            detail: format!("HTTP {status} with a body that is not a token reply"),
-        })?;
-        // Zoho often reports errors with HTTP 200: success is the presence of access_token.
-        if let Some(tok) = reply.access_token.filter(|t| !t.is_empty()) {
-            let secs = match (reply.expires_in_sec, reply.expires_in) {
-                (Some(s), _) => s,
-                (None, Some(s)) => s,
-                (None, None) => 3600,
-            };
-            return Ok((SecretString::from(tok), Duration::from_secs(secs.max(1))));
+        if status.is_redirection() {
+            // The client follows no redirects (they would re-post the secret elsewhere).
+            return Post::Done(Err(CrmError::Redirected { endpoint: ENDPOINT.into(), to_host: location_host(&resp) }));
         }
-        let code = reply.error.unwrap_or_else(|| format!("HTTP {status}"));
-        Err(match code.as_str() {
-            "invalid_code" | "invalid_refresh_token" => CrmError::RefreshRejected { code },
-            "invalid_client" | "invalid_client_secret" | "unauthorized_client" => CrmError::ClientRejected { code },
-            "Access Denied" => CrmError::RefreshLimited { detail: reply.error_description.unwrap_or(code) },
-            _ => CrmError::Api {
-                endpoint: "oauth/token".into(),
-                status: status.as_u16(),
-                code,
-                message: reply.error_description.unwrap_or_default(),
-                hint: String::new(),
-            },
-        })
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Post::Retry { problem: Problem::RateLimited { code: String::new() }, retry_after };
+        }
+        if status.is_server_error() {
+            return Post::Retry {
+                problem: Problem::ServerError { status: status.as_u16(), code: String::new() },
+                retry_after,
+            };
+        }
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Post::Retry { problem: self.backoff.problem(&e.without_url()), retry_after: None },
+        };
+        let reply = match json_lossy(&bytes) {
+            Ok((Value::Object(o), _)) => o,
+            _ => {
+                return Post::Done(Err(CrmError::Malformed {
+                    endpoint: ENDPOINT.into(),
+                    detail: format!("HTTP {} with a body that is not a token reply", status.as_u16()),
+                }))
+            }
+        };
+        Post::Done(interpret(status.as_u16(), &reply))
     }
+}
+
+enum Post {
+    Done(Result<(SecretString, Duration), CrmError>),
+    Retry { problem: Problem, retry_after: Option<Duration> },
+}
+
+/// A token reply, validated: Zoho often reports errors with HTTP 200, so success is the
+/// presence of a non-empty `access_token`, and its lifetime is clamped to something sane.
+fn interpret(status: u16, reply: &serde_json::Map<String, Value>) -> Result<(SecretString, Duration), CrmError> {
+    let text = |k: &str| reply.get(k).and_then(Value::as_str).map(one_line);
+    if let Some(tok) = reply.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        let tok = tok.to_string();
+        return Ok((SecretString::from(tok), lifetime(reply)));
+    }
+    let code = text("error").unwrap_or_else(|| format!("HTTP {status}"));
+    let description = text("error_description");
+    Err(match code.as_str() {
+        "invalid_code" | "invalid_refresh_token" => CrmError::RefreshRejected { code },
+        "invalid_client" | "invalid_client_secret" | "unauthorized_client" => CrmError::ClientRejected { code },
+        "Access Denied" => CrmError::RefreshLimited { detail: description.unwrap_or(code) },
+        _ => CrmError::Api {
+            endpoint: ENDPOINT.into(),
+            status,
+            code,
+            message: description.unwrap_or_default(),
+            hint: String::new(),
+        },
+    })
+}
+
+/// How long the token lives: `expires_in_sec` (legacy replies, where `expires_in` is in ms) or
+/// `expires_in`, as a number or a numeric string; anything else means Zoho's usual hour.
+fn lifetime(reply: &serde_json::Map<String, Value>) -> Duration {
+    let secs = |k: &str| -> Option<f64> {
+        let v = reply.get(k)?;
+        v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()).filter(|s: &f64| s.is_finite())
+    };
+    let s = secs("expires_in_sec").or_else(|| secs("expires_in")).unwrap_or(3600.0);
+    Duration::from_secs_f64(s.clamp(1.0, MAX_LIFETIME.as_secs_f64()))
+}
+
+/// The host a redirect points at (never the whole URL: it may carry a query).
+pub(super) fn location_host(resp: &reqwest::Response) -> Option<String> {
+    let loc = resp.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let url = reqwest::Url::parse(loc).ok()?;
+    let host = url.host_str()?.to_string();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
 }
 
 /// Form-encodes pairs (reqwest's `form` feature is not enabled; this is all we need of it).

@@ -1,6 +1,9 @@
 //! One GET against the CRM API with Zoho's limits respected: a cap on requests in flight,
 //! a timeout on each, backoff with jitter on 429/5xx/timeouts/dropped connections (honouring
 //! Retry-After), one token refresh on INVALID_TOKEN, and a count of every call (credits).
+//! Zoho's error envelope is read whatever the HTTP status (it sometimes comes with 200), a
+//! redirect is refused (the request carries the access token), and a body with bytes that are
+//! not UTF-8 is decoded lossily so one bad record cannot fail a whole page.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -12,17 +15,20 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::oauth::OAuth;
+use super::oauth::{location_host, OAuth};
+use super::retry::{json_lossy, Backoff};
+use crate::crm::error::{one_line, Problem};
 use crate::crm::{CallCounts, CrmError};
 
 /// The longest Retry-After we will sit through; longer means the daily credits are gone.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub enum Reply {
     Json {
         body: Value,
         date: Option<DateTime<Utc>>,
+        /// Bytes that were not UTF-8 were replaced with U+FFFD.
+        lossy: bool,
     },
     /// 204: nothing matches.
     NoContent,
@@ -35,10 +41,8 @@ pub struct Transport {
     pub oauth: OAuth,
     pub api_base: String,
     permits: Semaphore,
-    max_retries: u32,
-    retry_base: Duration,
+    backoff: Backoff,
     calls: Mutex<CallCounts>,
-    jitter: Mutex<u64>,
 }
 
 impl Transport {
@@ -47,18 +51,15 @@ impl Transport {
         oauth: OAuth,
         api_base: String,
         concurrency: usize,
-        max_retries: u32,
-        retry_base: Duration,
+        backoff: Backoff,
     ) -> Transport {
         Transport {
             http,
             oauth,
             api_base,
             permits: Semaphore::new(concurrency.max(1)),
-            max_retries,
-            retry_base,
+            backoff,
             calls: Mutex::new(BTreeMap::new()),
-            jitter: Mutex::new(0x9E37_79B9_7F4A_7C15),
         }
     }
 
@@ -68,18 +69,6 @@ impl Transport {
 
     fn count(&self, endpoint: &str) {
         *self.calls.lock().expect("call counter lock").entry(endpoint.to_string()).or_default() += 1;
-    }
-
-    /// Exponential backoff with full jitter: a random wait in [0, base·2^attempt], capped.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.retry_base.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
-        let mut x = self.jitter.lock().expect("jitter lock");
-        // xorshift64: jitter only needs to de-synchronise clients, not be unpredictable.
-        *x ^= *x << 13;
-        *x ^= *x >> 7;
-        *x ^= *x << 17;
-        let frac = (*x % 1_000_000) as f64 / 1_000_000.0;
-        ceiling.mul_f64(0.5 + frac / 2.0)
     }
 
     /// GET `path` (relative to the versioned API root). `endpoint` names it in counts and errors.
@@ -126,11 +115,11 @@ impl Transport {
                     self.oauth.invalidate(token.generation).await;
                     continue;
                 }
-                Attempt::Retry { detail, retry_after } => {
-                    if attempt >= self.max_retries {
+                Attempt::Retry { problem, retry_after } => {
+                    if attempt >= self.backoff.max_retries {
                         return Err(CrmError::Unavailable {
                             endpoint: endpoint.to_string(),
-                            detail,
+                            problem,
                             attempts: attempt + 1,
                         });
                     }
@@ -138,18 +127,14 @@ impl Transport {
                         Some(ra) if ra > MAX_RETRY_AFTER => {
                             return Err(CrmError::Unavailable {
                                 endpoint: endpoint.to_string(),
-                                detail: format!(
-                                    "{detail}; Zoho asks to wait {} s — the org's daily API credits are \
-                                     probably used up",
-                                    ra.as_secs()
-                                ),
+                                problem: Problem::CreditsUsedUp { wait: ra },
                                 attempts: attempt + 1,
                             })
                         }
                         Some(ra) => ra,
-                        None => self.backoff(attempt),
+                        None => self.backoff.wait(attempt),
                     };
-                    tracing::warn!(target: "panopticon::zoho", endpoint, attempt, wait_ms = wait.as_millis() as u64, "{detail}; retrying");
+                    tracing::warn!(target: "panopticon::zoho", endpoint, attempt, wait_ms = wait.as_millis() as u64, ?problem, "retrying");
                     wait
                 }
             };
@@ -161,17 +146,7 @@ impl Transport {
     async fn attempt(&self, endpoint: &str, req: reqwest::RequestBuilder) -> Attempt {
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => {
-                let e = e.without_url();
-                let detail = if e.is_timeout() {
-                    "request timed out".to_string()
-                } else if e.is_connect() {
-                    format!("cannot connect ({})", describe(&e))
-                } else {
-                    format!("connection dropped before the reply ({})", describe(&e))
-                };
-                return Attempt::Retry { detail, retry_after: None };
-            }
+            Err(e) => return Attempt::Retry { problem: self.backoff.problem(&e.without_url()), retry_after: None },
         };
         let status = resp.status();
         let date = resp
@@ -189,48 +164,55 @@ impl Transport {
         match status {
             StatusCode::NO_CONTENT => return Attempt::Done(Reply::NoContent),
             StatusCode::NOT_MODIFIED => return Attempt::Done(Reply::NotModified),
+            s if s.is_redirection() => {
+                return Attempt::Fatal(CrmError::Redirected {
+                    endpoint: endpoint.to_string(),
+                    to_host: location_host(&resp),
+                })
+            }
             _ => {}
         }
         let bytes = match resp.bytes().await {
             Ok(b) => b,
-            Err(e) => {
-                let detail = if e.is_timeout() {
-                    "response timed out".to_string()
-                } else {
-                    format!("connection dropped mid-response ({})", describe(&e.without_url()))
-                };
-                return Attempt::Retry { detail, retry_after: None };
-            }
+            Err(e) => return Attempt::Retry { problem: self.backoff.problem(&e.without_url()), retry_after: None },
         };
+        let parsed = json_lossy(&bytes);
         if status == StatusCode::OK {
-            return match serde_json::from_slice::<Value>(&bytes) {
-                Ok(body) => Attempt::Done(Reply::Json { body, date }),
+            match parsed {
+                // Zoho sometimes reports an error with HTTP 200: its envelope says so.
+                Ok((body, lossy)) if !is_error_envelope(&body) => {
+                    return Attempt::Done(Reply::Json { body, date, lossy })
+                }
+                Ok(_) => {}
                 // A truncated or garbled body is most often a transient proxy fault.
-                Err(e) => Attempt::Retry { detail: format!("response is not valid JSON ({e})"), retry_after: None },
-            };
+                Err(_) => return Attempt::Retry { problem: Problem::Garbled, retry_after: None },
+            }
         }
-        let env: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let code = env.get("code").and_then(Value::as_str).unwrap_or("").to_string();
-        let message = env.get("message").and_then(Value::as_str).unwrap_or("").to_string();
-        let param =
-            env.get("details").and_then(|d| d.get("api_name").or_else(|| d.get("param_name"))).and_then(Value::as_str);
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        let env: Value = parsed.map(|(v, _)| v).unwrap_or(Value::Null);
+        let code = one_line(env.get("code").and_then(Value::as_str).unwrap_or(""));
+        let message = one_line(env.get("message").and_then(Value::as_str).unwrap_or(""));
+        let param = env
+            .get("details")
+            .and_then(|d| d.get("api_name").or_else(|| d.get("param_name")))
+            .and_then(Value::as_str)
+            .map(one_line);
+        if status == StatusCode::TOO_MANY_REQUESTS || code == "TOO_MANY_REQUESTS" {
             return Attempt::Retry {
-                detail: format!("rate limited (429 {code})"),
-                retry_after: Some(retry_after.unwrap_or_else(|| self.backoff(2))),
+                problem: Problem::RateLimited { code },
+                retry_after: Some(retry_after.unwrap_or_else(|| self.backoff.wait(2))),
             };
         }
-        if status.is_server_error() {
-            return Attempt::Retry { detail: format!("server error {} {code}", status.as_u16()), retry_after };
+        if status.is_server_error() || matches!(code.as_str(), "INTERNAL_ERROR" | "INTERNAL_SERVER_ERROR") {
+            return Attempt::Retry { problem: Problem::ServerError { status: status.as_u16(), code }, retry_after };
         }
         let err = CrmError::Api {
             endpoint: endpoint.to_string(),
             status: status.as_u16(),
-            hint: CrmError::hint_for(&code, param),
+            hint: CrmError::hint_for(&code, param.as_deref()),
             code: if code.is_empty() { "(no code)".into() } else { code.clone() },
             message,
         };
-        if status == StatusCode::UNAUTHORIZED && code == "INVALID_TOKEN" {
+        if code == "INVALID_TOKEN" {
             Attempt::InvalidToken(err)
         } else {
             Attempt::Fatal(err)
@@ -238,22 +220,14 @@ impl Transport {
     }
 }
 
+/// Zoho's error envelope: `{"code", "details", "message", "status": "error"}`.
+fn is_error_envelope(body: &Value) -> bool {
+    body.get("status").and_then(Value::as_str) == Some("error") && body.get("code").is_some_and(Value::is_string)
+}
+
 enum Attempt {
     Done(Reply),
     Fatal(CrmError),
     InvalidToken(CrmError),
-    Retry { detail: String, retry_after: Option<Duration> },
-}
-
-/// reqwest's Display stops at the outermost layer ("error sending request"); the cause
-/// ("connection closed before message completed") is what a person needs.
-fn describe(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(cause) = src {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        src = cause.source();
-    }
-    s
+    Retry { problem: Problem, retry_after: Option<Duration> },
 }

@@ -1,0 +1,112 @@
+//! What the API transport and the token endpoint share about retrying: how long to wait
+//! between attempts, how to put a failed send into words, and how to read a reply body that
+//! is not clean UTF-8.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::crm::error::{secs, Problem};
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// How often and how patiently to retry.
+pub struct Backoff {
+    pub max_retries: u32,
+    base: Duration,
+    /// The per-request timeout, to say how long we waited when one ran out.
+    pub timeout: Duration,
+    jitter: Mutex<u64>,
+}
+
+impl Backoff {
+    pub fn new(max_retries: u32, base: Duration, timeout: Duration) -> Backoff {
+        Backoff { max_retries, base, timeout, jitter: Mutex::new(0x9E37_79B9_7F4A_7C15) }
+    }
+
+    /// Exponential backoff with full jitter: a random wait in [base·2^attempt / 2, base·2^attempt], capped.
+    /// How long making a connection may take (the client is built with this).
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout.min(Duration::from_secs(10))
+    }
+
+    pub fn wait(&self, attempt: u32) -> Duration {
+        let ceiling = self.base.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
+        let mut x = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        // xorshift64: jitter only needs to de-synchronise clients, not be unpredictable.
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        let frac = (*x % 1_000_000) as f64 / 1_000_000.0;
+        ceiling.mul_f64(0.5 + frac / 2.0)
+    }
+
+    /// A send or body read that failed, in words (reqwest's own Display says only "error
+    /// sending request").
+    pub fn problem(&self, e: &reqwest::Error) -> Problem {
+        if e.is_connect() && e.is_timeout() {
+            Problem::CannotConnect(format!("no connection within {}", secs(self.connect_timeout())))
+        } else if e.is_timeout() {
+            Problem::TimedOut(self.timeout)
+        } else if e.is_connect() {
+            Problem::CannotConnect(root_cause(e))
+        } else {
+            Problem::Dropped
+        }
+    }
+}
+
+/// The innermost cause ("Connection refused (os error 111)"), which is what a person can act on.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut last = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(cause) = src {
+        last = cause.to_string();
+        src = cause.source();
+    }
+    // Never echo a URL, whatever layer put it in the message.
+    if last.contains("://") {
+        "connection failed".into()
+    } else {
+        last
+    }
+}
+
+/// Parses a JSON body. Bytes that are not UTF-8 (one bad record in a page) are replaced with
+/// U+FFFD instead of failing the whole reply; the second value says whether that happened.
+pub fn json_lossy(bytes: &[u8]) -> Result<(Value, bool), serde_json::Error> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => Ok((v, false)),
+        Err(e) => match std::str::from_utf8(bytes) {
+            // Valid UTF-8 and still not JSON: really garbled.
+            Ok(_) => Err(e),
+            Err(_) => serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)).map(|v| (v, true)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_in_one_string_spoils_only_that_string() {
+        let body = b"{\"data\":[{\"id\":\"1\",\"Last_Name\":\"Ca\xfe\"},{\"id\":\"2\",\"Last_Name\":\"Ok\"}]}";
+        let (v, lossy) = json_lossy(body).unwrap();
+        assert!(lossy);
+        assert_eq!(v["data"][0]["Last_Name"], "Ca\u{FFFD}");
+        assert_eq!(v["data"][1]["Last_Name"], "Ok");
+        assert!(json_lossy(b"{\"data\":[").is_err());
+    }
+
+    #[test]
+    fn backoff_stays_within_its_ceiling() {
+        let b = Backoff::new(3, Duration::from_millis(100), Duration::from_secs(1));
+        for attempt in 0..40 {
+            let w = b.wait(attempt);
+            assert!(w <= MAX_BACKOFF, "{w:?}");
+        }
+        assert!(b.wait(0) <= Duration::from_millis(100));
+    }
+}
