@@ -6,6 +6,7 @@
 //! table, JSON and CSV. Discord, the CLI and the digest all show these same models.
 
 pub mod calendar;
+mod csv;
 pub mod input;
 pub mod lead;
 pub mod list;
@@ -25,6 +26,8 @@ use crate::config::RulesConfig;
 use crate::rules::{self, Change, Facts, StageName, Status};
 use crate::store::{self, SyncRun};
 use crate::time::{utc_text, Stamp};
+
+pub use csv::{csv_field, csv_line};
 
 /// One appointment, as the views show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -453,19 +456,4 @@ pub fn first_entry(changes: &[Change], stages: &[String], as_of: DateTime<Utc>) 
 /// A local date-time for text forms: "2026-11-09 14:30".
 pub fn local(t: &Stamp, tz: Tz) -> String {
     t.utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-pub fn csv_line(fields: &[String]) -> String {
-    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
-    line.push('\n');
-    line
 }

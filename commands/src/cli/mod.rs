@@ -1,7 +1,9 @@
-//! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok, 1 the work failed, 2 bad input or config.
+//! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
+//! 1 the work failed, 2 bad input or config.
 
 mod demo;
 mod digest;
+pub mod out;
 mod progress;
 mod report;
 mod sync;
@@ -57,6 +59,10 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Whoever read the output stopped reading (`| head`): nothing more to say, nothing failed.
+    pub fn reader_gone() -> Failure {
+        Failure { code: 0, message: String::new() }
+    }
     pub fn input(message: impl Into<String>) -> Failure {
         Failure { code: 2, message: message.into() }
     }
