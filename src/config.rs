@@ -536,9 +536,8 @@ fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
 
 /// A Discord id from the file: a snowflake, never 0.
 fn discord_id(key: &str, v: u64) -> Result<NonZeroU64, ConfigError> {
-    NonZeroU64::new(v).ok_or_else(|| {
-        bad(key, "0 is not a Discord id: copy the real one (Developer Mode → right-click → Copy ID)")
-    })
+    NonZeroU64::new(v)
+        .ok_or_else(|| bad(key, "0 is not a Discord id: copy the real one (Developer Mode → right-click → Copy ID)"))
 }
 
 /// A stage list: no empty names, none twice.
@@ -641,7 +640,10 @@ impl Config {
         // A year is more than anyone means; past it (1e16, inf) the duration would not exist.
         let max_age_hours = raw.sync.max_age_hours.unwrap_or(24.0);
         if !(max_age_hours > 0.0 && max_age_hours <= 8760.0) {
-            return Err(bad("[sync] max_age_hours", format!("{max_age_hours} is out of range (more than 0, at most 8760: a year)")));
+            return Err(bad(
+                "[sync] max_age_hours",
+                format!("{max_age_hours} is out of range (more than 0, at most 8760: a year)"),
+            ));
         }
         let storage_path = raw.storage.path.unwrap_or_else(|| PathBuf::from("panopticon.db"));
         if storage_path.as_os_str().is_empty() || storage_path.to_str().is_some_and(|p| p.trim().is_empty()) {
@@ -815,7 +817,10 @@ mod tests {
         const TOKEN: &str = "1000.8d1f0c2a9e7b4b1c.a1b2c3d4e5f6a7b8c9d0";
         let cases = [
             // An unterminated string: toml would quote the line, token and all.
-            (format!("[zoho]\nclient_id = \"x\"\n[rules]\ntimezone = \"{TOKEN}\nstale_days = 3\n"), "[rules] timezone (line 4)"),
+            (
+                format!("[zoho]\nclient_id = \"x\"\n[rules]\ntimezone = \"{TOKEN}\nstale_days = 3\n"),
+                "[rules] timezone (line 4)",
+            ),
             // A value of the wrong type: serde would quote the value.
             (format!("[zoho]\nclient_id = \"x\"\n[rules]\nstale_days = \"{TOKEN}\"\n"), "[rules] stale_days (line 4)"),
             // A token on a line of its own.
@@ -836,11 +841,27 @@ mod tests {
     #[test]
     fn a_secret_in_the_file_is_refused_pointing_at_the_variable() {
         for (text, at, var) in [
-            ("[zoho]\nclient_id = \"x\"\nrefresh_token = \"1000.abc.def\"\n", "[zoho] refresh_token (line 3)", "ZOHO_REFRESH_TOKEN"),
-            ("[zoho]\nclient_secret = \"5f1e2d3c4b5a\"\nclient_id = \"x\"\n", "[zoho] client_secret (line 2)", "ZOHO_CLIENT_SECRET"),
-            ("[zoho]\nclient_id = \"x\"\n[discord]\ntoken = \"MTA.xyz\"\n", "[discord] token (line 4)", "DISCORD_TOKEN"),
+            (
+                "[zoho]\nclient_id = \"x\"\nrefresh_token = \"1000.abc.def\"\n",
+                "[zoho] refresh_token (line 3)",
+                "ZOHO_REFRESH_TOKEN",
+            ),
+            (
+                "[zoho]\nclient_secret = \"5f1e2d3c4b5a\"\nclient_id = \"x\"\n",
+                "[zoho] client_secret (line 2)",
+                "ZOHO_CLIENT_SECRET",
+            ),
+            (
+                "[zoho]\nclient_id = \"x\"\n[discord]\ntoken = \"MTA.xyz\"\n",
+                "[discord] token (line 4)",
+                "DISCORD_TOKEN",
+            ),
             // Even broken, and even when the environment has the secret too.
-            ("[zoho]\nclient_id = \"x\"\nrefresh_token = \"1000.abc.def\n", "[zoho] refresh_token (line 3)", "ZOHO_REFRESH_TOKEN"),
+            (
+                "[zoho]\nclient_id = \"x\"\nrefresh_token = \"1000.abc.def\n",
+                "[zoho] refresh_token (line 3)",
+                "ZOHO_REFRESH_TOKEN",
+            ),
         ] {
             let e = err(text);
             assert!(e.contains(at) && e.contains(var) && e.contains("not read from the config file"), "{e}");
@@ -870,7 +891,9 @@ mod tests {
         assert!(e.contains("[rules] closed_stages") && e.contains("'Dead' twice"), "{e}");
         let e = err("[zoho]\nclient_id=\"x\"\n[rules]\ngreen_stages = [\"Green\", \"Green\"]\n");
         assert!(e.contains("[rules] green_stages") && e.contains("'Green' twice"), "{e}");
-        let e = err("[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Green\"]\ngreen_stages = [\"Green\"]\n");
+        let e = err(
+            "[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Green\"]\ngreen_stages = [\"Green\"]\n",
+        );
         assert!(e.contains("[rules] green_stages") && e.contains("'Green' is also in closed_stages"), "{e}");
         // Real ids and a year's max age still load.
         let c = Config::from_toml(

@@ -46,7 +46,8 @@ fn output_failures_are_not_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
-        let msg = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+        let msg =
+            payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
         if let Some(why) = msg.and_then(|m| m.strip_prefix("failed printing to stdout: ")) {
             // EPIPE is 32 on every platform this runs on; Rust never localises the message.
             if why.ends_with("(os error 32)") {

@@ -14,7 +14,8 @@ pub fn csv_field(s: &str) -> String {
     let clean = s.split('\n').map(for_terminal).collect::<Vec<_>>().join("\n");
     // Tab and CR, which OWASP lists too, were replaced just above.
     const FORMULA_STARTS: [char; 8] = ['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
-    let number = clean.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) && clean.parse::<f64>().is_ok();
+    let number =
+        clean.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) && clean.parse::<f64>().is_ok();
     if clean.starts_with(FORMULA_STARTS) && !number {
         // Quoted too, as OWASP advises, so no separator can start a new cell after the quote.
         return format!("\"'{}\"", clean.replace('"', "\"\""));

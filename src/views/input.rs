@@ -314,9 +314,13 @@ mod tests {
 
     #[test]
     fn suggestions_read_as_plain_sentences_with_a_bounded_list() {
-        let locators: Vec<String> = (0..40).map(|i| format!("Locator {i:02}")).chain(["Dana Whitfield".into()]).collect();
+        let locators: Vec<String> =
+            (0..40).map(|i| format!("Locator {i:02}")).chain(["Dana Whitfield".into()]).collect();
         let e = resolve("locator", "Dana Whitfeld", &locators).unwrap_err().0;
-        assert!(e.starts_with("unknown locator 'Dana Whitfeld' — did you mean 'Dana Whitfield'? Known locators: "), "{e}");
+        assert!(
+            e.starts_with("unknown locator 'Dana Whitfeld' — did you mean 'Dana Whitfield'? Known locators: "),
+            "{e}"
+        );
         assert!(!e.contains("?."), "{e}");
         assert!(e.ends_with("Locator 09 and 31 more."), "{e}");
         let e = resolve("stage", "zzz", &known()).unwrap_err().0;
@@ -340,7 +344,10 @@ mod tests {
             calendar_dates(Some(d("2026-01-01")), Some(d("2026-12-31")), ("--from", "--to")).unwrap(),
             Some((d("2026-01-01"), d("2026-12-31")))
         );
-        assert_eq!(calendar_dates(None, Some(d("2026-11-20")), ("--from", "--to")).unwrap(), Some((d("2026-11-14"), d("2026-11-20"))));
+        assert_eq!(
+            calendar_dates(None, Some(d("2026-11-20")), ("--from", "--to")).unwrap(),
+            Some((d("2026-11-14"), d("2026-11-20")))
+        );
         // Years chrono accepts but no calendar can page through.
         assert!(parse_date("--from", "+262143-12-31").is_err());
         assert!(parse_date("--from", "99999-01-01").is_err());

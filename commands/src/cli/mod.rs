@@ -8,6 +8,7 @@ mod progress;
 mod report;
 mod sync;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -91,8 +92,14 @@ pub fn init_logging() {
     // Quiet by default: a person at a terminal wants the progress bar and the summary.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colour only on a terminal, like every other output: a log file gets plain text.
+    let ansi = use_color(std::io::stderr().is_terminal());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {

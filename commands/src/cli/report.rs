@@ -122,7 +122,9 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
             let v = $v;
             match a.format {
                 Format::Table => out::text(&v.table(&ctx, color), color)?,
-                Format::Json => out::json(&serde_json::to_string_pretty(&v).map_err(|e| Failure::work(e.to_string()))?)?,
+                Format::Json => {
+                    out::json(&serde_json::to_string_pretty(&v).map_err(|e| Failure::work(e.to_string()))?)?
+                }
                 Format::Csv => out::csv(&v.csv())?,
             }
         }};
