@@ -92,7 +92,8 @@ fn without_values(message: &str) -> String {
 
 /// The error for a file toml or serde rejected, or for a secret found in it.
 pub(super) fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
-    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    // Counted in bytes: a span is not promised to fall on a character boundary.
+    let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
     let Some(line) = line else {
         return ConfigError(without_values(e.message()));
     };
