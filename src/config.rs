@@ -2,11 +2,13 @@
 //!
 //! Raw serde structs (`Raw*`) mirror the file and reject unknown keys, so a typo is named
 //! rather than silently ignored; `Config::from_toml` then turns them into values that are valid
-//! by construction. Secrets come from the environment (or, if you must, the file) and live in
-//! `SecretString`, whose `Debug` prints `[REDACTED]`.
+//! by construction. Secrets come from the environment only and live in `SecretString`, whose
+//! `Debug` prints `[REDACTED]`: a secret found in the file is refused, and no error ever quotes
+//! a line of the file (it may hold a pasted token) — errors name the key and the line number.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +16,9 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use secrecy::SecretString;
 use serde::Deserialize;
+
+mod file_errors;
+use file_errors::parse_error;
 
 /// A configuration problem, phrased so the person editing the file knows what to change.
 #[derive(Debug, thiserror::Error)]
@@ -183,14 +188,16 @@ impl Default for RulesConfig {
     }
 }
 
+/// Discord ids are never 0 (serenity panics on one): the two that become serenity ids are typed
+/// non-zero, and 0 is refused in the lists too.
 #[derive(Clone, Debug)]
 pub struct DiscordConfig {
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<NonZeroU64>,
     /// Where the digest goes; also a channel the bot answers in.
-    pub channel_id: Option<u64>,
-    /// Every channel the bot answers in (`channel_id` and `extra_channel_ids`).
+    pub channel_id: Option<NonZeroU64>,
+    /// Every channel the bot answers in (`channel_id` and `extra_channel_ids`); none is 0.
     pub channel_ids: Vec<u64>,
-    /// Members with one of these roles may use the bot (administrators always may).
+    /// Members with one of these roles may use the bot (administrators always may); none is 0.
     pub allowed_roles: Vec<u64>,
     pub api_base: Option<String>,
     pub token: Option<SecretString>,
@@ -257,8 +264,6 @@ struct RawZoho {
     api_domain: Option<String>,
     api_version: Option<String>,
     client_id: Option<String>,
-    client_secret: Option<String>,
-    refresh_token: Option<String>,
     concurrency: Option<usize>,
     timeout_secs: Option<f64>,
     max_retries: Option<u32>,
@@ -376,13 +381,27 @@ fn rules_from_raw(r: RawRules) -> Result<RulesConfig, ConfigError> {
                 .map_err(|_| bad("[rules] holidays", format!("'{h}' is not a date like 2026-12-25")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let closed_stages = strings(r.closed_stages, DEFAULT_CLOSED_STAGES);
+    let green_stages = strings(r.green_stages, DEFAULT_GREEN_STAGES);
+    let delivered_stages = strings(r.delivered_stages, DEFAULT_DELIVERED_STAGES);
+    stage_list("[rules] closed_stages", &closed_stages)?;
+    stage_list("[rules] green_stages", &green_stages)?;
+    stage_list("[rules] delivered_stages", &delivered_stages)?;
+    // A closed lead is never judged, so a closed green stage could never be "stuck in green":
+    // one of the two lists is wrong.
+    if let Some(s) = green_stages.iter().find(|g| closed_stages.contains(g)) {
+        return Err(bad(
+            "[rules] green_stages",
+            format!("'{s}' is also in closed_stages: a stage is either closed or green, not both"),
+        ));
+    }
     Ok(RulesConfig {
         timezone,
         default,
         per_stage,
-        closed_stages: strings(r.closed_stages, DEFAULT_CLOSED_STAGES),
-        green_stages: strings(r.green_stages, DEFAULT_GREEN_STAGES),
-        delivered_stages: strings(r.delivered_stages, DEFAULT_DELIVERED_STAGES),
+        closed_stages,
+        green_stages,
+        delivered_stages,
         green_stuck_days: r.green_stuck_days.unwrap_or(14),
         business_days: r.business_days.unwrap_or(false),
         holidays,
@@ -417,8 +436,27 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// A Discord id from the file: a snowflake, never 0.
+fn discord_id(key: &str, v: u64) -> Result<NonZeroU64, ConfigError> {
+    NonZeroU64::new(v)
+        .ok_or_else(|| bad(key, "0 is not a Discord id: copy the real one (Developer Mode → right-click → Copy ID)"))
+}
+
+/// A stage list: no empty names, none twice.
+fn stage_list(key: &str, list: &[String]) -> Result<(), ConfigError> {
+    for (i, s) in list.iter().enumerate() {
+        if s.trim().is_empty() {
+            return Err(bad(key, "has an empty stage name"));
+        }
+        if list[..i].contains(s) {
+            return Err(bad(key, format!("lists '{s}' twice")));
+        }
+    }
+    Ok(())
+}
+
 impl Config {
-    /// Loads the file at `path`; secrets come from `env` first, then from the file.
+    /// Loads the file at `path`; secrets come from `env`.
     pub fn load(path: &Path, env: Env) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError(format!(
@@ -430,7 +468,7 @@ impl Config {
     }
 
     pub fn from_toml(text: &str, env: Env) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim().to_string()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| parse_error(text, &e))?;
         let z = raw.zoho;
         let data_center =
             DataCenter::parse(z.data_center.as_deref().unwrap_or("us")).map_err(|e| bad("[zoho] data_center", e))?;
@@ -447,11 +485,19 @@ impl Config {
         })?;
         // Secrets are optional here: `report` only reads the database. `ZohoConfig::secrets`
         // insists on them when a sync needs them.
-        let secret = |var: &str, file: Option<String>| -> Option<SecretString> {
-            env(var).or(file).filter(|s| !s.trim().is_empty()).map(|s| SecretString::from(s.trim().to_string()))
+        let secret = |var: &str| -> Option<SecretString> {
+            env(var).filter(|s| !s.trim().is_empty()).map(|s| SecretString::from(s.trim().to_string()))
         };
-        let client_secret = secret("ZOHO_CLIENT_SECRET", z.client_secret);
-        let refresh_token = secret("ZOHO_REFRESH_TOKEN", z.refresh_token);
+        let client_secret = secret("ZOHO_CLIENT_SECRET");
+        let refresh_token = secret("ZOHO_REFRESH_TOKEN");
+        let max_retries = z.max_retries.unwrap_or(5);
+        if max_retries > 10 {
+            return Err(bad("[zoho] max_retries", format!("{max_retries} is out of range (0–10)")));
+        }
+        let retry_base_ms = z.retry_base_ms.unwrap_or(500);
+        if !(1..=60_000).contains(&retry_base_ms) {
+            return Err(bad("[zoho] retry_base_ms", format!("{retry_base_ms} is out of range (1–60000)")));
+        }
         let concurrency = z.concurrency.unwrap_or(5);
         if !(1..=25).contains(&concurrency) {
             return Err(bad(
@@ -493,17 +539,33 @@ impl Config {
 
         let rules = rules_from_raw(raw.rules)?;
 
+        // A year is more than anyone means; past it (1e16, inf) the duration would not exist.
         let max_age_hours = raw.sync.max_age_hours.unwrap_or(24.0);
-        if max_age_hours.is_nan() || max_age_hours <= 0.0 {
-            return Err(bad("[sync] max_age_hours", "must be more than 0"));
+        if !(max_age_hours > 0.0 && max_age_hours <= 8760.0) {
+            return Err(bad(
+                "[sync] max_age_hours",
+                format!("{max_age_hours} is out of range (more than 0, at most 8760: a year)"),
+            ));
+        }
+        let storage_path = raw.storage.path.unwrap_or_else(|| PathBuf::from("panopticon.db"));
+        if storage_path.as_os_str().is_empty() || storage_path.to_str().is_some_and(|p| p.trim().is_empty()) {
+            return Err(bad("[storage] path", "is empty: name the database file, e.g. \"panopticon.db\""));
         }
 
         let api_base = raw.discord.api_base.map(|v| url_key("[discord] api_base", v)).transpose()?;
-        let mut channel_ids: Vec<u64> = raw.discord.channel_id.into_iter().collect();
+        let guild_id = raw.discord.guild_id.map(|v| discord_id("[discord] guild_id", v)).transpose()?;
+        let channel_id = raw.discord.channel_id.map(|v| discord_id("[discord] channel_id", v)).transpose()?;
+        for &c in &raw.discord.extra_channel_ids {
+            discord_id("[discord] extra_channel_ids", c)?;
+        }
+        for &r in &raw.discord.allowed_roles {
+            discord_id("[discord] allowed_roles", r)?;
+        }
+        let mut channel_ids: Vec<u64> = channel_id.map(NonZeroU64::get).into_iter().collect();
         channel_ids.extend(raw.discord.extra_channel_ids.iter().copied());
         let discord = DiscordConfig {
-            guild_id: raw.discord.guild_id,
-            channel_id: raw.discord.channel_id,
+            guild_id,
+            channel_id,
             channel_ids,
             allowed_roles: raw.discord.allowed_roles,
             api_base,
@@ -542,12 +604,12 @@ impl Config {
                 locator_field,
                 concurrency,
                 timeout: Duration::from_secs_f64(timeout_secs),
-                max_retries: z.max_retries.unwrap_or(5),
-                retry_base: Duration::from_millis(z.retry_base_ms.unwrap_or(500)),
+                max_retries,
+                retry_base: Duration::from_millis(retry_base_ms),
             },
             appointments,
             rules,
-            storage_path: raw.storage.path.unwrap_or_else(|| PathBuf::from("panopticon.db")),
+            storage_path,
             sync_max_age: Duration::from_secs_f64(max_age_hours * 3600.0),
             discord,
             digest: DigestConfig { time, days, cutoff, skip_when_quiet: raw.digest.skip_when_quiet.unwrap_or(false) },
@@ -649,5 +711,41 @@ mod tests {
         assert_eq!(c.rules.thresholds_for(Some("Follow Up")).stale_days, 3);
         assert_eq!(c.rules.thresholds_for(Some("Proposal")).stale_days, 7);
         assert_eq!(c.rules.thresholds_for(None).stale_days, 7);
+    }
+
+    #[test]
+    fn values_that_would_panic_or_mislead_are_refused_by_key() {
+        let base = "[zoho]\nclient_id=\"x\"\n";
+        for (extra, key) in [
+            ("[sync]\nmax_age_hours = inf\n", "[sync] max_age_hours"),
+            ("[sync]\nmax_age_hours = 1e16\n", "[sync] max_age_hours"),
+            ("[sync]\nmax_age_hours = nan\n", "[sync] max_age_hours"),
+            ("[discord]\nchannel_id = 0\n", "[discord] channel_id"),
+            ("[discord]\nguild_id = 0\n", "[discord] guild_id"),
+            ("[discord]\nextra_channel_ids = [5, 0]\n", "[discord] extra_channel_ids"),
+            ("[discord]\nallowed_roles = [0]\n", "[discord] allowed_roles"),
+            ("[storage]\npath = \"\"\n", "[storage] path"),
+        ] {
+            let e = err(&format!("{base}{extra}"));
+            assert!(e.contains(key), "{extra}: {e}");
+        }
+        let e = err("[zoho]\nclient_id=\"x\"\nmax_retries = 4000000000\n");
+        assert!(e.contains("[zoho] max_retries"), "{e}");
+        let e = err("[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Lost\", \"Dead\"]\n");
+        assert!(e.contains("[rules] closed_stages") && e.contains("'Dead' twice"), "{e}");
+        let e = err("[zoho]\nclient_id=\"x\"\n[rules]\ngreen_stages = [\"Green\", \"Green\"]\n");
+        assert!(e.contains("[rules] green_stages") && e.contains("'Green' twice"), "{e}");
+        let e = err(
+            "[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Green\"]\ngreen_stages = [\"Green\"]\n",
+        );
+        assert!(e.contains("[rules] green_stages") && e.contains("'Green' is also in closed_stages"), "{e}");
+        // Real ids and a year's max age still load.
+        let c = Config::from_toml(
+            "[zoho]\nclient_id=\"x\"\n[sync]\nmax_age_hours = 8760\n[discord]\nguild_id = 42\nchannel_id = 7\n",
+            &env_with_secrets,
+        )
+        .unwrap();
+        assert_eq!(c.discord.channel_id.map(NonZeroU64::get), Some(7));
+        assert_eq!(c.discord.channel_ids, vec![7]);
     }
 }

@@ -307,6 +307,8 @@ async fn bad_input_exits_2_with_a_useful_message() {
         let (code, out, err) = run(&s.config, args).await;
         assert_eq!(code, Some(2), "{args:?}: {out}{err}");
         assert!(err.contains(expect), "{args:?}: {err}");
+        // Plain sentences: never "did you mean 'x'?." glued to the next one.
+        assert!(!err.contains("?."), "{args:?}: {err}");
     }
     // A name shared by many leads lists them.
     let (code, _, err) = run(&s.config, &["report", "lead", "a"]).await;

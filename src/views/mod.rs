@@ -6,6 +6,7 @@
 //! table, JSON and CSV. Discord, the CLI and the digest all show these same models.
 
 pub mod calendar;
+mod csv;
 pub mod input;
 pub mod lead;
 pub mod list;
@@ -25,6 +26,8 @@ use crate::config::RulesConfig;
 use crate::rules::{self, Appointment, Change, Facts, StageName, Status};
 use crate::store::{self, SyncRun};
 use crate::time::{utc_text, Stamp};
+
+pub use csv::{csv_field, csv_line};
 
 /// One appointment, as the views show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -487,19 +490,4 @@ pub fn join_capped<I: IntoIterator<Item = String>>(items: I, max: usize, sep: &s
         shown.push(format!("+{more} more"));
     }
     shown.join(sep)
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-pub fn csv_line(fields: &[String]) -> String {
-    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
-    line.push('\n');
-    line
 }

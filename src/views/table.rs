@@ -1,5 +1,8 @@
 //! Text tables for terminals: aligned by display width (so 東京 and é line up), long text
-//! ellipsized, colour only when asked for (a terminal, and NO_COLOR unset).
+//! ellipsized, colour only when asked for (a terminal, and NO_COLOR unset) — and the one place
+//! that makes text from outside safe to show on a terminal (`for_terminal`, `for_terminal_text`).
+
+use std::borrow::Cow;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -89,6 +92,72 @@ pub fn col(title: &'static str, align: Align, max: usize) -> Column {
     Column { title, align, max }
 }
 
+/// What a hostile character is shown as: visible, one column wide, and obviously not data.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// Characters a terminal obeys instead of showing: C0 controls (ESC starts CSI/OSC sequences,
+/// BEL rings, CR rewinds the line so later text overwrites earlier), DEL, C1 controls (U+009B is
+/// an 8-bit CSI on some terminals) and the bidi embeddings, overrides and isolates that make
+/// text display in an order other than the one it has ("Trojan Source"). Ordinary Unicode —
+/// accents, CJK, emoji, and the plain LRM/RLM marks of right-to-left names — is data.
+fn is_hostile(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from outside (CRM names, ids, Zoho's error text) made safe for one line of a terminal:
+/// every control or bidi-override character becomes U+FFFD, line breaks and tabs included.
+pub fn for_terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hostile) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().map(|c| if is_hostile(c) { REPLACEMENT } else { c }).collect())
+}
+
+/// The colour sequences `render` paints with, and the reset: the only escapes we ever print.
+const OUR_ESCAPES: &[&str] = &["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31;1m", "\x1b[32m", "\x1b[33;1m", "\x1b[34m"];
+
+/// A whole text about to be printed (a table, a lead's page, a message), made safe as a last
+/// line of defence: line breaks stay; with `colour`, our own colour sequences stay (they only
+/// change colour); every other control or bidi-override character becomes U+FFFD.
+pub fn for_terminal_text(s: &str, colour: bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_hostile(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' && colour {
+            if let Some(esc) = OUR_ESCAPES.iter().find(|e| rest.starts_with(**e)) {
+                out.push_str(esc);
+                rest = &rest[esc.len()..];
+                continue;
+            }
+        }
+        out.push(if c != '\n' && is_hostile(c) { REPLACEMENT } else { c });
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+/// JSON text made safe for a terminal without changing what it says: serde already escapes C0
+/// controls, so the DEL, C1 and bidi characters left (which can only sit inside strings) are
+/// written as `\uXXXX` escapes. A parser reads back exactly the same data.
+pub fn json_for_terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hostile) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        // Outside strings JSON has only structural ASCII and whitespace: keep its line breaks.
+        if is_hostile(c) && !matches!(c, '\n' | '\r' | '\t') {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Cuts `s` to at most `w` display columns, ending in "…" when cut; never splits a glyph.
 pub fn ellipsize(s: &str, w: usize) -> String {
     if s.width() <= w {
@@ -115,7 +184,7 @@ pub fn render(columns: &[Column], rows: &[Vec<Cell>], color: bool) -> String {
         .map(|r| {
             r.iter()
                 .zip(columns)
-                .map(|(c, col)| (ellipsize(&c.text.replace(['\n', '\t'], " "), col.max), c.color))
+                .map(|(c, col)| (ellipsize(&for_terminal(&c.text.replace(['\n', '\t'], " ")), col.max), c.color))
                 .collect()
         })
         .collect();
@@ -173,5 +242,36 @@ mod tests {
         let rows = vec![vec![colored("STALE", Color::Red)]];
         assert!(!render(&cols, &rows, false).contains('\x1b'));
         assert!(render(&cols, &rows, true).contains("\x1b[31;1mSTALE"));
+    }
+
+    #[test]
+    fn escapes_from_outside_are_shown_not_obeyed() {
+        // ESC (CSI and OSC), BEL, CR, DEL, C1 CSI and a right-to-left override: all visible.
+        let hostile = "Ann\x1b[2J\x1b]0;pwned\x07 Lee\rX\x7f\u{9b}31m\u{202E}gnp.exe";
+        let safe = for_terminal(hostile);
+        assert!(!safe.chars().any(|c| c.is_control() || c == '\u{202E}'), "{safe:?}");
+        assert_eq!(safe, "Ann\u{FFFD}[2J\u{FFFD}]0;pwned\u{FFFD} Lee\u{FFFD}X\u{FFFD}\u{FFFD}31m\u{FFFD}gnp.exe");
+        // Ordinary Unicode is data, untouched (and not copied).
+        for ok in ["Zoë Ørsted", "東京 Vending", "Café 🍕", "\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F}"] {
+            assert!(matches!(for_terminal(ok), Cow::Borrowed(_)), "{ok}");
+        }
+        // In a table cell too, even with colour on; our own colours survive the final pass.
+        let cols = [col("Name", Align::Left, 40)];
+        let t = render(&cols, &[vec![colored("Ann\x1b[8m Lee", Color::Red)]], true);
+        assert!(t.contains("\x1b[31;1mAnn\u{FFFD}[8m Lee\x1b[0m"), "{t:?}");
+        assert_eq!(for_terminal_text(&t, true), t);
+        let text = "LEAD Ann\x1b[8m\x1b[31;1m Lee\r\nline two\n";
+        assert_eq!(for_terminal_text(text, false), "LEAD Ann\u{FFFD}[8m\u{FFFD}[31;1m Lee\u{FFFD}\nline two\n");
+        assert_eq!(for_terminal_text(text, true), "LEAD Ann\u{FFFD}[8m\x1b[31;1m Lee\u{FFFD}\nline two\n");
+    }
+
+    #[test]
+    fn json_keeps_its_data_but_not_raw_c1_or_bidi() {
+        let v = serde_json::json!({"name": "A\x1b[2J\u{9b}1m\u{202E}B 東京", "n": 1});
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        let safe = json_for_terminal(&text);
+        assert!(!safe.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202E}'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
     }
 }

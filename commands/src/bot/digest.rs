@@ -143,7 +143,7 @@ pub enum Outcome {
 
 /// Sends `date`'s digest unless it went out already: claim, compose, post, mark sent.
 pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: &str) -> Result<Outcome, Error> {
-    let channel = serenity::ChannelId::new(
+    let channel = serenity::ChannelId::from(
         data.cfg.discord.channel_id.ok_or("config: [discord] channel_id is missing: where the digest goes")?,
     );
     let now = Utc::now();

@@ -33,7 +33,7 @@ pub fn refusal(
     let Some(guild) = guild else {
         return Some("Panopticon answers in its team channel only, not in direct messages.".into());
     };
-    if d.guild_id.is_some_and(|g| g != guild.get()) {
+    if d.guild_id.is_some_and(|g| g.get() != guild.get()) {
         return Some("Panopticon is not set up for this server.".into());
     }
     if !d.channel_ids.is_empty() && !d.channel_ids.contains(&channel.get()) {
@@ -257,7 +257,7 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .options(options)
         .setup(move |ctx, _ready, framework| {
             Box::pin(async move {
-                poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild))
+                poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::from(guild))
                     .await?;
                 tracing::info!(guild, "commands registered");
                 // Load the data now, so the first person to ask does not wait for it.

@@ -4,7 +4,7 @@
 use panopticon::config::Config;
 use panopticon::views::input;
 
-use super::Failure;
+use super::{out, Failure};
 use crate::bot::{self, digest, Data};
 
 pub async fn run(cfg: Config, as_of: Option<String>, dry_run: bool) -> Result<(), Failure> {
@@ -28,8 +28,7 @@ pub async fn run(cfg: Config, as_of: Option<String>, dry_run: bool) -> Result<()
         }
         let ctx = digest::digest_context(&data.cfg, as_of);
         let d = digest::compose(&data.store, &snap, &ctx).map_err(|e| Failure::work(e.to_string()))?;
-        print!("{}", d.text(&ctx));
-        return Ok(());
+        return out::text(&d.text(&ctx), false);
     }
     let token = data
         .cfg
@@ -39,15 +38,15 @@ pub async fn run(cfg: Config, as_of: Option<String>, dry_run: bool) -> Result<()
         .ok_or_else(|| Failure::input("DISCORD_TOKEN is not set: the digest is posted by the bot's account"))?;
     let http = bot::http(&token, data.cfg.discord.api_base.clone()).map_err(|e| Failure::work(e.to_string()))?;
     let date = as_of.with_timezone(&data.cfg.rules.timezone).date_naive();
-    match digest::run(&data, &http, date, "cli").await.map_err(|e| Failure::work(e.to_string()))? {
-        digest::Outcome::Posted(id) => println!("Posted today's digest (message {id})."),
-        digest::Outcome::AlreadySent => println!("Today's digest was already posted; nothing sent."),
+    let said = match digest::run(&data, &http, date, "cli").await.map_err(|e| Failure::work(e.to_string()))? {
+        digest::Outcome::Posted(id) => format!("Posted today's digest (message {id})."),
+        digest::Outcome::AlreadySent => "Today's digest was already posted; nothing sent.".to_string(),
         digest::Outcome::Recovered(id) => {
-            println!("Today's digest was already in the channel (message {id}); recorded it.")
+            format!("Today's digest was already in the channel (message {id}); recorded it.")
         }
         digest::Outcome::SkippedQuiet => {
-            println!("Nothing needs attention today and quiet days are skipped; nothing posted.")
+            "Nothing needs attention today and quiet days are skipped; nothing posted.".to_string()
         }
-    }
-    Ok(())
+    };
+    out::line(&said)
 }

@@ -1,11 +1,14 @@
-//! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok, 1 the work failed, 2 bad input or config.
+//! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
+//! 1 the work failed, 2 bad input or config.
 
 mod demo;
 mod digest;
+pub mod out;
 mod progress;
 mod report;
 mod sync;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +60,10 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Whoever read the output stopped reading (`| head`): nothing more to say, nothing failed.
+    pub fn reader_gone() -> Failure {
+        Failure { code: 0, message: String::new() }
+    }
     pub fn input(message: impl Into<String>) -> Failure {
         Failure { code: 2, message: message.into() }
     }
@@ -85,8 +92,14 @@ pub fn init_logging() {
     // Quiet by default: a person at a terminal wants the progress bar and the summary.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colour only on a terminal, like every other output: a log file gets plain text.
+    let ansi = use_color(std::io::stderr().is_terminal());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {

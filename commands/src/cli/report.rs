@@ -9,9 +9,10 @@ use panopticon::views::calendar::{self, Period};
 use panopticon::views::input::{self, FilterInput, InputError};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
+use panopticon::views::table::ellipsize;
 use panopticon::views::{lead, locators, pipeline, Context, Snapshot};
 
-use super::Failure;
+use super::{out, Failure};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -74,6 +75,11 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     only("--period", a.period.is_some(), &[Calendar], "")?;
     only("an id", a.id.is_some(), &[Lead], "")?;
     let sort = a.sort.as_deref().map(input::parse_sort).transpose().map_err(input)?;
+    // Checked before the database is read: a bad query is bad input whatever the data.
+    let query = match (view, a.id.as_deref()) {
+        (Lead, Some(q)) => Some(input::lead_query(q).map_err(input)?),
+        _ => None,
+    };
 
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
@@ -115,11 +121,11 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         ($v:expr) => {{
             let v = $v;
             match a.format {
-                Format::Table => print!("{}", v.table(&ctx, color)),
+                Format::Table => out::text(&v.table(&ctx, color), color)?,
                 Format::Json => {
-                    println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Failure::work(e.to_string()))?)
+                    out::json(&serde_json::to_string_pretty(&v).map_err(|e| Failure::work(e.to_string()))?)?
                 }
-                Format::Csv => print!("{}", v.csv()),
+                Format::Csv => out::csv(&v.csv())?,
             }
         }};
     }
@@ -131,21 +137,21 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         Pipeline => emit!(pipeline::build(&snapshot, &ctx, &filter)),
         Calendar => {
             let today = ctx.today();
-            let period = match (&a.period, filter.from, filter.to) {
-                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            let range = input::calendar_dates(filter.from, filter.to, ("--from", "--to")).map_err(input)?;
+            let period = match (&a.period, range) {
+                (Some(_), Some(_)) => {
                     return Err(Failure::input("use either --period or --from/--to for the calendar, not both"))
                 }
-                (Some(p), None, None) => calendar::period_named(p, today)
-                    .ok_or_else(|| Failure::input(format!("--period '{p}' is not one of today, week, month")))?,
-                (None, Some(f), Some(t)) => Period::range(f, t),
-                (None, Some(f), None) => Period::range(f, f + chrono::Duration::days(6)),
-                (None, None, Some(t)) => Period::range(t - chrono::Duration::days(6), t),
-                (None, None, None) => Period::week(today),
+                (Some(p), None) => calendar::period_named(p, today).ok_or_else(|| {
+                    Failure::input(format!("--period '{}' is not one of today, week, month", ellipsize(p, 40)))
+                })?,
+                (None, Some((f, t))) => Period::range(f, t),
+                (None, None) => Period::week(today),
             };
             emit!(calendar::build(&snapshot, &ctx, period, &filter))
         }
         Lead => {
-            let Some(q) = a.id.as_deref().map(str::trim).filter(|q| !q.is_empty()) else {
+            let Some(q) = query else {
                 return Err(Failure::input(
                     "`report lead` needs an id or a name: panopticon report lead 3652397000000123456",
                 ));

@@ -30,7 +30,7 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
             let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });
             for s in report.skipped.iter().take(20) {
-                println!("  skipped {s}");
+                println!("  skipped {}", panopticon::views::table::for_terminal(&s.to_string()));
             }
             if report.skipped.len() > 20 {
                 println!("  … and {} more (see sync_runs.warnings)", report.skipped.len() - 20);
