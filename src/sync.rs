@@ -3,10 +3,15 @@
 //! A run has two halves. First it reads: users, changed leads, deleted leads, changed and
 //! deleted appointments, then the stage timeline of exactly the leads that need it. Then it
 //! writes everything in one SQLite transaction. If anything fails before the commit, the
-//! database is as it was, and the failure is recorded in `sync_runs` with its error.
+//! database is as it was, and the failure is recorded in `sync_runs` with its error. An
+//! `Interrupt` (SIGTERM, Ctrl-C) stops a run at any point before the commit, just as cleanly.
+//!
+//! A full run deletes what the CRM no longer lists, so it is guarded: an empty or cut-short
+//! listing must not wipe the local copy. Past a small share it refuses unless told otherwise.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -35,6 +40,87 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("sync task failed: {0}")]
     Task(String),
+    #[error(
+        "refusing to delete {gone} of the {held} {what} held here: Zoho listed {listed} in this full sync \
+         (an empty or cut-short reply?). Nothing was changed. If they really were deleted in Zoho, run \
+         `panopticon sync --full --allow-mass-delete`"
+    )]
+    MassDelete { what: &'static str, gone: usize, held: usize, listed: usize },
+    /// Stopped by a signal before the commit: nothing was written.
+    #[error("interrupted by {0}")]
+    Interrupted(String),
+}
+
+/// A full run may delete up to this share of what it holds (10%) without being told to…
+const MASS_DELETE_PERCENT: usize = 10;
+/// …and always this many (a small org may lose a few records), but never everything it holds.
+const MASS_DELETE_FLOOR: usize = 10;
+
+/// Whether deleting `gone` of `held` records needs an explicit `--allow-mass-delete`.
+pub fn is_mass_delete(held: usize, gone: usize) -> bool {
+    gone > 0 && (gone >= held || gone > MASS_DELETE_FLOOR.max(held * MASS_DELETE_PERCENT / 100))
+}
+
+/// A request to stop a running sync, from a signal handler or a shutdown. The run stops at
+/// the next await, or aborts its SQLite transaction mid-write; after the commit it is too late
+/// and the run completes. The first reason given is the one recorded.
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<InterruptState>);
+
+#[derive(Default)]
+struct InterruptState {
+    reason: Mutex<Option<String>>,
+    notify: tokio::sync::Notify,
+    /// The writing connection, while a write is in progress.
+    sqlite: Mutex<Option<rusqlite::InterruptHandle>>,
+}
+
+impl Interrupt {
+    pub fn new() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Asks the run to stop, naming why ("SIGTERM").
+    pub fn trigger(&self, why: &str) {
+        {
+            let mut r = self.0.reason.lock().unwrap_or_else(|e| e.into_inner());
+            if r.is_some() {
+                return;
+            }
+            *r = Some(why.to_string());
+        }
+        self.0.notify.notify_waiters();
+        if let Some(h) = self.0.sqlite.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            h.interrupt();
+        }
+    }
+
+    pub fn reason(&self) -> Option<String> {
+        self.0.reason.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    async fn wait(&self) -> String {
+        loop {
+            let notified = self.0.notify.notified();
+            if let Some(r) = self.reason() {
+                return r;
+            }
+            notified.await;
+        }
+    }
+
+    fn attach(&self, h: Option<rusqlite::InterruptHandle>) {
+        *self.0.sqlite.lock().unwrap_or_else(|e| e.into_inner()) = h;
+    }
+}
+
+/// How to run: full or incremental, what a full run may delete, and how to stop it.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    pub full: bool,
+    /// Let a full run delete more than `is_mass_delete` allows.
+    pub allow_mass_delete: bool,
+    pub interrupt: Interrupt,
 }
 
 impl From<rusqlite::Error> for SyncError {
@@ -123,6 +209,8 @@ struct Pulled {
     appointment_changes: Vec<AppointmentChange>,
     deleted_appointments: Vec<String>,
     histories: Vec<(LeadId, Vec<CrmStageChange>)>,
+    /// Full runs: stored leads Zoho no longer lists, to delete.
+    gone_leads: Vec<String>,
     first: bool,
     watermarks: BTreeMap<&'static str, String>,
     skipped: Vec<Skipped>,
@@ -136,10 +224,25 @@ pub async fn run<C: CrmSource>(
     full: bool,
     progress: &dyn Progress,
 ) -> Result<SyncReport, SyncError> {
+    run_with(store, crm, settings, &RunOptions { full, ..RunOptions::default() }, progress).await
+}
+
+/// `run`, with the options a person can set: the mass-delete guard and an interrupt.
+pub async fn run_with<C: CrmSource>(
+    store: &Store,
+    crm: &C,
+    settings: &SyncSettings,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<SyncReport, SyncError> {
+    let full = opts.full;
     let started = Utc::now();
     let clock = Instant::now();
     crm.take_calls();
-    let result = pull(store, crm, settings, full, progress).await;
+    let result = tokio::select! {
+        r = pull(store, crm, settings, opts, progress) => r,
+        why = opts.interrupt.wait() => Err(SyncError::Interrupted(why)),
+    };
     let calls = crm.take_calls();
     let outcome = match result {
         Ok(pulled) => {
@@ -147,13 +250,25 @@ pub async fn run<C: CrmSource>(
             let store2 = store.clone();
             let settings2 = settings.clone();
             let calls2 = calls.clone();
-            tokio::task::spawn_blocking(move || write(&store2, &settings2, pulled, full, started, clock, calls2))
-                .await
-                .map_err(|e| SyncError::Task(e.to_string()))
-                .and_then(|r| r)
+            let interrupt = opts.interrupt.clone();
+            // Awaited to the end even when interrupted: the write itself aborts its
+            // transaction, and only its result says whether the commit happened.
+            tokio::task::spawn_blocking(move || {
+                write(&store2, &settings2, pulled, full, started, clock, calls2, &interrupt)
+            })
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))
+            .and_then(|r| r)
         }
         Err(e) => Err(e),
     };
+    let outcome = outcome.map_err(|e| match (e, opts.interrupt.reason()) {
+        (SyncError::Interrupted(why), _) => SyncError::Interrupted(why),
+        // An SQLite statement stopped by the interrupt fails with "interrupted": say why.
+        (SyncError::Store(_), Some(why)) => SyncError::Interrupted(why),
+        (SyncError::Store(e), None) => SyncError::Store(e.in_file(store.path())),
+        (e, _) => e,
+    });
     if let Err(e) = &outcome {
         let failed = SyncRun {
             started_at: utc_text(started),
@@ -181,9 +296,10 @@ async fn pull<C: CrmSource>(
     store: &Store,
     crm: &C,
     settings: &SyncSettings,
-    full: bool,
+    opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Pulled, SyncError> {
+    let full = opts.full;
     // Read the watermarks up front: a SQLite connection must not be held across an await
     // (it is not Sync, and the bot runs syncs on a multi-threaded runtime).
     let marks: BTreeMap<&str, Option<String>> = {
@@ -212,6 +328,24 @@ async fn pull<C: CrmSource>(
     if let Some(w) = leads.next_watermark {
         p.watermarks.insert(W_LEADS, w);
     }
+    if full {
+        // Checked before any further call: an empty listing (204) must not wipe the copy.
+        let held = store.connect()?.prepare("SELECT id FROM leads")?.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        let listed: HashSet<&str> = p.leads.iter().map(|l| l.id.as_str()).collect();
+        // A record Zoho sent but we could not read is still there: not gone.
+        let unreadable: HashSet<&str> =
+            p.skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
+        let gone: Vec<String> = held
+            .iter()
+            .filter(|id| !listed.contains(id.as_str()) && !unreadable.contains(id.as_str()))
+            .cloned()
+            .collect();
+        if is_mass_delete(held.len(), gone.len()) && !opts.allow_mass_delete {
+            return Err(SyncError::MassDelete { what: "leads", gone: gone.len(), held: held.len(), listed: listed.len() });
+        }
+        p.gone_leads = gone;
+    }
 
     progress.phase("Deleted leads", None);
     if !full {
@@ -238,6 +372,9 @@ async fn pull<C: CrmSource>(
             if let Some(w) = appts.next_watermark {
                 p.watermarks.insert(W_APPTS, w);
             }
+            if full {
+                check_appointments_kept(store, &p.appointment_changes, opts.allow_mass_delete)?;
+            }
             if !full {
                 let deleted = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref()).await?;
                 p.deleted_appointments = deleted.items;
@@ -261,13 +398,48 @@ async fn pull<C: CrmSource>(
     .buffer_unordered(settings.concurrency.max(1) * 2);
     let mut done = 0u64;
     while let Some((id, r)) = reads.next().await {
-        let (changes, skipped) = r?;
+        let (changes, skipped) = match r {
+            Ok(x) => x,
+            // Zoho refuses the timeline of a lead it no longer has (400 INVALID_DATA): one lead's
+            // refusal skips that lead — its history stays as it was, to be read again next run.
+            Err(CrmError::Api { status: 400, code, message, .. }) => {
+                p.skipped.push(Skipped {
+                    endpoint: "__timeline".into(),
+                    id: Some(id.to_string()),
+                    reason: format!(
+                        "Zoho refused this lead's stage history ({code}: {message}); deleted in Zoho? \
+                         Its stored history is kept"
+                    ),
+                });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         p.skipped.extend(skipped);
         p.histories.push((id, changes));
         done += 1;
         progress.advance(done);
     }
     Ok(p)
+}
+
+/// A full run replaces every module appointment with what was just listed: refuses when that
+/// would drop more than `is_mass_delete` allows (an empty Events reply, say).
+fn check_appointments_kept(store: &Store, listed: &[AppointmentChange], allow: bool) -> Result<(), SyncError> {
+    let held: Vec<String> =
+        store::appointment_leads(&store.connect()?)?.into_keys().filter(|id| !id.starts_with("field:")).collect();
+    let listed: HashSet<&str> = listed
+        .iter()
+        .map(|c| match c {
+            AppointmentChange::Upsert(a) => a.id.as_str(),
+            AppointmentChange::Remove(id) => id.as_str(),
+        })
+        .collect();
+    let gone = held.iter().filter(|id| !listed.contains(id.as_str())).count();
+    if is_mass_delete(held.len(), gone) && !allow {
+        return Err(SyncError::MassDelete { what: "appointments", gone, held: held.len(), listed: listed.len() });
+    }
+    Ok(())
 }
 
 fn field_appointment(l: &CrmLead, settings: &SyncSettings) -> AppointmentChange {
@@ -344,6 +516,9 @@ fn leads_needing_history(
         let history = stored.get(id).and_then(|s| s.history_synced_modified_at.clone());
         let (stage, converted, modified) = match (fetched.get(id), stored.get(id)) {
             (Some(l), _) => (l.stage.clone(), l.converted, l.modified_at.utc_text()),
+            // A full run did not list it: it is gone from Zoho and about to be deleted here, and
+            // Zoho would refuse its timeline.
+            (None, Some(_)) if full => continue,
             (None, Some(s)) => (s.stage.clone(), s.converted, s.modified_at.clone()),
             // An appointment for a lead we don't hold (yet): no history to read.
             (None, None) => continue,
@@ -360,6 +535,7 @@ fn leads_needing_history(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write(
     store: &Store,
     settings: &SyncSettings,
@@ -368,8 +544,29 @@ fn write(
     started: chrono::DateTime<Utc>,
     clock: Instant,
     calls: CallCounts,
+    interrupt: &Interrupt,
 ) -> Result<SyncReport, SyncError> {
     let mut conn = store.connect()?;
+    interrupt.attach(Some(conn.get_interrupt_handle()));
+    let result = write_in(&mut conn, settings, p, full, started, clock, calls, interrupt);
+    interrupt.attach(None);
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_in(
+    conn: &mut rusqlite::Connection,
+    settings: &SyncSettings,
+    p: Pulled,
+    full: bool,
+    started: chrono::DateTime<Utc>,
+    clock: Instant,
+    calls: CallCounts,
+    interrupt: &Interrupt,
+) -> Result<SyncReport, SyncError> {
+    if let Some(why) = interrupt.reason() {
+        return Err(SyncError::Interrupted(why));
+    }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut r = SyncReport { full, first: p.first, calls, ..SyncReport::default() };
     let mut skipped = p.skipped;
@@ -387,7 +584,12 @@ fn write(
             Upserted::Unchanged => {}
             Upserted::Updated { old_stage } => {
                 r.updated += 1;
-                let timeline_knows = histories.get(l.id.as_str()).is_some_and(|h| !h.is_empty());
+                // The timeline accounts for the new stage when its last change up to this edit
+                // lands on it; a change made without a timeline entry (an import, history
+                // tracking off) is observed even for a lead with earlier history.
+                let timeline_knows = histories.get(l.id.as_str()).is_some_and(|h| {
+                    h.iter().filter(|c| c.at <= l.modified_at).last().is_some_and(|c| c.to == l.stage)
+                });
                 if old_stage != l.stage && !timeline_knows {
                     // The stage moved and no timeline tells us when: the edit time is the best
                     // bound we have, and it is never earlier than the real change.
@@ -406,12 +608,11 @@ fn write(
             }
         }
     }
-    if full {
-        // A full run is the whole truth: what the CRM no longer lists is gone.
-        for id in store::all_lead_ids(&tx)? {
-            if !present.contains(id.as_str()) && store::delete_lead(&tx, &id)? {
-                r.deleted += 1;
-            }
+    // A full run is the whole truth: what the CRM no longer lists is gone (checked against
+    // the mass-delete guard when it was listed).
+    for id in &p.gone_leads {
+        if !present.contains(id.as_str()) && store::delete_lead(&tx, id)? {
+            r.deleted += 1;
         }
     }
     for id in &p.deleted_leads {
@@ -435,10 +636,16 @@ fn write(
             }
         }
     }
-    let deleted_leads: HashSet<&str> = p.deleted_leads.iter().map(LeadId::as_str).collect();
+    // Appointments that still name a deleted lead (Zoho may leave them behind) are not kept.
+    let deleted_leads: HashSet<&str> =
+        p.deleted_leads.iter().map(LeadId::as_str).chain(p.gone_leads.iter().map(String::as_str)).collect();
+    // A full run lists every lead Zoho has: an appointment naming another one is an orphan.
+    let unreadable: HashSet<&str> =
+        skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
+    let orphan = |lead: &str| full && !present.contains(lead) && !unreadable.contains(lead);
     for c in &p.appointment_changes {
         match c {
-            AppointmentChange::Upsert(a) if deleted_leads.contains(a.lead_id.as_str()) => {}
+            AppointmentChange::Upsert(a) if deleted_leads.contains(a.lead_id.as_str()) || orphan(a.lead_id.as_str()) => {}
             AppointmentChange::Upsert(a) => {
                 if store::upsert_appointment(&tx, a)? {
                     r.appointments += 1;
@@ -467,7 +674,7 @@ fn write(
             continue;
         };
         if !changes.is_empty() {
-            r.stage_changes += store::replace_history(&tx, lead.as_str(), changes)? as u64;
+            r.stage_changes += store::merge_history(&tx, lead.as_str(), changes)? as u64;
         }
         store::set_history_synced(&tx, lead.as_str(), &state.modified_at)?;
         r.timeline_reads += 1;
@@ -505,6 +712,10 @@ fn write(
             ..SyncRun::default()
         },
     )?;
+    // The last moment to stop; after the commit the run is done.
+    if let Some(why) = interrupt.reason() {
+        return Err(SyncError::Interrupted(why));
+    }
     tx.commit()?;
     Ok(r)
 }

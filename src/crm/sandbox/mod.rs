@@ -36,6 +36,8 @@ pub enum Fault {
     MalformedJson,
     /// Every access token issued so far stops working (401 INVALID_TOKEN), as at expiry.
     ExpireTokens,
+    /// 204 No Content, as Zoho answers a list with nothing in it.
+    NoContent,
 }
 
 /// Which requests a fault hits, and how often.
