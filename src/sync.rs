@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -22,8 +21,15 @@ use crate::crm::{
     AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange, FieldValue, Skipped,
 };
 use crate::domain::LeadId;
-use crate::store::{self, ChangeSource, Store, StoreError, SyncRun, Upserted};
+use crate::store::{self, Store, StoreError, SyncRun};
 use crate::time::{utc_text, Stamp};
+
+mod guard;
+mod interrupt;
+mod write;
+
+pub use guard::is_mass_delete;
+pub use interrupt::Interrupt;
 
 /// Watermark keys in `sync_state`.
 const W_USERS: &str = "users";
@@ -49,69 +55,6 @@ pub enum SyncError {
     /// Stopped by a signal before the commit: nothing was written.
     #[error("interrupted by {0}")]
     Interrupted(String),
-}
-
-/// A full run may delete up to this share of what it holds (10%) without being told to…
-const MASS_DELETE_PERCENT: usize = 10;
-/// …and always this many (a small org may lose a few records), but never everything it holds.
-const MASS_DELETE_FLOOR: usize = 10;
-
-/// Whether deleting `gone` of `held` records needs an explicit `--allow-mass-delete`.
-pub fn is_mass_delete(held: usize, gone: usize) -> bool {
-    gone > 0 && (gone >= held || gone > MASS_DELETE_FLOOR.max(held * MASS_DELETE_PERCENT / 100))
-}
-
-/// A request to stop a running sync, from a signal handler or a shutdown. The run stops at
-/// the next await, or aborts its SQLite transaction mid-write; after the commit it is too late
-/// and the run completes. The first reason given is the one recorded.
-#[derive(Clone, Default)]
-pub struct Interrupt(Arc<InterruptState>);
-
-#[derive(Default)]
-struct InterruptState {
-    reason: Mutex<Option<String>>,
-    notify: tokio::sync::Notify,
-    /// The writing connection, while a write is in progress.
-    sqlite: Mutex<Option<rusqlite::InterruptHandle>>,
-}
-
-impl Interrupt {
-    pub fn new() -> Interrupt {
-        Interrupt::default()
-    }
-
-    /// Asks the run to stop, naming why ("SIGTERM").
-    pub fn trigger(&self, why: &str) {
-        {
-            let mut r = self.0.reason.lock().unwrap_or_else(|e| e.into_inner());
-            if r.is_some() {
-                return;
-            }
-            *r = Some(why.to_string());
-        }
-        self.0.notify.notify_waiters();
-        if let Some(h) = self.0.sqlite.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            h.interrupt();
-        }
-    }
-
-    pub fn reason(&self) -> Option<String> {
-        self.0.reason.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    async fn wait(&self) -> String {
-        loop {
-            let notified = self.0.notify.notified();
-            if let Some(r) = self.reason() {
-                return r;
-            }
-            notified.await;
-        }
-    }
-
-    fn attach(&self, h: Option<rusqlite::InterruptHandle>) {
-        *self.0.sqlite.lock().unwrap_or_else(|e| e.into_inner()) = h;
-    }
 }
 
 /// How to run: full or incremental, what a full run may delete, and how to stop it.
@@ -254,7 +197,7 @@ pub async fn run_with<C: CrmSource>(
             // Awaited to the end even when interrupted: the write itself aborts its
             // transaction, and only its result says whether the commit happened.
             tokio::task::spawn_blocking(move || {
-                write(&store2, &settings2, pulled, full, started, clock, calls2, &interrupt)
+                write::write(&store2, &settings2, pulled, full, started, clock, calls2, &interrupt)
             })
             .await
             .map_err(|e| SyncError::Task(e.to_string()))
@@ -330,21 +273,7 @@ async fn pull<C: CrmSource>(
     }
     if full {
         // Checked before any further call: an empty listing (204) must not wipe the copy.
-        let held = store.connect()?.prepare("SELECT id FROM leads")?.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        let listed: HashSet<&str> = p.leads.iter().map(|l| l.id.as_str()).collect();
-        // A record Zoho sent but we could not read is still there: not gone.
-        let unreadable: HashSet<&str> =
-            p.skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
-        let gone: Vec<String> = held
-            .iter()
-            .filter(|id| !listed.contains(id.as_str()) && !unreadable.contains(id.as_str()))
-            .cloned()
-            .collect();
-        if is_mass_delete(held.len(), gone.len()) && !opts.allow_mass_delete {
-            return Err(SyncError::MassDelete { what: "leads", gone: gone.len(), held: held.len(), listed: listed.len() });
-        }
-        p.gone_leads = gone;
+        p.gone_leads = guard::gone_leads(store, &p.leads, &p.skipped, opts.allow_mass_delete)?;
     }
 
     progress.phase("Deleted leads", None);
@@ -373,7 +302,7 @@ async fn pull<C: CrmSource>(
                 p.watermarks.insert(W_APPTS, w);
             }
             if full {
-                check_appointments_kept(store, &p.appointment_changes, opts.allow_mass_delete)?;
+                guard::check_appointments_kept(store, &p.appointment_changes, opts.allow_mass_delete)?;
             }
             if !full {
                 let deleted = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref()).await?;
@@ -421,25 +350,6 @@ async fn pull<C: CrmSource>(
         progress.advance(done);
     }
     Ok(p)
-}
-
-/// A full run replaces every module appointment with what was just listed: refuses when that
-/// would drop more than `is_mass_delete` allows (an empty Events reply, say).
-fn check_appointments_kept(store: &Store, listed: &[AppointmentChange], allow: bool) -> Result<(), SyncError> {
-    let held: Vec<String> =
-        store::appointment_leads(&store.connect()?)?.into_keys().filter(|id| !id.starts_with("field:")).collect();
-    let listed: HashSet<&str> = listed
-        .iter()
-        .map(|c| match c {
-            AppointmentChange::Upsert(a) => a.id.as_str(),
-            AppointmentChange::Remove(id) => id.as_str(),
-        })
-        .collect();
-    let gone = held.iter().filter(|id| !listed.contains(id.as_str())).count();
-    if is_mass_delete(held.len(), gone) && !allow {
-        return Err(SyncError::MassDelete { what: "appointments", gone, held: held.len(), listed: listed.len() });
-    }
-    Ok(())
 }
 
 fn field_appointment(l: &CrmLead, settings: &SyncSettings) -> AppointmentChange {
@@ -533,189 +443,4 @@ fn leads_needing_history(
     }
     out.sort();
     Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write(
-    store: &Store,
-    settings: &SyncSettings,
-    p: Pulled,
-    full: bool,
-    started: chrono::DateTime<Utc>,
-    clock: Instant,
-    calls: CallCounts,
-    interrupt: &Interrupt,
-) -> Result<SyncReport, SyncError> {
-    let mut conn = store.connect()?;
-    interrupt.attach(Some(conn.get_interrupt_handle()));
-    let result = write_in(&mut conn, settings, p, full, started, clock, calls, interrupt);
-    interrupt.attach(None);
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_in(
-    conn: &mut rusqlite::Connection,
-    settings: &SyncSettings,
-    p: Pulled,
-    full: bool,
-    started: chrono::DateTime<Utc>,
-    clock: Instant,
-    calls: CallCounts,
-    interrupt: &Interrupt,
-) -> Result<SyncReport, SyncError> {
-    if let Some(why) = interrupt.reason() {
-        return Err(SyncError::Interrupted(why));
-    }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut r = SyncReport { full, first: p.first, calls, ..SyncReport::default() };
-    let mut skipped = p.skipped;
-
-    for u in &p.users {
-        store::upsert_user(&tx, u)?;
-    }
-
-    let histories: HashMap<&str, &Vec<CrmStageChange>> = p.histories.iter().map(|(id, c)| (id.as_str(), c)).collect();
-    let mut present: HashSet<&str> = HashSet::new();
-    for l in &p.leads {
-        present.insert(l.id.as_str());
-        match store::upsert_lead(&tx, l)? {
-            Upserted::Created => r.created += 1,
-            Upserted::Unchanged => {}
-            Upserted::Updated { old_stage } => {
-                r.updated += 1;
-                // The timeline accounts for the new stage when its last change up to this edit
-                // lands on it; a change made without a timeline entry (an import, history
-                // tracking off) is observed even for a lead with earlier history.
-                let timeline_knows = histories.get(l.id.as_str()).is_some_and(|h| {
-                    h.iter().filter(|c| c.at <= l.modified_at).last().is_some_and(|c| c.to == l.stage)
-                });
-                if old_stage != l.stage && !timeline_knows {
-                    // The stage moved and no timeline tells us when: the edit time is the best
-                    // bound we have, and it is never earlier than the real change.
-                    let c = CrmStageChange {
-                        id: format!("observed:{}:{}", l.id, l.modified_at.utc_text()),
-                        lead_id: l.id.clone(),
-                        at: l.modified_at,
-                        from: old_stage,
-                        to: l.stage.clone(),
-                        by: None,
-                    };
-                    if store::insert_change(&tx, &c, ChangeSource::Observed)? {
-                        r.stage_changes += 1;
-                    }
-                }
-            }
-        }
-    }
-    // A full run is the whole truth: what the CRM no longer lists is gone (checked against
-    // the mass-delete guard when it was listed).
-    for id in &p.gone_leads {
-        if !present.contains(id.as_str()) && store::delete_lead(&tx, id)? {
-            r.deleted += 1;
-        }
-    }
-    for id in &p.deleted_leads {
-        if store::delete_lead(&tx, id.as_str())? {
-            r.deleted += 1;
-        }
-    }
-
-    if full && !matches!(settings.appointments, AppointmentSource::Field(_)) {
-        let live: HashSet<&str> = p
-            .appointment_changes
-            .iter()
-            .filter_map(|c| match c {
-                AppointmentChange::Upsert(a) => Some(a.id.as_str()),
-                AppointmentChange::Remove(_) => None,
-            })
-            .collect();
-        for id in store::appointment_leads(&tx)?.into_keys() {
-            if !live.contains(id.as_str()) && store::delete_appointment(&tx, &id)? {
-                r.appointments += 1;
-            }
-        }
-    }
-    // Appointments that still name a deleted lead (Zoho may leave them behind) are not kept.
-    let deleted_leads: HashSet<&str> =
-        p.deleted_leads.iter().map(LeadId::as_str).chain(p.gone_leads.iter().map(String::as_str)).collect();
-    // A full run lists every lead Zoho has: an appointment naming another one is an orphan.
-    let unreadable: HashSet<&str> =
-        skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
-    let orphan = |lead: &str| full && !present.contains(lead) && !unreadable.contains(lead);
-    for c in &p.appointment_changes {
-        match c {
-            AppointmentChange::Upsert(a) if deleted_leads.contains(a.lead_id.as_str()) || orphan(a.lead_id.as_str()) => {}
-            AppointmentChange::Upsert(a) => {
-                if store::upsert_appointment(&tx, a)? {
-                    r.appointments += 1;
-                }
-            }
-            AppointmentChange::Remove(id) => {
-                if store::delete_appointment(&tx, id)? {
-                    r.appointments += 1;
-                }
-            }
-        }
-    }
-    for id in &p.deleted_appointments {
-        if store::delete_appointment(&tx, id)? {
-            r.appointments += 1;
-        }
-    }
-
-    for (lead, changes) in &p.histories {
-        let Some(state) = store::lead_sync_states(&tx, &[lead.as_str()])?.remove(lead.as_str()) else {
-            skipped.push(Skipped {
-                endpoint: "__timeline".into(),
-                id: Some(lead.to_string()),
-                reason: "lead vanished during the sync".into(),
-            });
-            continue;
-        };
-        if !changes.is_empty() {
-            r.stage_changes += store::merge_history(&tx, lead.as_str(), changes)? as u64;
-        }
-        store::set_history_synced(&tx, lead.as_str(), &state.modified_at)?;
-        r.timeline_reads += 1;
-    }
-
-    if full {
-        store::clear_watermarks(&tx)?;
-    }
-    for (k, v) in &p.watermarks {
-        store::set_watermark(&tx, k, v)?;
-    }
-
-    for s in &skipped {
-        tracing::warn!(target: "panopticon::sync", "skipped {s}");
-    }
-    r.skipped = skipped;
-    r.duration_ms = clock.elapsed().as_millis() as u64;
-    store::insert_run(
-        &tx,
-        &SyncRun {
-            started_at: utc_text(started),
-            finished_at: utc_text(Utc::now()),
-            full,
-            ok: true,
-            error: None,
-            created: r.created,
-            updated: r.updated,
-            deleted: r.deleted,
-            stage_changes: r.stage_changes,
-            appointments: r.appointments,
-            api_calls: r.api_calls(),
-            skipped: r.skipped.len() as u64,
-            warnings: r.skipped.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n"),
-            duration_ms: r.duration_ms,
-            ..SyncRun::default()
-        },
-    )?;
-    // The last moment to stop; after the commit the run is done.
-    if let Some(why) = interrupt.reason() {
-        return Err(SyncError::Interrupted(why));
-    }
-    tx.commit()?;
-    Ok(r)
 }

@@ -166,7 +166,8 @@ async fn a_full_sync_keeps_history_zoho_cannot_give_back() {
     env.sync_full().await.unwrap();
     assert_eq!(observed(&env), seen, "the observed change survives a full sync");
     let c = env.conn();
-    let now_silent: Vec<Option<String>> = store::changes_of(&c, silent).unwrap().into_iter().map(|s| s.change.to).collect();
+    let now_silent: Vec<Option<String>> =
+        store::changes_of(&c, silent).unwrap().into_iter().map(|s| s.change.to).collect();
     assert_eq!(now_silent.last().cloned().flatten().as_deref(), Some("Proposal"));
     assert_eq!(store::changes_of(&c, forgotten).unwrap(), stored_forgotten, "history Zoho forgot is kept");
 }
@@ -188,7 +189,10 @@ async fn an_observed_change_the_timeline_explains_is_not_kept_twice() {
     env.sync().await.unwrap();
     let changes = |env: &Env| -> Vec<(ChangeSource, Option<String>)> {
         let all = store::changes_of(&env.conn(), &lead).unwrap();
-        all.into_iter().filter(|s| s.change.to.as_deref() == Some("Follow Up")).map(|s| (s.source, s.change.to)).collect()
+        all.into_iter()
+            .filter(|s| s.change.to.as_deref() == Some("Follow Up"))
+            .map(|s| (s.source, s.change.to))
+            .collect()
     };
     assert_eq!(changes(&env), vec![(ChangeSource::Observed, Some("Follow Up".to_string()))]);
     // Booked: now its timeline is read, and it holds the same change, earlier and exact.

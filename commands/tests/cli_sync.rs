@@ -279,7 +279,8 @@ async fn an_interrupted_sync_is_recorded_and_changes_nothing() {
         sb.clear_requests();
         sb.inject(FaultRule::new(Fault::Slow(std::time::Duration::from_millis(1500))).on("/Events").times(1));
         let mut c = command(&cfg);
-        let child = c.arg("sync").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let child =
+            c.arg("sync").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
         let t0 = std::time::Instant::now();
         while !sb.requests().iter().any(|r| r.path.ends_with("/Leads")) {
             assert!(t0.elapsed() < std::time::Duration::from_secs(20), "the sync never listed leads");
@@ -340,8 +341,11 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let ro_cfg = dir.path().join("ro.toml");
-    std::fs::write(&ro_cfg, std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &ro_db.display().to_string()))
-        .unwrap();
+    std::fs::write(
+        &ro_cfg,
+        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &ro_db.display().to_string()),
+    )
+    .unwrap();
     std::fs::set_permissions(&ro_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
     let bytes = std::fs::read(&ro_db).unwrap();
     let mtime = std::fs::metadata(&ro_db).unwrap().modified().unwrap();
@@ -371,8 +375,11 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     let bad = dir.path().join("bad.db");
     std::fs::write(&bad, vec![7u8; 8192]).unwrap();
     let bad_cfg = dir.path().join("bad.toml");
-    std::fs::write(&bad_cfg, std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &bad.display().to_string()))
-        .unwrap();
+    std::fs::write(
+        &bad_cfg,
+        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &bad.display().to_string()),
+    )
+    .unwrap();
     for args in [&["report", "stale"][..], &["digest", "--dry-run"], &["sync"]] {
         let out = command(&bad_cfg).args(args).output().await.unwrap();
         let t = text(&out);

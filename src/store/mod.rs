@@ -17,8 +17,8 @@ mod users;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::OpenFlags;
 pub use rusqlite::Connection;
+use rusqlite::OpenFlags;
 
 pub use appointments::*;
 pub use digests::*;

@@ -69,8 +69,7 @@ impl Data {
             }
         }
         let store = self.store.clone();
-        let fresh =
-            Arc::new(tokio::task::spawn_blocking(move || store.read(Snapshot::load)).await??);
+        let fresh = Arc::new(tokio::task::spawn_blocking(move || store.read(Snapshot::load)).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
     }
