@@ -365,6 +365,29 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     for suffix in ["-wal", "-shm", "-journal"] {
         assert!(!PathBuf::from(format!("{}{suffix}", ro_db.display())).exists(), "no {suffix} file was created");
     }
+    // A copy taken with commits still in its -wal cannot be read without the -shm index:
+    // refused with the reason, rather than showing the older data of the main file.
+    let walled = dir.path().join("walled");
+    std::fs::create_dir(&walled).unwrap();
+    {
+        let c = Store::open(&db).unwrap().connect().unwrap();
+        c.execute("UPDATE leads SET company = 'Moved Inc' WHERE rowid = 1", []).unwrap();
+        for suffix in ["", "-wal"] {
+            std::fs::copy(format!("{}{suffix}", db.display()), format!("{}/p.db{suffix}", walled.display())).unwrap();
+        }
+    }
+    assert!(std::fs::metadata(walled.join("p.db-wal")).unwrap().len() > 0);
+    std::fs::set_permissions(&walled, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let walled_cfg = dir.path().join("walled.toml");
+    let walled_db = walled.join("p.db").display().to_string();
+    std::fs::write(&walled_cfg, std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &walled_db))
+        .unwrap();
+    std::fs::set_permissions(&walled_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = as_reader(command(&walled_cfg), dir.path()).args(["report", "leads"]).output().await.unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains(&walled_db) && t.contains("-wal file holds changes"), "{t}");
+
     // Reading a writable database writes nothing to it either.
     let bytes = std::fs::read(&db).unwrap();
     let out = command(&cfg).args(["report", "leads"]).output().await.unwrap();

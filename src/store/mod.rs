@@ -141,6 +141,17 @@ impl Store {
                 if !self.path.is_file() {
                     return Err(StoreError::Sql(first).in_file(&self.path));
                 }
+                // `immutable` would not see commits still in the -wal file: better to say so
+                // than to show old data as current.
+                let wal = std::fs::metadata(format!("{}-wal", self.path.display())).map(|m| m.len()).unwrap_or(0);
+                if wal > 0 {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} cannot be read without write access: its -wal file holds changes not yet in the \
+                         database file ({first}). Give the reader write access to the directory (for the \
+                         -shm index), or let the writer close so the -wal is folded in",
+                        self.path.display()
+                    )));
+                }
                 tracing::debug!(target: "panopticon::store", error = %first, "reading the database as immutable");
                 open("mode=ro&immutable=1").map_err(|_| StoreError::Sql(first).in_file(&self.path))
             }
