@@ -242,3 +242,35 @@ async fn an_interrupted_run_changes_nothing_and_is_recorded() {
     // The next run does the work.
     assert_eq!(env.sync().await.unwrap().updated, 20);
 }
+
+/// Triggers the interrupt shortly after the write starts, as a signal arriving mid-write would.
+struct StopWhileWriting(Interrupt);
+impl Progress for StopWhileWriting {
+    fn phase(&self, name: &str, _: Option<u64>) {
+        if name == "Writing" {
+            let i = self.0.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                i.trigger("SIGTERM");
+            });
+        }
+    }
+    fn advance(&self, _: u64) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_during_the_write_rolls_it_back() {
+    // A first sync of 4,000 leads: its write takes far longer than the 2 ms before the signal.
+    let env = Env::new(generate(&spec(4_000, 900, 2_500))).await;
+    let before = env.fingerprint();
+    let interrupt = Interrupt::new();
+    let opts = RunOptions { interrupt: interrupt.clone(), ..RunOptions::default() };
+    let e = sync::run_with(&env.store, &env.client(), &env.settings, &opts, &StopWhileWriting(interrupt))
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "interrupted by SIGTERM");
+    assert_eq!(env.fingerprint(), before, "nothing of the write is left");
+    assert_eq!(last_run(&env).error.as_deref(), Some("interrupted by SIGTERM"));
+    env.sync().await.unwrap();
+    assert_matches_org(&env);
+}

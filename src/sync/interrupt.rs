@@ -51,6 +51,14 @@ impl Interrupt {
         }
     }
 
+    /// `Err(Interrupted)` once triggered: for the write's loops.
+    pub(super) fn check(&self) -> Result<(), super::SyncError> {
+        match self.reason() {
+            Some(why) => Err(super::SyncError::Interrupted(why)),
+            None => Ok(()),
+        }
+    }
+
     pub(super) fn attach(&self, h: Option<rusqlite::InterruptHandle>) {
         *self.0.sqlite.lock().unwrap_or_else(|e| e.into_inner()) = h;
     }

@@ -41,9 +41,7 @@ fn write_in(
     calls: CallCounts,
     interrupt: &Interrupt,
 ) -> Result<SyncReport, SyncError> {
-    if let Some(why) = interrupt.reason() {
-        return Err(SyncError::Interrupted(why));
-    }
+    interrupt.check()?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut r = SyncReport { full, first: p.first, calls, ..SyncReport::default() };
     let mut skipped = p.skipped;
@@ -55,6 +53,9 @@ fn write_in(
     let histories: HashMap<&str, &Vec<CrmStageChange>> = p.histories.iter().map(|(id, c)| (id.as_str(), c)).collect();
     let mut present: HashSet<&str> = HashSet::new();
     for l in &p.leads {
+        // SQLite's own interrupt only stops a statement in progress; between the many short
+        // ones here, this is what stops the write promptly.
+        interrupt.check()?;
         present.insert(l.id.as_str());
         match store::upsert_lead(&tx, l)? {
             Upserted::Created => r.created += 1,
@@ -121,6 +122,7 @@ fn write_in(
         skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
     let orphan = |lead: &str| full && !present.contains(lead) && !unreadable.contains(lead);
     for c in &p.appointment_changes {
+        interrupt.check()?;
         match c {
             AppointmentChange::Upsert(a)
                 if deleted_leads.contains(a.lead_id.as_str()) || orphan(a.lead_id.as_str()) => {}
@@ -143,6 +145,7 @@ fn write_in(
     }
 
     for (lead, changes) in &p.histories {
+        interrupt.check()?;
         let Some(state) = store::lead_sync_states(&tx, &[lead.as_str()])?.remove(lead.as_str()) else {
             skipped.push(Skipped {
                 endpoint: "__timeline".into(),
@@ -191,9 +194,7 @@ fn write_in(
         },
     )?;
     // The last moment to stop; after the commit the run is done.
-    if let Some(why) = interrupt.reason() {
-        return Err(SyncError::Interrupted(why));
-    }
+    interrupt.check()?;
     tx.commit()?;
     Ok(r)
 }
