@@ -3,7 +3,11 @@
 //! A run has two halves. First it reads: users, changed leads, deleted leads, changed and
 //! deleted appointments, then the stage timeline of exactly the leads that need it. Then it
 //! writes everything in one SQLite transaction. If anything fails before the commit, the
-//! database is as it was, and the failure is recorded in `sync_runs` with its error.
+//! database is as it was, and the failure is recorded in `sync_runs` with its error. An
+//! `Interrupt` (SIGTERM, Ctrl-C) stops a run at any point before the commit, just as cleanly.
+//!
+//! A full run deletes what the CRM no longer lists, so it is guarded: an empty or cut-short
+//! listing must not wipe the local copy. Past a small share it refuses unless told otherwise.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -17,8 +21,15 @@ use crate::crm::{
     AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange, FieldValue, Skipped,
 };
 use crate::domain::LeadId;
-use crate::store::{self, ChangeSource, Store, StoreError, SyncRun, Upserted};
+use crate::store::{self, Store, StoreError, SyncRun};
 use crate::time::{utc_text, Stamp};
+
+mod guard;
+mod interrupt;
+mod write;
+
+pub use guard::is_mass_delete;
+pub use interrupt::Interrupt;
 
 /// Watermark keys in `sync_state`.
 const W_USERS: &str = "users";
@@ -35,6 +46,24 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("sync task failed: {0}")]
     Task(String),
+    #[error(
+        "refusing to delete {gone} of the {held} {what} held here: Zoho listed {listed} in this full sync \
+         (an empty or cut-short reply?). Nothing was changed. If they really were deleted in Zoho, run \
+         `panopticon sync --full --allow-mass-delete`"
+    )]
+    MassDelete { what: &'static str, gone: usize, held: usize, listed: usize },
+    /// Stopped by a signal before the commit: nothing was written.
+    #[error("interrupted by {0}")]
+    Interrupted(String),
+}
+
+/// How to run: full or incremental, what a full run may delete, and how to stop it.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    pub full: bool,
+    /// Let a full run delete more than `is_mass_delete` allows.
+    pub allow_mass_delete: bool,
+    pub interrupt: Interrupt,
 }
 
 impl From<rusqlite::Error> for SyncError {
@@ -123,6 +152,8 @@ struct Pulled {
     appointment_changes: Vec<AppointmentChange>,
     deleted_appointments: Vec<String>,
     histories: Vec<(LeadId, Vec<CrmStageChange>)>,
+    /// Full runs: stored leads Zoho no longer lists, to delete.
+    gone_leads: Vec<String>,
     first: bool,
     watermarks: BTreeMap<&'static str, String>,
     skipped: Vec<Skipped>,
@@ -136,10 +167,25 @@ pub async fn run<C: CrmSource>(
     full: bool,
     progress: &dyn Progress,
 ) -> Result<SyncReport, SyncError> {
+    run_with(store, crm, settings, &RunOptions { full, ..RunOptions::default() }, progress).await
+}
+
+/// `run`, with the options a person can set: the mass-delete guard and an interrupt.
+pub async fn run_with<C: CrmSource>(
+    store: &Store,
+    crm: &C,
+    settings: &SyncSettings,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<SyncReport, SyncError> {
+    let full = opts.full;
     let started = Utc::now();
     let clock = Instant::now();
     crm.take_calls();
-    let result = pull(store, crm, settings, full, progress).await;
+    let result = tokio::select! {
+        r = pull(store, crm, settings, opts, progress) => r,
+        why = opts.interrupt.wait() => Err(SyncError::Interrupted(why)),
+    };
     let calls = crm.take_calls();
     let outcome = match result {
         Ok(pulled) => {
@@ -147,13 +193,25 @@ pub async fn run<C: CrmSource>(
             let store2 = store.clone();
             let settings2 = settings.clone();
             let calls2 = calls.clone();
-            tokio::task::spawn_blocking(move || write(&store2, &settings2, pulled, full, started, clock, calls2))
-                .await
-                .map_err(|e| SyncError::Task(e.to_string()))
-                .and_then(|r| r)
+            let interrupt = opts.interrupt.clone();
+            // Awaited to the end even when interrupted: the write itself aborts its
+            // transaction, and only its result says whether the commit happened.
+            tokio::task::spawn_blocking(move || {
+                write::write(&store2, &settings2, pulled, full, started, clock, calls2, &interrupt)
+            })
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))
+            .and_then(|r| r)
         }
         Err(e) => Err(e),
     };
+    let outcome = outcome.map_err(|e| match (e, opts.interrupt.reason()) {
+        (SyncError::Interrupted(why), _) => SyncError::Interrupted(why),
+        // An SQLite statement stopped by the interrupt fails with "interrupted": say why.
+        (SyncError::Store(_), Some(why)) => SyncError::Interrupted(why),
+        (SyncError::Store(e), None) => SyncError::Store(e.in_file(store.path())),
+        (e, _) => e,
+    });
     if let Err(e) = &outcome {
         let failed = SyncRun {
             started_at: utc_text(started),
@@ -181,9 +239,10 @@ async fn pull<C: CrmSource>(
     store: &Store,
     crm: &C,
     settings: &SyncSettings,
-    full: bool,
+    opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Pulled, SyncError> {
+    let full = opts.full;
     // Read the watermarks up front: a SQLite connection must not be held across an await
     // (it is not Sync, and the bot runs syncs on a multi-threaded runtime).
     let marks: BTreeMap<&str, Option<String>> = {
@@ -212,6 +271,10 @@ async fn pull<C: CrmSource>(
     if let Some(w) = leads.next_watermark {
         p.watermarks.insert(W_LEADS, w);
     }
+    if full {
+        // Checked before any further call: an empty listing (204) must not wipe the copy.
+        p.gone_leads = guard::gone_leads(store, &p.leads, &p.skipped, opts.allow_mass_delete)?;
+    }
 
     progress.phase("Deleted leads", None);
     if !full {
@@ -238,6 +301,9 @@ async fn pull<C: CrmSource>(
             if let Some(w) = appts.next_watermark {
                 p.watermarks.insert(W_APPTS, w);
             }
+            if full {
+                guard::check_appointments_kept(store, &p.appointment_changes, opts.allow_mass_delete)?;
+            }
             if !full {
                 let deleted = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref()).await?;
                 p.deleted_appointments = deleted.items;
@@ -261,7 +327,23 @@ async fn pull<C: CrmSource>(
     .buffer_unordered(settings.concurrency.max(1) * 2);
     let mut done = 0u64;
     while let Some((id, r)) = reads.next().await {
-        let (changes, skipped) = r?;
+        let (changes, skipped) = match r {
+            Ok(x) => x,
+            // Zoho refuses the timeline of a lead it no longer has (400 INVALID_DATA): one lead's
+            // refusal skips that lead — its history stays as it was, to be read again next run.
+            Err(CrmError::Api { status: 400, code, message, .. }) => {
+                p.skipped.push(Skipped {
+                    endpoint: "__timeline".into(),
+                    id: Some(id.to_string()),
+                    reason: format!(
+                        "Zoho refused this lead's stage history ({code}: {message}); deleted in Zoho? \
+                         Its stored history is kept"
+                    ),
+                });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         p.skipped.extend(skipped);
         p.histories.push((id, changes));
         done += 1;
@@ -344,6 +426,9 @@ fn leads_needing_history(
         let history = stored.get(id).and_then(|s| s.history_synced_modified_at.clone());
         let (stage, converted, modified) = match (fetched.get(id), stored.get(id)) {
             (Some(l), _) => (l.stage.clone(), l.converted, l.modified_at.utc_text()),
+            // A full run did not list it: it is gone from Zoho and about to be deleted here, and
+            // Zoho would refuse its timeline.
+            (None, Some(_)) if full => continue,
             (None, Some(s)) => (s.stage.clone(), s.converted, s.modified_at.clone()),
             // An appointment for a lead we don't hold (yet): no history to read.
             (None, None) => continue,
@@ -358,153 +443,4 @@ fn leads_needing_history(
     }
     out.sort();
     Ok(out)
-}
-
-fn write(
-    store: &Store,
-    settings: &SyncSettings,
-    p: Pulled,
-    full: bool,
-    started: chrono::DateTime<Utc>,
-    clock: Instant,
-    calls: CallCounts,
-) -> Result<SyncReport, SyncError> {
-    let mut conn = store.connect()?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut r = SyncReport { full, first: p.first, calls, ..SyncReport::default() };
-    let mut skipped = p.skipped;
-
-    for u in &p.users {
-        store::upsert_user(&tx, u)?;
-    }
-
-    let histories: HashMap<&str, &Vec<CrmStageChange>> = p.histories.iter().map(|(id, c)| (id.as_str(), c)).collect();
-    let mut present: HashSet<&str> = HashSet::new();
-    for l in &p.leads {
-        present.insert(l.id.as_str());
-        match store::upsert_lead(&tx, l)? {
-            Upserted::Created => r.created += 1,
-            Upserted::Unchanged => {}
-            Upserted::Updated { old_stage } => {
-                r.updated += 1;
-                let timeline_knows = histories.get(l.id.as_str()).is_some_and(|h| !h.is_empty());
-                if old_stage != l.stage && !timeline_knows {
-                    // The stage moved and no timeline tells us when: the edit time is the best
-                    // bound we have, and it is never earlier than the real change.
-                    let c = CrmStageChange {
-                        id: format!("observed:{}:{}", l.id, l.modified_at.utc_text()),
-                        lead_id: l.id.clone(),
-                        at: l.modified_at,
-                        from: old_stage,
-                        to: l.stage.clone(),
-                        by: None,
-                    };
-                    if store::insert_change(&tx, &c, ChangeSource::Observed)? {
-                        r.stage_changes += 1;
-                    }
-                }
-            }
-        }
-    }
-    if full {
-        // A full run is the whole truth: what the CRM no longer lists is gone.
-        for id in store::all_lead_ids(&tx)? {
-            if !present.contains(id.as_str()) && store::delete_lead(&tx, &id)? {
-                r.deleted += 1;
-            }
-        }
-    }
-    for id in &p.deleted_leads {
-        if store::delete_lead(&tx, id.as_str())? {
-            r.deleted += 1;
-        }
-    }
-
-    if full && !matches!(settings.appointments, AppointmentSource::Field(_)) {
-        let live: HashSet<&str> = p
-            .appointment_changes
-            .iter()
-            .filter_map(|c| match c {
-                AppointmentChange::Upsert(a) => Some(a.id.as_str()),
-                AppointmentChange::Remove(_) => None,
-            })
-            .collect();
-        for id in store::appointment_leads(&tx)?.into_keys() {
-            if !live.contains(id.as_str()) && store::delete_appointment(&tx, &id)? {
-                r.appointments += 1;
-            }
-        }
-    }
-    let deleted_leads: HashSet<&str> = p.deleted_leads.iter().map(LeadId::as_str).collect();
-    for c in &p.appointment_changes {
-        match c {
-            AppointmentChange::Upsert(a) if deleted_leads.contains(a.lead_id.as_str()) => {}
-            AppointmentChange::Upsert(a) => {
-                if store::upsert_appointment(&tx, a)? {
-                    r.appointments += 1;
-                }
-            }
-            AppointmentChange::Remove(id) => {
-                if store::delete_appointment(&tx, id)? {
-                    r.appointments += 1;
-                }
-            }
-        }
-    }
-    for id in &p.deleted_appointments {
-        if store::delete_appointment(&tx, id)? {
-            r.appointments += 1;
-        }
-    }
-
-    for (lead, changes) in &p.histories {
-        let Some(state) = store::lead_sync_states(&tx, &[lead.as_str()])?.remove(lead.as_str()) else {
-            skipped.push(Skipped {
-                endpoint: "__timeline".into(),
-                id: Some(lead.to_string()),
-                reason: "lead vanished during the sync".into(),
-            });
-            continue;
-        };
-        if !changes.is_empty() {
-            r.stage_changes += store::replace_history(&tx, lead.as_str(), changes)? as u64;
-        }
-        store::set_history_synced(&tx, lead.as_str(), &state.modified_at)?;
-        r.timeline_reads += 1;
-    }
-
-    if full {
-        store::clear_watermarks(&tx)?;
-    }
-    for (k, v) in &p.watermarks {
-        store::set_watermark(&tx, k, v)?;
-    }
-
-    for s in &skipped {
-        tracing::warn!(target: "panopticon::sync", "skipped {s}");
-    }
-    r.skipped = skipped;
-    r.duration_ms = clock.elapsed().as_millis() as u64;
-    store::insert_run(
-        &tx,
-        &SyncRun {
-            started_at: utc_text(started),
-            finished_at: utc_text(Utc::now()),
-            full,
-            ok: true,
-            error: None,
-            created: r.created,
-            updated: r.updated,
-            deleted: r.deleted,
-            stage_changes: r.stage_changes,
-            appointments: r.appointments,
-            api_calls: r.api_calls(),
-            skipped: r.skipped.len() as u64,
-            warnings: r.skipped.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n"),
-            duration_ms: r.duration_ms,
-            ..SyncRun::default()
-        },
-    )?;
-    tx.commit()?;
-    Ok(r)
 }

@@ -256,3 +256,157 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
         }
     }
 }
+
+/// SIGTERM or Ctrl-C mid-sync: the run stops, nothing is written, the run is recorded as
+/// interrupted, and the exit code says which signal (128 + its number).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_sync_is_recorded_and_changes_nothing() {
+    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let cfg = write_config(dir.path(), &sb, &db);
+    assert!(command(&cfg).arg("sync").output().await.unwrap().status.success());
+    sb.org(|o| {
+        let ids: Vec<String> = o.leads.keys().take(30).cloned().collect();
+        for id in &ids {
+            o.set_stage(id, "Proposal", 1);
+        }
+        o.advance(chrono::Duration::minutes(5));
+    });
+    let before = store::dump(&Store::open(&db).unwrap().connect().unwrap()).unwrap();
+    for (signal, code, name) in [("TERM", 143, "SIGTERM"), ("INT", 130, "SIGINT (Ctrl-C)")] {
+        // The Events list answers slowly; the signal arrives while the run waits for it.
+        sb.clear_requests();
+        sb.inject(FaultRule::new(Fault::Slow(std::time::Duration::from_millis(1500))).on("/Events").times(1));
+        let mut c = command(&cfg);
+        let child =
+            c.arg("sync").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let t0 = std::time::Instant::now();
+        while !sb.requests().iter().any(|r| r.path.ends_with("/Leads")) {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(20), "the sync never listed leads");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let pid = child.id().unwrap().to_string();
+        assert!(std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
+        let out = child.wait_with_output().await.unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(code), "{t}");
+        assert!(t.contains(&format!("sync interrupted by {name}: nothing was written.")), "{t}");
+        assert!(t.contains("The last good data (synced") && t.contains("is unchanged"), "{t}");
+        let s = Store::open(&db).unwrap();
+        let c = s.connect().unwrap();
+        assert_eq!(store::dump(&c).unwrap(), before, "{name}: the data is unchanged");
+        let run = store::last_run(&c).unwrap().unwrap();
+        assert_eq!((run.ok, run.error), (false, Some(format!("interrupted by {name}"))));
+    }
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    assert!(text(&out).contains("0 created, 30 updated"), "{}", text(&out));
+}
+
+/// Runs the binary unable to write: as `nobody` when the tests run as root (root ignores file
+/// modes), as the same user otherwise — the files are read-only either way.
+fn as_reader(mut c: tokio::process::Command, dir: &Path) -> tokio::process::Command {
+    use std::os::unix::fs::MetadataExt;
+    let probe = dir.join(".owner");
+    std::fs::write(&probe, b"").unwrap();
+    if std::fs::metadata(&probe).unwrap().uid() == 0 {
+        c.uid(65534).gid(65534);
+    }
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_read_a_read_only_database_without_writing_and_the_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let cfg = write_config(dir.path(), &sb, &db);
+    let out = command(&cfg).arg("sync").output().await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // The database holds the company's pipeline: its owner only.
+    for f in [db.clone(), PathBuf::from(format!("{}-wal", db.display()))] {
+        if let Ok(m) = std::fs::metadata(&f) {
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{}", f.display());
+        }
+    }
+
+    // A read-only copy, in a read-only directory, with no -wal or -shm beside it.
+    Store::open(&db).unwrap().connect().unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let ro_db = ro.join("p.db");
+    std::fs::copy(&db, &ro_db).unwrap();
+    std::fs::set_permissions(&ro_db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ro_cfg = dir.path().join("ro.toml");
+    std::fs::write(
+        &ro_cfg,
+        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &ro_db.display().to_string()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&ro_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let bytes = std::fs::read(&ro_db).unwrap();
+    let mtime = std::fs::metadata(&ro_db).unwrap().modified().unwrap();
+
+    for args in [&["report", "leads", "--format", "json"][..], &["report", "stale"], &["digest", "--dry-run"]] {
+        let out = as_reader(command(&ro_cfg), dir.path()).args(args).output().await.unwrap();
+        let t = text(&out);
+        assert!(out.status.success(), "{args:?}: {t}");
+        assert!(!t.contains("readonly") && !t.contains("read-only"), "{args:?}: {t}");
+        if args[1] == "leads" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(v["rows"].as_array().is_some_and(|r| !r.is_empty()), "{args:?}: rows are read");
+        }
+    }
+    assert_eq!(std::fs::read(&ro_db).unwrap(), bytes, "the file is unchanged");
+    assert_eq!(std::fs::metadata(&ro_db).unwrap().modified().unwrap(), mtime);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        assert!(!PathBuf::from(format!("{}{suffix}", ro_db.display())).exists(), "no {suffix} file was created");
+    }
+    // A copy taken with commits still in its -wal cannot be read without the -shm index:
+    // refused with the reason, rather than showing the older data of the main file.
+    let walled = dir.path().join("walled");
+    std::fs::create_dir(&walled).unwrap();
+    {
+        let c = Store::open(&db).unwrap().connect().unwrap();
+        c.execute("UPDATE leads SET company = 'Moved Inc' WHERE rowid = 1", []).unwrap();
+        for suffix in ["", "-wal"] {
+            std::fs::copy(format!("{}{suffix}", db.display()), format!("{}/p.db{suffix}", walled.display())).unwrap();
+        }
+    }
+    assert!(std::fs::metadata(walled.join("p.db-wal")).unwrap().len() > 0);
+    std::fs::set_permissions(&walled, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let walled_cfg = dir.path().join("walled.toml");
+    let walled_db = walled.join("p.db").display().to_string();
+    std::fs::write(&walled_cfg, std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &walled_db))
+        .unwrap();
+    std::fs::set_permissions(&walled_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = as_reader(command(&walled_cfg), dir.path()).args(["report", "leads"]).output().await.unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains(&walled_db) && t.contains("-wal file holds changes"), "{t}");
+
+    // Reading a writable database writes nothing to it either.
+    let bytes = std::fs::read(&db).unwrap();
+    let out = command(&cfg).args(["report", "leads"]).output().await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), bytes);
+
+    // A database error names the file.
+    let bad = dir.path().join("bad.db");
+    std::fs::write(&bad, vec![7u8; 8192]).unwrap();
+    let bad_cfg = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad_cfg,
+        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &bad.display().to_string()),
+    )
+    .unwrap();
+    for args in [&["report", "stale"][..], &["digest", "--dry-run"], &["sync"]] {
+        let out = command(&bad_cfg).args(args).output().await.unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {t}");
+        assert!(t.contains(&bad.display().to_string()) && t.contains("not a database"), "{args:?}: {t}");
+    }
+}

@@ -14,6 +14,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_digests", include_str!("../../migrations/0003_digests.sql")),
 ];
 
+/// How many migrations this build knows (the `user_version` of an up-to-date database).
+pub fn known() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 pub fn run(conn: &mut Connection, path: &str) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;

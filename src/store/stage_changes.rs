@@ -50,20 +50,38 @@ pub fn insert_change(conn: &Connection, c: &CrmStageChange, source: ChangeSource
     Ok(n > 0)
 }
 
-/// Replaces a lead's history with the timeline's (which supersedes anything observed).
-/// Returns how many of the changes are new to us.
-pub fn replace_history(conn: &Connection, lead: &str, changes: &[CrmStageChange]) -> Result<usize> {
+/// Merges a lead's timeline into its stored history and returns how many of the changes are
+/// new to us. Nothing Zoho cannot give back is dropped: timeline entries it no longer returns
+/// stay, and an observed change stays unless the timeline explains it — that is, the timeline's
+/// last change at or before the observation moved the lead into the observed stage.
+pub fn merge_history(conn: &Connection, lead: &str, changes: &[CrmStageChange]) -> Result<usize> {
     let existing: HashSet<String> = {
         let mut st = conn.prepare_cached("SELECT id FROM stage_changes WHERE lead_id = ?1 AND source = 'timeline'")?;
         let ids = st.query_map([lead], |r| r.get(0))?;
         ids.collect::<std::result::Result<_, _>>()?
     };
-    conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?.execute([lead])?;
     let mut new = 0;
     for c in changes {
-        insert_change(conn, c, ChangeSource::Timeline)?;
+        conn.prepare_cached(
+            "INSERT INTO stage_changes(id, lead_id, changed_at, changed_offset, from_stage, to_stage, changed_by, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'timeline')
+             ON CONFLICT(id) DO UPDATE SET lead_id = excluded.lead_id, changed_at = excluded.changed_at,
+                changed_offset = excluded.changed_offset, from_stage = excluded.from_stage,
+                to_stage = excluded.to_stage, changed_by = excluded.changed_by, source = 'timeline'",
+        )?
+        .execute(params![c.id, c.lead_id.as_str(), c.at.utc_text(), c.at.offset_secs(), c.from, c.to, c.by])?;
         if !existing.contains(&c.id) {
             new += 1;
+        }
+    }
+    let stored = changes_of(conn, lead)?;
+    let timeline: Vec<&CrmStageChange> =
+        stored.iter().filter(|s| s.source == ChangeSource::Timeline).map(|s| &s.change).collect();
+    for o in stored.iter().filter(|s| s.source == ChangeSource::Observed) {
+        // `changes_of` is oldest first, so the last one not after the observation is the latest.
+        let explained = timeline.iter().rev().find(|t| t.at <= o.change.at).is_some_and(|t| t.to == o.change.to);
+        if explained {
+            conn.prepare_cached("DELETE FROM stage_changes WHERE id = ?1")?.execute([&o.change.id])?;
         }
     }
     Ok(new)

@@ -1,8 +1,15 @@
-//! The record of every sync run: what it did, or why it failed.
+//! The record of sync runs: what each did, or why it failed (interrupted runs included).
+//! The history is bounded: the newest `KEEP_RUNS` runs, plus the last good one whatever its age
+//! (its time is what "the last good data is N old" is measured from).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
+
+/// Runs kept: at one sync every 15 minutes, about ten days.
+pub const KEEP_RUNS: i64 = 1_000;
+/// Warning lines kept per run (a run can skip thousands of records; the first ones tell the story).
+pub const KEEP_WARNING_LINES: usize = 200;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncRun {
@@ -23,7 +30,9 @@ pub struct SyncRun {
     pub duration_ms: u64,
 }
 
+/// Records a run and drops the oldest beyond `KEEP_RUNS`.
 pub fn insert_run(conn: &Connection, r: &SyncRun) -> Result<i64> {
+    let warnings = bounded_warnings(&r.warnings);
     conn.execute(
         "INSERT INTO sync_runs(started_at, finished_at, mode, ok, error, created, updated, deleted, stage_changes,
                                appointments, api_calls, skipped, warnings, duration_ms)
@@ -41,11 +50,28 @@ pub fn insert_run(conn: &Connection, r: &SyncRun) -> Result<i64> {
             r.appointments as i64,
             r.api_calls as i64,
             r.skipped as i64,
-            r.warnings,
+            warnings,
             r.duration_ms as i64,
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "DELETE FROM sync_runs WHERE id <= ?1 - ?2
+           AND id IS NOT (SELECT max(id) FROM sync_runs WHERE ok = 1)",
+        params![id, KEEP_RUNS],
+    )?;
+    Ok(id)
+}
+
+fn bounded_warnings(w: &str) -> String {
+    let n = w.lines().count();
+    if n <= KEEP_WARNING_LINES {
+        return w.to_string();
+    }
+    let mut kept: Vec<&str> = w.lines().take(KEEP_WARNING_LINES).collect();
+    let more = format!("… and {} more", n - KEEP_WARNING_LINES);
+    kept.push(&more);
+    kept.join("\n")
 }
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<SyncRun> {
@@ -79,4 +105,61 @@ pub fn last_good_run(conn: &Connection) -> Result<Option<SyncRun>> {
     Ok(conn
         .query_row(&format!("SELECT {COLUMNS} FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1"), [], from_row)
         .optional()?)
+}
+
+/// How many runs are recorded.
+pub fn count_runs(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT count(*) FROM sync_runs", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn run(ok: bool, i: usize) -> SyncRun {
+        SyncRun {
+            started_at: format!("2026-11-20T14:{:02}:00Z", i % 60),
+            finished_at: format!("2026-11-20T14:{:02}:01Z", i % 60),
+            ok,
+            error: (!ok).then(|| format!("failure {i}")),
+            ..SyncRun::default()
+        }
+    }
+
+    #[test]
+    fn history_is_bounded_but_keeps_the_last_good_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let mut c = store.connect().unwrap();
+        let tx = c.transaction().unwrap();
+        let good = insert_run(&tx, &run(true, 0)).unwrap();
+        for i in 1..=(KEEP_RUNS as usize + 50) {
+            insert_run(&tx, &run(false, i)).unwrap();
+        }
+        tx.commit().unwrap();
+        // The newest KEEP_RUNS failures, and the one good run far behind them.
+        assert_eq!(count_runs(&c).unwrap(), KEEP_RUNS as u64 + 1);
+        assert_eq!(last_good_run(&c).unwrap().map(|r| r.id), Some(good));
+        let last = last_run(&c).unwrap().unwrap();
+        assert_eq!(last.error.as_deref(), Some(format!("failure {}", KEEP_RUNS + 50).as_str()));
+        // Once a newer good run exists, the old one goes like any other.
+        let newer = insert_run(&c, &run(true, 1)).unwrap();
+        assert_eq!(count_runs(&c).unwrap(), KEEP_RUNS as u64);
+        assert_eq!(last_good_run(&c).unwrap().map(|r| r.id), Some(newer));
+    }
+
+    #[test]
+    fn a_run_keeps_its_first_warnings_and_counts_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let c = store.connect().unwrap();
+        let lines: Vec<String> = (0..5_000).map(|i| format!("Leads record {i}: bad date")).collect();
+        insert_run(&c, &SyncRun { warnings: lines.join("\n"), skipped: 5_000, ..run(true, 0) }).unwrap();
+        let got = last_run(&c).unwrap().unwrap();
+        assert_eq!(got.skipped, 5_000);
+        assert_eq!(got.warnings.lines().count(), KEEP_WARNING_LINES + 1);
+        assert!(got.warnings.starts_with("Leads record 0: bad date\n"));
+        assert!(got.warnings.ends_with(&format!("… and {} more", 5_000 - KEEP_WARNING_LINES)));
+    }
 }

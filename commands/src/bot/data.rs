@@ -31,14 +31,24 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 impl Data {
     pub fn new(cfg: Config) -> Result<Data, Error> {
         let store = Store::open(&cfg.storage_path)?;
-        Ok(Data {
+        Ok(Data::with_store(cfg, store))
+    }
+
+    /// For commands that only read (`digest --dry-run`): the database is never written.
+    pub fn new_read_only(cfg: Config) -> Result<Data, Error> {
+        let store = Store::open_read_only(&cfg.storage_path)?;
+        Ok(Data::with_store(cfg, store))
+    }
+
+    fn with_store(cfg: Config, store: Store) -> Data {
+        Data {
             cfg: Arc::new(cfg),
             store,
             snapshot: Arc::new(RwLock::new(None)),
             sync_lock: Arc::new(Mutex::new(())),
             last_sync: Arc::new(watch::channel(None).0),
             started: Instant::now(),
-        })
+        }
     }
 
     /// The current snapshot, reloaded when a sync has run since it was taken.
@@ -59,8 +69,7 @@ impl Data {
             }
         }
         let store = self.store.clone();
-        let fresh =
-            Arc::new(tokio::task::spawn_blocking(move || store.connect().and_then(|c| Snapshot::load(&c))).await??);
+        let fresh = Arc::new(tokio::task::spawn_blocking(move || store.read(Snapshot::load)).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
     }

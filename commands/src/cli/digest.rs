@@ -20,7 +20,8 @@ pub async fn run(cfg: Config, as_of: Option<String>, dry_run: bool) -> Result<()
             cfg.storage_path.display()
         )));
     }
-    let data = Data::new(cfg).map_err(|e| Failure::work(e.to_string()))?;
+    let data = if dry_run { Data::new_read_only(cfg) } else { Data::new(cfg) };
+    let data = data.map_err(|e| Failure::work(e.to_string()))?;
     if dry_run {
         let snap = data.snapshot().await.map_err(|e| Failure::work(e.to_string()))?;
         if snap.is_empty() {

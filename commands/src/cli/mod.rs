@@ -46,11 +46,7 @@ enum Command {
         dry_run: bool,
     },
     /// Copy what changed in Zoho CRM into the local database.
-    Sync {
-        /// Re-read everything instead of only what changed since the last run.
-        #[arg(long)]
-        full: bool,
-    },
+    Sync(sync::SyncArgs),
 }
 
 /// A failure with the exit code it deserves.
@@ -126,9 +122,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             crate::bot::run(cfg).await.map_err(|e| Failure::work(e.to_string()))
         }
-        Command::Sync { full } => {
+        Command::Sync(args) => {
             let cfg = load_config(cli.config)?;
-            sync::run(&cfg, full).await
+            sync::run(&cfg, args).await
         }
     }
 }

@@ -87,9 +87,10 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
             cfg.storage_path.display()
         )));
     }
-    let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
+    // Reading needs no write: a read-only file or directory, or a full disk, is fine.
+    let store = Store::open_read_only(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
     let conn = store.connect().map_err(|e| Failure::work(e.to_string()))?;
-    let snapshot = Snapshot::load(&conn).map_err(|e| Failure::work(e.to_string()))?;
+    let snapshot = store.read(Snapshot::load).map_err(|e| Failure::work(e.to_string()))?;
     if snapshot.is_empty() {
         return Err(Failure::input("the database is empty: run `panopticon sync` first"));
     }

@@ -1,15 +1,30 @@
-//! `panopticon sync [--full]`: one sync run with a progress bar and a one-line summary.
+//! `panopticon sync [--full [--allow-mass-delete]]`: one sync run with a progress bar and a
+//! one-line summary. SIGTERM or Ctrl-C stops it cleanly: nothing is written, the run is
+//! recorded as interrupted, and the exit code is 128 + the signal (143, 130).
 
 use chrono::{DateTime, Utc};
+use clap::Args;
 use panopticon::config::Config;
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::{self, Store};
-use panopticon::sync::{self, SyncSettings};
+use panopticon::sync::{self, Interrupt, RunOptions, SyncError, SyncSettings};
 
 use super::progress::Bar;
 use super::Failure;
 
-pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Re-read everything instead of only what changed since the last run, and delete what Zoho
+    /// no longer lists.
+    #[arg(long)]
+    full: bool,
+    /// With --full: go ahead even when that deletes more than a tenth of the leads or
+    /// appointments held (or all of them). Without it such a run is refused and changes nothing.
+    #[arg(long, requires = "full")]
+    allow_mass_delete: bool,
+}
+
+pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
     cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
     let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
     let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone()).map_err(|e| Failure::work(e.to_string()))?;
@@ -18,8 +33,11 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
         rules: cfg.rules.clone(),
         concurrency: cfg.zoho.concurrency,
     };
+    let opts = RunOptions { full: args.full, allow_mass_delete: args.allow_mass_delete, interrupt: Interrupt::new() };
+    let signals = tokio::spawn(stop_on_signals(opts.interrupt.clone()));
     let bar = Bar::new();
-    let outcome = sync::run(&store, &client, &settings, full, &bar).await;
+    let outcome = sync::run_with(&store, &client, &settings, &opts, &bar).await;
+    signals.abort();
     bar.finish();
     match outcome {
         Ok(report) => {
@@ -48,8 +66,53 @@ pub async fn run(cfg: &Config, full: bool) -> Result<(), Failure> {
                 Some(a) => format!("The last good data (synced {a} ago) is unchanged."),
                 None => "No sync has succeeded yet, so there is no data.".to_string(),
             };
-            Err(Failure::work(format!("sync failed: {e}\n{kept}")))
+            match e {
+                SyncError::Interrupted(why) => Err(Failure {
+                    code: exit_code(&why),
+                    message: format!("sync interrupted by {why}: nothing was written.\n{kept}"),
+                }),
+                e => Err(Failure::work(format!("sync failed: {e}\n{kept}"))),
+            }
         }
+    }
+}
+
+const SIGTERM: &str = "SIGTERM";
+const SIGINT: &str = "SIGINT (Ctrl-C)";
+
+/// 128 + the signal number, as shells report a process a signal stopped.
+fn exit_code(why: &str) -> u8 {
+    if why == SIGINT {
+        130
+    } else {
+        143
+    }
+}
+
+/// Turns the first SIGTERM or Ctrl-C into an interrupt; a second one exits at once (SQLite
+/// rolls back whatever was not committed when the file is next opened).
+async fn stop_on_signals(interrupt: Interrupt) {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut asked = false;
+    loop {
+        #[cfg(unix)]
+        let why = tokio::select! {
+            Some(()) = async { term.as_mut()?.recv().await } => SIGTERM,
+            Ok(()) = tokio::signal::ctrl_c() => SIGINT,
+            else => return,
+        };
+        #[cfg(not(unix))]
+        let why = match tokio::signal::ctrl_c().await {
+            Ok(()) => SIGINT,
+            Err(_) => return,
+        };
+        if asked {
+            eprintln!("\n{why} again: stopping now.");
+            std::process::exit(exit_code(why).into());
+        }
+        asked = true;
+        interrupt.trigger(why);
     }
 }
 

@@ -55,6 +55,8 @@ pub enum Fault {
     RedirectTo(String),
     /// A list that never ends: `more_records` stays true, page after page.
     EndlessPages(Endless),
+    /// 204 No Content, as Zoho answers a list with nothing in it.
+    NoContent,
 }
 
 /// How an endless list misbehaves.

@@ -188,6 +188,7 @@ pub(super) async fn gate(State(s): S, req: Request, next: Next) -> Response {
             "{\"data\":[{\"id\":\"3652397000000000001\",\"Last_Name\":\"Tru",
         )
             .into_response(),
+        Some(Fault::NoContent) => StatusCode::NO_CONTENT.into_response(),
         Some(Fault::ExpireTokens) => {
             s.tokens.lock().expect("tokens lock").valid.clear();
             next.run(req).await
