@@ -1,6 +1,8 @@
 //! Discord's limits, enforced by construction: text is cut before it is sent, never rejected
 //! with a 400 (serenity checks almost none of these; see reference/discord.md §2.4).
 
+/// A message's text content.
+pub const CONTENT: usize = 2000;
 pub const TITLE: usize = 256;
 pub const DESCRIPTION: usize = 4096;
 pub const FOOTER: usize = 2048;
