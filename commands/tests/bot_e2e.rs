@@ -226,7 +226,8 @@ async fn stale_pages_filters_and_drills_down() {
     // The story is the clicker's alone; the team's list stays as it was.
     let shown = fake.seen(&t5);
     assert_eq!(shown.len(), 1, "{shown:#?}");
-    assert!(shown[0].ephemeral && !shown[0].original, "the story opens privately: {shown:#?}");
+    assert!(shown[0].ephemeral, "the story opens privately: {shown:#?}");
+    assert_eq!(first_callback(fake, &t5), Some(5), "a new (private) message, not an update of the list");
     assert!(!fake.for_token(&t5).iter().any(|r| r.method == "PATCH"), "the shared list was not replaced");
 
     // Filter by one locator, then switch to another from the same select, without clearing.

@@ -381,6 +381,10 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
         let mut v = s.violations.lock().unwrap();
         check_limits(&path, &json_body, &files, &mut v);
     }
+    // What people see is updated before the request is logged: a test that saw the request
+    // sees its effect.
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    model(&s, &method, &parts, &json_body, &path);
     s.log.lock().unwrap().push(Recorded {
         method: method.to_string(),
         path: path.clone(),
@@ -391,7 +395,6 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
     s.changed.notify_waiters();
     let id = 800_000_000_000_000_000 + s.ids.fetch_add(1, Ordering::SeqCst);
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    model(&s, &method, &parts, &json_body, &path);
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["gateway"]) => unreachable!("served by the gateway route"),
         ("GET", ["users", "@me"]) => axum::Json(json!({
