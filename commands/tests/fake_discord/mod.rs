@@ -59,6 +59,8 @@ struct Shared {
     seen: Mutex<HashMap<String, Vec<Seen>>>,
     /// The only token Discord accepts (`None`: any), and whether REST checks it too.
     accepted: Mutex<Option<(String, bool)>>,
+    /// The gateway's ws:// address, for `GET /gateway`.
+    gateway_url: Mutex<String>,
 }
 
 /// One message an interaction produced, as people see it.
@@ -396,7 +398,7 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
     let id = 800_000_000_000_000_000 + s.ids.fetch_add(1, Ordering::SeqCst);
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.as_str(), parts.as_slice()) {
-        ("GET", ["gateway"]) => unreachable!("served by the gateway route"),
+        ("GET", ["gateway"]) => axum::Json(json!({"url": s.gateway_url.lock().unwrap().clone()})).into_response(),
         ("GET", ["users", "@me"]) => axum::Json(json!({
             "id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "global_name": null,
             "avatar": null, "bot": true
@@ -501,11 +503,8 @@ impl FakeDiscord {
                 });
             }
         });
-        let gw = ws_url.clone();
-        let app = Router::new()
-            .route("/api/v10/gateway", axum::routing::get(move || async move { axum::Json(json!({"url": gw})) }))
-            .fallback(rest)
-            .with_state(shared.clone());
+        *shared.gateway_url.lock().unwrap() = ws_url.clone();
+        let app = Router::new().fallback(rest).with_state(shared.clone());
         let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api = format!("http://{}", http.local_addr().unwrap());
         tokio::spawn(async move {
