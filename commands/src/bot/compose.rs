@@ -247,7 +247,9 @@ pub fn compose(
                 .collect();
             // Upper case: the story opens privately for whoever picks, and the shared list stays.
             let open = ViewState { view: ViewKind::Lead, ..reset.clone() };
-            if let Some(CreateActionRow::SelectMenu(m)) = select(&open, 'D', "Open a lead's story (just for you)…", drill) {
+            if let Some(CreateActionRow::SelectMenu(m)) =
+                select(&open, 'D', "Open a lead's story (just for you)…", drill)
+            {
                 rows.push(CreateActionRow::SelectMenu(m.max_values(1).min_values(1)));
             }
             rows.truncate(limits::ROWS);

@@ -13,7 +13,6 @@ pub mod reply;
 mod token;
 
 pub use data::{Data, Error};
-pub use token::TokenRejected;
 use panopticon::config::Config;
 use panopticon::views::state::{ViewKind, ViewState};
 use poise::serenity_prelude as serenity;
@@ -21,6 +20,7 @@ use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
     EditInteractionResponse, FullEvent, Interaction,
 };
+pub use token::TokenRejected;
 
 use crate::slash;
 

@@ -85,7 +85,9 @@ fn picker(typed: &str, leads: &[StoredLead], more: bool) -> Composed {
         .min_values(1)
         .max_values(1);
     Composed {
-        embeds: vec![CreateEmbed::new().title(cut(&format!("Leads matching '{typed}'"), limits::TITLE)).description(text)],
+        embeds: vec![CreateEmbed::new()
+            .title(cut(&format!("Leads matching '{typed}'"), limits::TITLE))
+            .description(text)],
         files: vec![],
         components: vec![CreateActionRow::SelectMenu(menu)],
     }

@@ -287,7 +287,7 @@ fn model(s: &Shared, method: &Method, parts: &[&str], body: &Value, path: &str) 
             let data = body.get("data").cloned().unwrap_or(json!({}));
             let thread = seen.entry(token.to_string()).or_default();
             let kind = body.get("type").and_then(Value::as_u64).unwrap_or(0);
-            if thread.iter().any(|m| m.original) && matches!(kind, 4 | 5 | 6 | 7) {
+            if thread.iter().any(|m| m.original) && (4..=7).contains(&kind) {
                 violations.push(format!("{path}: a second initial response to one interaction"));
             }
             match kind {
