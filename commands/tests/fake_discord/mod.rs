@@ -6,8 +6,9 @@
 //! It models what people see, not only what was sent: each interaction's messages with their
 //! real visibility. Discord's rule that catches bots out is kept: the first follow-up right
 //! after a deferred reply (callback type 5) *edits* that reply and keeps its visibility, so an
-//! ephemeral follow-up after a public defer is posted publicly (recorded as a violation). And it
-//! can reject the bot's token as Discord does: 401 on REST, close code 4004 on the gateway.
+//! ephemeral follow-up after a public defer is posted publicly (recorded as a violation). A first
+//! answer later than 3 s is refused (404 Unknown interaction) and recorded too. And it can reject
+//! the bot's token as Discord does: 401 on REST, close code 4004 on the gateway.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -61,7 +62,15 @@ struct Shared {
     accepted: Mutex<Option<(String, bool)>>,
     /// The gateway's ws:// address, for `GET /gateway`.
     gateway_url: Mutex<String>,
+    /// When each interaction was delivered, by token: its first answer is due within 3 s.
+    delivered: Mutex<HashMap<String, std::time::Instant>>,
+    /// Accept late first answers (still recorded as violations), for a benchmark that counts them.
+    lenient: std::sync::atomic::AtomicBool,
 }
+
+/// Discord's deadline for an interaction's first response; later, the token is invalid and the
+/// user sees "The application did not respond".
+pub const ACK_DEADLINE: Duration = Duration::from_secs(3);
 
 /// One message an interaction produced, as people see it.
 #[derive(Clone, Debug)]
@@ -383,9 +392,22 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
         let mut v = s.violations.lock().unwrap();
         check_limits(&path, &json_body, &files, &mut v);
     }
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ("POST", ["interactions", _, token, "callback"]) = (method.as_str(), parts.as_slice()) {
+        let late = s.delivered.lock().unwrap().get(*token).map(|t| t.elapsed()).filter(|e| *e > ACK_DEADLINE);
+        if let Some(after) = late {
+            s.violations.lock().unwrap().push(format!(
+                "{path}: first answered after {} ms; Discord had shown \"The application did not respond\"",
+                after.as_millis()
+            ));
+            if !s.lenient.load(Ordering::SeqCst) {
+                let body = json!({"message": "Unknown interaction", "code": 10062});
+                return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+            }
+        }
+    }
     // What people see is updated before the request is logged: a test that saw the request
     // sees its effect.
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     model(&s, &method, &parts, &json_body, &path);
     s.log.lock().unwrap().push(Recorded {
         method: method.to_string(),
@@ -524,6 +546,12 @@ impl FakeDiscord {
         *self.shared.accepted.lock().unwrap() = Some((token.to_string(), rest));
     }
 
+    /// Accepts first answers later than 3 s instead of refusing them as Discord does; they are
+    /// still recorded as violations. For the load benchmark, which counts them.
+    pub fn accept_late_answers(&self) {
+        self.shared.lenient.store(true, Ordering::SeqCst);
+    }
+
     /// The messages interaction `token` left on screen (deleted ones left out), oldest first.
     pub fn seen(&self, token: &str) -> Vec<Seen> {
         let all = self.shared.seen.lock().unwrap().get(token).cloned().unwrap_or_default();
@@ -573,6 +601,7 @@ impl FakeDiscord {
     fn base(&self, who: &Who, channel: u64, kind: u64, data: Value) -> (String, Value) {
         let n = self.shared.ids.fetch_add(1, Ordering::SeqCst);
         let token = format!("tok-{n}");
+        self.shared.delivered.lock().unwrap().insert(token.clone(), std::time::Instant::now());
         let perms = if who.admin { "8" } else { "2147483648" };
         let mut v = json!({
             "id": (500_000_000_000_000_000u64 + n).to_string(),
