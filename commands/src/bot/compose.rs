@@ -232,7 +232,7 @@ pub fn compose(
                     (if c > 0 { format!("{n} ({c})") } else { n }, h, on)
                 })
                 .collect();
-            rows.extend(select(&reset, 'o', "Filter by locator…", keep_chosen(loc_opts)));
+            rows.extend(select(&reset, 'o', "Filter by locator…", limits::keep_chosen(loc_opts)));
             if kind == ListKind::Leads {
                 // Status values are the JSON names (stale, at_risk…), parsed back on a click.
                 let status_opts = Status::ALL
@@ -438,22 +438,6 @@ fn locator_counts(
         }
     }
     counts
-}
-
-/// At most a select's worth of options, keeping every chosen one (in its place) and as many
-/// of the others, in order, as fit.
-fn keep_chosen(options: Vec<(String, String, bool)>) -> Vec<(String, String, bool)> {
-    let chosen = options.iter().filter(|o| o.2).count();
-    let mut room = limits::SELECT_OPTIONS.saturating_sub(chosen);
-    options
-        .into_iter()
-        .filter(|o| {
-            o.2 || room > 0 && {
-                room -= 1;
-                true
-            }
-        })
-        .collect()
 }
 
 fn plural(n: usize) -> &'static str {
