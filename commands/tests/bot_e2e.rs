@@ -1,7 +1,8 @@
 //! The real bot (`panopticon run`) against a fake Discord on 127.0.0.1, driven as a user would:
 //! slash commands with options, paging forward and back, filters, drill-down, autocomplete,
-//! forged custom_ids, a member without the role, the wrong channel, a direct message. Every
-//! payload the bot sends is checked against Discord's documented limits.
+//! forged custom_ids, a member without the role, the wrong channel, a direct message, a broken
+//! database, a token Discord rejects. Every payload the bot sends is checked against Discord's
+//! documented limits, and who sees each message is modelled as Discord shows it.
 
 mod fake_discord;
 
@@ -98,6 +99,7 @@ async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>
             .rev()
             .find(|r| {
                 r.path.contains(&format!("/{token}"))
+                    && r.method != "DELETE"
                     && (r.path.starts_with("/webhooks/") || r.body.get("type") == Some(&json!(4)))
             })
             .map(|r| {
@@ -221,6 +223,55 @@ async fn stale_pages_filters_and_drills_down() {
     assert!(embed(&story)["title"].as_str().unwrap().starts_with(name), "{story}");
     assert!(embed(&story)["description"].as_str().unwrap().contains("Open in Zoho CRM"));
     assert!(files[0].0.starts_with("lead-"));
+    // The story is the clicker's alone; the team's list stays as it was.
+    let shown = fake.seen(&t5);
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(shown[0].ephemeral, "the story opens privately: {shown:#?}");
+    assert_eq!(first_callback(fake, &t5), Some(5), "a new (private) message, not an update of the list");
+    assert!(!fake.for_token(&t5).iter().any(|r| r.method == "PATCH"), "the shared list was not replaced");
+
+    // Filter by one locator, then switch to another from the same select, without clearing.
+    let loc_select = |comps: &[Value]| {
+        comps.iter().find(|c| c["placeholder"].as_str().is_some_and(|p| p.contains("locator"))).cloned().unwrap()
+    };
+    let options = |select: &Value| -> Vec<(String, String, bool)> {
+        select["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let label = o["label"].as_str().unwrap();
+                let name = label.rsplit_once(" (").map_or(label, |(n, _)| n).to_string();
+                (name, o["value"].as_str().unwrap().to_string(), o["default"].as_bool().unwrap_or(false))
+            })
+            .collect()
+    };
+    let all = options(&loc_select(&comps));
+    assert!(all.len() >= 2 && all.iter().all(|o| !o.2), "{all:?}");
+    let t6 = fake.click(
+        loc_select(&comps)["custom_id"].as_str().unwrap(),
+        Some(vec![all[0].1.clone()]),
+        &message,
+        &me,
+        CHANNEL,
+    );
+    let (one, _) = answer(fake, &t6).await;
+    assert!(embed(&one)["description"].as_str().unwrap().contains(&format!("locator = {}", all[0].0)), "{one}");
+    let after = options(&loc_select(&components(&one)));
+    let names = |v: &[(String, String, bool)]| v.iter().map(|o| o.1.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&all), "every locator is still offered");
+    let marked: Vec<&str> = after.iter().filter(|o| o.2).map(|o| o.0.as_str()).collect();
+    assert_eq!(marked, vec![all[0].0.as_str()], "the current one is marked");
+    let t7 = fake.click(
+        loc_select(&components(&one))["custom_id"].as_str().unwrap(),
+        Some(vec![all[1].1.clone()]),
+        &message_json(5, &one),
+        &me,
+        CHANNEL,
+    );
+    let (other, _) = answer(fake, &t7).await;
+    let od = embed(&other)["description"].as_str().unwrap();
+    assert!(od.contains(&format!("locator = {}", all[1].0)) && !od.contains(&all[0].0), "{od}");
 
     assert_eq!(fake.violations(), Vec::<String>::new(), "every payload within Discord's limits");
 }
@@ -561,4 +612,135 @@ async fn the_scheduler_posts_the_due_digest_on_start_and_not_again_after_a_resta
     }
     assert_eq!(channel_posts(&bot.fake), 1, "exactly one digest that day");
     let _ = again.start_kill();
+}
+
+/// The first response an interaction got: its callback type (4 message, 5 defer, 6 ack…).
+fn first_callback(fake: &FakeDiscord, token: &str) -> Option<u64> {
+    fake.for_token(token).iter().find(|r| r.path.ends_with("/callback")).and_then(|r| r.body["type"].as_u64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_after_the_acknowledgement_reach_only_the_asker() {
+    let bot = start_bot().await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    let conn = Store::open(&bot.db).unwrap().connect().unwrap();
+    let id: String = conn.query_row("SELECT id FROM leads ORDER BY id LIMIT 1", [], |r| r.get(0)).unwrap();
+    // A damaged database: a lead's story can no longer be read (found, but not told).
+    conn.execute_batch("ALTER TABLE stage_changes RENAME TO stage_changes_gone").unwrap();
+    let t = fake.slash("lead", json!([{"name": "name", "type": 3, "value": id}]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap_or("").contains("Sorry — that did not work"), "{m}");
+    assert_eq!(first_callback(fake, &t), Some(5), "acknowledged before any work");
+    let shown = fake.seen(&t);
+    assert_eq!(shown.len(), 1, "only the error is left on screen: {shown:#?}");
+    assert!(shown[0].ephemeral, "the error is seen by the asker alone: {shown:#?}");
+
+    // Broken before anything is read: the command is still acknowledged first, then told
+    // privately — never a late first answer that waited on the database.
+    conn.execute_batch("ALTER TABLE sync_runs RENAME TO sync_runs_gone").unwrap();
+    let t = fake.slash("stale", json!([]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(m["content"].as_str().unwrap_or("").contains("Sorry"), "{m}");
+    assert_eq!(first_callback(fake, &t), Some(5), "acknowledged before the database was read");
+    let shown = fake.seen(&t);
+    assert!(shown.len() == 1 && shown[0].ephemeral, "{shown:#?}");
+
+    // A typo in a name is found after the acknowledgement too, and stays private.
+    let t = fake.slash("atrisk", json!([{"name": "locator", "type": 3, "value": "Dana Whitfeld"}]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    let shown = fake.seen(&t);
+    assert!(shown.len() == 1 && shown[0].ephemeral, "{m} {shown:#?}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_follows_the_thresholds_and_its_lead_example_offers_the_matches() {
+    let bot = start_bot_with("[digest]\ndays = []\n[rules]\nstale_days = 10\nat_risk_days = 4\n").await;
+    let fake = &bot.fake;
+    let me = Who::member();
+    let t = fake.slash("help", json!([]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    let help = m["content"].as_str().unwrap();
+    assert!(help.contains("passed 10+ days ago") && help.contains("(4+ days, not yet 10)"), "{help}");
+    assert!(!help.contains("7+"), "{help}");
+    let registered = fake.requests().into_iter().find(|r| r.method == "PUT" && r.path.ends_with("/commands")).unwrap();
+    let stale = registered.body.as_array().unwrap().iter().find(|c| c["name"] == json!("stale")).unwrap().clone();
+    assert!(stale["description"].as_str().unwrap().contains("10+ days"), "{stale}");
+
+    // The help's own example: a company several leads share is a choice, not an error.
+    let example = help.split("`/lead name:").nth(1).and_then(|r| r.split('`').next()).unwrap().to_string();
+    let t = fake.slash("lead", json!([{"name": "name", "type": 3, "value": example}]), &me, CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(!m["content"].as_str().unwrap_or("").contains("Sorry"), "{m}");
+    let d = embed(&m)["description"].as_str().unwrap();
+    assert!(d.contains(&format!("**{example}** matches")) && d.contains("pick one"), "{d}");
+    let pick = components(&m).into_iter().find(|c| c["type"] == json!(3)).expect("a select of the matches");
+    let offered = pick["options"].as_array().unwrap();
+    assert!(offered.len() >= 2, "{offered:?}");
+    assert!(offered.iter().all(|o| o["label"].as_str().unwrap().contains(&example)), "{offered:?}");
+    let chosen = &offered[1];
+    let t2 = fake.click(
+        pick["custom_id"].as_str().unwrap(),
+        Some(vec![chosen["value"].as_str().unwrap().to_string()]),
+        &message_json(8, &m),
+        &me,
+        CHANNEL,
+    );
+    let (story, files) = answer(fake, &t2).await;
+    let name = chosen["label"].as_str().unwrap().split(" — ").next().unwrap();
+    assert!(embed(&story)["title"].as_str().unwrap().starts_with(name), "{story}");
+    assert!(files[0].0.starts_with("lead-"));
+    assert_eq!(first_callback(fake, &t2), Some(6), "the choice is replaced by the story, in place");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+/// Runs `panopticon run` with `token` until it stops by itself (at most `secs`).
+async fn run_until_it_stops(cfg: &std::path::Path, token: &str, secs: u64) -> std::process::Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
+        .arg("--config")
+        .arg(cfg)
+        .arg("run")
+        .env("DISCORD_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .env_remove("PANOPTICON_CONFIG")
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(std::time::Duration::from_secs(secs), child)
+        .await
+        .expect("the bot stops by itself when Discord rejects its token")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_discord_rejects_stops_the_bot_naming_discord_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start().await;
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[zoho]\nclient_id = \"x\"\n[storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\n\
+             channel_id = {CHANNEL}\nallowed_roles = [{ROLE}]\napi_base = \"{api}\"\n[digest]\ndays = []\n",
+            db = dir.path().join("p.db").display(),
+            api = fake.api
+        ),
+    )
+    .unwrap();
+    // A wrong token: Discord answers 401 everywhere and closes the gateway with 4004.
+    fake.accept_only("the-real-token", true);
+    let wrong = "wrong-token-5f3a9c";
+    let out = run_until_it_stops(&cfg, wrong, 30).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("Discord rejected DISCORD_TOKEN") && said.contains("developer portal"), "{said}");
+    assert!(!said.contains(wrong), "the token is never printed: {said}");
+
+    // Revoked while REST still answers: the gateway's 4004 stops it the same way.
+    fake.accept_only("the-real-token", false);
+    let out = run_until_it_stops(&cfg, wrong, 30).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("Discord rejected DISCORD_TOKEN") && said.contains("4004"), "{said}");
+    assert!(!said.contains(wrong), "{said}");
 }

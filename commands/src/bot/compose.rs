@@ -223,10 +223,7 @@ pub fn compose(
                 })
                 .collect();
             rows.extend(select(&reset, 's', "Filter by stage…", stage_opts));
-            let mut counts: Vec<(String, usize)> = v.per_locator.iter().map(|c| (c.locator.clone(), c.count)).collect();
-            if counts.is_empty() {
-                counts = s.known_locators().into_iter().map(|l| (l, 0)).collect();
-            }
+            let counts = locator_counts(s, &ctx, kind, &filter, &v, state.sort);
             let loc_opts = counts
                 .into_iter()
                 .map(|(n, c)| {
@@ -235,7 +232,7 @@ pub fn compose(
                     (if c > 0 { format!("{n} ({c})") } else { n }, h, on)
                 })
                 .collect();
-            rows.extend(select(&reset, 'o', "Filter by locator…", loc_opts));
+            rows.extend(select(&reset, 'o', "Filter by locator…", limits::keep_chosen(loc_opts)));
             if kind == ListKind::Leads {
                 // Status values are the JSON names (stale, at_risk…), parsed back on a click.
                 let status_opts = Status::ALL
@@ -248,8 +245,11 @@ pub fn compose(
                 .iter()
                 .map(|r| (format!("{} — {}", r.name, r.company.as_deref().unwrap_or("—")), r.id.clone(), false))
                 .collect();
+            // Upper case: the story opens privately for whoever picks, and the shared list stays.
             let open = ViewState { view: ViewKind::Lead, ..reset.clone() };
-            if let Some(CreateActionRow::SelectMenu(m)) = select(&open, 'd', "Open a lead's story…", drill) {
+            if let Some(CreateActionRow::SelectMenu(m)) =
+                select(&open, 'D', "Open a lead's story (just for you)…", drill)
+            {
                 rows.push(CreateActionRow::SelectMenu(m.max_values(1).min_values(1)));
             }
             rows.truncate(limits::ROWS);
@@ -408,6 +408,36 @@ pub fn compose(
             })
         }
     }
+}
+
+/// Every locator a list's locator select offers, with their counts in this view: all of them,
+/// whichever are chosen now (so switching needs no clearing), chosen ones included even when
+/// they have nothing left under the other filters.
+fn locator_counts(
+    s: &Snapshot,
+    ctx: &Context,
+    kind: ListKind,
+    filter: &Filter,
+    v: &list::ListView,
+    sort: Option<panopticon::views::SortKey>,
+) -> Vec<(String, usize)> {
+    let unfiltered;
+    let per = if filter.locators.is_empty() {
+        &v.per_locator
+    } else {
+        unfiltered = list::build(s, ctx, kind, &Filter { locators: vec![], ..filter.clone() }, sort);
+        &unfiltered.per_locator
+    };
+    let mut counts: Vec<(String, usize)> = per.iter().map(|c| (c.locator.clone(), c.count)).collect();
+    if counts.is_empty() {
+        counts = s.known_locators().into_iter().map(|l| (l, 0)).collect();
+    }
+    for chosen in &filter.locators {
+        if !counts.iter().any(|(n, _)| n == chosen) {
+            counts.push((chosen.clone(), 0));
+        }
+    }
+    counts
 }
 
 fn plural(n: usize) -> &'static str {

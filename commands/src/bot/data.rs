@@ -10,6 +10,8 @@ use panopticon::sync::SyncReport;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
+use super::pool::CpuPool;
+
 /// A loaded snapshot and the id of the sync run it reflects.
 type Cached = Option<(Option<i64>, Arc<Snapshot>)>;
 
@@ -24,6 +26,8 @@ pub struct Data {
     pub sync_lock: Arc<Mutex<()>>,
     pub last_sync: Arc<watch::Sender<Option<Result<SyncReport, String>>>>,
     pub started: Instant,
+    /// Where snapshot loads, composing and rendering run, a few at a time (see `pool.rs`).
+    pub cpu: CpuPool,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -48,6 +52,7 @@ impl Data {
             sync_lock: Arc::new(Mutex::new(())),
             last_sync: Arc::new(watch::channel(None).0),
             started: Instant::now(),
+            cpu: CpuPool::per_core(),
         }
     }
 
@@ -69,7 +74,7 @@ impl Data {
             }
         }
         let store = self.store.clone();
-        let fresh = Arc::new(tokio::task::spawn_blocking(move || store.read(Snapshot::load)).await??);
+        let fresh = Arc::new(self.cpu.run(move || store.read(Snapshot::load)).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
     }

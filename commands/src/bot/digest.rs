@@ -173,14 +173,23 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
         tracing::warn!("digest: sync before the digest failed: {e}");
     }
     let snap = data.snapshot().await?;
-    let ctx = digest_context(&data.cfg, now);
-    let d = compose(&data.store, &snap, &ctx)?;
-    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx)? else {
-        store::mark_digest_sent(&data.store.connect()?, &d.record, "", now)?;
+    // Composing and rendering a dozen images is CPU work: on the pool, so the bot's commands
+    // are still acknowledged at once while the digest is drawn.
+    let (cfg, store) = (data.cfg.clone(), data.store.clone());
+    let (record, composed) = data
+        .cpu
+        .run(move || -> Result<_, Error> {
+            let ctx = digest_context(&cfg, now);
+            let d = compose(&store, &snap, &ctx)?;
+            Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx)?))
+        })
+        .await??;
+    let Some(Composed { embeds, files, components: rows }) = composed else {
+        store::mark_digest_sent(&data.store.connect()?, &record, "", now)?;
         return Ok(Outcome::SkippedQuiet);
     };
     let msg = channel.send_message(http, CreateMessage::new().embeds(embeds).add_files(files).components(rows)).await?;
-    store::mark_digest_sent(&data.store.connect()?, &d.record, &msg.id.to_string(), Utc::now())?;
+    store::mark_digest_sent(&data.store.connect()?, &record, &msg.id.to_string(), Utc::now())?;
     Ok(Outcome::Posted(msg.id.to_string()))
 }
 

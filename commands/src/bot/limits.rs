@@ -1,6 +1,8 @@
 //! Discord's limits, enforced by construction: text is cut before it is sent, never rejected
 //! with a 400 (serenity checks almost none of these; see reference/discord.md §2.4).
 
+/// A message's text content.
+pub const CONTENT: usize = 2000;
 pub const TITLE: usize = 256;
 pub const DESCRIPTION: usize = 4096;
 pub const FOOTER: usize = 2048;
@@ -21,9 +23,34 @@ pub fn cut(s: &str, max: usize) -> String {
     out
 }
 
+/// A select's options `(label, value, chosen)` cut to Discord's 25, keeping every chosen one
+/// (in its place) and as many of the others, in order, as fit.
+pub fn keep_chosen(options: Vec<(String, String, bool)>) -> Vec<(String, String, bool)> {
+    let chosen = options.iter().filter(|o| o.2).count();
+    let mut room = SELECT_OPTIONS.saturating_sub(chosen);
+    options
+        .into_iter()
+        .filter(|o| {
+            o.2 || room > 0 && {
+                room -= 1;
+                true
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use super::{cut, keep_chosen};
+
+    #[test]
+    fn a_chosen_option_past_the_25th_is_kept() {
+        let opts: Vec<(String, String, bool)> = (0..40).map(|i| (format!("L{i}"), format!("{i}"), i == 33)).collect();
+        let kept = keep_chosen(opts);
+        assert_eq!(kept.len(), 25);
+        assert_eq!(kept[24], ("L33".to_string(), "33".to_string(), true));
+        assert_eq!(kept[23].0, "L23");
+    }
 
     #[test]
     fn cuts_by_characters() {

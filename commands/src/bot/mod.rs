@@ -8,6 +8,9 @@ pub mod compose;
 mod data;
 pub mod digest;
 pub mod limits;
+mod pool;
+pub mod reply;
+mod token;
 
 pub use data::{Data, Error};
 use panopticon::config::Config;
@@ -17,6 +20,7 @@ use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
     EditInteractionResponse, FullEvent, Interaction,
 };
+pub use token::TokenRejected;
 
 use crate::slash;
 
@@ -75,20 +79,24 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
     Ok(result?)
 }
 
-/// Sends a composed view as the reply to a command.
-pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
-    ctx.defer().await?;
-    let data = ctx.data();
+/// The message for `state`, composed on the CPU pool from the current snapshot.
+pub async fn compose_view(data: &Data, state: ViewState) -> Result<compose::Composed, Error> {
     let snap = data.snapshot().await?;
     let cfg = data.cfg.clone();
     let store = data.store.clone();
-    let composed = tokio::task::spawn_blocking(move || -> Result<compose::Composed, String> {
-        let conn = store.connect().map_err(|e| e.to_string())?;
-        compose::compose(&cfg, &snap, &conn, &state).map_err(|e| e.to_string())
-    })
-    .await??;
-    ctx.send(composed.into_reply()).await?;
-    Ok(())
+    data.cpu
+        .run(move || -> Result<compose::Composed, Error> {
+            let conn = store.connect()?;
+            compose::compose(&cfg, &snap, &conn, &state)
+        })
+        .await?
+}
+
+/// Sends a composed view as the reply to a command (acknowledged first, if not yet).
+pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
+    reply::defer(ctx).await?;
+    let composed = compose_view(ctx.data(), state).await?;
+    reply::send_view(ctx, composed).await
 }
 
 /// A click on one of our buttons or selects: decode, check, answer in place.
@@ -108,12 +116,17 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         .await?;
         return Ok(());
     };
+    // An upper-case tag (the digest's buttons, a list's "open a lead's story") opens the view
+    // privately for whoever clicked; any other control replaces its own message.
+    let private = state.tag.is_ascii_uppercase();
+    state.tag = state.tag.to_ascii_lowercase();
     if let ComponentInteractionDataKind::StringSelect { values } = &mci.data.kind {
         match state.tag {
             's' => state.stages = values.iter().take(3).cloned().collect(),
             'o' => state.locators = values.iter().take(3).cloned().collect(),
             'u' => state.statuses = values.iter().filter_map(|v| panopticon::rules::Status::parse(v)).collect(),
-            'd' => {
+            // A list's drill-down ('d', opened privately) or /lead's choice among matches ('k').
+            'd' | 'k' => {
                 state.view = ViewKind::Lead;
                 state.lead = values.first().cloned();
                 state.page = 0;
@@ -126,11 +139,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             return Ok(());
         }
     }
-    // An upper-case tag (the digest's buttons) opens the view privately for whoever clicked;
-    // any other control replaces its own message. Either way, answer at once and then work.
-    let private = state.tag.is_ascii_uppercase();
+    // Answer at once, then work.
     if private {
-        state.tag = state.tag.to_ascii_lowercase();
         mci.create_response(
             ctx,
             CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true)),
@@ -139,16 +149,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     } else {
         mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
     }
-    let snap = data.snapshot().await?;
-    let cfg = data.cfg.clone();
-    let store = data.store.clone();
     let command = state.view.command();
-    let composed = tokio::task::spawn_blocking(move || -> Result<compose::Composed, String> {
-        let conn = store.connect().map_err(|e| e.to_string())?;
-        compose::compose(&cfg, &snap, &conn, &state).map_err(|e| e.to_string())
-    })
-    .await?;
-    match composed {
+    match compose_view(data, state).await {
         Ok(c) if private => {
             let mut msg = serenity::CreateInteractionResponseFollowup::new()
                 .embeds(c.embeds)
@@ -167,8 +169,10 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             mci.edit_response(ctx, edit).await?;
         }
         Err(e) => {
+            // After an ephemeral defer or a plain acknowledgement (type 6, no new message), a
+            // follow-up keeps its own ephemeral flag: only the clicker sees this.
             let msg = serenity::CreateInteractionResponseFollowup::new()
-                .content(format!("This view has expired ({e}) — run /{command} again."))
+                .content(limits::cut(&format!("This view has expired ({e}) — run /{command} again."), limits::CONTENT))
                 .ephemeral(true);
             mci.create_followup(ctx, msg).await?;
         }
@@ -189,7 +193,7 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Re
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     use poise::FrameworkError as E;
     async fn say(ctx: Ctx<'_>, text: String) {
-        let _ = ctx.send(poise::CreateReply::default().content(limits::cut(&text, 2000)).ephemeral(true)).await;
+        reply::say_private(ctx, &text).await;
     }
     match error {
         E::Command { error, ctx, .. } => {
@@ -244,9 +248,12 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .ok_or("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal")?;
     let guild = cfg.discord.guild_id.ok_or("config: [discord] guild_id is missing: the server the bot answers in")?;
     let rest = http(&token, cfg.discord.api_base.clone())?;
+    // Ask Discord who we are before anything else: a wrong token is refused here, in words
+    // naming DISCORD_TOKEN, instead of a gateway that keeps reconnecting.
+    token::check(&rest).await?;
     let data = Data::new(cfg)?;
     let options = poise::FrameworkOptions {
-        commands: slash::all(),
+        commands: slash::all(&data.cfg.rules),
         on_error: |e| Box::pin(on_error(e)),
         command_check: Some(|ctx| Box::pin(check(ctx))),
         event_handler: |fw, event| Box::pin(on_event(fw.serenity_context, event, fw.user_data)),
@@ -275,6 +282,6 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .build();
     let mut client =
         serenity::ClientBuilder::new_with_http(rest, serenity::GatewayIntents::GUILDS).framework(framework).await?;
-    client.start().await?;
+    client.start().await.map_err(token::explain)?;
     Ok(())
 }

@@ -120,7 +120,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if cfg.discord.guild_id.is_none() {
                 return Err(Failure::input("config: [discord] guild_id is missing: the server the bot answers in"));
             }
-            crate::bot::run(cfg).await.map_err(|e| Failure::work(e.to_string()))
+            crate::bot::run(cfg).await.map_err(|e| match e.downcast_ref::<crate::bot::TokenRejected>() {
+                // A token Discord refuses is a configuration error, like a missing one.
+                Some(t) => Failure::input(t.to_string()),
+                None => Failure::work(e.to_string()),
+            })
         }
         Command::Sync(args) => {
             let cfg = load_config(cli.config)?;

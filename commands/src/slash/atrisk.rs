@@ -2,7 +2,7 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply_view, Ctx, Error};
+use crate::bot::{reply, reply_view, Ctx, Error};
 
 /// Leads about to go stale: past the at-risk threshold, not yet stale.
 #[poise::command(slash_command, guild_only)]
@@ -15,6 +15,7 @@ pub async fn atrisk(
     #[autocomplete = "super::stages"]
     stage: Option<String>,
 ) -> Result<(), Error> {
+    reply::defer(ctx).await?;
     let state = super::state(ctx, ViewKind::AtRisk, stage, locator).await?;
     reply_view(ctx, state).await
 }

@@ -9,11 +9,19 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let snap = data.snapshot().await?;
-    let dctx = digest_context(&data.cfg, chrono::Utc::now());
-    let d = compose(&data.store, &snap, &dctx)?;
-    let reply = match message(&data.cfg, &snap, &d, &dctx)? {
+    let (cfg, store) = (data.cfg.clone(), data.store.clone());
+    // Composing reads the database and rendering the images is CPU work: on the pool.
+    let (summary, composed) = data
+        .cpu
+        .run(move || -> Result<_, Error> {
+            let dctx = digest_context(&cfg, chrono::Utc::now());
+            let d = compose(&store, &snap, &dctx)?;
+            Ok((d.summary(), message(&cfg, &snap, &d, &dctx)?))
+        })
+        .await??;
+    let reply = match composed {
         None => poise::CreateReply::default()
-            .content(format!("{} (quiet days are skipped: nothing would be posted)", d.summary())),
+            .content(format!("{summary} (quiet days are skipped: nothing would be posted)")),
         Some(c) => c.into_reply(),
     };
     ctx.send(reply.ephemeral(true)).await?;

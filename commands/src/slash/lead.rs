@@ -1,15 +1,23 @@
-//! /lead <name> — one lead's story, found by name or company.
+//! /lead <name> — one lead's story, found by name, company or id. A name that fits several
+//! leads is not an error: the matches are offered in a select, and the pick shows the story.
 
-use panopticon::store;
+use panopticon::store::{self, StoredLead};
+use panopticon::views::input::InputError;
 use panopticon::views::state::{ViewKind, ViewState};
+use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
+use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
 
-use crate::bot::limits::cut;
-use crate::bot::{reply_view, Ctx, Error};
+use crate::bot::compose::Composed;
+use crate::bot::limits::{self, cut};
+use crate::bot::{reply, reply_view, Ctx, Error};
+
+/// The most matches offered to pick from (Discord's limit for a select).
+const PICK: usize = limits::SELECT_OPTIONS;
 
 async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let store = ctx.data().store.clone();
-    let q = partial.trim().to_string();
+    let q: String = partial.trim().chars().take(100).collect();
     let found =
         tokio::task::spawn_blocking(move || store.connect().and_then(|c| store::search_leads(&c, &q, 25))).await;
     let choices: Vec<serenity::AutocompleteChoice> = match found {
@@ -25,37 +33,119 @@ async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResp
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
+/// What a typed name leads to.
+#[derive(Debug, PartialEq)]
+enum Found {
+    One(String),
+    /// Several leads fit: the first `PICK` of them, and whether there are more.
+    Several(Vec<StoredLead>, bool),
+}
+
+/// Decides between one lead and a choice; nothing found is the person's typo to fix.
+fn decide(typed: &str, mut found: Vec<StoredLead>) -> Result<Found, InputError> {
+    match found.as_slice() {
+        [] => Err(InputError(format!(
+            "No lead has the name, company or id '{typed}'. Start typing and pick one from the list."
+        ))),
+        [one] => Ok(Found::One(one.id.to_string())),
+        // The search puts an exact id first.
+        [first, ..] if first.id.as_str() == typed => Ok(Found::One(first.id.to_string())),
+        _ => {
+            let more = found.len() > PICK;
+            found.truncate(PICK);
+            Ok(Found::Several(found, more))
+        }
+    }
+}
+
+/// The message offering the matches; choosing one replaces it with that lead's story.
+fn picker(typed: &str, leads: &[StoredLead], more: bool) -> Composed {
+    let n = if more { format!("more than {PICK}") } else { leads.len().to_string() };
+    let mut text = format!("**{}** matches {n} leads — pick one below to see its story.", cut(typed, 100));
+    if more {
+        text.push_str(&format!(" Only the first {PICK} are listed: type more of the name to narrow it down."));
+    }
+    let options: Vec<CreateSelectMenuOption> = leads
+        .iter()
+        .map(|l| {
+            let label = format!("{} — {}", l.full_name, l.company.as_deref().unwrap_or("—"));
+            let about = format!(
+                "{} · {}",
+                l.stage.as_deref().unwrap_or("no stage"),
+                l.locator.as_ref().map(|u| u.name.as_str()).unwrap_or(NO_LOCATOR)
+            );
+            CreateSelectMenuOption::new(cut(&label, limits::OPTION_TEXT), cut(l.id.as_str(), limits::OPTION_TEXT))
+                .description(cut(&about, limits::OPTION_TEXT))
+        })
+        .collect();
+    // The view the pick opens: a lead's story, filled in with the chosen id on the click.
+    let state = ViewState { tag: 'k', ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
+    let menu = CreateSelectMenu::new(state.encode(), CreateSelectMenuKind::String { options })
+        .placeholder("Choose the lead…")
+        .min_values(1)
+        .max_values(1);
+    Composed {
+        embeds: vec![CreateEmbed::new()
+            .title(cut(&format!("Leads matching '{typed}'"), limits::TITLE))
+            .description(text)],
+        files: vec![],
+        components: vec![CreateActionRow::SelectMenu(menu)],
+    }
+}
+
 /// One lead's story: appointments, every stage change and who made it, time in each stage.
 #[poise::command(slash_command, guild_only)]
 pub async fn lead(
     ctx: Ctx<'_>,
     #[description = "Name or company (pick from the list)"]
     #[autocomplete = "search"]
+    #[max_length = 100]
     name: String,
 ) -> Result<(), Error> {
-    let store = ctx.data().store.clone();
+    reply::defer(ctx).await?;
+    let data = ctx.data();
+    let store = data.store.clone();
     let q = name.trim().to_string();
-    let found =
-        tokio::task::spawn_blocking(move || store.connect().and_then(|c| store::search_leads(&c, &q, 10))).await??;
-    let id = match found.as_slice() {
-        [] => return Err(format!("no lead has the name, company or id '{}'", name.trim()).into()),
-        [one] => one.id.to_string(),
-        many if many[0].id.as_str() == name.trim() => many[0].id.to_string(),
-        many => {
-            let list: Vec<String> = many
-                .iter()
-                .take(5)
-                .map(|l| format!("{} ({})", l.full_name, l.company.as_deref().unwrap_or("—")))
-                .collect();
-            return Err(format!(
-                "'{}' matches {} leads — pick one from the list: {}",
-                name.trim(),
-                many.len(),
-                list.join("; ")
-            )
-            .into());
+    let found = data.cpu.run(move || store.connect().and_then(|c| store::search_leads(&c, &q, PICK + 1))).await??;
+    match decide(name.trim(), found)? {
+        Found::One(id) => {
+            let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
+            reply_view(ctx, state).await
         }
-    };
-    let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
-    reply_view(ctx, state).await
+        Found::Several(leads, more) => reply::send_view(ctx, picker(name.trim(), &leads, more)).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(id: &str, name: &str) -> StoredLead {
+        let now = panopticon::time::Stamp::parse("2026-11-20T10:00:00Z").unwrap();
+        StoredLead {
+            id: panopticon::domain::LeadId::parse(id).unwrap(),
+            full_name: name.into(),
+            company: Some("Riverside Gym".into()),
+            email: None,
+            phone: None,
+            lead_source: None,
+            stage: None,
+            locator: None,
+            converted: false,
+            created_at: now,
+            modified_at: now,
+            history_known: false,
+        }
+    }
+
+    #[test]
+    fn several_matches_are_a_choice_not_an_error() {
+        let many: Vec<StoredLead> = (0..30).map(|i| lead(&format!("{}", 100 + i), &format!("Lead {i}"))).collect();
+        let Ok(Found::Several(offered, more)) = decide("Riverside Gym", many) else { panic!("a choice") };
+        assert_eq!((offered.len(), more), (PICK, true));
+        let two = vec![lead("1", "A"), lead("2", "B")];
+        assert!(matches!(decide("Riverside", two), Ok(Found::Several(v, false)) if v.len() == 2));
+        assert_eq!(decide("2", vec![lead("2", "B"), lead("20", "C")]), Ok(Found::One("2".into())));
+        assert!(decide("nobody", vec![]).unwrap_err().0.contains("'nobody'"));
+    }
 }

@@ -5,7 +5,7 @@ use panopticon::views::input;
 use panopticon::views::state::ViewKind;
 use panopticon::views::SortKey;
 
-use crate::bot::{reply_view, Ctx, Error};
+use crate::bot::{reply, reply_view, Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
 pub enum StatusChoice {
@@ -54,8 +54,10 @@ pub async fn leads(
     #[description = "Appointments up to this date (YYYY-MM-DD)"] to: Option<String>,
     #[description = "Order (default: most urgent first)"] sort: Option<SortChoice>,
 ) -> Result<(), Error> {
-    let mut state = super::state(ctx, ViewKind::Leads, stage, locator).await?;
+    // Dates need no data: a typo is answered at once, privately, before anything else.
     let dates = input::FilterInput { from, to, ..Default::default() }.parse_named(&[], &[], ("from", "to"))?;
+    reply::defer(ctx).await?;
+    let mut state = super::state(ctx, ViewKind::Leads, stage, locator).await?;
     (state.from, state.to) = (dates.from, dates.to);
     state.sort = sort.map(|s| match s {
         SortChoice::DaysSince => SortKey::DaysSince,

@@ -20,8 +20,12 @@ use poise::serenity_prelude as serenity;
 
 use crate::bot::{Ctx, Data, Error};
 
-pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![
+/// Every command, with the day counts in /stale's and /atrisk's descriptions taken from the
+/// configured thresholds (Discord shows these as people type).
+pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, Error>> {
+    let days = if rules.business_days { "business days" } else { "days" };
+    let (at_risk, stale) = (rules.default.at_risk_days, rules.default.stale_days);
+    let mut all = vec![
         stale::stale(),
         atrisk::atrisk(),
         leads::leads(),
@@ -33,10 +37,20 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         status::status(),
         help::help(),
         digest::digest(),
-    ]
+    ];
+    for c in &mut all {
+        let about = match &*c.name {
+            "stale" => format!("Leads whose appointment passed {stale}+ {days} ago with no stage change since."),
+            "atrisk" => format!("Leads about to go stale: {at_risk}+ {days} since the appointment, not yet {stale}."),
+            _ => continue,
+        };
+        c.description = Some(crate::bot::limits::cut(&about, 100).into());
+    }
+    all
 }
 
-/// A view state from the common options, checking names against the data.
+/// A view state from the common options, checking names against the data. Call it after
+/// deferring: it may wait for the data to load.
 async fn state(
     ctx: Ctx<'_>,
     view: ViewKind,

@@ -2,7 +2,7 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply_view, Ctx, Error};
+use crate::bot::{reply, reply_view, Ctx, Error};
 
 /// Leads per stage, who is in green and for how long, and conversion to delivered.
 #[poise::command(slash_command, guild_only)]
@@ -12,6 +12,7 @@ pub async fn pipeline(
     #[autocomplete = "super::locators"]
     locator: Option<String>,
 ) -> Result<(), Error> {
+    reply::defer(ctx).await?;
     let state = super::state(ctx, ViewKind::Pipeline, None, locator).await?;
     reply_view(ctx, state).await
 }

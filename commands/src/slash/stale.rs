@@ -1,8 +1,8 @@
-//! /stale — Leads whose appointment passed 7+ days ago (configurable) with no stage change since.
+//! /stale — leads whose appointment passed `stale_days` ago with no stage change since.
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply_view, Ctx, Error};
+use crate::bot::{reply, reply_view, Ctx, Error};
 
 /// Leads whose appointment passed 7+ days ago (configurable) with no stage change since.
 #[poise::command(slash_command, guild_only)]
@@ -15,6 +15,7 @@ pub async fn stale(
     #[autocomplete = "super::stages"]
     stage: Option<String>,
 ) -> Result<(), Error> {
+    reply::defer(ctx).await?;
     let state = super::state(ctx, ViewKind::Stale, stage, locator).await?;
     reply_view(ctx, state).await
 }

@@ -7,6 +7,7 @@ use crate::bot::{Ctx, Error};
 /// When the data was last synced, whether that worked, and how big the database is.
 #[poise::command(slash_command, guild_only)]
 pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let st = data.store.clone();
     let (last, good) = tokio::task::spawn_blocking(move || -> Result<_, store::StoreError> {

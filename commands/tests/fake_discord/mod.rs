@@ -2,6 +2,13 @@
 //! /api/v10 that record every request (JSON or multipart, with files) and check each payload
 //! against Discord's documented limits, and a plain ws:// gateway that says HELLO, answers
 //! IDENTIFY with READY, acks heartbeats and delivers the interactions a test sends.
+//!
+//! It models what people see, not only what was sent: each interaction's messages with their
+//! real visibility. Discord's rule that catches bots out is kept: the first follow-up right
+//! after a deferred reply (callback type 5) *edits* that reply and keeps its visibility, so an
+//! ephemeral follow-up after a public defer is posted publicly (recorded as a violation). A first
+//! answer later than 3 s is refused (404 Unknown interaction) and recorded too. And it can reject
+//! the bot's token as Discord does: 401 on REST, close code 4004 on the gateway.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -49,6 +56,43 @@ struct Shared {
     messages: Mutex<HashMap<String, Value>>,
     /// Messages posted to channels, oldest first.
     channel: Mutex<Vec<Value>>,
+    /// What each interaction put on screen, by token.
+    seen: Mutex<HashMap<String, Vec<Seen>>>,
+    /// The only token Discord accepts (`None`: any), and whether REST checks it too.
+    accepted: Mutex<Option<(String, bool)>>,
+    /// The gateway's ws:// address, for `GET /gateway`.
+    gateway_url: Mutex<String>,
+    /// When each interaction was delivered, by token: its first answer is due within 3 s.
+    delivered: Mutex<HashMap<String, std::time::Instant>>,
+    /// Accept late first answers (still recorded as violations), for a benchmark that counts them.
+    lenient: std::sync::atomic::AtomicBool,
+}
+
+/// Discord's deadline for an interaction's first response; later, the token is invalid and the
+/// user sees "The application did not respond".
+pub const ACK_DEADLINE: Duration = Duration::from_secs(3);
+
+/// One message an interaction produced, as people see it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// Only the user who asked or clicked sees it.
+    pub ephemeral: bool,
+    /// The message's payload (content, embeds, components) as last set.
+    pub body: Value,
+    /// The interaction's original response (or the clicked message), not a follow-up.
+    pub original: bool,
+    /// A deferred reply still showing "thinking…".
+    pub loading: bool,
+    pub deleted: bool,
+}
+
+fn ephemeral_flag(v: &Value) -> bool {
+    v.get("flags").and_then(Value::as_u64).is_some_and(|f| f & 64 != 0)
+}
+
+/// The bot's token as sent: `Bot <token>` in REST headers; serenity sends the same in IDENTIFY.
+fn bare_token(t: &str) -> &str {
+    t.strip_prefix("Bot ").unwrap_or(t)
 }
 
 pub struct FakeDiscord {
@@ -134,8 +178,19 @@ fn multipart(headers: &HeaderMap, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>
     (payload, files)
 }
 
+/// The first position of `needle` in `hay`: jumps from one candidate first byte to the next, so
+/// a PNG upload of a few hundred KB is split in well under a millisecond.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut at = 0;
+    while at + needle.len() <= hay.len() {
+        let i = at + hay[at..=hay.len() - needle.len()].iter().position(|b| *b == first)?;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
 }
 
 /// Discord's documented limits (reference/discord.md §3), checked on every payload.
@@ -232,13 +287,128 @@ fn check_limits(path: &str, body: &Value, files: &[(String, Vec<u8>)], out: &mut
     }
 }
 
+/// Applies one interaction request to what people see (see the module docs for the rules).
+fn model(s: &Shared, method: &Method, parts: &[&str], body: &Value, path: &str) {
+    let mut seen = s.seen.lock().unwrap();
+    let mut violations = s.violations.lock().unwrap();
+    match (method.as_str(), parts) {
+        ("POST", ["interactions", _, token, "callback"]) => {
+            let data = body.get("data").cloned().unwrap_or(json!({}));
+            let thread = seen.entry(token.to_string()).or_default();
+            let kind = body.get("type").and_then(Value::as_u64).unwrap_or(0);
+            if thread.iter().any(|m| m.original) && (4..=7).contains(&kind) {
+                violations.push(format!("{path}: a second initial response to one interaction"));
+            }
+            match kind {
+                4 => thread.push(Seen {
+                    ephemeral: ephemeral_flag(&data),
+                    body: data,
+                    original: true,
+                    loading: false,
+                    deleted: false,
+                }),
+                5 => thread.push(Seen {
+                    ephemeral: ephemeral_flag(&data),
+                    body: json!({"content": "Panopticon is thinking…"}),
+                    original: true,
+                    loading: true,
+                    deleted: false,
+                }),
+                // A click acknowledged (6) or answered in place (7): the original is the
+                // clicked message, shared unless it was itself ephemeral.
+                6 | 7 => thread.push(Seen {
+                    ephemeral: false,
+                    body: if kind == 7 { data } else { json!(null) },
+                    original: true,
+                    loading: false,
+                    deleted: false,
+                }),
+                _ => {}
+            }
+        }
+        ("POST", ["webhooks", _, token]) => {
+            let thread = seen.entry(token.to_string()).or_default();
+            if let Some(m) = thread.iter_mut().find(|m| m.original && m.loading && !m.deleted) {
+                // Discord: right after a defer, a follow-up edits the deferred reply, and "the
+                // ephemeral flag will be ignored" — it keeps the defer's visibility.
+                if ephemeral_flag(body) != m.ephemeral {
+                    violations.push(format!(
+                        "{path}: the first follow-up after a {} defer asks to be {}; Discord ignores that and \
+                         shows it {}",
+                        if m.ephemeral { "private" } else { "public" },
+                        if ephemeral_flag(body) { "private" } else { "public" },
+                        if m.ephemeral { "privately" } else { "to everyone" },
+                    ));
+                }
+                m.body = body.clone();
+                m.loading = false;
+            } else {
+                thread.push(Seen {
+                    ephemeral: ephemeral_flag(body),
+                    body: body.clone(),
+                    original: false,
+                    loading: false,
+                    deleted: false,
+                });
+            }
+        }
+        ("PATCH", ["webhooks", _, token, "messages", "@original"]) => {
+            let thread = seen.entry(token.to_string()).or_default();
+            match thread.iter_mut().find(|m| m.original && !m.deleted) {
+                Some(m) => {
+                    m.body = body.clone();
+                    m.loading = false;
+                }
+                None => violations.push(format!("{path}: no original response to edit")),
+            }
+        }
+        ("DELETE", ["webhooks", _, token, "messages", "@original"]) => {
+            let thread = seen.entry(token.to_string()).or_default();
+            match thread.iter_mut().find(|m| m.original && !m.deleted) {
+                Some(m) => {
+                    m.deleted = true;
+                    m.loading = false;
+                }
+                None => violations.push(format!("{path}: no original response to delete")),
+            }
+        }
+        _ => {}
+    }
+}
+
 async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().trim_start_matches("/api/v10").to_string();
+    let accepted = s.accepted.lock().unwrap().clone();
+    if let Some((token, true)) = accepted {
+        let sent = headers.get("authorization").and_then(|v| v.to_str().ok()).map(bare_token);
+        if sent != Some(token.as_str()) {
+            // Discord's answer to a wrong or revoked bot token, on every route.
+            let body = json!({"message": "401: Unauthorized", "code": 0});
+            return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        }
+    }
     let (json_body, files) = multipart(&headers, &body);
     {
         let mut v = s.violations.lock().unwrap();
         check_limits(&path, &json_body, &files, &mut v);
     }
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ("POST", ["interactions", _, token, "callback"]) = (method.as_str(), parts.as_slice()) {
+        let late = s.delivered.lock().unwrap().get(*token).map(|t| t.elapsed()).filter(|e| *e > ACK_DEADLINE);
+        if let Some(after) = late {
+            s.violations.lock().unwrap().push(format!(
+                "{path}: first answered after {} ms; Discord had shown \"The application did not respond\"",
+                after.as_millis()
+            ));
+            if !s.lenient.load(Ordering::SeqCst) {
+                let body = json!({"message": "Unknown interaction", "code": 10062});
+                return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+            }
+        }
+    }
+    // What people see is updated before the request is logged: a test that saw the request
+    // sees its effect.
+    model(&s, &method, &parts, &json_body, &path);
     s.log.lock().unwrap().push(Recorded {
         method: method.to_string(),
         path: path.clone(),
@@ -250,7 +420,12 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
     let id = 800_000_000_000_000_000 + s.ids.fetch_add(1, Ordering::SeqCst);
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.as_str(), parts.as_slice()) {
-        ("GET", ["gateway"]) => unreachable!("served by the gateway route"),
+        ("GET", ["gateway"]) => axum::Json(json!({"url": s.gateway_url.lock().unwrap().clone()})).into_response(),
+        ("GET", ["users", "@me"]) => axum::Json(json!({
+            "id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "global_name": null,
+            "avatar": null, "bot": true
+        }))
+        .into_response(),
         ("PUT", ["applications", _, "guilds", _, "commands"]) => {
             let cmds: Vec<Value> = json_body
                 .as_array()
@@ -275,6 +450,7 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
             }
             StatusCode::NO_CONTENT.into_response()
         }
+        ("DELETE", ["webhooks", ..]) => StatusCode::NO_CONTENT.into_response(),
         (_, ["webhooks", _, token, ..]) => {
             let m = message_json(id, &json_body);
             if method != Method::GET {
@@ -318,6 +494,17 @@ impl FakeDiscord {
                                 match v.get("op").and_then(Value::as_u64) {
                                     Some(1) => { let _ = tx.send(Ws::Text(json!({"op": 11}).to_string())).await; }
                                     Some(2) => {
+                                        let sent = v["d"]["token"].as_str().map(bare_token).map(str::to_string);
+                                        let wanted = s.accepted.lock().unwrap().clone().map(|a| a.0);
+                                        if wanted.is_some() && sent != wanted {
+                                            // Discord closes the gateway: 4004 Authentication failed.
+                                            let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                                                code: 4004.into(),
+                                                reason: "Authentication failed.".into(),
+                                            };
+                                            let _ = tx.send(Ws::Close(Some(frame))).await;
+                                            break;
+                                        }
                                         let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
                                         let ready = json!({"op": 0, "s": seq, "t": "READY", "d": {
                                             "v": 10, "user": {"id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "avatar": null, "bot": true},
@@ -338,11 +525,8 @@ impl FakeDiscord {
                 });
             }
         });
-        let gw = ws_url.clone();
-        let app = Router::new()
-            .route("/api/v10/gateway", axum::routing::get(move || async move { axum::Json(json!({"url": gw})) }))
-            .fallback(rest)
-            .with_state(shared.clone());
+        *shared.gateway_url.lock().unwrap() = ws_url.clone();
+        let app = Router::new().fallback(rest).with_state(shared.clone());
         let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api = format!("http://{}", http.local_addr().unwrap());
         tokio::spawn(async move {
@@ -353,6 +537,25 @@ impl FakeDiscord {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.log.lock().unwrap().clone()
+    }
+
+    /// From now on, Discord accepts only `token`: the gateway closes with 4004 for any other,
+    /// and with `rest` true every REST route answers 401 too (as for a wrong token); false is a
+    /// token revoked between the two.
+    pub fn accept_only(&self, token: &str, rest: bool) {
+        *self.shared.accepted.lock().unwrap() = Some((token.to_string(), rest));
+    }
+
+    /// Accepts first answers later than 3 s instead of refusing them as Discord does; they are
+    /// still recorded as violations. For the load benchmark, which counts them.
+    pub fn accept_late_answers(&self) {
+        self.shared.lenient.store(true, Ordering::SeqCst);
+    }
+
+    /// The messages interaction `token` left on screen (deleted ones left out), oldest first.
+    pub fn seen(&self, token: &str) -> Vec<Seen> {
+        let all = self.shared.seen.lock().unwrap().get(token).cloned().unwrap_or_default();
+        all.into_iter().filter(|m| !m.deleted && !m.body.is_null()).collect()
     }
 
     pub fn violations(&self) -> Vec<String> {
@@ -398,6 +601,7 @@ impl FakeDiscord {
     fn base(&self, who: &Who, channel: u64, kind: u64, data: Value) -> (String, Value) {
         let n = self.shared.ids.fetch_add(1, Ordering::SeqCst);
         let token = format!("tok-{n}");
+        self.shared.delivered.lock().unwrap().insert(token.clone(), std::time::Instant::now());
         let perms = if who.admin { "8" } else { "2147483648" };
         let mut v = json!({
             "id": (500_000_000_000_000_000u64 + n).to_string(),
