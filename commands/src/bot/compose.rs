@@ -11,7 +11,7 @@ use panopticon::rules::Status;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::{short_hash, PeriodKind, ViewKind, ViewState, MAX_FILTER_VALUES};
-use panopticon::views::{lead, locators, pipeline, Context, Filter, Header, Snapshot, NO_LOCATOR};
+use panopticon::views::{join_capped, lead, locators, pipeline, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter, CreateSelectMenu,
@@ -196,9 +196,8 @@ pub fn compose(
                     ListKind::Leads => "No appointed lead matches.".to_string(),
                 });
             } else {
-                let by: Vec<String> =
-                    v.per_locator.iter().take(8).map(|c| format!("**{}** {}", c.locator, c.count)).collect();
-                lines.push(format!("By locator: {}", by.join(" · ")));
+                let by = v.per_locator.iter().map(|c| format!("**{}** {}", c.locator, c.count));
+                lines.push(format!("By locator: {}", join_capped(by, 8, " · ")));
                 lines.push(page.describe(v.total));
             }
             let mut st = state.clone();
@@ -357,13 +356,8 @@ pub fn compose(
             let page = Page::first(per_page.max(25));
             let img = table::locators(&v, &ctx, page)?;
             let bars = chart::locators(&v, &ctx)?;
-            let worst: Vec<String> = v
-                .rows
-                .iter()
-                .filter(|r| r.stale > 0)
-                .take(5)
-                .map(|r| format!("**{}** {} stale", r.locator, r.stale))
-                .collect();
+            let worst: Vec<String> =
+                v.rows.iter().filter(|r| r.stale > 0).map(|r| format!("**{}** {} stale", r.locator, r.stale)).collect();
             let lines = vec![
                 format!(
                     "{} stale · {} at risk · {} appointed in all",
@@ -372,7 +366,7 @@ pub fn compose(
                 if worst.is_empty() {
                     "No locator has a stale lead.".into()
                 } else {
-                    format!("Call first: {}", worst.join(" · "))
+                    format!("Call first: {}", join_capped(worst, 5, " · "))
                 },
             ];
             let first = embed("Locators", BLUE, &lines, &ctx, &v.header, Some(&img));

@@ -14,7 +14,7 @@ use serenity::{
     ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
 };
 
-use super::compose::{context, status_word, Composed};
+use super::compose::{context, Composed};
 use super::limits::{self, cut};
 use super::{Data, Error};
 
@@ -51,22 +51,11 @@ pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Resu
     }
     let heads: Vec<String> = d.headlines.iter().map(|h| format!("**{}** {}", h.label, h.show())).collect();
     lines.push(if d.quiet { d.summary() } else { heads.join(" · ") });
-    if !d.per_locator.is_empty() {
-        let by: Vec<String> = d.per_locator.iter().take(10).map(|c| format!("{} {}", c.locator, c.count)).collect();
-        lines.push(format!("Stale + at risk by locator: {}", by.join(" · ")));
-    }
+    lines.extend(d.locator_line(10));
     if !d.new.is_empty() {
         lines.push(format!("**{}** new since the last digest (marked NEW)", d.new.len()));
     }
-    for day in d.today.days.iter().filter(|x| !x.appointments.is_empty()) {
-        let items: Vec<String> = day
-            .appointments
-            .iter()
-            .take(12)
-            .map(|i| format!("{} {} ({})", i.time, i.name, status_word(i.status)))
-            .collect();
-        lines.push(format!("Today: {}", items.join("; ")));
-    }
+    lines.extend(d.today_line(12));
     let foot = format!("{} · as of {}", marker(d.date), ctx.as_of.with_timezone(&ctx.tz()).format("%H:%M %Z"));
     let mut embeds = vec![CreateEmbed::new()
         .title(format!("☀️ Morning digest — {}", d.date.format("%A %d %B")))

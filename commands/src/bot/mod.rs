@@ -14,7 +14,7 @@ mod token;
 
 pub use data::{Data, Error};
 use panopticon::config::Config;
-use panopticon::views::state::{ViewKind, ViewState};
+use panopticon::views::state::{ViewKind, ViewState, MAX_FILTER_VALUES};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
@@ -122,8 +122,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     state.tag = state.tag.to_ascii_lowercase();
     if let ComponentInteractionDataKind::StringSelect { values } = &mci.data.kind {
         match state.tag {
-            's' => state.stages = values.iter().take(3).cloned().collect(),
-            'o' => state.locators = values.iter().take(3).cloned().collect(),
+            's' => state.stages = values.iter().take(MAX_FILTER_VALUES).cloned().collect(),
+            'o' => state.locators = values.iter().take(MAX_FILTER_VALUES).cloned().collect(),
             'u' => state.statuses = values.iter().filter_map(|v| panopticon::rules::Status::parse(v)).collect(),
             // A list's drill-down ('d', opened privately) or /lead's choice among matches ('k').
             'd' | 'k' => {
