@@ -218,6 +218,8 @@ pub struct Config {
     pub digest: DigestConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
+    /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
+    pub fallback_fonts: Vec<PathBuf>,
 }
 
 // ---- the file, as written -------------------------------------------------------------------
@@ -247,6 +249,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawRender {
     rows_per_image: Option<usize>,
+    fallback_fonts: Option<Vec<PathBuf>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -555,6 +558,7 @@ impl Config {
                 n @ 5..=50 => n,
                 n => return Err(bad("[render] rows_per_image", format!("{n} is out of range (5–50)"))),
             },
+            fallback_fonts: raw.render.fallback_fonts.unwrap_or_default(),
         })
     }
 }

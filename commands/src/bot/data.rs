@@ -7,6 +7,7 @@ use std::time::Instant;
 use panopticon::config::Config;
 use panopticon::store::{self, Store};
 use panopticon::sync::SyncReport;
+use panopticon::views::state::ViewKey;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
@@ -24,13 +25,20 @@ pub struct Data {
     pub sync_lock: Arc<Mutex<()>>,
     pub last_sync: Arc<watch::Sender<Option<Result<SyncReport, String>>>>,
     pub started: Instant,
+    /// Signs and checks the state in every custom_id (kept in the database; never logged).
+    pub view_key: ViewKey,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl Data {
     pub fn new(cfg: Config) -> Result<Data, Error> {
+        if !cfg.fallback_fonts.is_empty() {
+            let faces = panopticon::render::font::install_fallbacks(&cfg.fallback_fonts)?;
+            tracing::info!(faces, "fallback fonts for images loaded");
+        }
         let store = Store::open(&cfg.storage_path)?;
+        let view_key = ViewKey::load(&store.connect()?)?;
         Ok(Data {
             cfg: Arc::new(cfg),
             store,
@@ -38,6 +46,7 @@ impl Data {
             sync_lock: Arc::new(Mutex::new(())),
             last_sync: Arc::new(watch::channel(None).0),
             started: Instant::now(),
+            view_key,
         })
     }
 

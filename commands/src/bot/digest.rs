@@ -7,7 +7,7 @@ use panopticon::digest::{self, Decision, Digest, Schedule};
 use panopticon::render::{chart, table, Page};
 use panopticon::store::{self, Claim, Store};
 use panopticon::views::calendar::{self, Period};
-use panopticon::views::state::{PeriodKind, ViewKind, ViewState};
+use panopticon::views::state::{PeriodKind, ViewKey, ViewKind, ViewState};
 use panopticon::views::{Context, Filter, Snapshot};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -41,7 +41,13 @@ pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
 
 /// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
 /// skipped.
-pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Result<Option<Composed>, Error> {
+pub fn message(
+    cfg: &Config,
+    snap: &Snapshot,
+    d: &Digest,
+    ctx: &Context,
+    key: &ViewKey,
+) -> Result<Option<Composed>, Error> {
     if d.quiet && cfg.digest.skip_when_quiet {
         return Ok(None);
     }
@@ -105,7 +111,7 @@ pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Resu
         if view == ViewKind::Calendar {
             st.period = Some((PeriodKind::Day, d.date));
         }
-        CreateButton::new(st.encode()).label(label).style(ButtonStyle::Secondary)
+        CreateButton::new(st.encode(key)).label(label).style(ButtonStyle::Secondary)
     };
     let rows = vec![CreateActionRow::Buttons(vec![
         // Upper-case tags open a new view for the one who clicks, leaving the digest in place.
@@ -175,7 +181,7 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     let snap = data.snapshot().await?;
     let ctx = digest_context(&data.cfg, now);
     let d = compose(&data.store, &snap, &ctx)?;
-    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx)? else {
+    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx, &data.view_key)? else {
         store::mark_digest_sent(&data.store.connect()?, &d.record, "", now)?;
         return Ok(Outcome::SkippedQuiet);
     };

@@ -11,7 +11,7 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     let snap = data.snapshot().await?;
     let dctx = digest_context(&data.cfg, chrono::Utc::now());
     let d = compose(&data.store, &snap, &dctx)?;
-    let reply = match message(&data.cfg, &snap, &d, &dctx)? {
+    let reply = match message(&data.cfg, &snap, &d, &dctx, &data.view_key)? {
         None => poise::CreateReply::default()
             .content(format!("{} (quiet days are skipped: nothing would be posted)", d.summary())),
         Some(c) => c.into_reply(),
