@@ -174,6 +174,7 @@ fn the_warning_sign_is_drawn_not_a_missing_glyph() {
     let rules = RulesConfig::default();
     let img = table::list(&list_view(1, ListKind::Stale), &ctx(&rules), Page::first(25)).unwrap();
     check(&img);
+    keep(&img);
     let warning = "The last sync failed (server error 500); showing data from 5 h ago.";
     assert!(texts(&img).contains(&warning), "{:?}", texts(&img));
     for b in &img.boxes {
@@ -357,7 +358,10 @@ async fn the_calendar_draws_the_period_asked_for() {
     assert_eq!(img.name, format!("calendar-{}.png", busiest.date));
     let t = texts(&img);
     let n = busiest.appointments.len();
-    assert_eq!(t[0], format!("{} — {n} appointment{}", Period::day(busiest.date).describe(), if n == 1 { "" } else { "s" }));
+    assert_eq!(
+        t[0],
+        format!("{} — {n} appointment{}", Period::day(busiest.date).describe(), if n == 1 { "" } else { "s" })
+    );
     let chips = t.iter().filter(|s| Status::ALL.iter().any(|st| theme::chip(*st).2 == **s)).count();
     assert_eq!(chips, n.min(cal_img::DAY_ROWS), "one row per appointment");
     for a in &busiest.appointments {
@@ -366,6 +370,18 @@ async fn the_calendar_draws_the_period_asked_for() {
         assert!(t.iter().any(|s| s.starts_with(&prefix)), "{} in {t:?}", a.name);
     }
     assert!(!t.iter().any(|s| s.contains("Mon") && s.len() == 3), "no month grid headers");
+    // A day busier than one image holds says how many are left out.
+    let mut busy = day.clone();
+    let one = busy.days[0].appointments[0].clone();
+    busy.days[0].appointments = vec![one; cal_img::DAY_ROWS + 5];
+    busy.total = cal_img::DAY_ROWS + 5;
+    let img = cal_img::image(&busy, &c).unwrap();
+    check(&img);
+    let t = texts(&img);
+    let chips = t.iter().filter(|s| Status::ALL.iter().any(|st| theme::chip(*st).2 == **s)).count();
+    assert_eq!(chips, cal_img::DAY_ROWS);
+    let more = format!("first {} of {} shown, 5 more", cal_img::DAY_ROWS, cal_img::DAY_ROWS + 5);
+    assert!(t.iter().any(|s| s.starts_with(&more)), "{more} in {t:?}");
 
     // A week: seven columns, each day's count in its header and a card per appointment.
     let img = cal_img::image(&week, &c).unwrap();
@@ -425,7 +441,12 @@ async fn every_symbol_the_images_write_is_in_the_font() {
     for img in &images {
         for b in &img.boxes {
             for ch in b.text.chars().filter(|ch| !names.contains(ch)) {
-                assert!(font::covers(ch, false) && font::covers(ch, true), "{}: {ch:?} in {:?} has no glyph", img.name, b.text);
+                assert!(
+                    font::covers(ch, false) && font::covers(ch, true),
+                    "{}: {ch:?} in {:?} has no glyph",
+                    img.name,
+                    b.text
+                );
             }
         }
     }

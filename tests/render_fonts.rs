@@ -75,7 +75,7 @@ fn cjk_names_are_drawn_from_the_fallback_font() {
     assert!(!font::covers('東', false));
 
     let cjk = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fonts/NotoSansCJK-subset.otf");
-    assert_eq!(font::install_fallbacks(&[cjk.clone()]).unwrap(), 1);
+    assert_eq!(font::install_fallbacks(std::slice::from_ref(&cjk)).unwrap(), 1);
     assert!(font::install_fallbacks(&[cjk]).is_err(), "fonts are set once, at start");
     for c in NAME.chars().chain("山田花子李王".chars()) {
         assert!(font::covers(c, false) && font::covers(c, true), "{c} has a glyph now");

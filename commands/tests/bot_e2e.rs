@@ -179,7 +179,8 @@ async fn stale_pages_filters_and_drills_down() {
     let comps = components(&msg);
     assert_eq!(button(&comps, "Previous")["disabled"], json!(true));
     for c in &comps {
-        ViewState::parse(c["custom_id"].as_str().unwrap(), &view_key(&bot.db), chrono::Utc::now()).expect("every custom_id is ours and valid");
+        ViewState::parse(c["custom_id"].as_str().unwrap(), &view_key(&bot.db), chrono::Utc::now())
+            .expect("every custom_id is ours and valid");
     }
 
     // Next page, then back.

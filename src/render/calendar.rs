@@ -13,7 +13,7 @@ use crate::views::calendar::{CalendarView, PeriodKind};
 use crate::views::{Context, NO_LOCATOR};
 
 /// Appointments listed in a day image; the rest are counted in a last line.
-pub const DAY_ROWS: usize = 40;
+pub const DAY_ROWS: usize = 25;
 /// Cards per day in a week image; the rest are counted under the column.
 pub const WEEK_CARDS: usize = 10;
 
@@ -50,7 +50,11 @@ pub fn day(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     let items: Vec<_> = v.days.iter().flat_map(|d| d.appointments.iter()).collect();
     let more = items.len().saturating_sub(DAY_ROWS);
     if more > 0 {
-        f.footer = format!("{DAY_ROWS} of {} shown, {more} more in /calendar's text and the CLI · {}", items.len(), f.footer);
+        f.footer = format!(
+            "first {DAY_ROWS} of {} shown, {more} more in `panopticon report calendar` · {}",
+            items.len(),
+            f.footer
+        );
     }
     let columns = [
         Column { title: "TIME", width: 50.0, align: Align::Left },

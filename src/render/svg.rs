@@ -43,12 +43,43 @@ impl Rgb {
 
 #[derive(Clone, Debug)]
 pub enum Item {
-    Rect { x: f32, y: f32, w: f32, h: f32, fill: Rgb, radius: f32 },
-    Frame { x: f32, y: f32, w: f32, h: f32, stroke: Rgb, radius: f32, width: f32 },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32, stroke: Rgb },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Rgb,
+        radius: f32,
+    },
+    Frame {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        stroke: Rgb,
+        radius: f32,
+        width: f32,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        stroke: Rgb,
+    },
     /// A filled polygon (the warning sign: a shape, since Noto Sans has no ⚠).
-    Poly { points: Vec<(f32, f32)>, fill: Rgb },
-    Text { x: f32, baseline: f32, size: f32, bold: bool, fill: Rgb, text: String },
+    Poly {
+        points: Vec<(f32, f32)>,
+        fill: Rgb,
+    },
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        bold: bool,
+        fill: Rgb,
+        text: String,
+    },
 }
 
 pub struct Svg {

@@ -26,8 +26,7 @@ pub fn view_key_bytes(conn: &Connection) -> Result<[u8; 32]> {
 }
 
 fn read(conn: &Connection) -> Result<Option<[u8; 32]>> {
-    let blob: Option<Vec<u8>> =
-        conn.query_row("SELECT key FROM view_key WHERE id = 1", [], |r| r.get(0)).optional()?;
+    let blob: Option<Vec<u8>> = conn.query_row("SELECT key FROM view_key WHERE id = 1", [], |r| r.get(0)).optional()?;
     match blob {
         None => Ok(None),
         Some(b) => <[u8; 32]>::try_from(b.as_slice())

@@ -433,7 +433,9 @@ impl ViewState {
         };
         let lead = match *lead {
             "-" => None,
-            l if !l.is_empty() && l.len() <= MAX_LEAD_ID && l.bytes().all(|b| b.is_ascii_digit()) => Some(l.to_string()),
+            l if !l.is_empty() && l.len() <= MAX_LEAD_ID && l.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(l.to_string())
+            }
             _ => return Err(Expired),
         };
         let mut tag_chars = tag.chars();

@@ -181,7 +181,8 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     let snap = data.snapshot().await?;
     let ctx = digest_context(&data.cfg, now);
     let d = compose(&data.store, &snap, &ctx)?;
-    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx, &data.view_key)? else {
+    let Some(Composed { embeds, files, components: rows }) = message(&data.cfg, &snap, &d, &ctx, &data.view_key)?
+    else {
         store::mark_digest_sent(&data.store.connect()?, &d.record, "", now)?;
         return Ok(Outcome::SkippedQuiet);
     };

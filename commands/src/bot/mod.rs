@@ -121,7 +121,9 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             _ => {}
         }
         let id = state.encode(&data.view_key);
-        if id.len() > panopticon::views::state::MAX_LEN || ViewState::parse(&id, &data.view_key, chrono::Utc::now()).is_err() {
+        if id.len() > panopticon::views::state::MAX_LEN
+            || ViewState::parse(&id, &data.view_key, chrono::Utc::now()).is_err()
+        {
             mci.create_response(ctx, ephemeral("That choice could not be applied — run the command again.".into()))
                 .await?;
             return Ok(());
