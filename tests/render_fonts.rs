@@ -99,3 +99,17 @@ fn cjk_names_are_drawn_from_the_fallback_font() {
     std::fs::write(dir.join("cjk-fallback.png"), &drawn.png).unwrap();
     std::fs::write(dir.join("cjk-boxes.png"), &boxed.png).unwrap();
 }
+
+#[test]
+fn fallback_fonts_are_a_list_of_files_in_the_render_section() {
+    use panopticon::config::Config;
+    let env = |name: &str| name.starts_with("ZOHO_").then(|| "from-env".to_string());
+    let base = "[zoho]\nclient_id = \"1000.X\"\n";
+    let cfg = Config::from_toml(base, &env).unwrap();
+    assert!(cfg.fallback_fonts.is_empty(), "none by default: the embedded font alone");
+    let text = format!("{base}[render]\nfallback_fonts = [\"/usr/share/fonts/a.ttc\", \"fonts/b.otf\"]\n");
+    let cfg = Config::from_toml(&text, &env).unwrap();
+    assert_eq!(cfg.fallback_fonts, vec![std::path::PathBuf::from("/usr/share/fonts/a.ttc"), "fonts/b.otf".into()]);
+    let e = Config::from_toml(&format!("{base}[render]\nfallback_fonts = \"a.ttc\"\n"), &env).unwrap_err();
+    assert!(e.to_string().contains("fallback_fonts"), "{e}");
+}
