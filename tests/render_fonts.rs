@@ -113,3 +113,22 @@ fn fallback_fonts_are_a_list_of_files_in_the_render_section() {
     let e = Config::from_toml(&format!("{base}[render]\nfallback_fonts = \"a.ttc\"\n"), &env).unwrap_err();
     assert!(e.to_string().contains("fallback_fonts"), "{e}");
 }
+
+#[test]
+fn system_font_discovery_picks_a_file_per_missing_script() {
+    // A "system" of one directory, so this does not depend on the machine's fonts.
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fonts");
+    let mut db = fontdb::Database::new();
+    db.load_fonts_dir(&dir);
+    assert_eq!(font::discover(&db), vec![dir.join("NotoSansCJK-subset.otf")], "the one file with Han");
+    // A font of a script Noto Sans already has is never picked.
+    let latin_dir = tempfile::tempdir().unwrap();
+    std::fs::write(latin_dir.path().join("NotoSans-Regular.ttf"), font::REGULAR).unwrap();
+    let mut latin = fontdb::Database::new();
+    latin.load_fonts_dir(latin_dir.path());
+    assert_eq!(latin.len(), 1);
+    assert!(font::discover(&latin).is_empty());
+    latin.load_fonts_dir(&dir);
+    assert_eq!(font::discover(&latin), vec![dir.join("NotoSansCJK-subset.otf")]);
+    assert!(font::discover(&fontdb::Database::new()).is_empty());
+}

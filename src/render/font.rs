@@ -4,7 +4,8 @@
 //! are the sum of glyph advances — exactly how `raster` lays glyphs out (no kerning, no
 //! shaping). Each character is drawn from the first font that has it: Noto Sans (regular or
 //! bold), then the fallback fonts installed at start (`[render] fallback_fonts`, e.g. Noto Sans
-//! CJK for Chinese, Japanese and Korean names); a character no font has is drawn as Noto Sans's
+//! CJK for Chinese, Japanese and Korean names, and with `[render] system_fonts` the machine's
+//! fonts that cover scripts Noto Sans lacks, found with fontdb); a character no font has is drawn as Noto Sans's
 //! box, at that box's width, so the row is never shorter than what it hides.
 
 use std::sync::OnceLock;
@@ -71,6 +72,50 @@ pub fn install_fallbacks(paths: &[std::path::PathBuf]) -> Result<usize, FontErro
     let n = faces.len();
     FALLBACKS.set(faces).map_err(|_| FontError::AlreadySet)?;
     Ok(n)
+}
+
+/// One character from each script Noto Sans lacks that a system font may cover: Chinese,
+/// Japanese kana, Korean, Arabic, Hebrew, Thai, Devanagari.
+const PROBES: [char; 7] = ['東', 'あ', '한', 'ب', 'ש', 'ก', 'क'];
+
+/// The font files among `db`'s faces that draw what Noto Sans cannot: for each script of
+/// `PROBES` the embedded font lacks, the first file that has it (regular upright faces first,
+/// then by path, so every start picks the same). For `[render] system_fonts`.
+pub fn discover(db: &fontdb::Database) -> Vec<std::path::PathBuf> {
+    let path = |f: &fontdb::FaceInfo| match &f.source {
+        fontdb::Source::File(p) | fontdb::Source::SharedFile(p, _) => Some(p.clone()),
+        fontdb::Source::Binary(_) => None,
+    };
+    let mut faces: Vec<(&fontdb::FaceInfo, std::path::PathBuf)> =
+        db.faces().filter_map(|f| path(f).map(|p| (f, p))).collect();
+    faces.sort_by_key(|(f, p)| (f.weight != fontdb::Weight::NORMAL, f.style != fontdb::Style::Normal, p.clone()));
+    let mut missing: Vec<char> = PROBES.into_iter().filter(|c| builtin(false).glyph_index(*c).is_none()).collect();
+    let mut chosen = Vec::new();
+    for (f, p) in faces {
+        if missing.is_empty() {
+            break;
+        }
+        let covered: Vec<char> = db
+            .with_face_data(f.id, |data, index| {
+                let face = Face::parse(data, index).ok();
+                missing.iter().copied().filter(|c| face.as_ref().and_then(|x| x.glyph_index(*c)).is_some()).collect()
+            })
+            .unwrap_or_default();
+        if !covered.is_empty() {
+            missing.retain(|c| !covered.contains(c));
+            if !chosen.contains(&p) {
+                chosen.push(p);
+            }
+        }
+    }
+    chosen
+}
+
+/// `discover` over the fonts installed on this machine.
+pub fn system_fonts() -> Vec<std::path::PathBuf> {
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    discover(&db)
 }
 
 /// The face a `FontId` names.

@@ -33,9 +33,13 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl Data {
     pub fn new(cfg: Config) -> Result<Data, Error> {
-        if !cfg.fallback_fonts.is_empty() {
-            let faces = panopticon::render::font::install_fallbacks(&cfg.fallback_fonts)?;
-            tracing::info!(faces, "fallback fonts for images loaded");
+        let mut fonts = cfg.fallback_fonts.clone();
+        if cfg.system_fonts {
+            fonts.extend(panopticon::render::font::system_fonts());
+        }
+        if !fonts.is_empty() {
+            let faces = panopticon::render::font::install_fallbacks(&fonts)?;
+            tracing::info!(faces, ?fonts, "fallback fonts for images loaded");
         }
         let store = Store::open(&cfg.storage_path)?;
         let view_key = ViewKey::load(&store.connect()?)?;
