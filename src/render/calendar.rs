@@ -51,7 +51,7 @@ pub fn day(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     let more = items.len().saturating_sub(DAY_ROWS);
     if more > 0 {
         f.footer = format!(
-            "first {DAY_ROWS} of {} shown, {more} more in `panopticon report calendar` · {}",
+            "first {DAY_ROWS} of {} shown, {more} more (the CLI's report calendar lists all) · {}",
             items.len(),
             f.footer
         );
