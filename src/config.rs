@@ -225,6 +225,10 @@ pub struct Config {
     pub digest: DigestConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
+    /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
+    pub fallback_fonts: Vec<PathBuf>,
+    /// Also look for such fonts among the machine's (after `fallback_fonts`).
+    pub system_fonts: bool,
 }
 
 // ---- the file, as written -------------------------------------------------------------------
@@ -254,6 +258,8 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawRender {
     rows_per_image: Option<usize>,
+    fallback_fonts: Option<Vec<PathBuf>>,
+    system_fonts: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -617,6 +623,8 @@ impl Config {
                 n @ 5..=50 => n,
                 n => return Err(bad("[render] rows_per_image", format!("{n} is out of range (5–50)"))),
             },
+            fallback_fonts: raw.render.fallback_fonts.unwrap_or_default(),
+            system_fonts: raw.render.system_fonts.unwrap_or(false),
         })
     }
 }

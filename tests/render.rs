@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use panopticon::config::RulesConfig;
 use panopticon::crm::sandbox::generate;
-use panopticon::render::{chart, table, theme, Image, Page};
+use panopticon::render::{calendar as cal_img, chart, font, table, theme, Image, Page};
 use panopticon::rules::Status;
 use panopticon::time::Stamp;
 use panopticon::views::calendar::{self, Period};
@@ -147,9 +147,49 @@ fn lists_render_at_every_size_with_hostile_names() {
     let v = list_view(60, ListKind::Leads);
     let img = table::list(&v, &c, Page { index: 99, per_page: 25 }).unwrap();
     assert!(texts(&img).iter().any(|s| s.starts_with("rows 51–60 of 60")));
-    // The warning is shown.
+    // The warning is shown, its sign drawn as a shape (see the_warning_sign_is_drawn).
     let img = table::list(&list_view(1, ListKind::Stale), &c, Page::first(25)).unwrap();
-    assert!(texts(&img).iter().any(|s| s.starts_with("⚠ The last sync failed")));
+    assert!(texts(&img).iter().any(|s| s.starts_with("The last sync failed")));
+}
+
+/// The y of the baseline of the text run `text` in the image's SVG.
+fn baseline_of(img: &Image, text: &str) -> f32 {
+    img.svg
+        .split("<text ")
+        .find(|t| t.contains(&format!(">{text}</text>")))
+        .and_then(|t| t.split("y=\"").nth(1))
+        .and_then(|t| t.split('"').next())
+        .and_then(|t| t.parse::<f32>().ok())
+        .unwrap_or_else(|| panic!("no text run {text:?} in {}", img.name))
+}
+
+fn pixel(img: &Image, x: f32, y: f32) -> u32 {
+    let (w, _, rgba) = decode(&img.png);
+    let i = (((y * theme::SCALE) as u32 * w + (x * theme::SCALE) as u32) * 4) as usize;
+    ((rgba[i] as u32) << 16) | ((rgba[i + 1] as u32) << 8) | rgba[i + 2] as u32
+}
+
+#[test]
+fn the_warning_sign_is_drawn_not_a_missing_glyph() {
+    // Noto Sans has no ⚠: as text it was an empty box. Now it is a triangle in the banner.
+    let rules = RulesConfig::default();
+    let img = table::list(&list_view(1, ListKind::Stale), &ctx(&rules), Page::first(25)).unwrap();
+    check(&img);
+    keep(&img);
+    let warning = "The last sync failed (server error 500); showing data from 5 h ago.";
+    assert!(texts(&img).contains(&warning), "{:?}", texts(&img));
+    for b in &img.boxes {
+        assert!(!b.text.contains('⚠'), "no ⚠ glyph is asked of the font: {:?}", b.text);
+    }
+    assert_eq!(img.svg.matches("<polygon").count(), 1, "one warning sign");
+    // Inside the triangle (left of its "!"), the sign's colour; right of it, the banner's.
+    let banner_top = baseline_of(&img, warning) - 12.5;
+    let want = u32::from_str_radix(&theme::WARNING_TEXT[1..], 16).unwrap();
+    let bg = u32::from_str_radix(&theme::WARNING_BG[1..], 16).unwrap();
+    let (sx, sy) = (14.0 + 6.0, banner_top + 3.5);
+    assert_eq!(pixel(&img, sx + 3.5, sy + 8.5), want, "the triangle is filled");
+    assert_eq!(pixel(&img, sx + 5.5, sy + 5.0), bg, "the exclamation mark shows through");
+    assert_eq!(pixel(&img, sx + 1.0, sy + 1.0), bg, "outside the triangle, the banner");
 }
 
 #[test]
@@ -290,4 +330,125 @@ async fn the_digest_card_shows_numbers_and_their_movement() {
     // The first digest has nothing to compare with, and says so.
     let img = chart::digest_card(&first, &c).unwrap();
     assert!(texts(&img).contains(&"first digest"));
+}
+
+/// Writes an image where a person can look at it.
+fn keep(img: &Image) {
+    let dir = std::env::temp_dir().join("panopticon-render");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&img.name), &img.png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_draws_the_period_asked_for() {
+    let env = Env::new(generate(&spec(700, 160, 480))).await;
+    env.sync().await.unwrap();
+    let s = Snapshot::load(&env.conn()).unwrap();
+    let rules = RulesConfig::default();
+    let c = ctx(&rules);
+    let all = Filter::default();
+    let week = calendar::build(&s, &c, Period::week(c.today()), &all);
+    assert!(week.total > 0, "the sample has appointments this week");
+
+    // A day: its own list, every appointment a row with its time and status, not the month.
+    let busiest = week.days.iter().max_by_key(|d| d.appointments.len()).unwrap();
+    let day = calendar::build(&s, &c, Period::day(busiest.date), &all);
+    let img = cal_img::image(&day, &c).unwrap();
+    check(&img);
+    keep(&img);
+    assert_eq!(img.name, format!("calendar-{}.png", busiest.date));
+    let t = texts(&img);
+    let n = busiest.appointments.len();
+    assert_eq!(
+        t[0],
+        format!("{} — {n} appointment{}", Period::day(busiest.date).describe(), if n == 1 { "" } else { "s" })
+    );
+    let chips = t.iter().filter(|s| Status::ALL.iter().any(|st| theme::chip(*st).2 == **s)).count();
+    assert_eq!(chips, n.min(cal_img::DAY_ROWS), "one row per appointment");
+    for a in &busiest.appointments {
+        assert!(t.contains(&a.time.as_str()), "{} in {t:?}", a.time);
+        let prefix: String = a.name.chars().take(4).collect();
+        assert!(t.iter().any(|s| s.starts_with(&prefix)), "{} in {t:?}", a.name);
+    }
+    assert!(!t.iter().any(|s| s.contains("Mon") && s.len() == 3), "no month grid headers");
+    // A day busier than one image holds says how many are left out.
+    let mut busy = day.clone();
+    let one = busy.days[0].appointments[0].clone();
+    busy.days[0].appointments = vec![one; cal_img::DAY_ROWS + 5];
+    busy.total = cal_img::DAY_ROWS + 5;
+    let img = cal_img::image(&busy, &c).unwrap();
+    check(&img);
+    let t = texts(&img);
+    let chips = t.iter().filter(|s| Status::ALL.iter().any(|st| theme::chip(*st).2 == **s)).count();
+    assert_eq!(chips, cal_img::DAY_ROWS);
+    let more = format!("first {} of {} shown, 5 more", cal_img::DAY_ROWS, cal_img::DAY_ROWS + 5);
+    assert!(t.iter().any(|s| s.starts_with(&more)), "{more} in {t:?}");
+
+    // A week: seven columns, each day's count in its header and a card per appointment.
+    let img = cal_img::image(&week, &c).unwrap();
+    check(&img);
+    keep(&img);
+    assert!(img.name.starts_with("calendar-week-"), "{}", img.name);
+    let t = texts(&img);
+    assert!(t[0].starts_with(&format!("week of {}", week.period.from.format("%d %b %Y"))), "{}", t[0]);
+    for d in &week.days {
+        let head = format!("{} · {}", d.date.format("%d %b"), d.appointments.len());
+        assert!(t.contains(&head.as_str()), "{head} in {t:?}");
+        assert!(t.contains(&d.weekday.as_str()));
+        let more = d.appointments.len().saturating_sub(cal_img::WEEK_CARDS);
+        assert_eq!(t.contains(&format!("+{more} more").as_str()), more > 0, "{}: +{more} more", d.date);
+    }
+    let cards = week.days.iter().map(|d| d.appointments.len().min(cal_img::WEEK_CARDS)).sum::<usize>();
+    let letters = t.iter().filter(|s| Status::ALL.iter().any(|st| theme::letter(*st) == **s)).count();
+    assert_eq!(letters, cards + Status::ALL.len(), "a status letter per card, plus the legend");
+
+    // A month is still the month grid; an empty day and an empty week say so.
+    let month = cal_img::image(&calendar::build(&s, &c, Period::month(c.today()), &all), &c).unwrap();
+    assert!(texts(&month)[0].starts_with(&Period::month(c.today()).describe()));
+    let far = c.today() + Duration::days(400);
+    let empty = cal_img::image(&calendar::build(&s, &c, Period::day(far), &all), &c).unwrap();
+    check(&empty);
+    assert!(texts(&empty).contains(&"No appointments this day."));
+    let empty = cal_img::image(&calendar::build(&s, &c, Period::week(far), &all), &c).unwrap();
+    check(&empty);
+    assert!(texts(&empty).contains(&"No appointments this week."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_symbol_the_images_write_is_in_the_font() {
+    // Names are data (CJK is the fallback fonts' job, tests/render_fonts.rs); everything else —
+    // arrows, dashes, bullets, ▲▼, the warning — must draw as itself, never as a box.
+    let env = Env::new(generate(&spec(700, 160, 480))).await;
+    env.sync().await.unwrap();
+    let s = Snapshot::load(&env.conn()).unwrap();
+    let rules = RulesConfig::default();
+    // An hour after the sync, with a minute's tolerance: every image carries the warning.
+    let c = Context {
+        now: Utc::now() + Duration::hours(1),
+        max_sync_age: std::time::Duration::from_secs(60),
+        ..ctx(&rules)
+    };
+    let mut images = panopticon::render::gallery(&env.conn(), &s, &c, 25).unwrap();
+    let first = panopticon::digest::compose(&s, &c, None);
+    images.push(chart::digest_card(&first, &c).unwrap());
+    let names: std::collections::HashSet<char> = s
+        .leads
+        .iter()
+        .flat_map(|l| [Some(&l.name), l.company.as_ref(), l.locator.as_ref(), l.stage.as_ref()])
+        .flatten()
+        .flat_map(|n| n.chars())
+        .collect();
+    assert!(images.iter().any(|i| i.svg.contains("<polygon")), "the warning is on the images");
+    for img in &images {
+        for b in &img.boxes {
+            for ch in b.text.chars().filter(|ch| !names.contains(ch)) {
+                assert!(
+                    font::covers(ch, false) && font::covers(ch, true),
+                    "{}: {ch:?} in {:?} has no glyph",
+                    img.name,
+                    b.text
+                );
+            }
+        }
+    }
 }

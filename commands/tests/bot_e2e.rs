@@ -133,6 +133,11 @@ fn button<'a>(comps: &'a [Value], label: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {label} button in {comps:#?}"))
 }
 
+/// The bot's signing key, from its database (to read the ids it sent).
+fn view_key(db: &std::path::Path) -> panopticon::views::state::ViewKey {
+    panopticon::views::state::ViewKey::load(&Store::open(db).unwrap().connect().unwrap()).unwrap()
+}
+
 fn expected_stale(db: &std::path::Path) -> usize {
     let store = Store::open(db).unwrap();
     let s = Snapshot::load(&store.connect().unwrap()).unwrap();
@@ -176,7 +181,8 @@ async fn stale_pages_filters_and_drills_down() {
     let comps = components(&msg);
     assert_eq!(button(&comps, "Previous")["disabled"], json!(true));
     for c in &comps {
-        ViewState::parse(c["custom_id"].as_str().unwrap()).expect("every custom_id is ours and valid");
+        ViewState::parse(c["custom_id"].as_str().unwrap(), &view_key(&bot.db), chrono::Utc::now())
+            .expect("every custom_id is ours and valid");
     }
 
     // Next page, then back.
@@ -339,7 +345,7 @@ async fn every_command_answers_and_autocomplete_suggests() {
     let d = embed(&m)["description"].as_str().unwrap();
     assert!(d.contains("appointment 2026-01-01 – 2030-12-31"), "{d}");
     let next = components(&m).into_iter().find(|c| c["label"].as_str().is_some_and(|l| l.contains("Next"))).unwrap();
-    let st = ViewState::parse(next["custom_id"].as_str().unwrap()).unwrap();
+    let st = ViewState::parse(next["custom_id"].as_str().unwrap(), &view_key(&bot.db), chrono::Utc::now()).unwrap();
     assert_eq!(
         (st.from.unwrap().to_string(), st.sort),
         ("2026-01-01".to_string(), Some(panopticon::views::SortKey::Name))

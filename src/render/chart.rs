@@ -166,7 +166,7 @@ pub fn locators(v: &LocatorsView, ctx: &Context) -> Result<Image, RenderError> {
 /// with that status's letter.
 pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     let frame = Frame::of(
-        format!("{} — {} appointments", v.period.from.format("%B %Y"), v.total),
+        format!("{} — {} appointments", v.period.describe(), v.total),
         &v.header,
         ctx,
         Some(format!("← {}   → {}", v.prev.describe(), v.next.describe())),

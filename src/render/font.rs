@@ -1,51 +1,160 @@
-//! The embedded fonts (Noto Sans, OFL) and text measurement.
+//! The fonts (Noto Sans embedded, OFL; optional fallback files) and text measurement.
 //!
 //! Text is measured here, before it is placed, so every cell can be ellipsized to fit. Widths
 //! are the sum of glyph advances — exactly how `raster` lays glyphs out (no kerning, no
-//! shaping); a character the font lacks (CJK, emoji) is measured and drawn as the font's box.
+//! shaping). Each character is drawn from the first font that has it: Noto Sans (regular or
+//! bold), then the fallback fonts installed at start (`[render] fallback_fonts`, e.g. Noto Sans
+//! CJK for Chinese, Japanese and Korean names, and with `[render] system_fonts` the machine's
+//! fonts that cover scripts Noto Sans lacks, found with fontdb); a character no font has is drawn as Noto Sans's
+//! box, at that box's width, so the row is never shorter than what it hides.
 
 use std::sync::OnceLock;
 
-use ttf_parser::Face;
+use ttf_parser::{Face, GlyphId};
 
 pub const FAMILY: &str = "Noto Sans";
 pub const REGULAR: &[u8] = notosans::REGULAR_TTF;
 pub const BOLD: &[u8] = notosans::BOLD_TTF;
 
-struct Metrics {
-    face: Face<'static>,
-    upem: f32,
-    notdef: f32,
+/// Which font a glyph comes from: 0 Noto Sans, 1 Noto Sans Bold, 2… the fallbacks in order.
+pub type FontId = u16;
+
+/// A character resolved to a font and a glyph in it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Glyph {
+    pub font: FontId,
+    pub id: GlyphId,
+    /// Advance in ems (the font's units per em divided out).
+    pub advance: f32,
 }
 
-fn metrics(bold: bool) -> &'static Metrics {
-    static R: OnceLock<Metrics> = OnceLock::new();
-    static B: OnceLock<Metrics> = OnceLock::new();
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("[render] fallback_fonts: cannot read {path}: {why}")]
+    Read { path: String, why: String },
+    #[error("[render] fallback_fonts: {path} is not a TrueType/OpenType font or collection")]
+    NotAFont { path: String },
+    #[error("[render] fallback_fonts: fonts were already set up for this process")]
+    AlreadySet,
+}
+
+fn builtin(bold: bool) -> &'static Face<'static> {
+    static R: OnceLock<Face<'static>> = OnceLock::new();
+    static B: OnceLock<Face<'static>> = OnceLock::new();
     let (cell, bytes) = if bold { (&B, BOLD) } else { (&R, REGULAR) };
-    cell.get_or_init(|| {
-        let face = Face::parse(bytes, 0).expect("the embedded font parses");
-        let upem = face.units_per_em() as f32;
-        let notdef = face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(face.units_per_em()) as f32;
-        Metrics { face, upem, notdef }
-    })
+    cell.get_or_init(|| Face::parse(bytes, 0).expect("the embedded font parses"))
 }
 
-/// The parsed face, for drawing.
-pub fn face(bold: bool) -> &'static Face<'static> {
-    &metrics(bold).face
+static FALLBACKS: OnceLock<Vec<Face<'static>>> = OnceLock::new();
+
+fn fallbacks() -> &'static [Face<'static>] {
+    FALLBACKS.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Reads the fallback font files (TrueType, OpenType or collections: every face of a
+/// collection is tried, in order) and makes them available to every image drawn from now on.
+/// Once per process, before the first image: fonts are read at start, not per image.
+/// Returns how many faces were added.
+pub fn install_fallbacks(paths: &[std::path::PathBuf]) -> Result<usize, FontError> {
+    let mut faces = Vec::new();
+    for p in paths {
+        let path = p.display().to_string();
+        let bytes = std::fs::read(p).map_err(|e| FontError::Read { path: path.clone(), why: e.to_string() })?;
+        // Kept for the life of the process, like the embedded font.
+        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let n = ttf_parser::fonts_in_collection(bytes).unwrap_or(1);
+        let before = faces.len();
+        faces.extend((0..n).filter_map(|i| Face::parse(bytes, i).ok()));
+        if faces.len() == before {
+            return Err(FontError::NotAFont { path });
+        }
+    }
+    let n = faces.len();
+    FALLBACKS.set(faces).map_err(|_| FontError::AlreadySet)?;
+    Ok(n)
+}
+
+/// One character from each script Noto Sans lacks that a system font may cover: Chinese,
+/// Japanese kana, Korean, Arabic, Hebrew, Thai, Devanagari.
+const PROBES: [char; 7] = ['東', 'あ', '한', 'ب', 'ש', 'ก', 'क'];
+
+/// The font files among `db`'s faces that draw what Noto Sans cannot: for each script of
+/// `PROBES` the embedded font lacks, the first file that has it (regular upright faces first,
+/// then by path, so every start picks the same). For `[render] system_fonts`.
+pub fn discover(db: &fontdb::Database) -> Vec<std::path::PathBuf> {
+    let path = |f: &fontdb::FaceInfo| match &f.source {
+        fontdb::Source::File(p) | fontdb::Source::SharedFile(p, _) => Some(p.clone()),
+        fontdb::Source::Binary(_) => None,
+    };
+    let mut faces: Vec<(&fontdb::FaceInfo, std::path::PathBuf)> =
+        db.faces().filter_map(|f| path(f).map(|p| (f, p))).collect();
+    faces.sort_by_key(|(f, p)| (f.weight != fontdb::Weight::NORMAL, f.style != fontdb::Style::Normal, p.clone()));
+    let mut missing: Vec<char> = PROBES.into_iter().filter(|c| builtin(false).glyph_index(*c).is_none()).collect();
+    let mut chosen = Vec::new();
+    for (f, p) in faces {
+        if missing.is_empty() {
+            break;
+        }
+        let covered: Vec<char> = db
+            .with_face_data(f.id, |data, index| {
+                let face = Face::parse(data, index).ok();
+                missing.iter().copied().filter(|c| face.as_ref().and_then(|x| x.glyph_index(*c)).is_some()).collect()
+            })
+            .unwrap_or_default();
+        if !covered.is_empty() {
+            missing.retain(|c| !covered.contains(c));
+            if !chosen.contains(&p) {
+                chosen.push(p);
+            }
+        }
+    }
+    chosen
+}
+
+/// `discover` over the fonts installed on this machine.
+pub fn system_fonts() -> Vec<std::path::PathBuf> {
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    discover(&db)
+}
+
+/// The face a `FontId` names.
+pub fn face(font: FontId) -> &'static Face<'static> {
+    match font {
+        0 => builtin(false),
+        1 => builtin(true),
+        n => fallbacks().get(n as usize - 2).unwrap_or_else(|| builtin(false)),
+    }
+}
+
+fn em(face: &Face, id: GlyphId) -> f32 {
+    face.glyph_hor_advance(id).unwrap_or(0) as f32 / face.units_per_em().max(1) as f32
+}
+
+/// Where `c` is drawn from: the first font that has it, else Noto Sans's box.
+pub fn glyph(c: char, bold: bool) -> Glyph {
+    let first = bold as FontId;
+    let main = face(first);
+    let has = |f: &Face| f.glyph_index(c).filter(|g| g.0 != 0);
+    if let Some(id) = has(main) {
+        return Glyph { font: first, id, advance: em(main, id) };
+    }
+    for (i, f) in fallbacks().iter().enumerate() {
+        if let Some(id) = has(f) {
+            return Glyph { font: i as FontId + 2, id, advance: em(f, id) };
+        }
+    }
+    Glyph { font: first, id: GlyphId(0), advance: em(main, GlyphId(0)) }
+}
+
+/// Whether some font has `c` (else it is drawn as a box).
+pub fn covers(c: char, bold: bool) -> bool {
+    c.is_whitespace() || glyph(c, bold).id.0 != 0
 }
 
 /// Width of `text` at `size` (logical px).
 pub fn width(text: &str, size: f32, bold: bool) -> f32 {
-    let m = metrics(bold);
-    let units: f32 = text
-        .chars()
-        .map(|c| match m.face.glyph_index(c) {
-            Some(g) => m.face.glyph_hor_advance(g).unwrap_or(0) as f32,
-            None => m.notdef,
-        })
-        .sum();
-    units * size / m.upem
+    text.chars().map(|c| glyph(c, bold).advance).sum::<f32>() * size
 }
 
 /// Combining marks, joiners and variation selectors: never the place to cut a string.

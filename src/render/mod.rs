@@ -1,10 +1,12 @@
 //! Rendered images: PNG tables and charts drawn from the same view models the CLI prints.
 //!
-//! Each image is a display list (rectangles, lines, text runs) that is written out as SVG for
-//! tests and eyes, and rasterized at 2× by tiny-skia from the glyph outlines of Noto Sans,
-//! embedded in the binary — no system fonts, no fontconfig. Text is measured and ellipsized
+//! Each image is a display list (rectangles, lines, polygons, text runs) that is written out as
+//! SVG for tests and eyes, and rasterized at 2× by tiny-skia from the glyph outlines of Noto
+//! Sans, embedded in the binary, and of the fallback fonts named in `[render] fallback_fonts`
+//! for scripts Noto Sans lacks — no fontconfig. Text is measured and ellipsized
 //! before it is placed, so nothing is cut mid-glyph or spills out of its cell.
 
+pub mod calendar;
 pub mod chart;
 pub mod font;
 mod raster;
@@ -82,7 +84,7 @@ pub fn rasterize(name: &str, doc: svg::Svg) -> Result<Image, RenderError> {
 }
 
 /// Every image the bot posts, for one moment: the first page of each list, the lead with the
-/// oldest stale appointment, the charts and this month's calendar.
+/// oldest stale appointment, the charts, and today's, this week's and this month's calendar.
 pub fn gallery(
     conn: &rusqlite::Connection,
     s: &crate::views::Snapshot,
@@ -107,7 +109,9 @@ pub fn gallery(
     let pipe = pipeline::build(s, ctx, &none);
     out.push(chart::stages(&pipe, ctx)?);
     out.push(chart::funnel(&pipe, ctx)?);
-    out.push(chart::month(&calendar::build(s, ctx, Period::month(ctx.today()), &none), ctx)?);
+    for period in [Period::day(ctx.today()), Period::week(ctx.today()), Period::month(ctx.today())] {
+        out.push(self::calendar::image(&calendar::build(s, ctx, period, &none), ctx)?);
+    }
     if let Some(first) = stale.rows.first() {
         if let Some(d) = lead::build(conn, s, ctx, &first.id)? {
             out.push(table::lead(&d, ctx, page)?);

@@ -1,5 +1,5 @@
-//! Rasterizing a display list with tiny-skia: rectangles and lines as paths, text as the
-//! embedded font's glyph outlines (cached per glyph), the image split into horizontal bands
+//! Rasterizing a display list with tiny-skia: rectangles, lines and polygons as paths, text as
+//! glyph outlines from the font that has each character (cached per glyph), the image split into horizontal bands
 //! drawn in parallel, and the PNG encoded with fast compression.
 
 use std::collections::HashMap;
@@ -30,18 +30,18 @@ impl ttf_parser::OutlineBuilder for Outline {
     }
 }
 
-type GlyphCache = RwLock<HashMap<(bool, u16), Option<Arc<Path>>>>;
+type GlyphCache = RwLock<HashMap<(font::FontId, u16), Option<Arc<Path>>>>;
 
 /// A glyph's outline in font units (None for blank glyphs such as the space).
-fn glyph(bold: bool, id: ttf_parser::GlyphId) -> Option<Arc<Path>> {
+fn outline(g: font::Glyph) -> Option<Arc<Path>> {
     static CACHE: OnceLock<GlyphCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(p) = cache.read().expect("glyph cache").get(&(bold, id.0)) {
+    if let Some(p) = cache.read().expect("glyph cache").get(&(g.font, g.id.0)) {
         return p.clone();
     }
     let mut o = Outline(PathBuilder::new());
-    let path = font::face(bold).outline_glyph(id, &mut o).and_then(|_| o.0.finish()).map(Arc::new);
-    cache.write().expect("glyph cache").insert((bold, id.0), path.clone());
+    let path = font::face(g.font).outline_glyph(g.id, &mut o).and_then(|_| o.0.finish()).map(Arc::new);
+    cache.write().expect("glyph cache").insert((g.font, g.id.0), path.clone());
     path
 }
 
@@ -93,6 +93,20 @@ fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
                     pm.stroke_path(&p, &paint(*stroke), &s, base, None);
                 }
             }
+            Item::Poly { points, fill } => {
+                let mut pb = PathBuilder::new();
+                for (i, (px, py)) in points.iter().enumerate() {
+                    if i == 0 {
+                        pb.move_to(*px, *py);
+                    } else {
+                        pb.line_to(*px, *py);
+                    }
+                }
+                pb.close();
+                if let Some(p) = pb.finish() {
+                    pm.fill_path(&p, &paint(*fill), FillRule::Winding, base, None);
+                }
+            }
             Item::Line { x1, y1, x2, y2, stroke } => {
                 let mut pb = PathBuilder::new();
                 pb.move_to(*x1, *y1);
@@ -106,17 +120,17 @@ fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
                 if baseline + size < band_top || baseline - size * 1.2 > band_bottom {
                     continue;
                 }
-                let face = font::face(*bold);
-                let k = size * scale / face.units_per_em() as f32;
                 let p = paint(*fill);
                 let mut pen = *x * scale;
                 for c in text.chars() {
-                    let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-                    if let Some(path) = glyph(*bold, id) {
+                    let g = font::glyph(c, *bold);
+                    // Fonts differ in units per em: scale each glyph by its own.
+                    let k = size * scale / font::face(g.font).units_per_em().max(1) as f32;
+                    if let Some(path) = outline(g) {
                         let t = Transform::from_row(k, 0.0, 0.0, -k, pen, baseline * scale - top);
                         pm.fill_path(&path, &p, FillRule::Winding, t, None);
                     }
-                    pen += face.glyph_hor_advance(id).unwrap_or(0) as f32 * k;
+                    pen += g.advance * size * scale;
                 }
             }
         }

@@ -43,10 +43,43 @@ impl Rgb {
 
 #[derive(Clone, Debug)]
 pub enum Item {
-    Rect { x: f32, y: f32, w: f32, h: f32, fill: Rgb, radius: f32 },
-    Frame { x: f32, y: f32, w: f32, h: f32, stroke: Rgb, radius: f32, width: f32 },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32, stroke: Rgb },
-    Text { x: f32, baseline: f32, size: f32, bold: bool, fill: Rgb, text: String },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Rgb,
+        radius: f32,
+    },
+    Frame {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        stroke: Rgb,
+        radius: f32,
+        width: f32,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        stroke: Rgb,
+    },
+    /// A filled polygon (the warning sign: a shape, since Noto Sans has no ⚠).
+    Poly {
+        points: Vec<(f32, f32)>,
+        fill: Rgb,
+    },
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        bold: bool,
+        fill: Rgb,
+        text: String,
+    },
 }
 
 pub struct Svg {
@@ -88,6 +121,31 @@ impl Svg {
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, stroke: &str) {
         self.items.push(Item::Line { x1, y1, x2, y2, stroke: Rgb::hex(stroke) });
+    }
+
+    /// A warning sign, drawn: a rounded-off triangle of `size` with an exclamation mark, its
+    /// top-left corner at (x, y). Drawn as shapes so it shows whatever the fonts have.
+    pub fn warning_sign(&mut self, x: f32, y: f32, size: f32, fill: &str, ink: &str) {
+        let h = size * 0.9;
+        let points = vec![(x + size / 2.0, y), (x + size, y + h), (x, y + h)];
+        self.items.push(Item::Poly { points, fill: Rgb::hex(fill) });
+        let (cx, bar_w) = (x + size / 2.0, size * 0.13);
+        self.items.push(Item::Rect {
+            x: cx - bar_w / 2.0,
+            y: y + h * 0.33,
+            w: bar_w,
+            h: h * 0.36,
+            fill: Rgb::hex(ink),
+            radius: bar_w / 2.0,
+        });
+        self.items.push(Item::Rect {
+            x: cx - bar_w / 2.0,
+            y: y + h * 0.76,
+            w: bar_w,
+            h: bar_w,
+            fill: Rgb::hex(ink),
+            radius: bar_w / 2.0,
+        });
     }
 
     /// Writes `text` fitted into the box [box_x, box_x + box_w]: measured with the embedded
@@ -142,6 +200,10 @@ impl Svg {
                     r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" rx="{radius:.1}" fill="none" stroke="{}" stroke-width="{width}"/>"#,
                     stroke.css()
                 ),
+                Item::Poly { points, fill } => {
+                    let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                    write!(b, r#"<polygon points="{}" fill="{}"/>"#, pts.join(" "), fill.css())
+                }
                 Item::Line { x1, y1, x2, y2, stroke } => write!(
                     b,
                     r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{}" stroke-width="0.75"/>"#,

@@ -83,7 +83,8 @@ pub fn top(svg: &mut Svg, f: &Frame) -> f32 {
     y += 8.0;
     if let Some(w) = &f.warning {
         svg.rect(PAD, y, inner, 18.0, theme::WARNING_BG, 3.0);
-        svg.text(&format!("⚠ {w}"), PAD + 6.0, inner - 12.0, y + 12.5, SMALL, true, theme::WARNING_TEXT, Anchor::Start);
+        svg.warning_sign(PAD + 6.0, y + 3.5, 11.0, theme::WARNING_TEXT, theme::WARNING_BG);
+        svg.text(w, PAD + 22.0, inner - 28.0, y + 12.5, SMALL, true, theme::WARNING_TEXT, Anchor::Start);
         y += 24.0;
     }
     y

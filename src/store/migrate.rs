@@ -12,6 +12,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
     ("0002_view_indexes", include_str!("../../migrations/0002_view_indexes.sql")),
     ("0003_digests", include_str!("../../migrations/0003_digests.sql")),
+    ("0004_view_key", include_str!("../../migrations/0004_view_key.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).

@@ -14,6 +14,7 @@ mod stage_changes;
 mod sync_runs;
 mod sync_state;
 mod users;
+pub mod view_key;
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@ use panopticon::render::{chart, table, Image, Page};
 use panopticon::rules::Status;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
-use panopticon::views::state::{short_hash, PeriodKind, ViewKind, ViewState, MAX_FILTER_VALUES};
+use panopticon::views::state::{short_hash, PeriodKind, ViewKey, ViewKind, ViewState, MAX_FILTER_VALUES};
 use panopticon::views::{join_capped, lead, locators, pipeline, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -130,8 +130,8 @@ fn file(img: &Image) -> CreateAttachment {
     CreateAttachment::bytes(img.png.clone(), img.name.clone())
 }
 
-fn button(state: &ViewState, tag: char, label: &str, disabled: bool) -> CreateButton {
-    CreateButton::new(state.with_tag(tag).encode())
+fn button(key: &ViewKey, state: &ViewState, tag: char, label: &str, disabled: bool) -> CreateButton {
+    CreateButton::new(state.with_tag(tag).encode(key))
         .label(cut(label, limits::BUTTON_LABEL))
         .style(ButtonStyle::Secondary)
         .disabled(disabled)
@@ -139,6 +139,7 @@ fn button(state: &ViewState, tag: char, label: &str, disabled: bool) -> CreateBu
 
 /// A select whose chosen values replace one filter of `state`.
 fn select(
+    key: &ViewKey,
     state: &ViewState,
     tag: char,
     placeholder: &str,
@@ -156,7 +157,7 @@ fn select(
         })
         .collect();
     let n = opts.len() as u8;
-    let menu = CreateSelectMenu::new(state.with_tag(tag).encode(), CreateSelectMenuKind::String { options: opts })
+    let menu = CreateSelectMenu::new(state.with_tag(tag).encode(key), CreateSelectMenuKind::String { options: opts })
         .placeholder(cut(placeholder, 150))
         .min_values(0)
         .max_values(n.min(MAX_FILTER_VALUES as u8));
@@ -171,6 +172,12 @@ pub fn compose(
     state: &ViewState,
 ) -> Result<Composed, Error> {
     let ctx = context(cfg, state);
+    if !state.dates_near(ctx.now) {
+        // Its buttons would be refused as forged: say so now, in words.
+        let years = panopticon::views::state::MAX_YEARS_FROM_NOW;
+        return Err(panopticon::views::input::InputError(format!("dates must be within {years} years of today")).into());
+    }
+    let key = &ViewKey::load(conn)?;
     let filter = filter_of(s, cfg, state)?;
     let per_page = cfg.rows_per_image;
     match state.view {
@@ -205,10 +212,10 @@ pub fn compose(
             let last = page.count(v.total) - 1;
             let at = |p: usize| ViewState { page: p as u16, ..st.clone() };
             let mut rows = vec![CreateActionRow::Buttons(vec![
-                button(&at(0), 'f', "⏮ First", page.index == 0),
-                button(&at(page.index.saturating_sub(1)), 'p', "◀ Previous", page.index == 0),
-                button(&at((page.index + 1).min(last)), 'n', "Next ▶", page.index >= last),
-                button(&at(last), 'l', "Last ⏭", page.index >= last),
+                button(key, &at(0), 'f', "⏮ First", page.index == 0),
+                button(key, &at(page.index.saturating_sub(1)), 'p', "◀ Previous", page.index == 0),
+                button(key, &at((page.index + 1).min(last)), 'n', "Next ▶", page.index >= last),
+                button(key, &at(last), 'l', "Last ⏭", page.index >= last),
             ])];
             let reset = ViewState { page: 0, ..st.clone() };
             let stage_opts = s
@@ -221,7 +228,7 @@ pub fn compose(
                     (n, h, on)
                 })
                 .collect();
-            rows.extend(select(&reset, 's', "Filter by stage…", stage_opts));
+            rows.extend(select(key, &reset, 's', "Filter by stage…", stage_opts));
             let counts = locator_counts(s, &ctx, kind, &filter, &v, state.sort);
             let loc_opts = counts
                 .into_iter()
@@ -231,14 +238,14 @@ pub fn compose(
                     (if c > 0 { format!("{n} ({c})") } else { n }, h, on)
                 })
                 .collect();
-            rows.extend(select(&reset, 'o', "Filter by locator…", limits::keep_chosen(loc_opts)));
+            rows.extend(select(key, &reset, 'o', "Filter by locator…", limits::keep_chosen(loc_opts)));
             if kind == ListKind::Leads {
                 // Status values are the JSON names (stale, at_risk…), parsed back on a click.
                 let status_opts = Status::ALL
                     .iter()
                     .map(|st| (status_word(*st).to_string(), st.as_str().to_string(), reset.statuses.contains(st)))
                     .collect();
-                rows.extend(select(&reset, 'u', "Filter by status…", status_opts));
+                rows.extend(select(key, &reset, 'u', "Filter by status…", status_opts));
             }
             let drill: Vec<(String, String, bool)> = v.rows[page.range(v.total)]
                 .iter()
@@ -247,7 +254,7 @@ pub fn compose(
             // Upper case: the story opens privately for whoever picks, and the shared list stays.
             let open = ViewState { view: ViewKind::Lead, ..reset.clone() };
             if let Some(CreateActionRow::SelectMenu(m)) =
-                select(&open, 'D', "Open a lead's story (just for you)…", drill)
+                select(key, &open, 'D', "Open a lead's story (just for you)…", drill)
             {
                 rows.push(CreateActionRow::SelectMenu(m.max_values(1).min_values(1)));
             }
@@ -267,8 +274,8 @@ pub fn compose(
                 _ => Period::week(ctx.today()),
             };
             let v = calendar::build(s, &ctx, period, &filter);
-            let month_view = calendar::build(s, &ctx, Period::month(period.from), &filter);
-            let img = chart::month(&month_view, &ctx)?;
+            // The picture of the period asked for: a day list, a week grid, a month grid.
+            let img = panopticon::render::calendar::image(&v, &ctx)?;
             let mut lines = Vec::new();
             for d in v.days.iter().filter(|d| !d.appointments.is_empty()).take(10) {
                 let items: Vec<String> = d
@@ -311,11 +318,11 @@ pub fn compose(
             };
             let today = ctx.today();
             let rows = vec![CreateActionRow::Buttons(vec![
-                button(&with(period.prev()), 'p', "◀ Previous", false),
-                button(&with(Period::day(today)), 't', "Today", false),
-                button(&with(Period::week(today)), 'w', "This week", false),
-                button(&with(Period::month(today)), 'm', "This month", false),
-                button(&with(period.next()), 'n', "Next ▶", false),
+                button(key, &with(period.prev()), 'p', "◀ Previous", false),
+                button(key, &with(Period::day(today)), 't', "Today", false),
+                button(key, &with(Period::week(today)), 'w', "This week", false),
+                button(key, &with(Period::month(today)), 'm', "This month", false),
+                button(key, &with(period.next()), 'n', "Next ▶", false),
             ])];
             let title = format!("📅 {} — {} appointment{}", period.describe(), v.total, plural(v.total));
             Ok(Composed {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use panopticon::config::Config;
 use panopticon::store::{self, Store};
 use panopticon::sync::SyncReport;
+use panopticon::views::state::ViewKey;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
@@ -28,23 +29,37 @@ pub struct Data {
     pub started: Instant,
     /// Where snapshot loads, composing and rendering run, a few at a time (see `pool.rs`).
     pub cpu: CpuPool,
+    /// Signs and checks the state in every custom_id (kept in the database; never logged).
+    pub view_key: ViewKey,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl Data {
     pub fn new(cfg: Config) -> Result<Data, Error> {
+        let mut fonts = cfg.fallback_fonts.clone();
+        if cfg.system_fonts {
+            fonts.extend(panopticon::render::font::system_fonts());
+        }
+        if !fonts.is_empty() {
+            let faces = panopticon::render::font::install_fallbacks(&fonts)?;
+            tracing::info!(faces, ?fonts, "fallback fonts for images loaded");
+        }
         let store = Store::open(&cfg.storage_path)?;
-        Ok(Data::with_store(cfg, store))
+        let view_key = ViewKey::load(&store.connect()?)?;
+        Ok(Data::with_store(cfg, store, view_key))
     }
 
-    /// For commands that only read (`digest --dry-run`): the database is never written.
+    /// For commands that only read (`digest --dry-run`): the database is never written. Such a
+    /// process posts nothing clickable, so a database without a key yet gets a throwaway one
+    /// rather than a write.
     pub fn new_read_only(cfg: Config) -> Result<Data, Error> {
         let store = Store::open_read_only(&cfg.storage_path)?;
-        Ok(Data::with_store(cfg, store))
+        let view_key = store.read(ViewKey::load).unwrap_or_else(|_| ViewKey::unsaved());
+        Ok(Data::with_store(cfg, store, view_key))
     }
 
-    fn with_store(cfg: Config, store: Store) -> Data {
+    fn with_store(cfg: Config, store: Store, view_key: ViewKey) -> Data {
         Data {
             cfg: Arc::new(cfg),
             store,
@@ -53,6 +68,7 @@ impl Data {
             last_sync: Arc::new(watch::channel(None).0),
             started: Instant::now(),
             cpu: CpuPool::per_core(),
+            view_key,
         }
     }
 

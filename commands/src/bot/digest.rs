@@ -7,7 +7,7 @@ use panopticon::digest::{self, Decision, Digest, Schedule};
 use panopticon::render::{chart, table, Page};
 use panopticon::store::{self, Claim, Store};
 use panopticon::views::calendar::{self, Period};
-use panopticon::views::state::{PeriodKind, ViewKind, ViewState};
+use panopticon::views::state::{PeriodKind, ViewKey, ViewKind, ViewState};
 use panopticon::views::{Context, Filter, Snapshot};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -41,7 +41,13 @@ pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
 
 /// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
 /// skipped.
-pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Result<Option<Composed>, Error> {
+pub fn message(
+    cfg: &Config,
+    snap: &Snapshot,
+    d: &Digest,
+    ctx: &Context,
+    key: &ViewKey,
+) -> Result<Option<Composed>, Error> {
     if d.quiet && cfg.digest.skip_when_quiet {
         return Ok(None);
     }
@@ -94,7 +100,7 @@ pub fn message(cfg: &Config, snap: &Snapshot, d: &Digest, ctx: &Context) -> Resu
         if view == ViewKind::Calendar {
             st.period = Some((PeriodKind::Day, d.date));
         }
-        CreateButton::new(st.encode()).label(label).style(ButtonStyle::Secondary)
+        CreateButton::new(st.encode(key)).label(label).style(ButtonStyle::Secondary)
     };
     let rows = vec![CreateActionRow::Buttons(vec![
         // Upper-case tags open a new view for the one who clicks, leaving the digest in place.
@@ -164,13 +170,13 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     let snap = data.snapshot().await?;
     // Composing and rendering a dozen images is CPU work: on the pool, so the bot's commands
     // are still acknowledged at once while the digest is drawn.
-    let (cfg, store) = (data.cfg.clone(), data.store.clone());
+    let (cfg, store, key) = (data.cfg.clone(), data.store.clone(), data.view_key.clone());
     let (record, composed) = data
         .cpu
         .run(move || -> Result<_, Error> {
             let ctx = digest_context(&cfg, now);
             let d = compose(&store, &snap, &ctx)?;
-            Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx)?))
+            Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx, &key)?))
         })
         .await??;
     let Some(Composed { embeds, files, components: rows }) = composed else {

@@ -108,7 +108,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         mci.create_response(ctx, ephemeral(why)).await?;
         return Ok(());
     }
-    let Ok(mut state) = ViewState::parse(&mci.data.custom_id) else {
+    let Ok(mut state) = ViewState::parse(&mci.data.custom_id, &data.view_key, chrono::Utc::now()) else {
         mci.create_response(
             ctx,
             ephemeral("This view has expired — run the command again (/stale, /leads, …).".into()),
@@ -133,7 +133,10 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             }
             _ => {}
         }
-        if state.encode().len() > panopticon::views::state::MAX_LEN || ViewState::parse(&state.encode()).is_err() {
+        let id = state.encode(&data.view_key);
+        if id.len() > panopticon::views::state::MAX_LEN
+            || ViewState::parse(&id, &data.view_key, chrono::Utc::now()).is_err()
+        {
             mci.create_response(ctx, ephemeral("That choice could not be applied — run the command again.".into()))
                 .await?;
             return Ok(());

@@ -9,14 +9,14 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let snap = data.snapshot().await?;
-    let (cfg, store) = (data.cfg.clone(), data.store.clone());
+    let (cfg, store, key) = (data.cfg.clone(), data.store.clone(), data.view_key.clone());
     // Composing reads the database and rendering the images is CPU work: on the pool.
     let (summary, composed) = data
         .cpu
         .run(move || -> Result<_, Error> {
             let dctx = digest_context(&cfg, chrono::Utc::now());
             let d = compose(&store, &snap, &dctx)?;
-            Ok((d.summary(), message(&cfg, &snap, &d, &dctx)?))
+            Ok((d.summary(), message(&cfg, &snap, &d, &dctx, &key)?))
         })
         .await??;
     let reply = match composed {

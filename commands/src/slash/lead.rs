@@ -3,7 +3,7 @@
 
 use panopticon::store::{self, StoredLead};
 use panopticon::views::input::InputError;
-use panopticon::views::state::{ViewKind, ViewState};
+use panopticon::views::state::{ViewKey, ViewKind, ViewState};
 use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
@@ -59,7 +59,7 @@ fn decide(typed: &str, mut found: Vec<StoredLead>) -> Result<Found, InputError> 
 }
 
 /// The message offering the matches; choosing one replaces it with that lead's story.
-fn picker(typed: &str, leads: &[StoredLead], more: bool) -> Composed {
+fn picker(key: &ViewKey, typed: &str, leads: &[StoredLead], more: bool) -> Composed {
     let n = if more { format!("more than {PICK}") } else { leads.len().to_string() };
     let mut text = format!("**{}** matches {n} leads — pick one below to see its story.", cut(typed, 100));
     if more {
@@ -80,7 +80,7 @@ fn picker(typed: &str, leads: &[StoredLead], more: bool) -> Composed {
         .collect();
     // The view the pick opens: a lead's story, filled in with the chosen id on the click.
     let state = ViewState { tag: 'k', ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
-    let menu = CreateSelectMenu::new(state.encode(), CreateSelectMenuKind::String { options })
+    let menu = CreateSelectMenu::new(state.encode(key), CreateSelectMenuKind::String { options })
         .placeholder("Choose the lead…")
         .min_values(1)
         .max_values(1);
@@ -112,7 +112,7 @@ pub async fn lead(
             let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
             reply_view(ctx, state).await
         }
-        Found::Several(leads, more) => reply::send_view(ctx, picker(name.trim(), &leads, more)).await,
+        Found::Several(leads, more) => reply::send_view(ctx, picker(&data.view_key, name.trim(), &leads, more)).await,
     }
 }
 
