@@ -71,6 +71,7 @@ async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>
             .rev()
             .find(|r| {
                 r.path.contains(&format!("/{token}"))
+                    && r.method != "DELETE"
                     && (r.path.starts_with("/webhooks/") || r.body.get("type") == Some(&json!(4)))
             })
             .map(|r| {
@@ -179,5 +180,7 @@ async fn calendar_attaches_the_picture_of_the_period_asked_for() {
     let t = fake.slash("calendar", json!([{"name": "date", "type": 3, "value": "2099-01-01"}]), &me, CHANNEL);
     let (m, _) = answer(fake, &t).await;
     assert!(m["content"].as_str().unwrap_or_default().contains("within 5 years"), "{m}");
+    let shown = fake.seen(&t);
+    assert!(shown.len() == 1 && shown[0].ephemeral, "the refusal is for the asker alone: {shown:#?}");
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
