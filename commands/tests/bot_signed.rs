@@ -173,8 +173,11 @@ async fn calendar_attaches_the_picture_of_the_period_asked_for() {
 
     // "this month" keeps the month grid.
     let t = fake.slash("calendar", json!([{"name": "period", "type": 4, "value": 2}]), &me, CHANNEL);
-    let (_, files) = answer(fake, &t).await;
+    let (m, files) = answer(fake, &t).await;
     assert_eq!(files[0].0, format!("calendar-{}.png", today.format("%Y-%m")));
+    // The sample org books most days of a month: the embed lists ten and says how many more.
+    let text = m["embeds"][0]["description"].as_str().unwrap_or_default();
+    assert!(text.contains("more days with appointments (in the picture)"), "{text}");
 
     // A date the bot cannot offer buttons for is refused in words, not with dead buttons.
     let t = fake.slash("calendar", json!([{"name": "date", "type": 3, "value": "2099-01-01"}]), &me, CHANNEL);

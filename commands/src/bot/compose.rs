@@ -277,29 +277,22 @@ pub fn compose(
             // The picture of the period asked for: a day list, a week grid, a month grid.
             let img = panopticon::render::calendar::image(&v, &ctx)?;
             let mut lines = Vec::new();
-            for d in v.days.iter().filter(|d| !d.appointments.is_empty()).take(10) {
-                let items: Vec<String> = d
-                    .appointments
-                    .iter()
-                    .take(6)
-                    .map(|i| {
-                        format!(
-                            "{} {} ({}, {})",
-                            i.time,
-                            i.name,
-                            i.locator.as_deref().unwrap_or(NO_LOCATOR),
-                            status_word(i.status)
-                        )
-                    })
-                    .collect();
-                let more = d.appointments.len().saturating_sub(6);
-                lines.push(format!(
-                    "**{} {}** — {}{}",
-                    d.weekday,
-                    d.date.format("%d %b"),
-                    items.join("; "),
-                    if more > 0 { format!("; +{more} more") } else { String::new() }
-                ));
+            let booked: Vec<_> = v.days.iter().filter(|d| !d.appointments.is_empty()).collect();
+            for d in booked.iter().take(10) {
+                let items = d.appointments.iter().map(|i| {
+                    format!(
+                        "{} {} ({}, {})",
+                        i.time,
+                        i.name,
+                        i.locator.as_deref().unwrap_or(NO_LOCATOR),
+                        status_word(i.status)
+                    )
+                });
+                lines.push(format!("**{} {}** — {}", d.weekday, d.date.format("%d %b"), join_capped(items, 6, "; ")));
+            }
+            if booked.len() > 10 {
+                // A month has more booked days than an embed can list: say so, never drop silently.
+                lines.push(format!("+{} more days with appointments (in the picture)", booked.len() - 10));
             }
             if v.total == 0 {
                 lines.push("No appointments in this period.".into());
