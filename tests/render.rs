@@ -242,9 +242,19 @@ fn chips_have_the_colour_of_their_status() {
     }
 }
 
+/// Chips drawn in an image: one per row on the page.
+fn chips(img: &Image) -> usize {
+    texts(img)
+        .iter()
+        .filter(|s| ["STALE", "AT RISK", "AWAITING", "PROGRESSED", "UPCOMING", "CLOSED"].contains(s))
+        .count()
+}
+
 #[test]
-fn write_a_hostile_sample_for_eyes() {
-    // Not an assertion: leaves the image where a person can look at it.
+fn the_hostile_sample_left_for_eyes_is_whole() {
+    // Leaves the images where a person can look at them (the temp dir's panopticon-render/), and
+    // checks what that person would: the file is the image, of its size, every text in its cell,
+    // a chip on every row, and markup in a name drawn as text rather than obeyed.
     let rules = RulesConfig::default();
     let img = table::list(&list_view(8, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
     let dir = std::env::temp_dir().join("panopticon-render");
@@ -252,6 +262,19 @@ fn write_a_hostile_sample_for_eyes() {
     std::fs::write(dir.join("hostile.png"), &img.png).unwrap();
     let big = table::list(&list_view(25, ListKind::Leads), &ctx(&rules), Page::first(25)).unwrap();
     std::fs::write(dir.join("table25.svg"), &big.svg).unwrap();
+
+    check(&img);
+    check(&big);
+    let written = std::fs::read(dir.join("hostile.png")).unwrap();
+    assert_eq!(written, img.png);
+    let (w, h, _) = decode(&written);
+    assert_eq!((w, h), (img.width, img.height));
+    assert_eq!(std::fs::read_to_string(dir.join("table25.svg")).unwrap(), big.svg);
+    assert_eq!(chips(&img), 8);
+    assert_eq!(chips(&big), 25);
+    assert!(big.height > img.height, "25 rows ({} px) are taller than 8 ({} px)", big.height, img.height);
+    assert!(texts(&img).iter().any(|t| t.starts_with("Maximilian")), "{:?}", texts(&img));
+    assert!(!img.svg.contains("<script>"), "a name's markup reached the SVG unescaped");
 }
 
 #[test]

@@ -53,6 +53,31 @@ mod tests {
         assert_eq!(n, 1);
     }
 
+    /// A file dropped into `migrations/` but not listed above would never run: the list and the
+    /// folder hold the same names, in order, numbered 1, 2, 3… with the text of each file.
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .map(|p| {
+                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<(String, String)> =
+            MIGRATIONS.iter().map(|(n, sql)| (n.to_string(), sql.to_string())).collect();
+        let names = |l: &[(String, String)]| l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&embedded), names(&on_disk), "migrations/*.sql and MIGRATIONS differ");
+        assert_eq!(embedded, on_disk, "an embedded migration is not its file's text");
+        for (i, (name, _)) in MIGRATIONS.iter().enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", i + 1)), "migration {} is named {name}", i + 1);
+        }
+    }
+
     #[test]
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();

@@ -32,19 +32,10 @@ pub fn parse_view(s: &str) -> Result<ViewKind, InputError> {
     })
 }
 
-/// Levenshtein distance over lowercase chars.
+/// Levenshtein distance over lowercase chars (strsim counts chars, not bytes, so "Lucía" is
+/// one edit from "Lucia").
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    strsim::levenshtein(&a.to_lowercase(), &b.to_lowercase())
 }
 
 /// The closest known values: near in spelling, or containing what was typed.
@@ -266,6 +257,14 @@ mod tests {
 
     fn known() -> Vec<String> {
         ["Appt Set", "Follow Up", "Proposal", "Green - Approved", "Dead"].iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn distance_counts_letters_not_bytes_and_ignores_case() {
+        // "í" is two bytes: a byte count would call it two edits and miss names near the limit.
+        assert_eq!(distance("Lucía", "lucia"), 1);
+        assert_eq!(distance("STALE", "stael"), 2);
+        assert_eq!(distance("", "lead"), 4);
     }
 
     #[test]

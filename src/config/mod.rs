@@ -1,0 +1,215 @@
+//! Typed configuration: a TOML file plus the environment, checked once at start.
+//!
+//! The rooms: `file.rs` mirrors the file as written, with its defaults (serde structs that reject
+//! unknown keys, so a typo is named rather than silently ignored); `values.rs` parses the typed
+//! values a key holds; `validate.rs` turns each table into the values below, valid by
+//! construction; `file_errors.rs` words the file's syntax errors. Secrets come from the
+//! environment only and live in `SecretString`, whose `Debug` prints `[REDACTED]`: a secret found
+//! in the file is refused, and no error ever quotes a line of the file (it may hold a pasted
+//! token) — errors name the key and the line number.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use secrecy::SecretString;
+
+mod file;
+mod file_errors;
+#[cfg(test)]
+mod tests;
+mod validate;
+mod values;
+
+pub use file::{DEFAULT_CLOSED_STAGES, DEFAULT_DELIVERED_STAGES, DEFAULT_GREEN_STAGES};
+pub use values::DataCenter;
+
+/// A configuration problem, phrased so the person editing the file knows what to change.
+#[derive(Debug, thiserror::Error)]
+#[error("config: {0}")]
+pub struct ConfigError(pub String);
+
+fn bad(key: &str, why: impl fmt::Display) -> ConfigError {
+    ConfigError(format!("{key}: {why}"))
+}
+
+/// Where appointments come from (`[appointments] source`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppointmentSource {
+    /// Zoho Meetings (module `Events`) related to the lead via `What_Id` + `$se_module`.
+    Events,
+    /// The `Appointments__s` module, `Appointment_For` the lead; Cancelled ones are ignored.
+    Appointments,
+    /// A date or datetime field on the lead itself.
+    Field(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ZohoConfig {
+    pub data_center: DataCenter,
+    pub accounts_url: String,
+    pub api_domain: String,
+    pub api_version: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub refresh_token: Option<SecretString>,
+    pub stage_field: String,
+    pub locator_field: String,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base: Duration,
+}
+
+impl ZohoConfig {
+    /// The client secret and refresh token, which every call to Zoho needs.
+    pub fn secrets(&self) -> Result<(SecretString, SecretString), ConfigError> {
+        let secret = self.client_secret.clone().ok_or_else(|| {
+            ConfigError(
+                "ZOHO_CLIENT_SECRET is not set: export the client secret from the Zoho API console \
+                 (Self Client → Client Secret)"
+                    .into(),
+            )
+        })?;
+        let refresh = self.refresh_token.clone().ok_or_else(|| {
+            ConfigError(
+                "ZOHO_REFRESH_TOKEN is not set: generate a grant code in the Zoho API console and exchange \
+                 it for a refresh token (see README)"
+                    .into(),
+            )
+        })?;
+        Ok((secret, refresh))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    pub at_risk_days: u32,
+    pub stale_days: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct RulesConfig {
+    pub timezone: Tz,
+    pub default: Thresholds,
+    pub per_stage: BTreeMap<String, Thresholds>,
+    pub closed_stages: Vec<String>,
+    pub green_stages: Vec<String>,
+    pub delivered_stages: Vec<String>,
+    pub green_stuck_days: u32,
+    pub business_days: bool,
+    pub holidays: Vec<NaiveDate>,
+}
+
+impl RulesConfig {
+    pub fn thresholds_for(&self, stage: Option<&str>) -> &Thresholds {
+        stage.and_then(|s| self.per_stage.get(s)).unwrap_or(&self.default)
+    }
+
+    pub fn is_closed_stage(&self, stage: Option<&str>) -> bool {
+        stage.is_some_and(|s| self.closed_stages.iter().any(|c| c == s))
+    }
+
+    pub fn is_green_stage(&self, stage: Option<&str>) -> bool {
+        stage.is_some_and(|s| self.green_stages.iter().any(|c| c == s))
+    }
+}
+
+impl Default for RulesConfig {
+    /// The `[rules]` of a file that leaves the table out.
+    fn default() -> Self {
+        validate::rules(file::RawRules::default()).expect("defaults are valid")
+    }
+}
+
+/// Discord ids are never 0 (serenity panics on one): the two that become serenity ids are typed
+/// non-zero, and 0 is refused in the lists too.
+#[derive(Clone, Debug)]
+pub struct DiscordConfig {
+    pub guild_id: Option<NonZeroU64>,
+    /// Where the digest goes; also a channel the bot answers in.
+    pub channel_id: Option<NonZeroU64>,
+    /// Every channel the bot answers in (`channel_id` and `extra_channel_ids`); none is 0.
+    pub channel_ids: Vec<u64>,
+    /// Members with one of these roles may use the bot (administrators always may); none is 0.
+    pub allowed_roles: Vec<u64>,
+    pub api_base: Option<String>,
+    pub token: Option<SecretString>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DigestConfig {
+    pub time: NaiveTime,
+    pub days: Vec<Weekday>,
+    /// A digest missed at its time is still sent on start until this local time.
+    pub cutoff: NaiveTime,
+    /// On a day with nothing stale, at risk or booked: post nothing (instead of one line).
+    pub skip_when_quiet: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub zoho: ZohoConfig,
+    pub appointments: AppointmentSource,
+    pub rules: RulesConfig,
+    pub storage_path: PathBuf,
+    /// A view warns when the last good sync is older than this.
+    pub sync_max_age: Duration,
+    pub discord: DiscordConfig,
+    pub digest: DigestConfig,
+    /// Rows per rendered table image; longer lists are paged.
+    pub rows_per_image: usize,
+    /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
+    pub fallback_fonts: Vec<PathBuf>,
+    /// Also look for such fonts among the machine's (after `fallback_fonts`).
+    pub system_fonts: bool,
+}
+
+/// Reads a variable, treating empty as unset.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// Loads the file at `path`; secrets come from `env`.
+    pub fn load(path: &Path, env: Env) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "cannot read {} ({e}). Copy config.example.toml to config.toml, or pass --config PATH.",
+                path.display()
+            ))
+        })?;
+        Config::from_toml(&text, env).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    pub fn from_toml(text: &str, env: Env) -> Result<Config, ConfigError> {
+        let raw: file::RawConfig = toml::from_str(text).map_err(|e| file_errors::parse_error(text, &e))?;
+        // One table at a time; the first problem stops the load (a file with two problems is told the first).
+        let zoho = validate::zoho(raw.zoho, env)?;
+        let appointments = validate::appointments(raw.appointments)?;
+        let rules = validate::rules(raw.rules)?;
+        let sync_max_age = validate::sync_max_age(raw.sync.max_age_hours)?;
+        let storage_path = validate::storage_path(raw.storage.path)?;
+        let discord = validate::discord(raw.discord, env)?;
+        let digest = validate::digest(raw.digest)?;
+        let rows_per_image = validate::rows_per_image(&raw.render)?;
+        Ok(Config {
+            zoho,
+            appointments,
+            rules,
+            storage_path,
+            sync_max_age,
+            discord,
+            digest,
+            rows_per_image,
+            fallback_fonts: raw.render.fallback_fonts,
+            system_fonts: raw.render.system_fonts,
+        })
+    }
+}

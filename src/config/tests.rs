@@ -1,0 +1,129 @@
+//! The config file's contract: defaults, data centres, errors that name the key, secrets kept out
+//! of `Debug`, and values that would panic or mislead refused.
+
+use std::num::NonZeroU64;
+
+use super::*;
+use secrecy::ExposeSecret;
+
+fn env_with_secrets(name: &str) -> Option<String> {
+    match name {
+        "ZOHO_CLIENT_SECRET" => Some("s3cret-client".into()),
+        "ZOHO_REFRESH_TOKEN" => Some("1000.refresh.token".into()),
+        _ => None,
+    }
+}
+
+const MINIMAL: &str = "[zoho]\nclient_id = \"1000.ABC\"\n";
+
+#[test]
+fn the_example_config_is_valid() {
+    let text = include_str!("../../config.example.toml");
+    let c = Config::from_toml(text, &env_with_secrets).expect("config.example.toml parses");
+    assert_eq!(c.rules.timezone, chrono_tz::America::New_York);
+    assert_eq!(c.appointments, AppointmentSource::Events);
+}
+
+#[test]
+fn defaults_follow_the_design() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).unwrap();
+    assert_eq!(c.zoho.accounts_url, "https://accounts.zoho.com");
+    assert_eq!(c.zoho.api_domain, "https://www.zohoapis.com");
+    assert_eq!(c.zoho.stage_field, "Lead_Status");
+    assert_eq!(c.zoho.locator_field, "Owner");
+    assert_eq!(c.zoho.concurrency, 5);
+    assert_eq!(c.rules.default, Thresholds { at_risk_days: 5, stale_days: 7 });
+    assert_eq!(c.rules.green_stuck_days, 14);
+    assert_eq!(c.digest.time.to_string(), "08:00:00");
+    assert_eq!(c.digest.days.len(), 5);
+    assert_eq!(c.zoho.secrets().unwrap().1.expose_secret(), "1000.refresh.token");
+}
+
+#[test]
+fn each_data_centre_has_its_own_hosts() {
+    let c = Config::from_toml("[zoho]\nclient_id=\"x\"\ndata_center=\"ca\"\n", &env_with_secrets).unwrap();
+    assert_eq!(c.zoho.accounts_url, "https://accounts.zohocloud.ca");
+    assert_eq!(c.zoho.api_domain, "https://www.zohoapis.ca");
+    let c = Config::from_toml("[zoho]\nclient_id=\"x\"\ndata_center=\"eu\"\n", &env_with_secrets).unwrap();
+    assert_eq!(c.zoho.accounts_url, "https://accounts.zoho.eu");
+}
+
+fn err(text: &str) -> String {
+    Config::from_toml(text, &env_with_secrets).unwrap_err().to_string()
+}
+
+#[test]
+fn bad_values_name_the_key() {
+    assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\ntimezone=\"Mars/Base\"\n").contains("[rules] timezone"));
+    assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nat_risk_days=9\nstale_days=7\n").contains("at_risk_days (9)"));
+    assert!(err("[zoho]\nclient_id=\"x\"\ndata_center=\"mars\"\n").contains("[zoho] data_center"));
+    assert!(err("[zoho]\nclient_id=\"x\"\n[appointments]\nsource=\"field\"\n").contains("[appointments] field"));
+    assert!(err("[zoho]\nclient_id=\"x\"\n[digest]\ntime=\"8am\"\n").contains("[digest] time"));
+    assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nholidays=[\"25/12\"]\n").contains("[rules] holidays"));
+    assert!(err("").contains("[zoho] client_id"));
+    // A typo is named, not ignored.
+    assert!(err("[zoho]\nclient_id=\"x\"\n[rules]\nstale_dayz=3\n").contains("stale_dayz"));
+}
+
+#[test]
+fn missing_secrets_say_which_variable() {
+    // Loading works without them (reports need none); asking for them names the variable.
+    let c = Config::from_toml(MINIMAL, &|_| None).unwrap();
+    let e = c.zoho.secrets().unwrap_err().to_string();
+    assert!(e.contains("ZOHO_CLIENT_SECRET"), "{e}");
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("s3cret-client"));
+    assert!(!shown.contains("1000.refresh.token"));
+}
+
+#[test]
+fn per_stage_thresholds_override() {
+    let c = Config::from_toml(
+        "[zoho]\nclient_id=\"x\"\n[rules.stage_thresholds.\"Follow Up\"]\nat_risk_days=2\nstale_days=3\n",
+        &env_with_secrets,
+    )
+    .unwrap();
+    assert_eq!(c.rules.thresholds_for(Some("Follow Up")).stale_days, 3);
+    assert_eq!(c.rules.thresholds_for(Some("Proposal")).stale_days, 7);
+    assert_eq!(c.rules.thresholds_for(None).stale_days, 7);
+}
+
+#[test]
+fn values_that_would_panic_or_mislead_are_refused_by_key() {
+    let base = "[zoho]\nclient_id=\"x\"\n";
+    for (extra, key) in [
+        ("[sync]\nmax_age_hours = inf\n", "[sync] max_age_hours"),
+        ("[sync]\nmax_age_hours = 1e16\n", "[sync] max_age_hours"),
+        ("[sync]\nmax_age_hours = nan\n", "[sync] max_age_hours"),
+        ("[discord]\nchannel_id = 0\n", "[discord] channel_id"),
+        ("[discord]\nguild_id = 0\n", "[discord] guild_id"),
+        ("[discord]\nextra_channel_ids = [5, 0]\n", "[discord] extra_channel_ids"),
+        ("[discord]\nallowed_roles = [0]\n", "[discord] allowed_roles"),
+        ("[storage]\npath = \"\"\n", "[storage] path"),
+    ] {
+        let e = err(&format!("{base}{extra}"));
+        assert!(e.contains(key), "{extra}: {e}");
+    }
+    let e = err("[zoho]\nclient_id=\"x\"\nmax_retries = 4000000000\n");
+    assert!(e.contains("[zoho] max_retries"), "{e}");
+    let e = err("[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Lost\", \"Dead\"]\n");
+    assert!(e.contains("[rules] closed_stages") && e.contains("'Dead' twice"), "{e}");
+    let e = err("[zoho]\nclient_id=\"x\"\n[rules]\ngreen_stages = [\"Green\", \"Green\"]\n");
+    assert!(e.contains("[rules] green_stages") && e.contains("'Green' twice"), "{e}");
+    let e =
+        err("[zoho]\nclient_id=\"x\"\n[rules]\nclosed_stages = [\"Dead\", \"Green\"]\ngreen_stages = [\"Green\"]\n");
+    assert!(e.contains("[rules] green_stages") && e.contains("'Green' is also in closed_stages"), "{e}");
+    // Real ids and a year's max age still load.
+    let c = Config::from_toml(
+        "[zoho]\nclient_id=\"x\"\n[sync]\nmax_age_hours = 8760\n[discord]\nguild_id = 42\nchannel_id = 7\n",
+        &env_with_secrets,
+    )
+    .unwrap();
+    assert_eq!(c.discord.channel_id.map(NonZeroU64::get), Some(7));
+    assert_eq!(c.discord.channel_ids, vec![7]);
+}
