@@ -2,7 +2,7 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use crate::kit::{reply, reply_view, Ctx, Error};
 
 /// Leads about to go stale: past the at-risk threshold, not yet stale.
 #[poise::command(slash_command, guild_only)]

@@ -3,8 +3,8 @@
 use panopticon::views::input;
 use panopticon::views::state::PeriodKind;
 
-use crate::bot::compose::calendar_state;
-use crate::bot::{reply_view, Ctx, Error};
+use crate::kit::compose::calendar_state;
+use crate::kit::{reply_view, Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
 pub enum PeriodChoice {

@@ -8,9 +8,9 @@ use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
 
-use crate::bot::compose::Composed;
-use crate::bot::limits::{self, cut};
-use crate::bot::{reply, reply_view, Ctx, Error};
+use crate::kit::compose::Composed;
+use crate::kit::limits::{self, cut};
+use crate::kit::{reply, reply_view, Ctx, Error};
 
 /// The most matches offered to pick from (Discord's limit for a select).
 const PICK: usize = limits::SELECT_OPTIONS;

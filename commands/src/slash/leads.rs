@@ -5,7 +5,7 @@ use panopticon::views::input;
 use panopticon::views::state::ViewKind;
 use panopticon::views::SortKey;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use crate::kit::{reply, reply_view, Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
 pub enum StatusChoice {

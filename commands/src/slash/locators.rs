@@ -2,7 +2,7 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use crate::kit::{reply, reply_view, Ctx, Error};
 
 /// Per locator: appointed, awaiting, at risk, stale, progressed, conversion.
 #[poise::command(slash_command, guild_only)]

@@ -18,7 +18,7 @@ use panopticon::views::state::{short_hash, ViewKind, ViewState};
 use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 
-use crate::bot::{Ctx, Data, Error};
+use crate::kit::{Ctx, Data, Error};
 
 /// Every command, with the day counts in /stale's and /atrisk's descriptions taken from the
 /// configured thresholds (Discord shows these as people type).
@@ -44,7 +44,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
             "atrisk" => format!("Leads about to go stale: {at_risk}+ {days} since the appointment, not yet {stale}."),
             _ => continue,
         };
-        c.description = Some(crate::bot::limits::cut(&about, 100).into());
+        c.description = Some(crate::kit::limits::cut(&about, 100).into());
     }
     all
 }
@@ -80,7 +80,7 @@ fn choices(known: Vec<String>, partial: &str) -> serenity::CreateAutocompleteRes
         .into_iter()
         .filter(|k| k.to_lowercase().contains(&p))
         .take(25)
-        .map(|k| serenity::AutocompleteChoice::new(crate::bot::limits::cut(&k, 100), crate::bot::limits::cut(&k, 100)))
+        .map(|k| serenity::AutocompleteChoice::new(crate::kit::limits::cut(&k, 100), crate::kit::limits::cut(&k, 100)))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(list)
 }

@@ -2,7 +2,7 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use crate::kit::{reply, reply_view, Ctx, Error};
 
 /// Leads per stage, who is in green and for how long, and conversion to delivered.
 #[poise::command(slash_command, guild_only)]
