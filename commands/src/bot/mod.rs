@@ -114,7 +114,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
     }
     let command = state.view.command();
-    match compose_view(data, state).await {
+    let face = slash::face(state.view);
+    match compose_view(data, state, face).await {
         Ok(c) if private => {
             let mut msg = serenity::CreateInteractionResponseFollowup::new()
                 .embeds(c.embeds)

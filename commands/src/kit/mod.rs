@@ -30,22 +30,22 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
     Ok(result?)
 }
 
-/// The message for `state`, composed on the CPU pool from the current snapshot.
-pub async fn compose_view(data: &Data, state: ViewState) -> Result<compose::Composed, Error> {
+/// The message for `state`, composed by `face` on the CPU pool from the current snapshot.
+pub async fn compose_view(data: &Data, state: ViewState, face: compose::Face) -> Result<compose::Composed, Error> {
     let snap = data.snapshot().await?;
     let cfg = data.cfg.clone();
     let store = data.store.clone();
     data.cpu
         .run(move || -> Result<compose::Composed, Error> {
             let conn = store.connect()?;
-            compose::compose(&cfg, &snap, &conn, &state)
+            face(&compose::Scene::new(&cfg, &snap, &conn, &state)?)
         })
         .await?
 }
 
 /// Sends a composed view as the reply to a command (acknowledged first, if not yet).
-pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
+pub async fn reply_view(ctx: Ctx<'_>, state: ViewState, face: compose::Face) -> Result<(), Error> {
     reply::defer(ctx).await?;
-    let composed = compose_view(ctx.data(), state).await?;
+    let composed = compose_view(ctx.data(), state, face).await?;
     reply::send_view(ctx, composed).await
 }
