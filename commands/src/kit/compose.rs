@@ -1,7 +1,7 @@
 //! The parts every view's Discord message is built from: the scene a state describes (data,
 //! filter, signing key), the embed with its footer, attachments, and the signed buttons and
 //! selects that lead to the next states. Each view's own message (its "face") lives beside its
-//! command in `slash/`; `slash::FACES` joins a view to its face, alike for commands and clicks,
+//! command in `slash/`; `slash::face` joins a view to its face, alike for commands and clicks,
 //! so a click after a restart gets exactly what a command would.
 
 use std::collections::HashMap;
