@@ -3,6 +3,7 @@
 
 mod bot;
 mod cli;
+mod kit;
 mod slash;
 
 use std::io::Write;

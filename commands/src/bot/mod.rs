@@ -1,18 +1,13 @@
 //! `panopticon run`: the Discord bot (poise 0.7 / serenity 0.12).
 //!
-//! Slash commands live in `slash/`, one file each. This module wires them up: registration in
-//! the configured guild, the access check every command and click passes, the component
-//! router that turns a click's custom_id back into a view, and the one error handler.
+//! Slash commands live in `slash/`, one file each, built on the kit in `kit/` (context, errors,
+//! composing and sending a view). This module is the framework that wires them up: registration
+//! in the configured guild, the access check every command and click passes, the component
+//! router that turns a click's custom_id back into a view, and the one error handler. It
+//! imports `slash` and `kit`; neither imports it.
 
-pub mod compose;
-mod data;
-pub mod digest;
-pub mod limits;
-mod pool;
-pub mod reply;
 mod token;
 
-pub use data::{Data, Error};
 use panopticon::config::Config;
 use panopticon::views::state::{ViewKind, ViewState, MAX_FILTER_VALUES};
 use poise::serenity_prelude as serenity;
@@ -22,9 +17,10 @@ use serenity::{
 };
 pub use token::TokenRejected;
 
+// The command-line `digest` posts through the same kit; re-exported so it finds it here.
+use crate::kit::{compose_view, limits, reply, Ctx};
+pub use crate::kit::{digest, Data, Error};
 use crate::slash;
-
-pub type Ctx<'a> = poise::Context<'a, Data, Error>;
 
 /// Why someone may not use the bot here, in words for them; `None` when they may.
 pub fn refusal(
@@ -62,41 +58,6 @@ async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
         None => Ok(true),
         Some(why) => Err(why.into()),
     }
-}
-
-/// Runs one sync now (waiting if one is running), publishing its result like /refresh does.
-pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error> {
-    let _guard = data.sync_lock.lock().await;
-    let cfg = data.cfg.clone();
-    let client = panopticon::crm::zoho::ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?;
-    let settings = panopticon::sync::SyncSettings {
-        appointments: cfg.appointments.clone(),
-        rules: cfg.rules.clone(),
-        concurrency: cfg.zoho.concurrency,
-    };
-    let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
-    data.last_sync.send_replace(Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
-    Ok(result?)
-}
-
-/// The message for `state`, composed on the CPU pool from the current snapshot.
-pub async fn compose_view(data: &Data, state: ViewState) -> Result<compose::Composed, Error> {
-    let snap = data.snapshot().await?;
-    let cfg = data.cfg.clone();
-    let store = data.store.clone();
-    data.cpu
-        .run(move || -> Result<compose::Composed, Error> {
-            let conn = store.connect()?;
-            compose::compose(&cfg, &snap, &conn, &state)
-        })
-        .await?
-}
-
-/// Sends a composed view as the reply to a command (acknowledged first, if not yet).
-pub async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
-    reply::defer(ctx).await?;
-    let composed = compose_view(ctx.data(), state).await?;
-    reply::send_view(ctx, composed).await
 }
 
 /// A click on one of our buttons or selects: decode, check, answer in place.
@@ -153,7 +114,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
     }
     let command = state.view.command();
-    match compose_view(data, state).await {
+    let face = slash::face(state.view);
+    match compose_view(data, state, face).await {
         Ok(c) if private => {
             let mut msg = serenity::CreateInteractionResponseFollowup::new()
                 .embeds(c.embeds)

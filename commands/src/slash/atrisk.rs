@@ -2,7 +2,8 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use super::reply_view;
+use crate::kit::{reply, Ctx, Error};
 
 /// Leads about to go stale: past the at-risk threshold, not yet stale.
 #[poise::command(slash_command, guild_only)]

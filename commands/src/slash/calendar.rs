@@ -1,10 +1,14 @@
 //! /calendar — appointments for today, this week, this month, around a date, or a range.
 
-use panopticon::views::input;
-use panopticon::views::state::PeriodKind;
+use chrono::NaiveDate;
+use panopticon::views::calendar::{self, Period};
+use panopticon::views::state::{PeriodKind, ViewKind, ViewState};
+use panopticon::views::{input, join_capped, NO_LOCATOR};
+use poise::serenity_prelude::CreateActionRow;
 
-use crate::bot::compose::calendar_state;
-use crate::bot::{reply_view, Ctx, Error};
+use super::reply_view;
+use crate::kit::compose::{button, embed, file, plural, status_word, Composed, Scene, BLUE};
+use crate::kit::{Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
 pub enum PeriodChoice {
@@ -50,4 +54,65 @@ pub async fn calendar(
         Some(PeriodChoice::Week) | None => PeriodKind::Week,
     };
     reply_view(ctx, calendar_state(now, kind, day)).await
+}
+
+/// The message for a calendar state.
+pub fn face(sc: &Scene) -> Result<Composed, Error> {
+    let (s, state, ctx, key, filter) = (sc.snap, sc.state, &sc.ctx, &sc.key, &sc.filter);
+    let period = match (state.from, state.to, state.period) {
+        (Some(f), Some(t), _) => Period::range(f, t),
+        (_, _, Some((PeriodKind::Day, d))) => Period::day(d),
+        (_, _, Some((PeriodKind::Month, d))) => Period::month(d),
+        (_, _, Some((PeriodKind::Week, d))) => Period::week(d),
+        _ => Period::week(ctx.today()),
+    };
+    let v = calendar::build(s, ctx, period, filter);
+    // The picture of the period asked for: a day list, a week grid, a month grid.
+    let img = panopticon::render::calendar::image(&v, ctx)?;
+    let mut lines = Vec::new();
+    let booked: Vec<_> = v.days.iter().filter(|d| !d.appointments.is_empty()).collect();
+    for d in booked.iter().take(10) {
+        let items = d.appointments.iter().map(|i| {
+            format!("{} {} ({}, {})", i.time, i.name, i.locator.as_deref().unwrap_or(NO_LOCATOR), status_word(i.status))
+        });
+        lines.push(format!("**{} {}** — {}", d.weekday, d.date.format("%d %b"), join_capped(items, 6, "; ")));
+    }
+    if booked.len() > 10 {
+        // A month has more booked days than an embed can list: say so, never drop silently.
+        lines.push(format!("+{} more days with appointments (in the picture)", booked.len() - 10));
+    }
+    if v.total == 0 {
+        lines.push("No appointments in this period.".into());
+    }
+    // A period as a state: a named period by its start, a custom range by its ends.
+    let with = |p: Period| {
+        let named = |k| ViewState { period: Some((k, p.from)), from: None, to: None, page: 0, ..state.clone() };
+        match p.kind {
+            calendar::PeriodKind::Day => named(PeriodKind::Day),
+            calendar::PeriodKind::Week => named(PeriodKind::Week),
+            calendar::PeriodKind::Month => named(PeriodKind::Month),
+            calendar::PeriodKind::Range => {
+                ViewState { period: None, from: Some(p.from), to: Some(p.to), page: 0, ..state.clone() }
+            }
+        }
+    };
+    let today = ctx.today();
+    let rows = vec![CreateActionRow::Buttons(vec![
+        button(key, &with(period.prev()), 'p', "◀ Previous", false),
+        button(key, &with(Period::day(today)), 't', "Today", false),
+        button(key, &with(Period::week(today)), 'w', "This week", false),
+        button(key, &with(Period::month(today)), 'm', "This month", false),
+        button(key, &with(period.next()), 'n', "Next ▶", false),
+    ])];
+    let title = format!("📅 {} — {} appointment{}", period.describe(), v.total, plural(v.total));
+    Ok(Composed {
+        embeds: vec![embed(&title, BLUE, &lines, ctx, &v.header, Some(&img))],
+        files: vec![file(&img)],
+        components: rows,
+    })
+}
+
+/// Appointments for a date, as a state (for /calendar's options).
+fn calendar_state(as_of: chrono::DateTime<chrono::Utc>, kind: PeriodKind, start: NaiveDate) -> ViewState {
+    ViewState { period: Some((kind, start)), ..ViewState::new(ViewKind::Calendar, as_of) }
 }

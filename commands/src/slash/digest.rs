@@ -1,7 +1,7 @@
 //! /digest — a preview of the morning digest, just for you (nothing is posted or recorded).
 
-use crate::bot::digest::{compose, digest_context, message};
-use crate::bot::{Ctx, Error};
+use crate::kit::digest::{compose, digest_context, message};
+use crate::kit::{Ctx, Error};
 
 /// Preview today's morning digest (only you see it).
 #[poise::command(slash_command, guild_only)]

@@ -3,8 +3,8 @@
 
 use panopticon::config::RulesConfig;
 
-use crate::bot::limits::{self, cut};
-use crate::bot::{Ctx, Error};
+use crate::kit::limits::{self, cut};
+use crate::kit::{Ctx, Error};
 
 /// "days" or "business days", as the rules count them.
 fn days(rules: &RulesConfig) -> &'static str {

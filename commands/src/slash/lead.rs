@@ -1,16 +1,19 @@
 //! /lead <name> — one lead's story, found by name, company or id. A name that fits several
 //! leads is not an error: the matches are offered in a select, and the pick shows the story.
 
+use panopticon::render::{table, Page};
+use panopticon::rules::Status;
 use panopticon::store::{self, StoredLead};
 use panopticon::views::input::InputError;
 use panopticon::views::state::{ViewKey, ViewKind, ViewState};
-use panopticon::views::NO_LOCATOR;
+use panopticon::views::{lead, NO_LOCATOR};
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
 
-use crate::bot::compose::Composed;
-use crate::bot::limits::{self, cut};
-use crate::bot::{reply, reply_view, Ctx, Error};
+use super::reply_view;
+use crate::kit::compose::{embed, file, status_word, Composed, Scene, AMBER, BLUE, RED};
+use crate::kit::limits::{self, cut};
+use crate::kit::{reply, Ctx, Error};
 
 /// The most matches offered to pick from (Discord's limit for a select).
 const PICK: usize = limits::SELECT_OPTIONS;
@@ -114,6 +117,37 @@ pub async fn lead(
         }
         Found::Several(leads, more) => reply::send_view(ctx, picker(&data.view_key, name.trim(), &leads, more)).await,
     }
+}
+
+/// The message for a lead state.
+pub fn face(sc: &Scene) -> Result<Composed, Error> {
+    let (s, conn, state, ctx, per_page) = (sc.snap, sc.conn, sc.state, &sc.ctx, sc.per_page);
+    let id = state.lead.as_deref().ok_or("this view names no lead")?;
+    let d = lead::build(conn, s, ctx, id)?.ok_or("that lead is no longer in the CRM copy")?;
+    let img = table::lead(&d, ctx, Page { index: state.page as usize, per_page })?;
+    let l = &d.lead;
+    let status = d.status.map(status_word).unwrap_or("no appointment");
+    let color = match d.status {
+        Some(Status::Stale) => RED,
+        Some(Status::AtRisk) => AMBER,
+        _ => BLUE,
+    };
+    let lines = vec![
+        format!(
+            "**{}** · {} · {}",
+            status,
+            l.stage.as_deref().unwrap_or("—"),
+            l.locator.as_deref().unwrap_or(NO_LOCATOR)
+        ),
+        format!("{} · {}", l.company.as_deref().unwrap_or("—"), l.phone.as_deref().unwrap_or("no phone")),
+        format!("[Open in Zoho CRM]({})", l.zoho_url),
+    ];
+    let title = format!("{} — {}", l.name, status);
+    Ok(Composed {
+        embeds: vec![embed(&title, color, &lines, ctx, &d.header, Some(&img))],
+        files: vec![file(&img)],
+        components: vec![],
+    })
 }
 
 #[cfg(test)]

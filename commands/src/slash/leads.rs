@@ -5,7 +5,8 @@ use panopticon::views::input;
 use panopticon::views::state::ViewKind;
 use panopticon::views::SortKey;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use super::reply_view;
+use crate::kit::{reply, Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
 pub enum StatusChoice {

@@ -1,5 +1,6 @@
 //! The slash commands, one file each. Each turns its options into a view state (or does its
-//! one job, for /refresh, /status and /help); the bot composes and sends the view.
+//! one job, for /refresh, /status and /help), and a view's file also owns its Discord face: the
+//! message for that state. `face` below joins each view to its face, for commands and clicks.
 
 mod atrisk;
 mod calendar;
@@ -7,6 +8,7 @@ mod digest;
 mod help;
 mod lead;
 mod leads;
+mod list;
 mod locators;
 mod pipeline;
 mod refresh;
@@ -18,7 +20,26 @@ use panopticon::views::state::{short_hash, ViewKind, ViewState};
 use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 
-use crate::bot::{Ctx, Data, Error};
+use crate::kit::compose::Face;
+use crate::kit::{self, Ctx, Data, Error};
+
+/// Which face draws a view: the one table joining views to their messages. A new view is one
+/// more arm (the compiler asks for it).
+pub fn face(view: ViewKind) -> Face {
+    match view {
+        ViewKind::Stale | ViewKind::AtRisk | ViewKind::Leads => list::face,
+        ViewKind::Calendar => calendar::face,
+        ViewKind::Lead => lead::face,
+        ViewKind::Pipeline => pipeline::face,
+        ViewKind::Locators => locators::face,
+    }
+}
+
+/// Composes `state` with its view's face and sends it as the reply to a command.
+async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
+    let face = face(state.view);
+    kit::reply_view(ctx, state, face).await
+}
 
 /// Every command, with the day counts in /stale's and /atrisk's descriptions taken from the
 /// configured thresholds (Discord shows these as people type).
@@ -44,7 +65,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
             "atrisk" => format!("Leads about to go stale: {at_risk}+ {days} since the appointment, not yet {stale}."),
             _ => continue,
         };
-        c.description = Some(crate::bot::limits::cut(&about, 100).into());
+        c.description = Some(crate::kit::limits::cut(&about, 100).into());
     }
     all
 }
@@ -80,7 +101,7 @@ fn choices(known: Vec<String>, partial: &str) -> serenity::CreateAutocompleteRes
         .into_iter()
         .filter(|k| k.to_lowercase().contains(&p))
         .take(25)
-        .map(|k| serenity::AutocompleteChoice::new(crate::bot::limits::cut(&k, 100), crate::bot::limits::cut(&k, 100)))
+        .map(|k| serenity::AutocompleteChoice::new(crate::kit::limits::cut(&k, 100), crate::kit::limits::cut(&k, 100)))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(list)
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::sync::{self, Progress, SyncSettings};
 
-use crate::bot::{Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// The phase a sync is in, for the edited reply.
 struct Phase(Arc<Mutex<String>>);
@@ -77,6 +77,6 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
         Err(e) => (format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."), Err(e.to_string())),
     };
     data.last_sync.send_replace(Some(shared));
-    handle.edit(ctx, poise::CreateReply::default().content(crate::bot::limits::cut(&text, 2000))).await?;
+    handle.edit(ctx, poise::CreateReply::default().content(crate::kit::limits::cut(&text, 2000))).await?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use panopticon::views::state::ViewKind;
 
-use crate::bot::{reply, reply_view, Ctx, Error};
+use super::reply_view;
+use crate::kit::{reply, Ctx, Error};
 
 /// Leads whose appointment passed 7+ days ago (configurable) with no stage change since.
 #[poise::command(slash_command, guild_only)]

@@ -2,7 +2,7 @@
 
 use panopticon::store;
 
-use crate::bot::{Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// When the data was last synced, whether that worked, and how big the database is.
 #[poise::command(slash_command, guild_only)]
@@ -47,7 +47,7 @@ pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
         env!("CARGO_PKG_VERSION"),
         panopticon::views::age(chrono::Duration::from_std(data.started.elapsed()).unwrap_or_default())
     ));
-    ctx.send(poise::CreateReply::default().content(crate::bot::limits::cut(&lines.join("\n"), 2000)).ephemeral(true))
+    ctx.send(poise::CreateReply::default().content(crate::kit::limits::cut(&lines.join("\n"), 2000)).ephemeral(true))
         .await?;
     Ok(())
 }
