@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use panopticon::config::Config;
 use panopticon::render::Image;
-use panopticon::rules::Status;
 use panopticon::views::state::{short_hash, ViewKey, ViewState, MAX_FILTER_VALUES};
 use panopticon::views::{Context, Filter, Header, Snapshot, NO_LOCATOR};
 use poise::serenity_prelude as serenity;
@@ -206,16 +205,5 @@ pub fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-pub fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Stale => "stale",
-        Status::AtRisk => "at risk",
-        Status::Awaiting => "awaiting",
-        Status::Progressed => "progressed",
-        Status::Upcoming => "upcoming",
-        Status::Closed => "closed",
     }
 }

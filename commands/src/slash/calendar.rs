@@ -7,7 +7,7 @@ use panopticon::views::{input, join_capped, NO_LOCATOR};
 use poise::serenity_prelude::CreateActionRow;
 
 use super::reply_view;
-use crate::kit::compose::{button, embed, file, plural, status_word, Composed, Scene, BLUE};
+use crate::kit::compose::{button, embed, file, plural, Composed, Scene, BLUE};
 use crate::kit::{Ctx, Error};
 
 #[derive(Debug, poise::ChoiceParameter)]
@@ -73,7 +73,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
     let booked: Vec<_> = v.days.iter().filter(|d| !d.appointments.is_empty()).collect();
     for d in booked.iter().take(10) {
         let items = d.appointments.iter().map(|i| {
-            format!("{} {} ({}, {})", i.time, i.name, i.locator.as_deref().unwrap_or(NO_LOCATOR), status_word(i.status))
+            format!("{} {} ({}, {})", i.time, i.name, i.locator.as_deref().unwrap_or(NO_LOCATOR), i.status.word())
         });
         lines.push(format!("**{} {}** — {}", d.weekday, d.date.format("%d %b"), join_capped(items, 6, "; ")));
     }

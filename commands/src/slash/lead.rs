@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
 
 use super::reply_view;
-use crate::kit::compose::{embed, file, status_word, Composed, Scene, AMBER, BLUE, RED};
+use crate::kit::compose::{embed, file, Composed, Scene, AMBER, BLUE, RED};
 use crate::kit::limits::{self, cut};
 use crate::kit::{reply, Ctx, Error};
 
@@ -126,7 +126,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
     let d = lead::build(conn, s, ctx, id)?.ok_or("that lead is no longer in the CRM copy")?;
     let img = table::lead(&d, ctx, Page { index: state.page as usize, per_page })?;
     let l = &d.lead;
-    let status = d.status.map(status_word).unwrap_or("no appointment");
+    let status = d.status.map(Status::word).unwrap_or("no appointment");
     let color = match d.status {
         Some(Status::Stale) => RED,
         Some(Status::AtRisk) => AMBER,

@@ -8,7 +8,7 @@ use panopticon::views::state::{short_hash, ViewKind, ViewState};
 use panopticon::views::{join_capped, Context, Filter, Snapshot};
 use poise::serenity_prelude::CreateActionRow;
 
-use crate::kit::compose::{button, embed, file, plural, select, status_word, Composed, Scene, AMBER, BLUE, RED};
+use crate::kit::compose::{button, embed, file, plural, select, Composed, Scene, AMBER, BLUE, RED};
 use crate::kit::limits;
 use crate::kit::Error;
 
@@ -77,7 +77,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         // Status values are the JSON names (stale, at_risk…), parsed back on a click.
         let status_opts = Status::ALL
             .iter()
-            .map(|st| (status_word(*st).to_string(), st.as_str().to_string(), reset.statuses.contains(st)))
+            .map(|st| (st.word().to_string(), st.as_str().to_string(), reset.statuses.contains(st)))
             .collect();
         rows.extend(select(key, &reset, 'u', "Filter by status…", status_opts));
     }
