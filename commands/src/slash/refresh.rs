@@ -53,11 +53,7 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
     let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?;
     let handle = ctx.say("🔄 Syncing from Zoho…").await?;
     let phase = Arc::new(Mutex::new("Starting".to_string()));
-    let settings = SyncSettings {
-        appointments: cfg.appointments.clone(),
-        rules: cfg.rules.clone(),
-        concurrency: cfg.zoho.concurrency,
-    };
+    let settings = SyncSettings::from_config(&cfg);
     let progress = Phase(phase.clone());
     let store = data.store.clone();
     let run = sync::run(&store, &client, &settings, false, &progress);
