@@ -16,7 +16,7 @@ use std::time::Instant;
 use chrono::Utc;
 use futures::StreamExt;
 
-use crate::config::{AppointmentSource, RulesConfig};
+use crate::config::{AppointmentSource, Config, RulesConfig};
 use crate::crm::{
     AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange, FieldValue, Skipped,
 };
@@ -79,6 +79,17 @@ pub struct SyncSettings {
     pub rules: RulesConfig,
     /// Timeline reads in flight (the transport caps requests anyway).
     pub concurrency: usize,
+}
+
+impl SyncSettings {
+    /// The one place a sync's settings are read from the configuration.
+    pub fn from_config(cfg: &Config) -> SyncSettings {
+        SyncSettings {
+            appointments: cfg.appointments.clone(),
+            rules: cfg.rules.clone(),
+            concurrency: cfg.zoho.concurrency,
+        }
+    }
 }
 
 /// Progress of a run, for a progress bar. Phases come in order; `total` is known for some.

@@ -22,6 +22,7 @@ fn strings(list: &[&str]) -> Vec<String> {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawConfig {
+    pub crm: RawCrm,
     pub zoho: RawZoho,
     pub appointments: RawAppointments,
     pub rules: RawRules,
@@ -30,6 +31,13 @@ pub(super) struct RawConfig {
     pub discord: RawDiscord,
     pub digest: RawDigest,
     pub render: RawRender,
+}
+
+/// `[crm]`: which CRM to read; absent means Zoho.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawCrm {
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize)]

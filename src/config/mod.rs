@@ -37,6 +37,13 @@ fn bad(key: &str, why: impl fmt::Display) -> ConfigError {
     ConfigError(format!("{key}: {why}"))
 }
 
+/// Which CRM the sync reads (`[crm] kind`, default `"zoho"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CrmKind {
+    #[default]
+    Zoho,
+}
+
 /// Where appointments come from (`[appointments] source`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppointmentSource {
@@ -153,6 +160,8 @@ pub struct DigestConfig {
 
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// Which CRM to read (`[crm] kind`); `crm::connect` turns it into a client.
+    pub crm: CrmKind,
     pub zoho: ZohoConfig,
     pub appointments: AppointmentSource,
     pub rules: RulesConfig,
@@ -191,6 +200,7 @@ impl Config {
     pub fn from_toml(text: &str, env: Env) -> Result<Config, ConfigError> {
         let raw: file::RawConfig = toml::from_str(text).map_err(|e| file_errors::parse_error(text, &e))?;
         // One table at a time; the first problem stops the load (a file with two problems is told the first).
+        let crm = validate::crm_kind(raw.crm)?;
         let zoho = validate::zoho(raw.zoho, env)?;
         let appointments = validate::appointments(raw.appointments)?;
         let rules = validate::rules(raw.rules)?;
@@ -200,6 +210,7 @@ impl Config {
         let digest = validate::digest(raw.digest)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
         Ok(Config {
+            crm,
             zoho,
             appointments,
             rules,

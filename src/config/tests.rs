@@ -127,3 +127,13 @@ fn values_that_would_panic_or_mislead_are_refused_by_key() {
     assert_eq!(c.discord.channel_id.map(NonZeroU64::get), Some(7));
     assert_eq!(c.discord.channel_ids, vec![7]);
 }
+
+#[test]
+fn the_crm_kind_defaults_to_zoho_and_refuses_others_by_name() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).expect("minimal");
+    assert_eq!(c.crm, CrmKind::Zoho);
+    let c = Config::from_toml(&format!("[crm]\nkind = \"zoho\"\n{MINIMAL}"), &env_with_secrets).expect("zoho");
+    assert_eq!(c.crm, CrmKind::Zoho);
+    let e = Config::from_toml(&format!("[crm]\nkind = \"salesforce\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
+    assert_eq!(e, "[crm] kind: \"salesforce\" is not a CRM this knows (accepted: \"zoho\")");
+}

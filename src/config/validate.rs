@@ -12,9 +12,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use secrecy::SecretString;
 
-use super::file::{RawAppointments, RawDigest, RawDiscord, RawRender, RawRules, RawZoho};
+use super::file::{RawAppointments, RawCrm, RawDigest, RawDiscord, RawRender, RawRules, RawZoho};
 use super::values::{clock_time, discord_id, stage_list, thresholds, url_key, weekday, DataCenter};
-use super::{bad, AppointmentSource, ConfigError, DigestConfig, DiscordConfig, Env, RulesConfig, ZohoConfig};
+use super::{bad, AppointmentSource, ConfigError, CrmKind, DigestConfig, DiscordConfig, Env, RulesConfig, ZohoConfig};
 
 pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
     let data_center = DataCenter::try_from(z.data_center.as_str()).map_err(|e| bad("[zoho] data_center", e))?;
@@ -203,5 +203,13 @@ pub(super) fn rows_per_image(render: &RawRender) -> Result<usize, ConfigError> {
     match render.rows_per_image {
         n @ 5..=50 => Ok(n),
         n => Err(bad("[render] rows_per_image", format!("{n} is out of range (5–50)"))),
+    }
+}
+
+/// `[crm] kind`: the CRM the sync reads. New CRMs add a word here and an arm in `crm::connect`.
+pub(super) fn crm_kind(crm: RawCrm) -> Result<CrmKind, ConfigError> {
+    match crm.kind.as_deref() {
+        None | Some("zoho") => Ok(CrmKind::Zoho),
+        Some(other) => Err(bad("[crm] kind", format!("{other:?} is not a CRM this knows (accepted: \"zoho\")"))),
     }
 }

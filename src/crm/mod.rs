@@ -3,6 +3,7 @@
 //! `zoho` is the real client (reqwest over HTTPS); `sandbox` is a Zoho-compatible server that
 //! runs on 127.0.0.1 for the demo and the tests. The sync only sees the types in this file.
 
+mod connect;
 pub mod error;
 pub mod sandbox;
 pub mod zoho;
@@ -12,6 +13,7 @@ use std::future::Future;
 
 use chrono::NaiveDate;
 
+pub use connect::{connect, Crm};
 pub use error::CrmError;
 
 use crate::domain::LeadId;

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 use panopticon::config::Config;
-use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::{self, Store};
 use panopticon::sync::{self, Interrupt, RunOptions, SyncError, SyncSettings};
 
@@ -27,12 +26,8 @@ pub struct SyncArgs {
 pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
     cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
     let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
-    let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone()).map_err(|e| Failure::work(e.to_string()))?;
-    let settings = SyncSettings {
-        appointments: cfg.appointments.clone(),
-        rules: cfg.rules.clone(),
-        concurrency: cfg.zoho.concurrency,
-    };
+    let client = panopticon::crm::connect(cfg).map_err(|e| Failure::work(e.to_string()))?;
+    let settings = SyncSettings::from_config(cfg);
     let opts = RunOptions { full: args.full, allow_mass_delete: args.allow_mass_delete, interrupt: Interrupt::new() };
     let signals = tokio::spawn(stop_on_signals(opts.interrupt.clone()));
     let bar = Bar::new();

@@ -19,12 +19,8 @@ pub type Ctx<'a> = poise::Context<'a, Data, Error>;
 pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error> {
     let _guard = data.sync_lock.lock().await;
     let cfg = data.cfg.clone();
-    let client = panopticon::crm::zoho::ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?;
-    let settings = panopticon::sync::SyncSettings {
-        appointments: cfg.appointments.clone(),
-        rules: cfg.rules.clone(),
-        concurrency: cfg.zoho.concurrency,
-    };
+    let client = panopticon::crm::connect(&cfg)?;
+    let settings = panopticon::sync::SyncSettings::from_config(&cfg);
     let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
     data.last_sync.send_replace(Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
     Ok(result?)

@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use panopticon::crm::zoho::ZohoClient;
 use panopticon::sync::{self, Progress, SyncSettings};
 
 use crate::kit::{Ctx, Error};
@@ -50,14 +49,10 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
         return Ok(());
     };
     let cfg = data.cfg.clone();
-    let client = ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?;
+    let client = panopticon::crm::connect(&cfg)?;
     let handle = ctx.say("🔄 Syncing from Zoho…").await?;
     let phase = Arc::new(Mutex::new("Starting".to_string()));
-    let settings = SyncSettings {
-        appointments: cfg.appointments.clone(),
-        rules: cfg.rules.clone(),
-        concurrency: cfg.zoho.concurrency,
-    };
+    let settings = SyncSettings::from_config(&cfg);
     let progress = Phase(phase.clone());
     let store = data.store.clone();
     let run = sync::run(&store, &client, &settings, false, &progress);

@@ -1,0 +1,66 @@
+//! The one place the configured CRM (`[crm] kind`) becomes a client. A second CRM is one new
+//! module beside `zoho/`, one variant of `Crm`, and one arm in `connect` and in each delegation.
+
+use crate::config::{Config, CrmKind};
+use crate::domain::LeadId;
+
+use super::zoho::ZohoClient;
+use super::{AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Skipped};
+
+/// The client for whichever CRM the config names; it is a `CrmSource` by delegation.
+pub enum Crm {
+    Zoho(ZohoClient),
+}
+
+/// Builds the client for `cfg.crm`.
+pub fn connect(cfg: &Config) -> Result<Crm, CrmError> {
+    match cfg.crm {
+        CrmKind::Zoho => Ok(Crm::Zoho(ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?)),
+    }
+}
+
+impl CrmSource for Crm {
+    async fn fetch_users(&self, since: Option<&str>) -> Result<Fetched<CrmUser>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_users(since).await,
+        }
+    }
+    async fn fetch_leads(
+        &self,
+        since: Option<&str>,
+        on_page: &(dyn Fn(usize) + Sync),
+    ) -> Result<Fetched<CrmLead>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_leads(since, on_page).await,
+        }
+    }
+    async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_deleted_leads(since).await,
+        }
+    }
+    async fn fetch_appointments(
+        &self,
+        since: Option<&str>,
+        on_page: &(dyn Fn(usize) + Sync),
+    ) -> Result<Fetched<AppointmentChange>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_appointments(since, on_page).await,
+        }
+    }
+    async fn fetch_deleted_appointments(&self, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_deleted_appointments(since).await,
+        }
+    }
+    async fn fetch_stage_history(&self, lead: &LeadId) -> Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_stage_history(lead).await,
+        }
+    }
+    fn take_calls(&self) -> CallCounts {
+        match self {
+            Crm::Zoho(c) => c.take_calls(),
+        }
+    }
+}
