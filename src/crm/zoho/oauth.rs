@@ -50,8 +50,6 @@ pub struct AccessToken {
 /// The longest a token is believed to live, whatever the server says: Zoho issues 1-hour tokens,
 /// and a huge or nonsensical `expires_in` must not overflow the clock (it used to panic).
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-/// The longest Retry-After we will sit through on the token endpoint.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 const ENDPOINT: &str = "oauth/token";
 
 impl OAuth {
@@ -123,20 +121,7 @@ impl OAuth {
                 // Zoho never saw this one: it does not count against the refresh limit.
                 st.refreshes.pop_back();
             }
-            if attempt >= self.backoff.max_retries {
-                return Err(CrmError::Unavailable { endpoint: ENDPOINT.into(), problem, attempts: attempt + 1 });
-            }
-            let wait = match retry_after {
-                Some(ra) if ra > MAX_RETRY_AFTER => {
-                    return Err(CrmError::Unavailable {
-                        endpoint: ENDPOINT.into(),
-                        problem: Problem::CreditsUsedUp { wait: ra },
-                        attempts: attempt + 1,
-                    })
-                }
-                Some(ra) => ra,
-                None => self.backoff.wait(attempt),
-            };
+            let wait = self.backoff.next(ENDPOINT, attempt, problem.clone(), retry_after)?;
             tracing::warn!(target: "panopticon::zoho", attempt, wait_ms = wait.as_millis() as u64, ?problem, "token request failed; retrying");
             attempt += 1;
             tokio::time::sleep(wait).await;

@@ -8,8 +8,11 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::crm::error::{secs, Problem};
+use crate::crm::CrmError;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest Retry-After we will sit through; longer means the daily credits are gone.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 /// How often and how patiently to retry.
 pub struct Backoff {
@@ -25,12 +28,34 @@ impl Backoff {
         Backoff { max_retries, base, timeout, jitter: Mutex::new(0x9E37_79B9_7F4A_7C15) }
     }
 
-    /// Exponential backoff with full jitter: a random wait in [base·2^attempt / 2, base·2^attempt], capped.
     /// How long making a connection may take (the client is built with this).
     pub fn connect_timeout(&self) -> Duration {
         self.timeout.min(Duration::from_secs(10))
     }
 
+    /// After failed attempt `attempt` (counted from 0) of `endpoint`: how long to wait before
+    /// the next one, or the error to give up with — retries used up, or a Retry-After longer
+    /// than is worth sitting through.
+    pub fn next(
+        &self,
+        endpoint: &str,
+        attempt: u32,
+        problem: Problem,
+        retry_after: Option<Duration>,
+    ) -> Result<Duration, CrmError> {
+        let give_up =
+            |problem| CrmError::Unavailable { endpoint: endpoint.to_string(), problem, attempts: attempt + 1 };
+        if attempt >= self.max_retries {
+            return Err(give_up(problem));
+        }
+        match retry_after {
+            Some(ra) if ra > MAX_RETRY_AFTER => Err(give_up(Problem::CreditsUsedUp { wait: ra })),
+            Some(ra) => Ok(ra),
+            None => Ok(self.wait(attempt)),
+        }
+    }
+
+    /// Exponential backoff with full jitter: a random wait in [base·2^attempt / 2, base·2^attempt], capped.
     pub fn wait(&self, attempt: u32) -> Duration {
         let ceiling = self.base.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
         let mut x = self.jitter.lock().unwrap_or_else(|p| p.into_inner());

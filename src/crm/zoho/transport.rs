@@ -20,9 +20,6 @@ use super::retry::{json_lossy, Backoff};
 use crate::crm::error::{one_line, Problem};
 use crate::crm::{CallCounts, CrmError};
 
-/// The longest Retry-After we will sit through; longer means the daily credits are gone.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-
 pub enum Reply {
     Json {
         body: Value,
@@ -116,24 +113,7 @@ impl Transport {
                     continue;
                 }
                 Attempt::Retry { problem, retry_after } => {
-                    if attempt >= self.backoff.max_retries {
-                        return Err(CrmError::Unavailable {
-                            endpoint: endpoint.to_string(),
-                            problem,
-                            attempts: attempt + 1,
-                        });
-                    }
-                    let wait = match retry_after {
-                        Some(ra) if ra > MAX_RETRY_AFTER => {
-                            return Err(CrmError::Unavailable {
-                                endpoint: endpoint.to_string(),
-                                problem: Problem::CreditsUsedUp { wait: ra },
-                                attempts: attempt + 1,
-                            })
-                        }
-                        Some(ra) => ra,
-                        None => self.backoff.wait(attempt),
-                    };
+                    let wait = self.backoff.next(endpoint, attempt, problem.clone(), retry_after)?;
                     tracing::warn!(target: "panopticon::zoho", endpoint, attempt, wait_ms = wait.as_millis() as u64, ?problem, "retrying");
                     wait
                 }
