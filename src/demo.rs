@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{AppointmentSource, DataCenter, RulesConfig};
+use crate::config::{AppointmentSource, Config};
 use crate::crm::sandbox::{generate, Sandbox, Spec};
 use crate::crm::zoho::ZohoClient;
 use crate::store::Store;
@@ -18,8 +18,9 @@ pub struct Demo {
     pub report: SyncReport,
     /// The sandbox's clock when the org was made: the demo's "now".
     pub as_of: DateTime<Utc>,
-    pub rules: RulesConfig,
-    pub crm_url: String,
+    /// Every default, Zoho at the sandbox, the database in the output folder: what the views
+    /// are shown with (`Context::new`).
+    pub config: Config,
 }
 
 pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) -> anyhow::Result<Demo> {
@@ -32,11 +33,13 @@ pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) ->
         }
     }
     let sandbox = Sandbox::start(generate(&Spec::demo(now))).await?;
-    let client = ZohoClient::new(&sandbox.zoho_config(), AppointmentSource::Events)?;
+    let mut config = Config::from_toml("[zoho]\nclient_id = \"demo\"\n", &|_| None)?;
+    config.zoho = sandbox.zoho_config();
+    config.appointments = AppointmentSource::Events;
+    config.storage_path = db_path.clone();
+    let client = ZohoClient::new(&config.zoho, config.appointments.clone())?;
     let store = Store::open(&db_path)?;
-    let rules = RulesConfig::default();
-    let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
-    let report = sync::run(&store, &client, &settings, false, progress).await?;
+    let report = sync::run(&store, &client, &SyncSettings::from_config(&config), false, progress).await?;
     let as_of = sandbox.org(|o| o.now);
-    Ok(Demo { store, report, as_of, rules, crm_url: format!("{}/crm", DataCenter::Us.crm_url()) })
+    Ok(Demo { store, report, as_of, config })
 }

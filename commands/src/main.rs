@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use panopticon::views::table::for_terminal_text;
+use panopticon::views::text::for_terminal_text;
 
 fn main() -> ExitCode {
     output_failures_are_not_panics();

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration};
 
 use super::chart;
-use super::svg::{Anchor, Svg};
+use super::display_list::{Anchor, DisplayList};
 use super::table::{self, bottom, top, Align, Cell, Column, Frame};
 use super::theme::{self, PAD, SMALL};
 use super::{rasterize, Image, RenderError};
@@ -84,7 +84,7 @@ pub fn day(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
 /// with its time, status letter and lead, tinted by status.
 pub fn week(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
     let f = frame(v, ctx);
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &f);
     let inner = theme::WIDTH - 2.0 * PAD;
     let n = v.days.len().clamp(1, 7);
@@ -141,7 +141,7 @@ pub fn week(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
 }
 
 /// Letter, colour and word for each status; returns the y below it.
-fn legend(svg: &mut Svg, y: f32) -> f32 {
+fn legend(svg: &mut DisplayList, y: f32) -> f32 {
     let mut x = PAD;
     for s in crate::rules::Status::ALL {
         let (chip_fill, ink, label) = theme::chip(s);

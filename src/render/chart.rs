@@ -4,7 +4,7 @@
 
 use chrono::Datelike;
 
-use super::svg::{Anchor, Svg};
+use super::display_list::{Anchor, DisplayList};
 use super::table::{bottom, top, Frame};
 use super::theme::{self, BODY, PAD, SMALL};
 use super::{rasterize, Image, RenderError};
@@ -14,7 +14,7 @@ use crate::views::locators::LocatorsView;
 use crate::views::pipeline::{PipelineView, StageGroup};
 use crate::views::Context;
 
-fn finish(name: &str, mut svg: Svg, f: &Frame, y: f32) -> Result<Image, RenderError> {
+fn finish(name: &str, mut svg: DisplayList, f: &Frame, y: f32) -> Result<Image, RenderError> {
     bottom(&mut svg, f, y);
     svg.under_card(theme::CARD, theme::BORDER);
     rasterize(name, svg)
@@ -32,7 +32,7 @@ fn bar_len(value: u64, max: u64, width: f32) -> f32 {
 /// Leads per stage as horizontal bars, grouped open / green / closed.
 pub fn stages(p: &PipelineView, ctx: &Context) -> Result<Image, RenderError> {
     let frame = Frame::of("Leads per stage".into(), &p.header, ctx, Some(format!("{} converted", p.converted)));
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame);
     let (label_w, count_w) = (150.0, 110.0);
     let bar_w = theme::WIDTH - 2.0 * PAD - label_w - count_w;
@@ -81,7 +81,7 @@ pub fn stages(p: &PipelineView, ctx: &Context) -> Result<Image, RenderError> {
 pub fn funnel(p: &PipelineView, ctx: &Context) -> Result<Image, RenderError> {
     let c = &p.conversion;
     let frame = Frame::of(format!("Green → Delivered — first appointed {} to {}", c.from, c.to), &p.header, ctx, None);
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame) + 6.0;
     let inner = theme::WIDTH - 2.0 * PAD;
     let pct = crate::views::percent;
@@ -121,7 +121,7 @@ pub fn locators(v: &LocatorsView, ctx: &Context) -> Result<Image, RenderError> {
         ctx,
         None,
     );
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame);
     let inner = theme::WIDTH - 2.0 * PAD;
     // Legend in words and colour.
@@ -171,7 +171,7 @@ pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
         ctx,
         Some(format!("← {}   → {}", v.prev.describe(), v.next.describe())),
     );
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame);
     let inner = theme::WIDTH - 2.0 * PAD;
     let cw = inner / 7.0;
@@ -239,7 +239,7 @@ pub fn month(v: &CalendarView, ctx: &Context) -> Result<Image, RenderError> {
 /// words and arrows, not colour alone), then who holds the stale and at-risk leads.
 pub fn digest_card(d: &crate::digest::Digest, ctx: &Context) -> Result<Image, RenderError> {
     let frame = Frame::of(format!("Morning digest — {}", d.date.format("%A %d %B")), &d.stale.header, ctx, None);
-    let mut svg = Svg::new(theme::WIDTH);
+    let mut svg = DisplayList::new(theme::WIDTH);
     let mut y = top(&mut svg, &frame) + 2.0;
     let inner = theme::WIDTH - 2.0 * PAD;
     let gap = 8.0;

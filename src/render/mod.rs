@@ -8,13 +8,13 @@
 
 pub mod calendar;
 pub mod chart;
+pub mod display_list;
 pub mod font;
 mod raster;
-pub mod svg;
 pub mod table;
 pub mod theme;
 
-pub use svg::TextBox;
+pub use display_list::TextBox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -78,7 +78,7 @@ impl Page {
 }
 
 /// Display list → PNG at theme::SCALE.
-pub fn rasterize(name: &str, doc: svg::Svg) -> Result<Image, RenderError> {
+pub fn rasterize(name: &str, doc: display_list::DisplayList) -> Result<Image, RenderError> {
     let (png, width, height) = raster::png(&doc, theme::SCALE).map_err(RenderError::Png)?;
     Ok(Image { name: name.to_string(), png, svg: doc.finish(), width, height, boxes: doc.boxes })
 }

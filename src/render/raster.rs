@@ -7,8 +7,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, Transform};
 
+use super::display_list::{DisplayList, Item, Rgb};
 use super::font;
-use super::svg::{Item, Rgb, Svg};
 
 struct Outline(PathBuilder);
 
@@ -138,7 +138,7 @@ fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
 }
 
 /// The display list as PNG bytes, `scale` pixels per logical unit.
-pub fn png(svg: &Svg, scale: f32) -> Result<(Vec<u8>, u32, u32), String> {
+pub fn png(svg: &DisplayList, scale: f32) -> Result<(Vec<u8>, u32, u32), String> {
     let (w, h) = ((svg.width * scale).ceil() as u32, (svg.height * scale).ceil() as u32);
     let (w, h) = (w.max(1), h.max(1));
     // Two bands, one per core of the machines this runs on; each draws only what it touches.

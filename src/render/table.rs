@@ -4,7 +4,7 @@
 
 use chrono_tz::Tz;
 
-use super::svg::{Anchor, Svg};
+use super::display_list::{Anchor, DisplayList};
 use super::theme::{self, BODY, PAD, SMALL, TITLE};
 use super::{rasterize, Image, Page, RenderError};
 use crate::rules::Status;
@@ -70,7 +70,7 @@ impl Frame {
 }
 
 /// Draws the card's top (title, subtitle, warning); returns the y where content starts.
-pub fn top(svg: &mut Svg, f: &Frame) -> f32 {
+pub fn top(svg: &mut DisplayList, f: &Frame) -> f32 {
     let inner = theme::WIDTH - 2.0 * PAD;
     let mut y = PAD + TITLE;
     svg.text(&f.title, PAD, inner, y, TITLE, true, theme::TEXT, Anchor::Start);
@@ -91,7 +91,7 @@ pub fn top(svg: &mut Svg, f: &Frame) -> f32 {
 }
 
 /// Draws the footer at `y` and closes the card; sets the SVG height.
-pub fn bottom(svg: &mut Svg, f: &Frame, y: f32) {
+pub fn bottom(svg: &mut DisplayList, f: &Frame, y: f32) {
     let inner = theme::WIDTH - 2.0 * PAD;
     let y = y + 14.0;
     svg.text(&f.footer, PAD, inner, y, SMALL, false, theme::MUTED, Anchor::Start);
@@ -104,7 +104,7 @@ pub fn table(name: &str, f: &Frame, columns: &[Column], rows: &[Vec<Cell>], empt
     debug_assert!((columns.iter().map(|c| c.width).sum::<f32>() - inner).abs() < 0.5, "columns fill the card");
     let two_line = rows.iter().any(|r| r.iter().any(|c| matches!(c, Cell::Two(_, Some(_)) | Cell::Pair(_, Some(_)))));
     let row_h = if two_line { 27.0 } else { 18.0 };
-    let mut body = Svg::new(theme::WIDTH);
+    let mut body = DisplayList::new(theme::WIDTH);
     let y0 = top(&mut body, f);
     let head_h = 16.0;
     body.rect(PAD, y0, inner, head_h, theme::HEADER_BAND, 2.0);

@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
 use serde::Serialize;
 
-use super::table::{col, colored, render, status_label, Align, Cell, Color};
+use super::text::{col, colored, render, status_label, Align, Cell, Color};
 use super::{assess_lead, csv_line, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use crate::rules::Status;
 use crate::time::Stamp;

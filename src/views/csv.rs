@@ -1,7 +1,7 @@
 //! The CSV form of every view: RFC 4180 fields, safe to open in a spreadsheet (no live
 //! formulas) and to print on a terminal (no control characters).
 
-use super::table::for_terminal;
+use super::text::for_terminal;
 
 /// One CSV field, safe to open in a spreadsheet and to print on a terminal:
 /// - control and bidi-override characters become U+FFFD (a line break inside a field stays:

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, 
 use chrono_tz::Tz;
 
 use super::state::ViewKind;
-use super::table::ellipsize;
+use super::text::ellipsize;
 use super::{Filter, SortKey, NO_LOCATOR};
 use crate::rules::Status;
 

@@ -4,7 +4,7 @@
 use chrono::DateTime;
 use serde::Serialize;
 
-use super::table::{col, render, status_label, Align, Cell};
+use super::text::{col, render, status_label, Align, Cell};
 use super::{csv_line, local, Context, Header, Snapshot};
 use crate::rules::{self, Appointment, Change, Facts, Status};
 use crate::store::{self, ChangeSource, StoredLead};

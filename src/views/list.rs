@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::table::{col, colored, render, status_label, Align, Cell, Color};
+use super::text::{col, colored, render, status_label, Align, Cell, Color};
 use super::{assess_all, csv_line, local, Context, Filter, Header, LeadRow, Snapshot, SortKey, NO_LOCATOR};
 use crate::rules::Status;
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::table::{col, colored, render, Align, Cell, Color};
+use super::text::{col, colored, render, Align, Cell, Color};
 use super::{assess_all, csv_line, first_entry, percent, Context, Filter, Header, Snapshot, NO_LOCATOR};
 use crate::rules::Status;
 

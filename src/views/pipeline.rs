@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::table::{col, render, Align, Cell};
+use super::text::{col, render, Align, Cell};
 use super::{assess_all, csv_line, first_entry, percent, Context, Filter, Header, LeadRow, Snapshot, NO_LOCATOR};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

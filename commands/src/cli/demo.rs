@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use panopticon::demo;
 use panopticon::views::calendar::{self, Period};
@@ -20,13 +19,7 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let d = d?;
     let snapshot = Snapshot::load(&d.store.connect().map_err(|e| Failure::work(e.to_string()))?)
         .map_err(|e| Failure::work(e.to_string()))?;
-    let ctx = Context {
-        as_of: d.as_of,
-        now: chrono::Utc::now(),
-        rules: &d.rules,
-        max_sync_age: Duration::from_secs(24 * 3600),
-        crm_url: d.crm_url.clone(),
-    };
+    let ctx = Context::new(&d.config, d.as_of, chrono::Utc::now());
     let color = super::use_color(std::io::stdout().is_terminal());
     out::line("Panopticon demo — a sample vending org served by the built-in Zoho sandbox on 127.0.0.1")?;
     out::line(&d.report.to_string())?;

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use panopticon::views::table::{for_terminal_text, json_for_terminal};
+use panopticon::views::text::{for_terminal_text, json_for_terminal};
 
 use super::Failure;
 

@@ -9,7 +9,7 @@ use panopticon::views::calendar::{self, Period};
 use panopticon::views::input::{self, FilterInput, InputError};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
-use panopticon::views::table::ellipsize;
+use panopticon::views::text::ellipsize;
 use panopticon::views::{lead, locators, pipeline, Context, Snapshot};
 
 use super::{out, Failure};
@@ -100,13 +100,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         Some(t) => input::parse_as_of(t, tz, now).map_err(input)?,
         None => now,
     };
-    let ctx = Context {
-        as_of,
-        now,
-        rules: &cfg.rules,
-        max_sync_age: cfg.sync_max_age,
-        crm_url: format!("{}/crm", cfg.zoho.data_center.crm_url()),
-    };
+    let ctx = Context::new(cfg, as_of, now);
     let filter = FilterInput {
         stages: a.stage.clone(),
         locators: a.locator.clone(),

@@ -43,7 +43,7 @@ pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
             let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });
             for s in report.skipped.iter().take(20) {
-                println!("  skipped {}", panopticon::views::table::for_terminal(&s.to_string()));
+                println!("  skipped {}", panopticon::views::text::for_terminal(&s.to_string()));
             }
             if report.skipped.len() > 20 {
                 println!("  … and {} more (see sync_runs.warnings)", report.skipped.len() - 20);

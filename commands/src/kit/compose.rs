@@ -45,13 +45,7 @@ pub const AMBER: u32 = 0xE69F00;
 pub const BLUE: u32 = 0x0072B2;
 
 pub fn context<'a>(cfg: &'a Config, state: &ViewState) -> Context<'a> {
-    Context {
-        as_of: state.as_of,
-        now: chrono::Utc::now(),
-        rules: &cfg.rules,
-        max_sync_age: cfg.sync_max_age,
-        crm_url: format!("{}/crm", cfg.zoho.data_center.crm_url()),
-    }
+    Context::new(cfg, state.as_of, chrono::Utc::now())
 }
 
 /// Hash → name, for the filters a state refers to.

@@ -4,9 +4,13 @@
 
 use std::borrow::Cow;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use chrono_tz::Tz;
 
 use crate::rules::Status;
+use crate::time::Stamp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
@@ -158,20 +162,22 @@ pub fn json_for_terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Cuts `s` to at most `w` display columns, ending in "…" when cut; never splits a glyph.
+/// Cuts `s` to at most `w` display columns, ending in "…" when cut. It cuts between grapheme
+/// clusters (what a reader sees as one character), so a letter keeps its combining marks and
+/// an emoji sequence joined by ZWJ, or a flag, is kept whole or dropped whole.
 pub fn ellipsize(s: &str, w: usize) -> String {
     if s.width() <= w {
         return s.to_string();
     }
     let mut out = String::new();
     let mut used = 0;
-    for ch in s.chars() {
-        let cw = ch.width().unwrap_or(0);
-        if used + cw + 1 > w {
+    for g in s.graphemes(true) {
+        let gw = g.width();
+        if used + gw + 1 > w {
             break;
         }
-        out.push(ch);
-        used += cw;
+        out.push_str(g);
+        used += gw;
     }
     out.push('…');
     out
@@ -216,9 +222,59 @@ pub fn render(columns: &[Column], rows: &[Vec<Cell>], color: bool) -> String {
     out
 }
 
+/// A rate as people read it: "12%", or "—" when there is nothing to divide.
+pub fn percent(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+/// A local date-time for text forms: "2026-11-09 14:30".
+pub fn local(t: &Stamp, tz: Tz) -> String {
+    t.utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// At most `max` items joined by `sep`, then "+N more" for the rest: a cut list always says
+/// what it left out.
+pub fn join_capped<I: IntoIterator<Item = String>>(items: I, max: usize, sep: &str) -> String {
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < max {
+            shown.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        shown.push(format!("+{more} more"));
+    }
+    shown.join(sep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_never_splits_what_reads_as_one_character() {
+        // Woman technologist: 👩 ZWJ 💻 — the old char-by-char cut kept "👩\u{200d}" and lost 💻.
+        let coder = "a\u{1F469}\u{200D}\u{1F4BB}bcdef";
+        for w in 1..coder.width() {
+            let cut = ellipsize(coder, w);
+            assert!(cut.width() <= w, "{cut:?} is wider than {w}");
+            // What is kept is whole characters of the original: a prefix ending on a boundary.
+            let kept = cut.trim_end_matches('…');
+            let mut prefix = String::new();
+            let mut whole = vec![String::new()];
+            for g in coder.graphemes(true) {
+                prefix.push_str(g);
+                whole.push(prefix.clone());
+            }
+            assert!(whole.iter().any(|p| p == kept), "width {w}: {cut:?} splits the emoji");
+        }
+        // A flag is two regional indicators; half a flag is a different letter.
+        assert_eq!(ellipsize("x\u{1F1EB}\u{1F1F7}yz", 3), "x…");
+        assert_eq!(ellipsize("Cafe\u{301}s du Monde", 6), "Cafe\u{301}s…");
+    }
 
     #[test]
     fn wide_glyphs_align_and_cut_cleanly() {

@@ -82,7 +82,9 @@ pub enum Item {
     },
 }
 
-pub struct Svg {
+/// One image's drawing, in order. Hand-written rather than an SVG library: `raster` draws these
+/// same items directly (no SVG parser in between), and each text run keeps the box it was fitted to.
+pub struct DisplayList {
     pub items: Vec<Item>,
     pub width: f32,
     pub height: f32,
@@ -104,9 +106,9 @@ fn esc(s: &str) -> String {
     o
 }
 
-impl Svg {
-    pub fn new(width: f32) -> Svg {
-        Svg { items: vec![], width, height: 0.0, boxes: vec![] }
+impl DisplayList {
+    pub fn new(width: f32) -> DisplayList {
+        DisplayList { items: vec![], width, height: 0.0, boxes: vec![] }
     }
 
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: &str, radius: f32) {

@@ -1,0 +1,11 @@
+//! The morning digest: when it is due (DST-correct, in the business time zone), exactly once
+//! per day (claimed in SQLite before it is sent), and what it says.
+//!
+//! - `schedule`: when (`Schedule::decide` tells the bot's loop to send now or sleep until when);
+//! - `content`: what (`compose` makes a `Digest` from a snapshot and the previous digest).
+
+mod content;
+mod schedule;
+
+pub use content::{compose, Digest, Headline};
+pub use schedule::{Decision, Schedule};
