@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{generate, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::render::{chart, table, Image, Page};
 use panopticon::store::Store;
@@ -17,6 +16,7 @@ use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{lead, locators, pipeline, Context, Filter, Snapshot};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 
 fn main() {
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap();
@@ -26,7 +26,11 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let sb = Sandbox::start(generate(&Spec::demo(now))).await.expect("sandbox");
-        let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).expect("client");
+        let client = ZohoClient::new(
+            &panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS),
+            AppointmentSource::Events,
+        )
+        .expect("client");
         let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
         sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
     });

@@ -1,14 +1,14 @@
 //! `panopticon demo`: the whole pipeline on built-in data, no credentials.
 //!
-//! Generates a realistic org, serves it from the sandbox on 127.0.0.1, syncs it through the
-//! real Zoho client into a fresh SQLite file, and hands back the store for the views.
+//! The caller serves a generated org from the sandbox on 127.0.0.1 (its own crate: the engine
+//! ships no server) and hands over where it is; this syncs it through the real Zoho client into
+//! a fresh SQLite file and hands back the store and the configuration for the views.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{AppointmentSource, Config};
-use crate::crm::sandbox::{generate, Sandbox, Spec};
+use crate::config::{AppointmentSource, Config, ZohoConfig};
 use crate::crm::zoho::ZohoClient;
 use crate::store::Store;
 use crate::sync::{self, Progress, SyncReport, SyncSettings};
@@ -23,7 +23,14 @@ pub struct Demo {
     pub config: Config,
 }
 
-pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) -> anyhow::Result<Demo> {
+/// Syncs the org served at `zoho` (made at `as_of`) into `out_dir/panopticon-demo.db`, replacing
+/// any earlier demo database there.
+pub async fn run(
+    out_dir: &Path,
+    zoho: ZohoConfig,
+    as_of: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Demo> {
     std::fs::create_dir_all(out_dir)?;
     let db_path = out_dir.join("panopticon-demo.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -32,14 +39,12 @@ pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) ->
             std::fs::remove_file(&p)?;
         }
     }
-    let sandbox = Sandbox::start(generate(&Spec::demo(now))).await?;
     let mut config = Config::from_toml("[zoho]\nclient_id = \"demo\"\n", &|_| None)?;
-    config.zoho = sandbox.zoho_config();
+    config.zoho = zoho;
     config.appointments = AppointmentSource::Events;
     config.storage_path = db_path.clone();
     let client = ZohoClient::new(&config.zoho, config.appointments.clone())?;
     let store = Store::open(&db_path)?;
     let report = sync::run(&store, &client, &SyncSettings::from_config(&config), false, progress).await?;
-    let as_of = sandbox.org(|o| o.now);
     Ok(Demo { store, report, as_of, config })
 }

@@ -7,13 +7,13 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use panopticon::config::RulesConfig;
-use panopticon::crm::sandbox::generate;
 use panopticon::render::{calendar as cal_img, chart, font, table, theme, Image, Page};
 use panopticon::rules::Status;
 use panopticon::time::Stamp;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind, ListView};
 use panopticon::views::{lead, locators, pipeline, Context, Filter, Header, LeadRow, Snapshot};
+use panopticon_sandbox::generate;
 
 fn as_of() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap()

@@ -8,7 +8,6 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::*;
 use panopticon::config::RulesConfig;
-use panopticon::crm::sandbox::{generate, Org, Spec};
 use panopticon::digest;
 use panopticon::rules::Status;
 use panopticon::store;
@@ -16,6 +15,7 @@ use panopticon::views::calendar::{self, Period};
 use panopticon::views::input::FilterInput;
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{self, lead, locators, Context, Filter, LeadRow, Snapshot};
+use panopticon_sandbox::{generate, Org, Spec};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use common::*;
 use panopticon::config::AppointmentSource;
-use panopticon::crm::sandbox::{generate, Fault, FaultRule};
 use panopticon::store::{self, ChangeSource};
 use panopticon::sync::{self, Interrupt, NoProgress, Progress, RunOptions, SyncError};
+use panopticon_sandbox::{generate, Fault, FaultRule};
 
 /// Removes a lead the way a purge past the recycle bin does: gone from the list and from
 /// /deleted, while meetings still name it (Zoho does not always take them along).

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use panopticon::config::AppointmentSource;
-use panopticon::crm::sandbox::{generate, Fault, FaultRule};
 use panopticon::store;
+use panopticon_sandbox::{generate, Fault, FaultRule};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_sync_reproduces_the_org_row_for_row() {
@@ -275,7 +275,7 @@ async fn malformed_records_are_skipped_and_named_the_rest_syncs() {
         let ids: Vec<String> = o.leads.keys().cloned().collect();
         let t = truth(o, &AppointmentSource::Events);
         let open: Vec<String> = open_appointed(o, &t, &env.settings.rules).into_iter().collect();
-        let l = |o: &mut panopticon::crm::sandbox::Org, id: &str, k: &str, v: serde_json::Value| {
+        let l = |o: &mut panopticon_sandbox::Org, id: &str, k: &str, v: serde_json::Value| {
             o.leads.get_mut(id).unwrap().overrides.insert(k.into(), v);
         };
         l(o, &ids[3], "Modified_Time", serde_json::json!("yesterday-ish"));

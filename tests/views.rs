@@ -6,12 +6,12 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use panopticon::config::RulesConfig;
-use panopticon::crm::sandbox::generate;
 use panopticon::rules::Status;
 use panopticon::store;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{self, lead, locators, pipeline, Context, Filter, Snapshot, SortKey};
+use panopticon_sandbox::generate;
 
 struct Fixture {
     env: Env,
@@ -269,9 +269,7 @@ async fn views_warn_when_the_data_is_old_or_the_last_sync_failed() {
     ctx.now += Duration::hours(30);
     let w = list::build(s, &ctx, ListKind::Stale, &Filter::default(), None).header.warning.unwrap();
     assert!(w.contains("The data is 30 h old"), "{w}");
-    f.env
-        .sandbox
-        .inject(panopticon::crm::sandbox::FaultRule::new(panopticon::crm::sandbox::Fault::ServerError).always());
+    f.env.sandbox.inject(panopticon_sandbox::FaultRule::new(panopticon_sandbox::Fault::ServerError).always());
     let mut env_zoho = f.env.zoho.clone();
     env_zoho.max_retries = 0;
     let client = panopticon::crm::zoho::ZohoClient::new(&env_zoho, f.env.settings.appointments.clone()).unwrap();

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::*;
 use panopticon::config::AppointmentSource;
-use panopticon::crm::sandbox::{self, generate, Endless, Fault, FaultRule, Org, Sandbox, INVALID_UTF8};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store;
+use panopticon_sandbox::{self as sandbox, generate, Endless, Fault, FaultRule, Org, Sandbox, INVALID_UTF8};
 
 /// Lead ids in the order a Modified_Time-sorted list serves them, and in id order.
 fn first_leads(o: &Org, n: usize) -> Vec<String> {
@@ -233,16 +233,16 @@ async fn credentials_never_follow_a_redirect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_zoho_hosts_are_refused_unless_local() {
     let sb = Sandbox::start(generate(&spec(10, 2, 5))).await.unwrap();
-    let mut cfg = sb.zoho_config();
+    let mut cfg = panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
     cfg.accounts_url = "http://accounts.zoho.com".into();
     let err = ZohoClient::new(&cfg, AppointmentSource::Events).err().expect("refused").to_string();
     assert!(err.contains("[zoho] accounts_url") && err.contains("https://") && err.contains("unencrypted"), "{err}");
-    let mut cfg = sb.zoho_config();
+    let mut cfg = panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
     cfg.api_domain = "http://www.zohoapis.eu".into();
     let err = ZohoClient::new(&cfg, AppointmentSource::Events).err().expect("refused").to_string();
     assert!(err.contains("[zoho] api_domain"), "{err}");
     for local in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9", "https://accounts.zoho.eu"] {
-        let mut cfg = sb.zoho_config();
+        let mut cfg = panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
         cfg.accounts_url = local.into();
         assert!(ZohoClient::new(&cfg, AppointmentSource::Events).is_ok(), "{local}");
     }

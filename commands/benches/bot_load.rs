@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 use fake_discord::*;
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{generate, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 use serde_json::json;
 
 fn pct(v: &mut [Duration], p: f64) -> f64 {
@@ -97,7 +97,7 @@ fn main() {
             let now = chrono::Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap();
             let sb = Sandbox::start(generate(&Spec::scaled(2026, 100_000, now))).await.expect("sandbox");
             let store = Store::open(&db).expect("store");
-            let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).expect("client");
+            let client = ZohoClient::new(&panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS), AppointmentSource::Events).expect("client");
             let settings = SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
             sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
         }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use panopticon::config::RulesConfig;
-use panopticon::crm::sandbox::{self, generate, Sandbox, Spec};
+use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
 
 struct Run {
     wall: Duration,

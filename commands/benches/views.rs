@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{self, generate, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{lead, locators, pipeline, Context, Filter, Snapshot};
+use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
 
 const TARGET_CHANGES: i64 = 150_000;
 
@@ -56,7 +56,11 @@ fn main() {
     if !reuse {
         rt.block_on(async {
             let sb = Sandbox::start(generate(&Spec::scaled(2026, leads, now))).await.expect("sandbox");
-            let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).expect("client");
+            let client = ZohoClient::new(
+                &panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS),
+                AppointmentSource::Events,
+            )
+            .expect("client");
             let settings =
                 SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
             sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");

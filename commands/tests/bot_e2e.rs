@@ -10,13 +10,13 @@ use std::path::PathBuf;
 
 use fake_discord::*;
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{generate, Fault, FaultRule, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::{short_hash, ViewState};
 use panopticon::views::{Context, Filter, Snapshot};
+use panopticon_sandbox::{generate, Fault, FaultRule, Sandbox, Spec};
 use serde_json::{json, Value};
 
 struct Bot {
@@ -40,8 +40,8 @@ fn spawn_bot(cfg: &std::path::Path, log: &std::path::Path) -> tokio::process::Ch
         .arg(cfg)
         .arg("run")
         .env("DISCORD_TOKEN", DISCORD_TOKEN)
-        .env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN)
+        .env("ZOHO_CLIENT_SECRET", panopticon_sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", panopticon_sandbox::REFRESH_TOKEN)
         .env("RUST_LOG", "trace")
         .env_remove("PANOPTICON_CONFIG")
         .stdout(std::process::Stdio::null())
@@ -59,7 +59,11 @@ async fn start_bot_with(extra: &str) -> Bot {
     let now = chrono::Utc::now();
     let sb = Sandbox::start(generate(&Spec::demo(now))).await.unwrap();
     let store = Store::open(&db).unwrap();
-    let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).unwrap();
+    let client = ZohoClient::new(
+        &panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS),
+        AppointmentSource::Events,
+    )
+    .unwrap();
     let settings =
         SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
     sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
@@ -71,7 +75,7 @@ async fn start_bot_with(extra: &str) -> Bot {
             "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
              retry_base_ms = 10\n[storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
              allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n{extra}",
-            id = panopticon::crm::sandbox::CLIENT_ID,
+            id = panopticon_sandbox::CLIENT_ID,
             z = sb.url(),
             db = db.display(),
             api = fake.api
@@ -455,8 +459,8 @@ async fn refresh_syncs_once_at_a_time_and_failures_show_in_views() {
     assert!(logged.contains("TRACE") || logged.contains("DEBUG"), "trace logging was on");
     let mut secrets = vec![
         DISCORD_TOKEN.to_string(),
-        panopticon::crm::sandbox::CLIENT_SECRET.to_string(),
-        panopticon::crm::sandbox::REFRESH_TOKEN.to_string(),
+        panopticon_sandbox::CLIENT_SECRET.to_string(),
+        panopticon_sandbox::REFRESH_TOKEN.to_string(),
     ];
     secrets.extend(bot.sandbox.issued_tokens());
     for s in secrets {
@@ -473,8 +477,8 @@ async fn the_digest_posts_once_with_images_and_working_buttons() {
     let post = || {
         let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"));
         c.arg("--config").arg(&bot.cfg).arg("digest").env("DISCORD_TOKEN", DISCORD_TOKEN);
-        c.env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET);
-        c.env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN);
+        c.env("ZOHO_CLIENT_SECRET", panopticon_sandbox::CLIENT_SECRET);
+        c.env("ZOHO_REFRESH_TOKEN", panopticon_sandbox::REFRESH_TOKEN);
         c.env_remove("PANOPTICON_CONFIG").env_remove("RUST_LOG").output()
     };
     // Zoho is down this morning: the digest still goes out, from the last good data, and says so.

@@ -7,11 +7,11 @@ mod fake_discord;
 use chrono::{Datelike, TimeZone};
 use fake_discord::*;
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{generate, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::state::{ViewKey, ViewKind, ViewState};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 use serde_json::{json, Value};
 
 struct Bot {
@@ -28,7 +28,11 @@ async fn start_bot() -> Bot {
     let db = dir.path().join("p.db");
     let sandbox = Sandbox::start(generate(&Spec::demo(chrono::Utc::now()))).await.unwrap();
     let store = Store::open(&db).unwrap();
-    let client = ZohoClient::new(&sandbox.zoho_config(), AppointmentSource::Events).unwrap();
+    let client = ZohoClient::new(
+        &panopticon::config::ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS),
+        AppointmentSource::Events,
+    )
+    .unwrap();
     let settings =
         SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
     sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
@@ -40,7 +44,7 @@ async fn start_bot() -> Bot {
             "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
              [storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
              allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n[digest]\ndays = []\n",
-            id = panopticon::crm::sandbox::CLIENT_ID,
+            id = panopticon_sandbox::CLIENT_ID,
             z = sandbox.url(),
             db = db.display(),
             api = fake.api
@@ -52,8 +56,8 @@ async fn start_bot() -> Bot {
         .arg(&cfg)
         .arg("run")
         .env("DISCORD_TOKEN", "fake-bot-token-0123456789abcdef")
-        .env("ZOHO_CLIENT_SECRET", panopticon::crm::sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", panopticon::crm::sandbox::REFRESH_TOKEN)
+        .env("ZOHO_CLIENT_SECRET", panopticon_sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", panopticon_sandbox::REFRESH_TOKEN)
         .env_remove("PANOPTICON_CONFIG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 use chrono::TimeZone;
-use panopticon::crm::sandbox::{self, generate, Sandbox, Spec};
+use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
 use serde_json::Value;
 
 /// A name and a company as an attacker would write them into the CRM: clear the screen, set

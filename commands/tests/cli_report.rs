@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::New_York;
-use panopticon::crm::sandbox::{self, generate, Org, Sandbox, Spec};
+use panopticon_sandbox::{self as sandbox, generate, Org, Sandbox, Spec};
 use serde_json::Value;
 
 fn now() -> DateTime<Utc> {

@@ -7,10 +7,10 @@ use std::process::Output;
 
 use chrono::TimeZone;
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::sandbox::{self, generate, Fault, FaultRule, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::{self, Store};
 use panopticon::sync::{self, NoProgress, SyncSettings};
+use panopticon_sandbox::{self as sandbox, generate, Fault, FaultRule, Sandbox, Spec};
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_panopticon")
@@ -172,7 +172,7 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
     // The reference: the same sync, run in-process into another file.
     let reference = |name: &str| {
         let path = dir.path().join(name);
-        let zoho = sb.zoho_config();
+        let zoho = panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
         async move {
             let store = Store::open(&path).unwrap();
             let client = ZohoClient::new(&zoho, AppointmentSource::Events).unwrap();

@@ -91,6 +91,28 @@ impl ZohoConfig {
         })?;
         Ok((secret, refresh))
     }
+
+    /// A client configuration for a Zoho-compatible server on this machine (the sandbox, for
+    /// the demo, tests and benchmarks): `url` serves both the token endpoint and the API, and
+    /// `[client_id, client_secret, refresh_token]` are the OAuth client it accepts. Retries are
+    /// quick, so tests that inject faults do not wait out production backoffs.
+    pub fn local(url: &str, [client_id, client_secret, refresh_token]: [&str; 3]) -> ZohoConfig {
+        ZohoConfig {
+            data_center: DataCenter::Us,
+            accounts_url: url.to_string(),
+            api_domain: url.to_string(),
+            api_version: "v7".into(),
+            client_id: client_id.into(),
+            client_secret: Some(SecretString::from(client_secret)),
+            refresh_token: Some(SecretString::from(refresh_token)),
+            stage_field: "Lead_Status".into(),
+            locator_field: "Owner".into(),
+            concurrency: 5,
+            timeout: Duration::from_secs(10),
+            max_retries: 5,
+            retry_base: Duration::from_millis(20),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

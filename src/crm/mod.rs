@@ -1,11 +1,11 @@
 //! The CRM side: what the sync needs from a CRM, independent of Zoho's wire format.
 //!
-//! `zoho` is the real client (reqwest over HTTPS); `sandbox` is a Zoho-compatible server that
-//! runs on 127.0.0.1 for the demo and the tests. The sync only sees the types in this file.
+//! `zoho` is the real client (reqwest over HTTPS). The Zoho-compatible server the demo and the
+//! tests run on 127.0.0.1 is its own crate, `panopticon-sandbox` (`sandbox/`), so the engine
+//! ships no server. The sync only sees the types in this file.
 
 mod connect;
 pub mod error;
-pub mod sandbox;
 pub mod zoho;
 
 use std::collections::BTreeMap;

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{TimeZone, Utc};
 use panopticon::config::{AppointmentSource, RulesConfig, ZohoConfig};
-use panopticon::crm::sandbox::{Org, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::{self, Store};
 use panopticon::sync::{self, NoProgress, SyncError, SyncReport, SyncSettings};
+use panopticon_sandbox::{Org, Sandbox, Spec};
 use tempfile::TempDir;
 
 pub fn now() -> chrono::DateTime<Utc> {
@@ -45,7 +45,7 @@ impl Env {
         let sandbox = Sandbox::start(org).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("p.db")).unwrap();
-        let zoho = sandbox.zoho_config();
+        let zoho = panopticon::config::ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS);
         let settings = SyncSettings { appointments: source, rules: RulesConfig::default(), concurrency: 5 };
         Env { sandbox, store, dir, zoho, settings }
     }

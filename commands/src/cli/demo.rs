@@ -4,17 +4,23 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
+use panopticon::config::ZohoConfig;
 use panopticon::demo;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{Context, Filter, Snapshot};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 
 use super::progress::Bar;
 use super::{out, Failure};
 
 pub async fn run(dir: &Path) -> Result<(), Failure> {
+    let sandbox =
+        Sandbox::start(generate(&Spec::demo(chrono::Utc::now()))).await.map_err(|e| Failure::work(e.to_string()))?;
+    let zoho = ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS);
+    let as_of = sandbox.org(|o| o.now);
     let bar = Bar::new();
-    let d = demo::run(dir, chrono::Utc::now(), &bar).await;
+    let d = demo::run(dir, zoho, as_of, &bar).await;
     bar.finish();
     let d = d?;
     let snapshot = Snapshot::load(&d.store.connect().map_err(|e| Failure::work(e.to_string()))?)

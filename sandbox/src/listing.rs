@@ -17,12 +17,11 @@ use serde_json::{json, Map, Value};
 use super::org::{Org, STimelineEntry};
 use super::render::{known_fields, render_appointment, render_deleted, render_entry, render_event, render_lead, zt};
 use super::server::{authorize, envelope, invalid, json_bytes, Cursor, Shared, S};
-use crate::time::Stamp;
 
 fn parse_ims(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response> {
     match headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
         None => Ok(None),
-        Some(v) => Stamp::parse(v).map(|s| Some(s.utc())).map_err(|_| {
+        Some(v) => DateTime::parse_from_rfc3339(v.trim()).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| {
             envelope(
                 StatusCode::BAD_REQUEST,
                 "INVALID_DATA",

@@ -1,14 +1,14 @@
 //! How the sandbox draws its org as Zoho JSON: datetimes in the API user's offset, the fields
 //! each module knows, `null` for unset ones, and the overrides tests plant.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use super::org::{Org, Related, STimelineEntry};
-use crate::time::zoho_text;
 
 pub(super) fn zt(org: &Org, t: DateTime<Utc>) -> Value {
-    Value::String(zoho_text(t.with_timezone(&org.user_tz).fixed_offset()))
+    // Zoho's time text: seconds, and the offset as +hh:mm (never Z).
+    Value::String(t.with_timezone(&org.user_tz).fixed_offset().to_rfc3339_opts(SecondsFormat::Secs, false))
 }
 
 fn opt(v: &Option<String>) -> Value {

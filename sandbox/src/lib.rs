@@ -1,4 +1,8 @@
-//! A Zoho-CRM-compatible server on 127.0.0.1 for the demo and the tests.
+//! A Zoho-CRM-compatible server on 127.0.0.1 for the demo, the tests and the benchmarks.
+//!
+//! Its own crate so the engine ships no server. It speaks Zoho's wire format only (JSON
+//! records, OAuth form posts, Zoho's time text), so it needs nothing of the engine; a client
+//! points at it with `panopticon::config::ZohoConfig::local(&sandbox.url(), CREDENTIALS)`.
 //!
 //! It serves what Panopticon reads with Zoho's shapes and rules (see reference/zoho-api.md
 //! §10): the OAuth token endpoint, `fields` required, 200 per page, 2,000 records by `page`
@@ -12,8 +16,10 @@
 
 pub mod generate;
 mod listing;
+mod names;
 pub mod org;
 mod render;
+mod rng;
 mod server;
 
 use std::net::SocketAddr;
@@ -23,11 +29,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
-use secrecy::SecretString;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use crate::config::{DataCenter, ZohoConfig};
 pub use generate::{generate, Spec};
 pub use org::Org;
 
@@ -130,6 +134,8 @@ pub struct LoggedRequest {
 pub const CLIENT_ID: &str = "1000.SANDBOXCLIENTID0000000000000";
 pub const CLIENT_SECRET: &str = "sandbox-client-secret-0123456789abcdef";
 pub const REFRESH_TOKEN: &str = "1000.sandboxrefreshtoken.0123456789abcdef0123456789abcdef";
+/// `[CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN]`, in the order `ZohoConfig::local` takes them.
+pub const CREDENTIALS: [&str; 3] = [CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN];
 
 pub struct Sandbox {
     addr: SocketAddr,
@@ -226,25 +232,6 @@ impl Sandbox {
 
     pub fn clear_requests(&self) {
         self.shared.log.lock().expect("log lock").clear();
-    }
-
-    /// A client configuration pointing at this sandbox, with quick retries for tests.
-    pub fn zoho_config(&self) -> ZohoConfig {
-        ZohoConfig {
-            data_center: DataCenter::Us,
-            accounts_url: self.url(),
-            api_domain: self.url(),
-            api_version: "v7".into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: Some(SecretString::from(CLIENT_SECRET)),
-            refresh_token: Some(SecretString::from(REFRESH_TOKEN)),
-            stage_field: "Lead_Status".into(),
-            locator_field: "Owner".into(),
-            concurrency: 5,
-            timeout: Duration::from_secs(10),
-            max_retries: 5,
-            retry_base: Duration::from_millis(20),
-        }
     }
 }
 
