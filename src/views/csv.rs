@@ -1,5 +1,11 @@
 //! The CSV form of every view: RFC 4180 fields, safe to open in a spreadsheet (no live
 //! formulas) and to print on a terminal (no control characters).
+//!
+//! Hand-written rather than the `csv` crate: its writer quotes a field only for a separator,
+//! quote or line break, while a defused formula (`'=1`) is always quoted here as OWASP advises,
+//! so the crate would change the bytes every CSV consumer sees. The headers stay the views'
+//! own too: some differ from the JSON names (the calendar's `date` and `appointment_at` are
+//! not its JSON `at`; the lists leave out `appointment_all_day` and `next_appointment_at`).
 
 use super::text::for_terminal;
 
