@@ -157,20 +157,14 @@ pub fn width(text: &str, size: f32, bold: bool) -> f32 {
     text.chars().map(|c| glyph(c, bold).advance).sum::<f32>() * size
 }
 
-/// Combining marks, joiners and variation selectors: never the place to cut a string.
-fn is_mark(c: char) -> bool {
-    matches!(c as u32,
-        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A | 0x064B..=0x065F
-        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x200C..=0x200F | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
-        | 0xFE20..=0xFE2F | 0xE0100..=0xE01EF | 0x1F3FB..=0x1F3FF)
-}
-
-/// `text` cut to at most `max` logical px, ending in "…" when cut, never between a
-/// character and its combining marks. Control characters become spaces.
+/// `text` cut to at most `max` logical px, ending in "…" when cut, only between extended
+/// grapheme clusters: never between a letter and its marks, inside a ZWJ emoji sequence or
+/// between a flag's two regional indicators. Control characters become spaces.
 pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
     // NFC first: "e" + U+0308 becomes "ë", a glyph the font has. Without shaping, a separate
     // combining mark would be drawn beside its letter instead of on it.
     use unicode_normalization::UnicodeNormalization;
+    use unicode_segmentation::UnicodeSegmentation;
     let clean: String = text.nfc().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if width(&clean, size, bold) <= max {
         return clean;
@@ -178,22 +172,13 @@ pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
     let ell = width("…", size, bold);
     let mut out = String::new();
     let mut used = 0.0;
-    let chars: Vec<char> = clean.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        // A character with its trailing marks is one unit.
-        let mut j = i + 1;
-        while j < chars.len() && is_mark(chars[j]) {
-            j += 1;
-        }
-        let unit: String = chars[i..j].iter().collect();
-        let w = width(&unit, size, bold);
+    for unit in clean.graphemes(true) {
+        let w = width(unit, size, bold);
         if used + w + ell > max {
             break;
         }
-        out.push_str(&unit);
+        out.push_str(unit);
         used += w;
-        i = j;
     }
     let trimmed = out.trim_end().to_string();
     format!("{trimmed}…")
@@ -202,6 +187,26 @@ pub fn fit(text: &str, max: f32, size: f32, bold: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_never_splits_a_flag_or_an_emoji_sequence() {
+        // Flags are pairs of regional indicators; the family is four emoji joined by ZWJ.
+        let flags = "🇺🇸🇯🇵🇧🇷🇮🇳🇩🇪🇫🇷";
+        let family = "👩\u{200D}👩\u{200D}👧\u{200D}👦";
+        let mut cuts = 0;
+        for max in 10..200 {
+            let out = fit(&format!("{flags}{family}{family}"), max as f32, 10.0, false);
+            let Some(kept) = out.strip_suffix('…') else { continue };
+            cuts += 1;
+            let indicators = kept.chars().filter(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(c)).count();
+            assert_eq!(indicators % 2, 0, "a flag cut in half at {max} px: {out:?}");
+            assert!(!kept.ends_with('\u{200D}'), "a cut after a joiner at {max} px: {out:?}");
+            let joined = kept.trim_start_matches(|c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c));
+            let whole = ["".to_string(), family.to_string(), family.repeat(2)];
+            assert!(whole.contains(&joined.to_string()), "a family cut apart at {max} px: {out:?}");
+        }
+        assert!(cuts > 50, "the widths tried should mostly force a cut ({cuts})");
+    }
 
     #[test]
     fn measures_and_fits() {
