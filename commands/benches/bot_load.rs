@@ -1,7 +1,7 @@
 //! Bot load benchmark: `cargo bench -p panopticon-commands --bench bot_load`.
 //!
-//! Runs the real `panopticon run` against the fake Discord (commands/tests/fake_discord) on a
-//! database of 100,000 leads, and measures, from the moment an INTERACTION_CREATE is sent:
+//! Runs the real `panopticon run` against the fake Discord (commands/tests/support/fake_discord)
+//! on a database of 100,000 leads, and measures, from the moment an INTERACTION_CREATE is sent:
 //! - one command at a time ("at rest"): time to the acknowledgement and to the finished reply
 //!   (query + render + upload), 30 runs;
 //! - 100, then 300 slash commands arriving at once (stale, at-risk, leads, calendar, locators):
@@ -12,20 +12,17 @@
 //!
 //! `PANOPTICON_BENCH_DB=/tmp/bench-views.db` reuses the views benchmark's database.
 
-#[path = "../tests/fake_discord/mod.rs"]
-mod fake_discord;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
-use fake_discord::*;
-use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::zoho::ZohoClient;
-use panopticon::store::Store;
-use panopticon::sync::{self, NoProgress, SyncSettings};
-use panopticon_sandbox::{generate, Sandbox, Spec};
+use panopticon_sandbox::Spec;
 use serde_json::json;
+use support::fake_discord::*;
+use support::ConfigFile;
 
 fn pct(v: &mut [Duration], p: f64) -> f64 {
     v.sort();
@@ -95,32 +92,17 @@ fn main() {
         let db = std::env::var_os("PANOPTICON_BENCH_DB").map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().join("load.db"));
         if !db.exists() {
             let now = chrono::Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap();
-            let sb = Sandbox::start(generate(&Spec::scaled(2026, 100_000, now))).await.expect("sandbox");
-            let store = Store::open(&db).expect("store");
-            let client = ZohoClient::new(&panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS), AppointmentSource::Events).expect("client");
-            let settings = SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
-            sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
+            let sb = support::sandbox(&Spec::scaled(2026, 100_000, now)).await;
+            support::synced_store(&sb, &db).await;
         }
         let fake = FakeDiscord::start().await;
         // Count late acknowledgements instead of refusing them (the bench asserts there are none).
         fake.accept_late_answers();
-        let cfg = dir.path().join("config.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "[zoho]\nclient_id = \"x\"\n[storage]\npath = \"{}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\nallowed_roles = [{ROLE}]\napi_base = \"{}\"\n",
-                db.display(),
-                fake.api
-            ),
-        )
-        .expect("config");
-        let _bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
-            .arg("--config")
-            .arg(&cfg)
+        let cfg = ConfigFile::offline(&db).discord(&fake.api).write(&dir.path().join("config.toml"));
+        let _bot = support::panopticon(&cfg)
             .arg("run")
             .env("DISCORD_TOKEN", "bench-token")
             .env("RUST_LOG", "error")
-            .kill_on_drop(true)
             .spawn()
             .expect("bot");
         fake.ready().await;

@@ -8,13 +8,17 @@
 //!
 //! Smaller runs: `PANOPTICON_BENCH_LEADS=20000 cargo bench -p panopticon-commands --bench sync`.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use panopticon::config::RulesConfig;
-use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
+use panopticon_sandbox::{generate, Sandbox, Spec};
+use support::ConfigFile;
 
 struct Run {
     wall: Duration,
@@ -24,14 +28,10 @@ struct Run {
 
 /// Runs the binary. Its peak memory is the `peak memory N MB` it reports itself (VmHWM):
 /// wait4's ru_maxrss would include this process's memory, inherited at exec through vfork.
-fn run_child(bin: &str, config: &Path) -> Run {
+fn run_child(config: &Path) -> Run {
     let start = Instant::now();
-    let mut child = std::process::Command::new(bin)
-        .arg("--config")
-        .arg(config)
+    let mut child = support::panopticon_std(config)
         .arg("sync")
-        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()
@@ -95,22 +95,11 @@ fn main() {
 
     let sb = rt.block_on(Sandbox::start(org)).expect("sandbox");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[zoho]\naccounts_url = \"{u}\"\napi_domain = \"{u}\"\nclient_id = \"{id}\"\n[storage]\npath = \"{db}\"\n",
-            u = sb.url(),
-            id = sandbox::CLIENT_ID,
-            db = dir.path().join("bench.db").display()
-        ),
-    )
-    .expect("config");
-    let bin = env!("CARGO_BIN_EXE_panopticon");
+    let config = ConfigFile::sandbox(&sb, &dir.path().join("bench.db")).write(&dir.path().join("config.toml"));
 
-    let full = run_child(bin, &config);
+    let full = run_child(&config);
     print!("{}", full.stdout);
-    let idle = run_child(bin, &config);
+    let idle = run_child(&config);
     print!("{}", idle.stdout);
     let full_calls = calls(&full.stdout);
     let idle_calls = calls(&idle.stdout);

@@ -9,17 +9,19 @@
 //!
 //! Prints a Markdown table for docs/BENCHMARKS.md.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::zoho::ZohoClient;
+use panopticon::config::RulesConfig;
+use panopticon_sandbox::Spec;
 use panopticon::store::Store;
-use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{lead, locators, pipeline, Context, Filter, Snapshot};
-use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
+use support::ConfigFile;
 
 const TARGET_CHANGES: i64 = 150_000;
 
@@ -48,24 +50,17 @@ fn main() {
     let db = std::env::var_os("PANOPTICON_BENCH_DB")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().join("views.db"));
-    let reuse = db.exists();
-    let store = Store::open(&db).expect("store");
     let rules = RulesConfig::default();
 
     let t = Instant::now();
-    if !reuse {
+    let store = if db.exists() {
+        Store::open(&db).expect("store")
+    } else {
         rt.block_on(async {
-            let sb = Sandbox::start(generate(&Spec::scaled(2026, leads, now))).await.expect("sandbox");
-            let client = ZohoClient::new(
-                &panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS),
-                AppointmentSource::Events,
-            )
-            .expect("client");
-            let settings =
-                SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
-            sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
-        });
-    }
+            let sb = support::sandbox(&Spec::scaled(2026, leads, now)).await;
+            support::synced_store(&sb, &db).await
+        })
+    };
     // Top the history up to 150,000 changes, on appointed leads (the ones every view reads),
     // dated before each lead's first appointment so the verdicts are unchanged.
     let conn = store.connect().expect("conn");
@@ -119,34 +114,20 @@ fn main() {
     ];
 
     // The whole process, as a script would run it.
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[zoho]\nclient_id = \"{}\"\n[storage]\npath = \"{}\"\n", sandbox::CLIENT_ID, db.display()),
-    )
-    .expect("config");
-    let bin = env!("CARGO_BIN_EXE_panopticon");
+    let config = ConfigFile::offline(&db).write(&dir.path().join("config.toml"));
     let gnu_time = std::path::Path::new("/usr/bin/time").exists();
     let mut walls = Vec::new();
     let mut peak_kb = 0u64;
     for _ in 0..10 {
         let t = Instant::now();
-        let out = if gnu_time {
-            std::process::Command::new("/usr/bin/time")
-                .args(["-f", "%M"])
-                .arg(bin)
-                .args(["--config"])
-                .arg(&config)
-                .args(["report", "stale", "--format", "json"])
-                .output()
+        let mut report = if gnu_time {
+            let mut c = std::process::Command::new("/usr/bin/time");
+            support::bin::clean_env(&mut c).args(["-f", "%M", support::BIN, "--config"]).arg(&config);
+            c
         } else {
-            std::process::Command::new(bin)
-                .arg("--config")
-                .arg(&config)
-                .args(["report", "stale", "--format", "json"])
-                .output()
-        }
-        .expect("run report");
+            support::panopticon_std(&config)
+        };
+        let out = report.args(["report", "stale", "--format", "json"]).output().expect("run report");
         walls.push(t.elapsed());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         if gnu_time {

@@ -2,108 +2,18 @@
 //! against the fake Discord. A forged or tampered custom_id gets the "expired" answer and
 //! changes nothing; `/calendar` attaches the picture of the period asked for.
 
-mod fake_discord;
+mod support;
 
 use chrono::{Datelike, TimeZone};
-use fake_discord::*;
-use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
-use panopticon::sync::{self, NoProgress, SyncSettings};
 use panopticon::views::state::{ViewKey, ViewKind, ViewState};
-use panopticon_sandbox::{generate, Sandbox, Spec};
-use serde_json::{json, Value};
-
-struct Bot {
-    fake: FakeDiscord,
-    _child: tokio::process::Child,
-    _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-    _sandbox: Sandbox,
-}
-
-/// The demo org synced into a fresh database, and the bot running on it.
-async fn start_bot() -> Bot {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("p.db");
-    let sandbox = Sandbox::start(generate(&Spec::demo(chrono::Utc::now()))).await.unwrap();
-    let store = Store::open(&db).unwrap();
-    let client = ZohoClient::new(
-        &panopticon::config::ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS),
-        AppointmentSource::Events,
-    )
-    .unwrap();
-    let settings =
-        SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
-    sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
-    let fake = FakeDiscord::start().await;
-    let cfg = dir.path().join("config.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[zoho]\nclient_id = \"{id}\"\naccounts_url = \"{z}\"\napi_domain = \"{z}\"\ntimeout_secs = 5\nmax_retries = 1\n\
-             [storage]\npath = \"{db}\"\n[discord]\nguild_id = {GUILD}\nchannel_id = {CHANNEL}\n\
-             allowed_roles = [{ROLE}]\napi_base = \"{api}\"\n[digest]\ndays = []\n",
-            id = panopticon_sandbox::CLIENT_ID,
-            z = sandbox.url(),
-            db = db.display(),
-            api = fake.api
-        ),
-    )
-    .unwrap();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
-        .arg("--config")
-        .arg(&cfg)
-        .arg("run")
-        .env("DISCORD_TOKEN", "fake-bot-token-0123456789abcdef")
-        .env("ZOHO_CLIENT_SECRET", panopticon_sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", panopticon_sandbox::REFRESH_TOKEN)
-        .env_remove("PANOPTICON_CONFIG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    fake.ready().await;
-    Bot { fake, _child: child, _dir: dir, db, _sandbox: sandbox }
-}
-
-/// The message an interaction ended with (followup, edit or callback) and its files.
-async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>)>) {
-    fake.wait_for(30, |log| {
-        log.iter()
-            .rev()
-            .find(|r| {
-                r.path.contains(&format!("/{token}"))
-                    && r.method != "DELETE"
-                    && (r.path.starts_with("/webhooks/") || r.body.get("type") == Some(&json!(4)))
-            })
-            .map(|r| {
-                let body = if r.path.starts_with("/webhooks/") { r.body.clone() } else { r.body["data"].clone() };
-                (body, r.files.clone())
-            })
-    })
-    .await
-}
-
-fn custom_id(m: &Value, label: &str) -> String {
-    m["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
-        .find(|c| c["label"].as_str().is_some_and(|l| l.contains(label)))
-        .and_then(|c| c["custom_id"].as_str().map(str::to_string))
-        .unwrap_or_else(|| panic!("no {label} button in {m}"))
-}
-
-fn title(m: &Value) -> String {
-    m["embeds"][0]["title"].as_str().unwrap_or_default().to_string()
-}
+use serde_json::json;
+use support::bot::*;
+use support::fake_discord::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_tampered_custom_ids_get_expired_and_change_nothing() {
-    let bot = start_bot().await;
+    let bot = spawn_bot(NO_DIGEST).await;
     let fake = &bot.fake;
     let me = Who::member();
     let t = fake.slash("stale", json!([]), &me, CHANNEL);
@@ -151,7 +61,7 @@ async fn forged_and_tampered_custom_ids_get_expired_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calendar_attaches_the_picture_of_the_period_asked_for() {
-    let bot = start_bot().await;
+    let bot = spawn_bot(NO_DIGEST).await;
     let fake = &bot.fake;
     let me = Who::member();
     let today = chrono::Utc::now().with_timezone(&chrono_tz::America::New_York).date_naive();

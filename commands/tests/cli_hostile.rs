@@ -3,12 +3,15 @@
 //! secrets pasted in or values that used to panic, and arguments far out of any real range.
 //! Each answer is what a person should see: safe text, a quiet exit, or exit 2 with the key.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use chrono::TimeZone;
-use panopticon_sandbox::{self as sandbox, generate, Sandbox, Spec};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 use serde_json::Value;
+use support::{panopticon as command, run, text, ConfigFile};
 
 /// A name and a company as an attacker would write them into the CRM: clear the screen, set
 /// the window title, ring the bell, paint red, rewind the line, an 8-bit CSI, a right-to-left
@@ -30,14 +33,9 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap()
 }
 
-fn config_text(sb: &Sandbox, db: &Path) -> String {
-    format!(
-        "[zoho]\naccounts_url = \"{u}\"\napi_domain = \"{u}\"\nclient_id = \"{id}\"\ntimeout_secs = 2\n\
-         retry_base_ms = 20\nmax_retries = 2\n[storage]\npath = \"{db}\"\n",
-        u = sb.url(),
-        id = sandbox::CLIENT_ID,
-        db = db.display()
-    )
+/// The sandbox and `db`, quick to give up and retry (nine lines: a test's extra lines start at 10).
+fn config_file(sb: &Sandbox, db: &Path) -> ConfigFile {
+    ConfigFile::sandbox(sb, db).zoho("timeout_secs", 2).zoho("retry_base_ms", 20).zoho("max_retries", 2)
 }
 
 /// A small org whose every lead and locator carries the hostile text, synced once.
@@ -55,33 +53,10 @@ async fn setup() -> Setup {
     org.leads.get_mut(&first).unwrap().overrides.insert("id".into(), Value::from("\x1b]0;pwned\x07\x1b[2J42"));
     let sb = Sandbox::start(org).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, config_text(&sb, &dir.path().join("p.db"))).unwrap();
+    let config = config_file(&sb, &dir.path().join("p.db")).write(&dir.path().join("config.toml"));
     let out = command(&config).arg("sync").output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     Setup { _sb: sb, dir, config, sync_out: text(&out) }
-}
-
-fn command(config: &Path) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"));
-    c.arg("--config")
-        .arg(config)
-        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
-        .env_remove("PANOPTICON_CONFIG")
-        .env_remove("RUST_LOG")
-        .env_remove("DISCORD_TOKEN")
-        .kill_on_drop(true);
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-async fn run(config: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let o = command(config).args(args).output().await.unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
 
 /// The characters a terminal would obey: C0 but the line break, DEL, C1, bidi overrides.

@@ -2,13 +2,16 @@
 //! one against the rules computed independently here from the sandbox's own data, CSV and table
 //! forms, and every kind of bad input answered with exit code 2 and a useful message.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::New_York;
-use panopticon_sandbox::{self as sandbox, generate, Org, Sandbox, Spec};
+use panopticon_sandbox::{Org, Sandbox, Spec};
 use serde_json::Value;
+use support::{run, ConfigFile};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap()
@@ -21,37 +24,12 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let sb = Sandbox::start(generate(&Spec { seed: 8, ..Spec::demo(now()) })).await.unwrap();
+    let sb = support::sandbox(&Spec { seed: 8, ..Spec::demo(now()) }).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[zoho]\naccounts_url = \"{u}\"\napi_domain = \"{u}\"\nclient_id = \"{id}\"\n[storage]\npath = \"{db}\"\n",
-            u = sb.url(),
-            id = sandbox::CLIENT_ID,
-            db = dir.path().join("p.db").display()
-        ),
-    )
-    .unwrap();
+    let config = ConfigFile::sandbox(&sb, &dir.path().join("p.db")).write(&dir.path().join("config.toml"));
     let out = run(&config, &["sync"]).await;
     assert!(out.0 == Some(0), "{}", out.1);
     Setup { sb, _dir: dir, config }
-}
-
-/// Runs the binary; (exit code, stdout, stderr).
-async fn run(config: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
-        .env_remove("PANOPTICON_CONFIG")
-        .output()
-        .await
-        .unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 async fn json(config: &Path, args: &[&str]) -> Value {
@@ -317,9 +295,8 @@ async fn bad_input_exits_2_with_a_useful_message() {
 
     // No database, and an empty one.
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
     let db = dir.path().join("none.db");
-    std::fs::write(&cfg, format!("[zoho]\nclient_id = \"x\"\n[storage]\npath = \"{}\"\n", db.display())).unwrap();
+    let cfg = ConfigFile::offline(&db).write(&dir.path().join("c.toml"));
     let (code, _, err) = run(&cfg, &["report", "stale"]).await;
     assert_eq!(code, Some(2));
     assert!(err.contains("there is no database") && err.contains("panopticon sync"), "{err}");

@@ -2,62 +2,30 @@
 //! ever reaches a log line, an error or the database, and that kill -9 mid-sync leaves the
 //! database either as it was or fully synced — never in between.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use chrono::TimeZone;
-use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon::crm::zoho::ZohoClient;
+use panopticon_sandbox::{self as sandbox, Fault, FaultRule, Sandbox, Spec};
 use panopticon::store::{self, Store};
-use panopticon::sync::{self, NoProgress, SyncSettings};
-use panopticon_sandbox::{self as sandbox, generate, Fault, FaultRule, Sandbox, Spec};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_panopticon")
-}
+use support::{panopticon as command, text, ConfigFile};
 
 fn spec(leads: usize) -> Spec {
     Spec::scaled(5, leads, chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap())
 }
 
-/// A config file pointing the binary at the sandbox; secrets go in the environment.
-fn write_config(dir: &Path, sb: &Sandbox, db: &Path) -> PathBuf {
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[zoho]\naccounts_url = \"{url}\"\napi_domain = \"{url}\"\nclient_id = \"{id}\"\ntimeout_secs = 2\n\
-             retry_base_ms = 20\nmax_retries = 2\n[storage]\npath = \"{db}\"\n",
-            url = sb.url(),
-            id = sandbox::CLIENT_ID,
-            db = db.display()
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn command(config: &Path) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(bin());
-    c.arg("--config")
-        .arg(config)
-        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
-        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
-        .env_remove("PANOPTICON_CONFIG")
-        .env_remove("RUST_LOG")
-        .kill_on_drop(true);
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+/// A config pointing the binary at the sandbox and `db`, quick to give up and retry; secrets
+/// go in the environment.
+fn config(sb: &Sandbox, db: &Path) -> ConfigFile {
+    ConfigFile::sandbox(sb, db).zoho("timeout_secs", 2).zoho("retry_base_ms", 20).zoho("max_retries", 2)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_prints_a_summary_and_a_second_run_is_cheap() {
-    let sb = Sandbox::start(generate(&spec(600))).await.unwrap();
+    let sb = support::sandbox(&spec(600)).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), &sb, &dir.path().join("p.db"));
+    let cfg = config(&sb, &dir.path().join("p.db")).write(&dir.path().join("config.toml"));
     let out = command(&cfg).arg("sync").output().await.unwrap();
     let t = text(&out);
     assert!(out.status.success(), "{t}");
@@ -70,9 +38,9 @@ async fn sync_prints_a_summary_and_a_second_run_is_cheap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sync_says_why_and_how_old_the_kept_data_is() {
-    let sb = Sandbox::start(generate(&spec(300))).await.unwrap();
+    let sb = support::sandbox(&spec(300)).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), &sb, &dir.path().join("p.db"));
+    let cfg = config(&sb, &dir.path().join("p.db")).write(&dir.path().join("config.toml"));
     assert!(command(&cfg).arg("sync").output().await.unwrap().status.success());
     sb.inject(FaultRule::new(Fault::ServerError).always());
     let out = command(&cfg).arg("sync").output().await.unwrap();
@@ -111,10 +79,10 @@ async fn bad_configuration_exits_2_naming_the_key() {
 /// Every byte the process writes, and the database, searched for every secret in play.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_appear_in_logs_errors_or_the_database() {
-    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let sb = support::sandbox(&spec(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
-    let cfg = write_config(dir.path(), &sb, &db);
+    let cfg = config(&sb, &db).write(&dir.path().join("config.toml"));
     let mut seen = String::new();
     let run = |c: &mut tokio::process::Command| {
         c.env("RUST_LOG", "trace");
@@ -162,23 +130,18 @@ async fn secrets_never_appear_in_logs_errors_or_the_database() {
 /// kill -9 at many moments of a sync: the database is always the old data or the new data.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
-    let sb = Sandbox::start(generate(&spec(6_000))).await.unwrap();
+    let sb = support::sandbox(&spec(6_000)).await;
     // Each process refreshes its token once; this test starts more than Zoho's 10 per 10 min.
     sb.set_refresh_limit(100);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
-    let cfg = write_config(dir.path(), &sb, &db);
+    let cfg = config(&sb, &db).write(&dir.path().join("config.toml"));
 
     // The reference: the same sync, run in-process into another file.
     let reference = |name: &str| {
-        let path = dir.path().join(name);
-        let zoho = panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
+        let (path, sb) = (dir.path().join(name), &sb);
         async move {
-            let store = Store::open(&path).unwrap();
-            let client = ZohoClient::new(&zoho, AppointmentSource::Events).unwrap();
-            let settings =
-                SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
-            sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
+            let store = support::synced_store(sb, &path).await;
             store::dump(&store.connect().unwrap()).unwrap()
         }
     };
@@ -191,10 +154,9 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
     // How long a whole run takes here, to spread the kills over it.
     let t0 = std::time::Instant::now();
     let probe = dir.path().join("probe.db");
-    let probe_cfg = write_config(&dir.path().join(""), &sb, &probe);
+    let probe_cfg = config(&sb, &probe).write(&dir.path().join("probe.toml"));
     assert!(command(&probe_cfg).arg("sync").output().await.unwrap().status.success());
     let whole = t0.elapsed();
-    std::fs::write(&cfg, std::fs::read_to_string(&probe_cfg).unwrap().replace("probe.db", "p.db")).unwrap();
 
     let check = |expect: &[&String], label: &str| {
         let s = Store::open(&db).unwrap();
@@ -261,10 +223,10 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
 /// interrupted, and the exit code says which signal (128 + its number).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_sync_is_recorded_and_changes_nothing() {
-    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let sb = support::sandbox(&spec(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
-    let cfg = write_config(dir.path(), &sb, &db);
+    let cfg = config(&sb, &db).write(&dir.path().join("config.toml"));
     assert!(command(&cfg).arg("sync").output().await.unwrap().status.success());
     sb.org(|o| {
         let ids: Vec<String> = o.leads.keys().take(30).cloned().collect();
@@ -318,10 +280,10 @@ fn as_reader(mut c: tokio::process::Command, dir: &Path) -> tokio::process::Comm
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_read_a_read_only_database_without_writing_and_the_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
-    let sb = Sandbox::start(generate(&spec(400))).await.unwrap();
+    let sb = support::sandbox(&spec(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
-    let cfg = write_config(dir.path(), &sb, &db);
+    let cfg = config(&sb, &db).write(&dir.path().join("config.toml"));
     let out = command(&cfg).arg("sync").output().await.unwrap();
     assert!(out.status.success(), "{}", text(&out));
     // The database holds the company's pipeline: its owner only.
@@ -340,12 +302,7 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     std::fs::set_permissions(&ro_db, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let ro_cfg = dir.path().join("ro.toml");
-    std::fs::write(
-        &ro_cfg,
-        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &ro_db.display().to_string()),
-    )
-    .unwrap();
+    let ro_cfg = config(&sb, &ro_db).write(&dir.path().join("ro.toml"));
     std::fs::set_permissions(&ro_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
     let bytes = std::fs::read(&ro_db).unwrap();
     let mtime = std::fs::metadata(&ro_db).unwrap().modified().unwrap();
@@ -378,10 +335,8 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     }
     assert!(std::fs::metadata(walled.join("p.db-wal")).unwrap().len() > 0);
     std::fs::set_permissions(&walled, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let walled_cfg = dir.path().join("walled.toml");
     let walled_db = walled.join("p.db").display().to_string();
-    std::fs::write(&walled_cfg, std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &walled_db))
-        .unwrap();
+    let walled_cfg = config(&sb, &walled.join("p.db")).write(&dir.path().join("walled.toml"));
     std::fs::set_permissions(&walled_cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = as_reader(command(&walled_cfg), dir.path()).args(["report", "leads"]).output().await.unwrap();
     let t = text(&out);
@@ -397,12 +352,7 @@ async fn reports_read_a_read_only_database_without_writing_and_the_file_is_priva
     // A database error names the file.
     let bad = dir.path().join("bad.db");
     std::fs::write(&bad, vec![7u8; 8192]).unwrap();
-    let bad_cfg = dir.path().join("bad.toml");
-    std::fs::write(
-        &bad_cfg,
-        std::fs::read_to_string(&cfg).unwrap().replace(&db.display().to_string(), &bad.display().to_string()),
-    )
-    .unwrap();
+    let bad_cfg = config(&sb, &bad).write(&dir.path().join("bad.toml"));
     for args in [&["report", "stale"][..], &["digest", "--dry-run"], &["sync"]] {
         let out = command(&bad_cfg).args(args).output().await.unwrap();
         let t = text(&out);

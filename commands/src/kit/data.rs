@@ -1,11 +1,12 @@
 //! What every command and click shares: the configuration, the store, a cached snapshot of
-//! the data (reloaded only after a sync), and the one-sync-at-a-time lock.
+//! the data (reloaded only after a sync), the one-sync-at-a-time lock, and the one way to reach
+//! the database from async code (`db`, or `db_pooled` for real work).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use panopticon::config::Config;
-use panopticon::store::{self, Store};
+use panopticon::store::{self, Connection, Store};
 use panopticon::sync::SyncReport;
 use panopticon::views::state::ViewKey;
 use panopticon::views::Snapshot;
@@ -74,10 +75,7 @@ impl Data {
 
     /// The current snapshot, reloaded when a sync has run since it was taken.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
-        let store = self.store.clone();
-        let last = tokio::task::spawn_blocking(move || store.connect().and_then(|c| store::last_run(&c)))
-            .await??
-            .map(|r| r.id);
+        let last = self.db(|c| store::last_run(c)).await?.map(|r| r.id);
         if let Some((id, s)) = self.snapshot.read().await.as_ref() {
             if *id == last {
                 return Ok(s.clone());
@@ -93,5 +91,50 @@ impl Data {
         let fresh = Arc::new(self.cpu.run(move || store.read(Snapshot::load)).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
+    }
+
+    /// Runs `f` with a fresh connection on a blocking thread, at once: how commands, clicks and
+    /// the digest reach SQLite, so that no query holds up the runtime that acknowledges the
+    /// other interactions (Discord wants each within 3 s).
+    pub async fn db<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        E: Into<Error> + 'static,
+    {
+        tokio::task::spawn_blocking(with_connection(self.store.clone(), f)).await?
+    }
+
+    /// The same on the CPU pool, waiting its turn: for a query that is real work (a search
+    /// across every lead) or a connection held while a view is composed and drawn.
+    pub async fn db_pooled<T, E>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        E: Into<Error> + 'static,
+    {
+        self.cpu.run(with_connection(self.store.clone(), f)).await?
+    }
+
+    /// Tells those waiting on `last_sync` how a sync ended (the error as text: errors do not
+    /// clone, and each waiter shows it).
+    pub fn publish_sync<E: std::fmt::Display>(&self, result: &Result<SyncReport, E>) {
+        let shown = match result {
+            Ok(report) => Ok(report.clone()),
+            Err(e) => Err(e.to_string()),
+        };
+        self.last_sync.send_replace(Some(shown));
+    }
+}
+
+/// `f` with a connection to `store`, as one job for a blocking thread.
+fn with_connection<T, E: Into<Error> + 'static>(
+    store: Store,
+    f: impl FnOnce(&mut Connection) -> Result<T, E>,
+) -> impl FnOnce() -> Result<T, Error> {
+    move || {
+        let mut conn = store.connect()?;
+        f(&mut conn).map_err(Into::into)
     }
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use panopticon::config::Config;
 use panopticon::digest::{self, Decision, Digest, Schedule};
 use panopticon::render::{chart, table, Page};
-use panopticon::store::{self, Claim, Store};
+use panopticon::store::{self, Claim, Connection, Store};
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::state::{PeriodKind, ViewKey, ViewKind, ViewState};
 use panopticon::views::{Context, Filter, Snapshot};
@@ -29,8 +29,12 @@ pub fn schedule(cfg: &Config) -> Schedule {
 
 /// The digest for `ctx.as_of` from the current data and the previous digest.
 pub fn compose(store: &Store, snap: &Snapshot, ctx: &Context) -> Result<Digest, Error> {
-    let conn = store.connect()?;
-    let previous = store::previous_digest(&conn, ctx.today())?;
+    compose_in(&store.connect()?, snap, ctx)
+}
+
+/// The same, reading the previous digest on a connection already open.
+pub fn compose_in(conn: &Connection, snap: &Snapshot, ctx: &Context) -> Result<Digest, Error> {
+    let previous = store::previous_digest(conn, ctx.today())?;
     Ok(digest::compose(snap, ctx, previous.as_ref()))
 }
 
@@ -142,24 +146,22 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
         data.cfg.discord.channel_id.ok_or("config: [discord] channel_id is missing: where the digest goes")?,
     );
     let now = Utc::now();
-    let store = data.store.clone();
     let inst = instance.to_string();
-    let claim = tokio::task::spawn_blocking(move || {
-        store.connect().and_then(|mut c| store::claim_digest(&mut c, date, &inst, now))
-    })
-    .await??;
-    match claim {
+    match data.db(move |c| store::claim_digest(c, date, &inst, now)).await? {
         Claim::Sent | Claim::Busy => return Ok(Outcome::AlreadySent),
         Claim::Abandoned { by } => {
             tracing::warn!(%date, %by, "a digest claim was never completed; looking in the channel");
             if let Some(id) = find_posted(http, channel, date).await? {
-                let snap = data.snapshot().await?;
-                let d = compose(&data.store, &snap, &digest_context(&data.cfg, now))?;
-                let c = data.store.connect()?;
-                store::mark_digest_sent(&c, &d.record, &id, now)?;
+                let (snap, cfg, posted) = (data.snapshot().await?, data.cfg.clone(), id.clone());
+                data.db(move |c| -> Result<_, Error> {
+                    let d = compose_in(c, &snap, &digest_context(&cfg, now))?;
+                    Ok(store::mark_digest_sent(c, &d.record, &posted, now)?)
+                })
+                .await?;
                 return Ok(Outcome::Recovered(id));
             }
-            store::take_over_digest(&data.store.connect()?, date, instance, now)?;
+            let inst = instance.to_string();
+            data.db(move |c| store::take_over_digest(c, date, &inst, now)).await?;
         }
         Claim::Ours => {}
     }
@@ -170,22 +172,23 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     let snap = data.snapshot().await?;
     // Composing and rendering a dozen images is CPU work: on the pool, so the bot's commands
     // are still acknowledged at once while the digest is drawn.
-    let (cfg, store, key) = (data.cfg.clone(), data.store.clone(), data.view_key.clone());
+    let (cfg, key) = (data.cfg.clone(), data.view_key.clone());
     let (record, composed) = data
-        .cpu
-        .run(move || -> Result<_, Error> {
+        .db_pooled(move |c| -> Result<_, Error> {
             let ctx = digest_context(&cfg, now);
-            let d = compose(&store, &snap, &ctx)?;
+            let d = compose_in(c, &snap, &ctx)?;
             Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx, &key)?))
         })
-        .await??;
+        .await?;
     let Some(Composed { embeds, files, components: rows }) = composed else {
-        store::mark_digest_sent(&data.store.connect()?, &record, "", now)?;
+        data.db(move |c| store::mark_digest_sent(c, &record, "", now)).await?;
         return Ok(Outcome::SkippedQuiet);
     };
     let msg = channel.send_message(http, CreateMessage::new().embeds(embeds).add_files(files).components(rows)).await?;
-    store::mark_digest_sent(&data.store.connect()?, &record, &msg.id.to_string(), Utc::now())?;
-    Ok(Outcome::Posted(msg.id.to_string()))
+    let (id, sent_at) = (msg.id.to_string(), Utc::now());
+    let posted = id.clone();
+    data.db(move |c| store::mark_digest_sent(c, &record, &posted, sent_at)).await?;
+    Ok(Outcome::Posted(id))
 }
 
 /// Wakes when the schedule says and sends the digest; runs for the life of the bot.
@@ -194,10 +197,12 @@ pub async fn scheduler(data: Data, http: std::sync::Arc<serenity::Http>) {
     let instance = format!("bot-{}", std::process::id());
     loop {
         let now = Utc::now();
-        let store = data.store.clone();
-        let in_hand =
-            move |d: NaiveDate| store.connect().and_then(|c| store::digest_in_hand(&c, d, now)).unwrap_or(true);
-        match schedule.decide(now, in_hand) {
+        // A day whose digest cannot be checked counts as in hand: nothing is sent twice.
+        let sched = schedule.clone();
+        let decided = data
+            .db(move |c| Ok::<_, Error>(sched.decide(now, |d| store::digest_in_hand(c, d, now).unwrap_or(true))))
+            .await;
+        match decided.unwrap_or_else(|_| schedule.decide(now, |_| true)) {
             Decision::Send(date) => match run(&data, &http, date, &instance).await {
                 Ok(o) => tracing::info!(%date, ?o, "digest"),
                 Err(e) => {

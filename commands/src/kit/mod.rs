@@ -22,7 +22,7 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
     let client = panopticon::crm::connect(&cfg)?;
     let settings = panopticon::sync::SyncSettings::from_config(&cfg);
     let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
-    data.last_sync.send_replace(Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
+    data.publish_sync(&result);
     Ok(result?)
 }
 
@@ -30,13 +30,7 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
 pub async fn compose_view(data: &Data, state: ViewState, face: compose::Face) -> Result<compose::Composed, Error> {
     let snap = data.snapshot().await?;
     let cfg = data.cfg.clone();
-    let store = data.store.clone();
-    data.cpu
-        .run(move || -> Result<compose::Composed, Error> {
-            let conn = store.connect()?;
-            face(&compose::Scene::new(&cfg, &snap, &conn, &state)?)
-        })
-        .await?
+    data.db_pooled(move |conn| face(&compose::Scene::new(&cfg, &snap, conn, &state)?)).await
 }
 
 /// Sends a composed view as the reply to a command (acknowledged first, if not yet).

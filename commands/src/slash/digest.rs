@@ -1,6 +1,6 @@
 //! /digest — a preview of the morning digest, just for you (nothing is posted or recorded).
 
-use crate::kit::digest::{compose, digest_context, message};
+use crate::kit::digest::{compose_in, digest_context, message};
 use crate::kit::{Ctx, Error};
 
 /// Preview today's morning digest (only you see it).
@@ -9,16 +9,15 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let snap = data.snapshot().await?;
-    let (cfg, store, key) = (data.cfg.clone(), data.store.clone(), data.view_key.clone());
+    let (cfg, key) = (data.cfg.clone(), data.view_key.clone());
     // Composing reads the database and rendering the images is CPU work: on the pool.
     let (summary, composed) = data
-        .cpu
-        .run(move || -> Result<_, Error> {
+        .db_pooled(move |c| -> Result<_, Error> {
             let dctx = digest_context(&cfg, chrono::Utc::now());
-            let d = compose(&store, &snap, &dctx)?;
+            let d = compose_in(c, &snap, &dctx)?;
             Ok((d.summary(), message(&cfg, &snap, &d, &dctx, &key)?))
         })
-        .await??;
+        .await?;
     let reply = match composed {
         None => poise::CreateReply::default()
             .content(format!("{summary} (quiet days are skipped: nothing would be posted)")),

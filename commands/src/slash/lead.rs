@@ -19,12 +19,10 @@ use crate::kit::{reply, Ctx, Error};
 const PICK: usize = limits::SELECT_OPTIONS;
 
 async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let store = ctx.data().store.clone();
     let q: String = partial.trim().chars().take(100).collect();
-    let found =
-        tokio::task::spawn_blocking(move || store.connect().and_then(|c| store::search_leads(&c, &q, 25))).await;
+    let found = ctx.data().db(move |c| store::search_leads(c, &q, 25)).await;
     let choices: Vec<serenity::AutocompleteChoice> = match found {
-        Ok(Ok(leads)) => leads
+        Ok(leads) => leads
             .into_iter()
             .map(|l| {
                 let label = format!("{} — {}", l.full_name, l.company.as_deref().unwrap_or("—"));
@@ -107,9 +105,8 @@ pub async fn lead(
 ) -> Result<(), Error> {
     reply::defer(ctx).await?;
     let data = ctx.data();
-    let store = data.store.clone();
     let q = name.trim().to_string();
-    let found = data.cpu.run(move || store.connect().and_then(|c| store::search_leads(&c, &q, PICK + 1))).await??;
+    let found = data.db_pooled(move |c| store::search_leads(c, &q, PICK + 1)).await?;
     match decide(name.trim(), found)? {
         Found::One(id) => {
             let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };

@@ -67,11 +67,11 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
             }
         }
     };
-    let (text, shared) = match result {
-        Ok(r) => (format!("✅ {r}"), Ok(r)),
-        Err(e) => (format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."), Err(e.to_string())),
+    let text = match &result {
+        Ok(r) => format!("✅ {r}"),
+        Err(e) => format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."),
     };
-    data.last_sync.send_replace(Some(shared));
+    data.publish_sync(&result);
     handle.edit(ctx, poise::CreateReply::default().content(crate::kit::limits::cut(&text, 2000))).await?;
     Ok(())
 }

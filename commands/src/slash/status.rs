@@ -9,12 +9,8 @@ use crate::kit::{Ctx, Error};
 pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
-    let st = data.store.clone();
-    let (last, good) = tokio::task::spawn_blocking(move || -> Result<_, store::StoreError> {
-        let c = st.connect()?;
-        Ok((store::last_run(&c)?, store::last_good_run(&c)?))
-    })
-    .await??;
+    let (last, good) =
+        data.db(|c| -> Result<_, store::StoreError> { Ok((store::last_run(c)?, store::last_good_run(c)?)) }).await?;
     let when = |t: &str| {
         chrono::DateTime::parse_from_rfc3339(t).map(|t| format!("<t:{}:R>", t.timestamp())).unwrap_or_default()
     };

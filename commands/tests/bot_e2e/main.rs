@@ -1,0 +1,16 @@
+//! The real bot (`panopticon run`) against a fake Discord on 127.0.0.1, driven as a user would:
+//! slash commands with options, paging forward and back, filters, drill-down, autocomplete,
+//! forged custom_ids, a member without the role, the wrong channel, a direct message, a broken
+//! database, a token Discord rejects. Every payload the bot sends is checked against Discord's
+//! documented limits, and who sees each message is modelled as Discord shows it.
+//!
+//! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
+//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod access;
+mod digest;
+mod refresh;
+mod views;

@@ -1,0 +1,144 @@
+//! The real bot (`panopticon run`) on the demo org, against the fake Discord — started the way
+//! every bot test starts it — and the readers tests use on what the bot sent.
+
+use std::path::{Path, PathBuf};
+
+use panopticon_sandbox::{Sandbox, Spec};
+use panopticon::store::Store;
+use panopticon::views::state::ViewKey;
+use serde_json::{json, Value};
+
+use super::config::ConfigFile;
+use super::fake_discord::FakeDiscord;
+
+/// The bot token every test bot runs with (and which must never reach its log).
+pub const DISCORD_TOKEN: &str = "fake-bot-token-0123456789abcdef";
+
+/// The config tail of a bot that posts no digest by itself.
+pub const NO_DIGEST: &str = "[digest]\ndays = []\n";
+
+/// A running bot and everything around it.
+pub struct TestBot {
+    pub cfg: PathBuf,
+    pub fake: FakeDiscord,
+    pub child: tokio::process::Child,
+    /// The bot's database, synced from `sandbox` before it started.
+    pub db: PathBuf,
+    pub sandbox: Sandbox,
+    /// Everything the bot logged, at trace level.
+    pub log: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+/// The demo org synced into a fresh database through the real client, the fake Discord, and
+/// the bot on both — its config ending with `tail` (the `[digest]` and `[rules]` sections).
+/// Returns once the bot has registered every command.
+pub async fn spawn_bot(tail: &str) -> TestBot {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let sandbox = super::sandbox(&Spec::demo(chrono::Utc::now())).await;
+    super::synced_store(&sandbox, &db).await;
+    let fake = FakeDiscord::start().await;
+    let cfg = ConfigFile::sandbox(&sandbox, &db)
+        .zoho("timeout_secs", 5)
+        .zoho("max_retries", 1)
+        .zoho("retry_base_ms", 10)
+        .discord(&fake.api)
+        .then(tail)
+        .write(&dir.path().join("config.toml"));
+    let log = dir.path().join("bot.log");
+    let child = run_bot(&cfg, &log);
+    let names = fake.ready().await;
+    for c in
+        ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help", "digest"]
+    {
+        assert!(names.contains(&c.to_string()), "{c} registered: {names:?}");
+    }
+    TestBot { cfg, fake, child, db, sandbox, log, dir }
+}
+
+/// Starts `panopticon run` with this config and the test token, logging at trace level to `log`.
+pub fn run_bot(cfg: &Path, log: &Path) -> tokio::process::Child {
+    super::panopticon(cfg)
+        .arg("run")
+        .env("DISCORD_TOKEN", DISCORD_TOKEN)
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// The message an interaction ended with: its payload (followup, edit or callback) and files.
+pub async fn answer(fake: &FakeDiscord, token: &str) -> (Value, Vec<(String, Vec<u8>)>) {
+    fake.wait_for(30, |log| {
+        log.iter()
+            .rev()
+            .find(|r| {
+                r.path.contains(&format!("/{token}"))
+                    && r.method != "DELETE"
+                    && (r.path.starts_with("/webhooks/") || r.body.get("type") == Some(&json!(4)))
+            })
+            .map(|r| {
+                let body = if r.path.starts_with("/webhooks/") { r.body.clone() } else { r.body["data"].clone() };
+                (body, r.files.clone())
+            })
+    })
+    .await
+}
+
+/// The last content an interaction's reply showed containing `until` (after any edits).
+pub async fn last_content(fake: &FakeDiscord, token: &str, until: &str) -> String {
+    fake.wait_for(40, |log| {
+        log.iter()
+            .rev()
+            .filter(|r| r.path.contains(&format!("/{token}")))
+            .filter_map(|r| r.body.get("content").or_else(|| r.body.get("data").and_then(|d| d.get("content"))))
+            .filter_map(Value::as_str)
+            .find(|c| c.contains(until))
+            .map(str::to_string)
+    })
+    .await
+}
+
+/// The first response an interaction got: its callback type (4 message, 5 defer, 6 ack…).
+pub fn first_callback(fake: &FakeDiscord, token: &str) -> Option<u64> {
+    fake.for_token(token).iter().find(|r| r.path.ends_with("/callback")).and_then(|r| r.body["type"].as_u64())
+}
+
+pub fn embed(v: &Value) -> &Value {
+    &v["embeds"][0]
+}
+
+pub fn title(m: &Value) -> String {
+    m["embeds"][0]["title"].as_str().unwrap_or_default().to_string()
+}
+
+/// Every component of a message, row by row.
+pub fn components(v: &Value) -> Vec<Value> {
+    v["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// The component whose label contains `label`.
+pub fn button<'a>(comps: &'a [Value], label: &str) -> &'a Value {
+    comps
+        .iter()
+        .find(|c| c["label"].as_str().is_some_and(|l| l.contains(label)))
+        .unwrap_or_else(|| panic!("no {label} button in {comps:#?}"))
+}
+
+/// The custom_id of message `m`'s button labelled with `label`.
+pub fn custom_id(m: &Value, label: &str) -> String {
+    button(&components(m), label)["custom_id"].as_str().map(str::to_string).unwrap_or_else(|| panic!("{m}"))
+}
+
+/// The bot's signing key, from its database (to read the ids it sent).
+pub fn view_key(db: &Path) -> ViewKey {
+    ViewKey::load(&Store::open(db).unwrap().connect().unwrap()).unwrap()
+}
