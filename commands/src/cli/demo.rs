@@ -18,8 +18,7 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let d = demo::run(dir, chrono::Utc::now(), &bar).await;
     bar.finish();
     let d = d?;
-    let snapshot = Snapshot::load(&d.store.connect().map_err(|e| Failure::work(e.to_string()))?)
-        .map_err(|e| Failure::work(e.to_string()))?;
+    let snapshot = Snapshot::load(&d.store.connect()?)?;
     let ctx = Context {
         as_of: d.as_of,
         now: chrono::Utc::now(),
@@ -37,8 +36,8 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let at_risk = list::build(&snapshot, &ctx, ListKind::AtRisk, &none, None).top(15);
     out::text(&format!("{}\n", at_risk.table(&ctx, color)), color)?;
     out::text(&calendar::build(&snapshot, &ctx, Period::day(ctx.today()), &none).table(&ctx, color), color)?;
-    let conn = d.store.connect().map_err(|e| Failure::work(e.to_string()))?;
-    let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25).map_err(|e| Failure::work(e.to_string()))?;
+    let conn = d.store.connect()?;
+    let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25)?;
     out::line(&format!("\nImages the bot posts ({} PNGs) in {}:", images.len(), dir.display()))?;
     for img in &images {
         let path = dir.join(&img.name);
