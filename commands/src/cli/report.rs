@@ -221,7 +221,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Checked before the database is read: a bad query is bad input whatever the data.
     let query = match &a.view {
         View::Lead(l) => Some(input::lead_query(&l.query)?),
-        _ => None,
+        View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) => None,
     };
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
