@@ -100,7 +100,8 @@ struct SpanArgs {
     scope: Scope,
     #[command(flatten)]
     statuses: Statuses,
-    /// Appointments from this date (YYYY-MM-DD).
+    /// Appointments from this date (YYYY-MM-DD); for `pipeline`, the start of the conversion
+    /// period.
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
     /// Appointments up to this date, inclusive.
