@@ -9,12 +9,11 @@ mod slash;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use panopticon::views::text::for_terminal_text;
 
 fn main() -> ExitCode {
     output_failures_are_not_panics();
-    let args = cli::Cli::parse();
+    let args = cli::parse();
     cli::init_logging();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -25,7 +25,7 @@ async fn forged_and_tampered_custom_ids_get_expired_and_change_nothing() {
     // What an attacker sends: the "as of 22 Jan 4018" as an old unsigned id, the same
     // signed with a key of their own, our id with one field changed, and our id with the tag cut.
     let far = chrono::Utc.with_ymd_and_hms(4018, 1, 22, 9, 0, 0).unwrap();
-    let theirs = ViewState::new(ViewKind::Stale, far).encode(&ViewKey::from_bytes([42; 32]));
+    let theirs = ViewState::new(ViewKind::STALE, far).encode(&ViewKey::from_bytes([42; 32]));
     let (payload, tag) = next.rsplit_once('.').unwrap();
     let page_changed = payload.replacen(".1.", ".7.", 1);
     assert_ne!(page_changed, payload);
@@ -55,7 +55,7 @@ async fn forged_and_tampered_custom_ids_get_expired_and_change_nothing() {
     // The key is the database's: it is there, and it is what signed the id.
     let key = ViewKey::load(&Store::open(&bot.db).unwrap().connect().unwrap()).unwrap();
     let st = ViewState::parse(&next, &key, chrono::Utc::now()).expect("signed with the database's key");
-    assert_eq!((st.view, st.page), (ViewKind::Stale, 1));
+    assert_eq!((st.view, st.page), (ViewKind::STALE, 1));
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 

@@ -128,9 +128,9 @@ pub fn locators(v: &LocatorsView, ctx: &Context) -> Result<Image, RenderError> {
     let (stale_fill, _, _) = theme::chip(Status::Stale);
     let (risk_fill, _, _) = theme::chip(Status::AtRisk);
     svg.rect(PAD, y + 3.0, 9.0, 9.0, stale_fill, 2.0);
-    svg.text("stale", PAD + 12.0, 40.0, y + 11.0, SMALL, false, theme::TEXT, Anchor::Start);
+    svg.text(Status::Stale.word(), PAD + 12.0, 40.0, y + 11.0, SMALL, false, theme::TEXT, Anchor::Start);
     svg.rect(PAD + 56.0, y + 3.0, 9.0, 9.0, risk_fill, 2.0);
-    svg.text("at risk", PAD + 68.0, 50.0, y + 11.0, SMALL, false, theme::TEXT, Anchor::Start);
+    svg.text(Status::AtRisk.word(), PAD + 68.0, 50.0, y + 11.0, SMALL, false, theme::TEXT, Anchor::Start);
     y += 18.0;
     let (label_w, count_w) = (140.0, 110.0);
     let bar_w = inner - label_w - count_w;

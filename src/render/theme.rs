@@ -26,16 +26,17 @@ pub const TITLE: f32 = 13.0;
 pub const BODY: f32 = 9.0;
 pub const SMALL: f32 = 7.5;
 
-/// (fill, text colour, label) of a status chip.
+/// (fill, text colour, label) of a status chip; the label is the status's own (`Status::label`).
 pub fn chip(s: Status) -> (&'static str, &'static str, &'static str) {
-    match s {
-        Status::Stale => ("#D55E00", "#FFFFFF", "STALE"),
-        Status::AtRisk => ("#E69F00", "#1F2328", "AT RISK"),
-        Status::Awaiting => ("#5F6670", "#FFFFFF", "AWAITING"),
-        Status::Progressed => ("#009E73", "#FFFFFF", "PROGRESSED"),
-        Status::Upcoming => ("#0072B2", "#FFFFFF", "UPCOMING"),
-        Status::Closed => ("#D0D4DA", "#1F2328", "CLOSED"),
-    }
+    let (fill, ink) = match s {
+        Status::Stale => ("#D55E00", "#FFFFFF"),
+        Status::AtRisk => ("#E69F00", "#1F2328"),
+        Status::Awaiting => ("#5F6670", "#FFFFFF"),
+        Status::Progressed => ("#009E73", "#FFFFFF"),
+        Status::Upcoming => ("#0072B2", "#FFFFFF"),
+        Status::Closed => ("#D0D4DA", "#1F2328"),
+    };
+    (fill, ink, s.label())
 }
 
 /// A pale tint of a status colour, for calendar cells.
@@ -50,14 +51,7 @@ pub fn tint(s: Status) -> &'static str {
     }
 }
 
-/// One letter per status, for places too small for a word.
+/// One letter per status, for places too small for a word (`Status::letter`).
 pub fn letter(s: Status) -> &'static str {
-    match s {
-        Status::Stale => "S",
-        Status::AtRisk => "R",
-        Status::Awaiting => "A",
-        Status::Progressed => "P",
-        Status::Upcoming => "U",
-        Status::Closed => "C",
-    }
+    s.letter()
 }

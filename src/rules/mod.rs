@@ -37,23 +37,39 @@ impl Status {
     pub const ALL: [Status; 6] =
         [Status::Stale, Status::AtRisk, Status::Awaiting, Status::Progressed, Status::Upcoming, Status::Closed];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Closed => "closed",
-            Status::Upcoming => "upcoming",
-            Status::Progressed => "progressed",
-            Status::Awaiting => "awaiting",
-            Status::AtRisk => "at_risk",
-            Status::Stale => "stale",
-        }
+    /// Every name of a status, in one table: the compiler asks for a row when a status is added.
+    /// (id: JSON, CSV, `--status`, select values; word: in a sentence and a Discord choice;
+    /// label: a chip, a table's urgent cells, a list's title; letter: a calendar card.)
+    const fn names(self) -> StatusNames {
+        let (id, word, label, letter) = match self {
+            Status::Stale => ("stale", "stale", "STALE", "S"),
+            Status::AtRisk => ("at_risk", "at risk", "AT RISK", "R"),
+            Status::Awaiting => ("awaiting", "awaiting", "AWAITING", "A"),
+            Status::Progressed => ("progressed", "progressed", "PROGRESSED", "P"),
+            Status::Upcoming => ("upcoming", "upcoming", "UPCOMING", "U"),
+            Status::Closed => ("closed", "closed", "CLOSED", "C"),
+        };
+        StatusNames { id, word, label, letter }
+    }
+
+    /// The name in data: JSON, CSV, `--status at_risk`.
+    pub const fn as_str(self) -> &'static str {
+        self.names().id
     }
 
     /// The status in a sentence: "at risk", "stale".
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::AtRisk => "at risk",
-            other => other.as_str(),
-        }
+    pub const fn word(self) -> &'static str {
+        self.names().word
+    }
+
+    /// The status shouted, as a chip or a title says it: "AT RISK", "STALE".
+    pub const fn label(self) -> &'static str {
+        self.names().label
+    }
+
+    /// One letter, for places too small for a word: "R", "S".
+    pub const fn letter(self) -> &'static str {
+        self.names().letter
     }
 
     pub fn parse(s: &str) -> Option<Status> {
@@ -72,6 +88,14 @@ impl Status {
             Status::Closed => 5,
         }
     }
+}
+
+/// A row of `Status::names`.
+struct StatusNames {
+    id: &'static str,
+    word: &'static str,
+    label: &'static str,
+    letter: &'static str,
 }
 
 impl std::fmt::Display for Status {

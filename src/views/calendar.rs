@@ -9,13 +9,50 @@ use super::{assess_lead, csv_line, Context, Filter, Header, Snapshot, NO_LOCATOR
 use crate::rules::Status;
 use crate::time::Stamp;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What a calendar spans. Day, week and month are named periods around a date (what
+/// `--period`, /calendar's choices and its buttons offer); a range is any span of dates. One
+/// type for the view, the view state and the commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
     Day,
     Week,
     Month,
     Range,
+}
+
+impl PeriodKind {
+    /// The periods one asks for by name, in the order they are offered.
+    pub const NAMED: [PeriodKind; 3] = [PeriodKind::Day, PeriodKind::Week, PeriodKind::Month];
+
+    /// (what one types for `--period`, other spellings, how a choice says it); a range is
+    /// asked for with dates, not by name.
+    fn names(self) -> Option<(&'static str, &'static [&'static str], &'static str)> {
+        match self {
+            PeriodKind::Day => Some(("today", &["day"], "today")),
+            PeriodKind::Week => Some(("week", &[], "this week")),
+            PeriodKind::Month => Some(("month", &[], "this month")),
+            PeriodKind::Range => None,
+        }
+    }
+
+    /// Its name for `--period`: "today", "week", "month" (`None` for a range).
+    pub fn name(self) -> Option<&'static str> {
+        self.names().map(|n| n.0)
+    }
+
+    /// How a choice offers it: "today", "this week", "this month" (`None` for a range).
+    pub fn label(self) -> Option<&'static str> {
+        self.names().map(|n| n.2)
+    }
+
+    /// A named period as typed: its name or another spelling, in any case.
+    pub fn parse(s: &str) -> Option<PeriodKind> {
+        let typed = s.trim().to_ascii_lowercase();
+        PeriodKind::NAMED
+            .into_iter()
+            .find(|k| k.names().is_some_and(|(name, other, _)| name == typed || other.contains(&typed.as_str())))
+    }
 }
 
 /// A span of business-zone dates, both ends included.
@@ -50,6 +87,16 @@ impl Period {
 
     pub fn range(from: NaiveDate, to: NaiveDate) -> Period {
         Period { kind: PeriodKind::Range, from, to }
+    }
+
+    /// The period of `kind` around `d`: its day, week or month (a range of that one day).
+    pub fn around(kind: PeriodKind, d: NaiveDate) -> Period {
+        match kind {
+            PeriodKind::Day => Period::day(d),
+            PeriodKind::Week => Period::week(d),
+            PeriodKind::Month => Period::month(d),
+            PeriodKind::Range => Period::range(d, d),
+        }
     }
 
     /// The period just before this one, of the same kind and length.
@@ -89,16 +136,6 @@ impl Period {
             PeriodKind::Month => self.from.format("%B %Y").to_string(),
             PeriodKind::Range => format!("{} – {}", self.from, self.to),
         }
-    }
-}
-
-/// Parses `today`, `week`, `month` (around the as-of date) for `--period`.
-pub fn period_named(name: &str, today: NaiveDate) -> Option<Period> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "today" | "day" => Some(Period::day(today)),
-        "week" => Some(Period::week(today)),
-        "month" => Some(Period::month(today)),
-        _ => None,
     }
 }
 
@@ -313,5 +350,19 @@ mod tests {
         let r = Period::range(d("2026-11-01"), d("2026-11-10"));
         assert_eq!((r.next().from, r.next().to), (d("2026-11-11"), d("2026-11-20")));
         assert_eq!(Period::day(d("2026-11-21")).days().count(), 1);
+    }
+
+    #[test]
+    fn named_periods_are_typed_by_name_and_offered_by_label() {
+        assert_eq!(PeriodKind::parse(" Today "), Some(PeriodKind::Day));
+        assert_eq!(PeriodKind::parse("day"), Some(PeriodKind::Day));
+        assert_eq!(PeriodKind::parse("MONTH"), Some(PeriodKind::Month));
+        assert_eq!(PeriodKind::parse("fortnight"), None);
+        assert_eq!(PeriodKind::parse("range"), None, "a range is asked for with dates");
+        let names: Vec<_> = PeriodKind::NAMED.iter().map(|k| (k.name().unwrap(), k.label().unwrap())).collect();
+        assert_eq!(names, [("today", "today"), ("week", "this week"), ("month", "this month")]);
+        let around = Period::around(PeriodKind::Week, d("2026-11-21"));
+        assert_eq!((around.from, around.to), (d("2026-11-16"), d("2026-11-22")));
+        assert_eq!(Period::around(PeriodKind::Day, d("2026-11-21")), Period::day(d("2026-11-21")));
     }
 }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::state::ViewKind;
 use super::text::ellipsize;
-use super::{Filter, SortKey, NO_LOCATOR};
+use super::{Filter, NO_LOCATOR};
 use crate::rules::Status;
 
 /// Bad input: the message is for the person who typed it.
@@ -14,21 +14,11 @@ use crate::rules::Status;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-/// The view named by `panopticon report <VIEW>`.
+/// A view named in free text: its name or an alias in any case, or an error naming the closest.
 pub fn parse_view(s: &str) -> Result<ViewKind, InputError> {
-    const NAMES: &[&str] = &["stale", "at-risk", "leads", "calendar", "pipeline", "locators", "lead"];
-    Ok(match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-        "stale" => ViewKind::Stale,
-        "at-risk" | "atrisk" => ViewKind::AtRisk,
-        "leads" => ViewKind::Leads,
-        "calendar" => ViewKind::Calendar,
-        "pipeline" => ViewKind::Pipeline,
-        "locators" => ViewKind::Locators,
-        "lead" => ViewKind::Lead,
-        _ => {
-            let known: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
-            return Err(unknown("view", "views", s, &known));
-        }
+    ViewKind::parse(s).ok_or_else(|| {
+        let known: Vec<String> = ViewKind::ALL.iter().map(|v| v.name().to_string()).collect();
+        unknown("view", "views", s, &known)
     })
 }
 
@@ -242,13 +232,6 @@ impl FilterInput {
         }
         Ok(Filter { stages, locators, statuses, from, to })
     }
-}
-
-pub fn parse_sort(s: &str) -> Result<SortKey, InputError> {
-    SortKey::parse(s).ok_or_else(|| {
-        let names: Vec<String> = SortKey::NAMES.iter().map(|s| s.to_string()).collect();
-        unknown("sort", "sorts", s, &names)
-    })
 }
 
 #[cfg(test)]

@@ -80,6 +80,38 @@ pub struct LeadDetail {
     tz: chrono_tz::Tz,
 }
 
+/// What a typed lead query (an id, or part of a name or company) leads to.
+#[derive(Debug, PartialEq)]
+pub enum Found {
+    /// Nothing: the person's typo to fix.
+    Nothing,
+    /// This lead's id.
+    One(String),
+    /// Several leads fit: the first `max` of them, and whether there are more.
+    Several(Vec<StoredLead>, bool),
+}
+
+/// Looks `query` up and decides between one lead and a choice, for `report lead` and `/lead`
+/// alike; each says the outcome in its own words.
+pub fn find(conn: &rusqlite::Connection, query: &str, max: usize) -> store::Result<Found> {
+    // One more than is offered, to know whether there are more.
+    Ok(decide(query, store::search_leads(conn, query, max + 1)?, max))
+}
+
+/// The decision `find` makes on what the search found (best first, an exact id at the top).
+pub fn decide(query: &str, mut found: Vec<StoredLead>, max: usize) -> Found {
+    match found.as_slice() {
+        [] => Found::Nothing,
+        [one] => Found::One(one.id.to_string()),
+        [first, ..] if first.id.as_str() == query => Found::One(first.id.to_string()),
+        _ => {
+            let more = found.len() > max;
+            found.truncate(max);
+            Found::Several(found, more)
+        }
+    }
+}
+
 /// Reads one lead and tells its story; `Ok(None)` when the id is unknown.
 pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str) -> store::Result<Option<LeadDetail>> {
     let Some(l) = store::get_lead(conn, id)? else { return Ok(None) };
@@ -287,5 +319,40 @@ impl LeadDetail {
             ]));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(id: &str, name: &str) -> StoredLead {
+        let now = Stamp::parse("2026-11-20T10:00:00Z").unwrap();
+        StoredLead {
+            id: crate::domain::LeadId::parse(id).unwrap(),
+            full_name: name.into(),
+            company: Some("Riverside Gym".into()),
+            email: None,
+            phone: None,
+            lead_source: None,
+            stage: None,
+            locator: None,
+            converted: false,
+            created_at: now,
+            modified_at: now,
+            history_known: false,
+        }
+    }
+
+    #[test]
+    fn several_matches_are_a_choice_and_an_exact_id_is_the_one() {
+        let many: Vec<StoredLead> = (0..30).map(|i| lead(&format!("{}", 100 + i), &format!("Lead {i}"))).collect();
+        let Found::Several(offered, more) = decide("Riverside Gym", many, 25) else { panic!("a choice") };
+        assert_eq!((offered.len(), more), (25, true));
+        let two = vec![lead("1", "A"), lead("2", "B")];
+        assert!(matches!(decide("Riverside", two, 25), Found::Several(v, false) if v.len() == 2));
+        assert_eq!(decide("2", vec![lead("2", "B"), lead("20", "C")], 25), Found::One("2".into()));
+        assert_eq!(decide("Riv", vec![lead("7", "A")], 25), Found::One("7".into()));
+        assert_eq!(decide("nobody", vec![], 25), Found::Nothing);
     }
 }

@@ -7,29 +7,11 @@ use super::text::{col, colored, render, status_label, Align, Cell, Color};
 use super::{assess_all, csv_line, local, Context, Filter, Header, LeadRow, Snapshot, SortKey, NO_LOCATOR};
 use crate::rules::Status;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListKind {
-    Stale,
-    AtRisk,
-    Leads,
-}
+pub use super::state::ListKind;
 
-impl ListKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ListKind::Stale => "stale",
-            ListKind::AtRisk => "at-risk",
-            ListKind::Leads => "leads",
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            ListKind::Stale => "STALE",
-            ListKind::AtRisk => "AT RISK",
-            ListKind::Leads => "APPOINTED LEADS",
-        }
-    }
+/// A list's title: its status shouted ("STALE", "AT RISK"), or what the full list is.
+fn title(kind: ListKind) -> &'static str {
+    kind.status().map(Status::label).unwrap_or("APPOINTED LEADS")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -56,11 +38,7 @@ pub struct ListView {
 
 /// Builds a list. Stale and at-risk lists fix the status; `filter.statuses` narrows `leads`.
 pub fn build(s: &Snapshot, ctx: &Context, kind: ListKind, filter: &Filter, sort: Option<SortKey>) -> ListView {
-    let fixed = match kind {
-        ListKind::Stale => Some(Status::Stale),
-        ListKind::AtRisk => Some(Status::AtRisk),
-        ListKind::Leads => None,
-    };
+    let fixed = kind.status();
     let mut rows: Vec<LeadRow> = assess_all(s, ctx.as_of, ctx.rules)
         .into_iter()
         .filter(|r| fixed.is_none_or(|st| r.status == st))
@@ -113,7 +91,7 @@ impl ListView {
     pub fn table(&self, ctx: &Context, color: bool) -> String {
         let mut out = format!(
             "{} — {} lead{} {}\n",
-            self.kind.title(),
+            title(self.kind),
             self.total,
             if self.total == 1 { "" } else { "s" },
             self.header.describe(ctx)

@@ -28,6 +28,11 @@ use sha2::Sha256;
 use crate::rules::Status;
 use crate::views::SortKey;
 
+mod kind;
+
+pub use super::calendar::PeriodKind;
+pub use kind::{ListKind, ViewKind};
+
 pub const PREFIX: &str = "pn2";
 pub const MAX_LEN: usize = 100;
 /// Filters kept in a state, per kind.
@@ -89,62 +94,6 @@ impl std::fmt::Debug for ViewKey {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ViewKind {
-    Stale,
-    AtRisk,
-    Leads,
-    Calendar,
-    Pipeline,
-    Locators,
-    Lead,
-}
-
-impl ViewKind {
-    fn letter(self) -> char {
-        match self {
-            ViewKind::Stale => 's',
-            ViewKind::AtRisk => 'r',
-            ViewKind::Leads => 'l',
-            ViewKind::Calendar => 'c',
-            ViewKind::Pipeline => 'p',
-            ViewKind::Locators => 'o',
-            ViewKind::Lead => 'd',
-        }
-    }
-    fn from_letter(c: &str) -> Option<ViewKind> {
-        Some(match c {
-            "s" => ViewKind::Stale,
-            "r" => ViewKind::AtRisk,
-            "l" => ViewKind::Leads,
-            "c" => ViewKind::Calendar,
-            "p" => ViewKind::Pipeline,
-            "o" => ViewKind::Locators,
-            "d" => ViewKind::Lead,
-            _ => return None,
-        })
-    }
-    /// The slash command that opens this view, for "run /stale again" messages.
-    pub fn command(self) -> &'static str {
-        match self {
-            ViewKind::Stale => "stale",
-            ViewKind::AtRisk => "atrisk",
-            ViewKind::Leads => "leads",
-            ViewKind::Calendar => "calendar",
-            ViewKind::Pipeline => "pipeline",
-            ViewKind::Locators => "locators",
-            ViewKind::Lead => "lead",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PeriodKind {
-    Day,
-    Week,
-    Month,
-}
-
 /// A 24-bit FNV-1a hash, as 6 hex digits: short, stable across versions and platforms.
 pub fn short_hash(name: &str) -> String {
     let mut h: u32 = 0x811c_9dc5;
@@ -164,6 +113,8 @@ pub struct ViewState {
     pub stages: Vec<String>,
     pub locators: Vec<String>,
     pub statuses: Vec<Status>,
+    /// A calendar's named period (day, week, month) around this date. A custom range is
+    /// `from`/`to`; a `Range` here has no encoding and makes an id that never parses.
     pub period: Option<(PeriodKind, NaiveDate)>,
     /// Appointment date range (inclusive), for list views.
     pub from: Option<NaiveDate>,
@@ -340,11 +291,13 @@ impl ViewState {
         let statuses: u8 = self.statuses.iter().map(|s| status_bit(*s)).fold(0, |a, b| a | b);
         let period = match self.period {
             None => "-".to_string(),
+            // A range travels as `from`/`to`, never here: `!` never parses.
             Some((k, d)) => {
                 let c = match k {
                     PeriodKind::Day => 'd',
                     PeriodKind::Week => 'w',
                     PeriodKind::Month => 'm',
+                    PeriodKind::Range => '!',
                 };
                 format!("{c}{}", day_b36(d))
             }

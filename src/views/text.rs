@@ -51,15 +51,12 @@ impl Color {
     }
 }
 
-/// A status as people read it: "STALE", "AT RISK", "awaiting"…
+/// A status as people read it in a table: the urgent ones shouted ("STALE", "AT RISK"), the
+/// rest in words ("awaiting"). Both names come from the status's own table.
 pub fn status_label(s: Status) -> &'static str {
     match s {
-        Status::Stale => "STALE",
-        Status::AtRisk => "AT RISK",
-        Status::Awaiting => "awaiting",
-        Status::Progressed => "progressed",
-        Status::Upcoming => "upcoming",
-        Status::Closed => "closed",
+        Status::Stale | Status::AtRisk => s.label(),
+        Status::Awaiting | Status::Progressed | Status::Upcoming | Status::Closed => s.word(),
     }
 }
 

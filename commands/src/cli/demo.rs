@@ -23,8 +23,7 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let d = demo::run(dir, zoho, as_of, &bar).await;
     bar.finish();
     let d = d?;
-    let snapshot = Snapshot::load(&d.store.connect().map_err(|e| Failure::work(e.to_string()))?)
-        .map_err(|e| Failure::work(e.to_string()))?;
+    let snapshot = Snapshot::load(&d.store.connect()?)?;
     let ctx = Context::new(&d.config, d.as_of, chrono::Utc::now());
     let color = super::use_color(std::io::stdout().is_terminal());
     out::line("Panopticon demo — a sample vending org served by the built-in Zoho sandbox on 127.0.0.1")?;
@@ -36,8 +35,8 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let at_risk = list::build(&snapshot, &ctx, ListKind::AtRisk, &none, None).top(15);
     out::text(&format!("{}\n", at_risk.table(&ctx, color)), color)?;
     out::text(&calendar::build(&snapshot, &ctx, Period::day(ctx.today()), &none).table(&ctx, color), color)?;
-    let conn = d.store.connect().map_err(|e| Failure::work(e.to_string()))?;
-    let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25).map_err(|e| Failure::work(e.to_string()))?;
+    let conn = d.store.connect()?;
+    let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25)?;
     out::line(&format!("\nImages the bot posts ({} PNGs) in {}:", images.len(), dir.display()))?;
     for img in &images {
         let path = dir.join(&img.name);

@@ -1,18 +1,25 @@
 //! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
-//! 1 the work failed, 2 bad input or config.
+//! 1 the work failed, 2 bad input or config (clap's own errors about the command line included).
 
 mod demo;
 mod digest;
+mod docs;
 pub mod out;
 mod progress;
 mod report;
 mod sync;
+mod values;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand};
 use panopticon::config::{self, Config};
+use panopticon::store::StoreError;
+use panopticon::views::input::InputError;
+use panopticon::views::state::ViewKind;
 
 #[derive(Parser)]
 #[command(name = "panopticon", version, about = "Which appointed leads are going cold, and whose are they?")]
@@ -32,7 +39,7 @@ enum Command {
         #[arg(long, default_value = "demo-out", value_name = "DIR")]
         out: PathBuf,
     },
-    /// Show a view of the synced data: stale, at-risk, leads, calendar, pipeline, locators, lead <ID>.
+    /// Show a view of the synced data as a table, JSON or CSV.
     Report(Box<report::ReportArgs>),
     /// Run the Discord bot (needs DISCORD_TOKEN and [discord] guild_id).
     Run,
@@ -47,6 +54,49 @@ enum Command {
     },
     /// Copy what changed in Zoho CRM into the local database.
     Sync(sync::SyncArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or powershell.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one per command into a directory (--out).
+    Man {
+        /// Write panopticon.1, panopticon-report.1, … here instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The command line, parsed. A view is named in any case (`report AT-RISK`), as before views
+/// were subcommands: clap matches names exactly, so a view word it does not know is given the
+/// engine's reading and parsed again. Anything else wrong is clap's error, exit 2.
+pub fn parse() -> Cli {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    loop {
+        let e = match Cli::try_parse_from(&args) {
+            Ok(cli) => return cli,
+            Err(e) => e,
+        };
+        if let Some(at) = view_in_another_case(&e, &args) {
+            if let Some(view) = args.get(at).and_then(|a| a.to_str()).and_then(ViewKind::parse) {
+                args[at] = view.name().into();
+                continue;
+            }
+        }
+        e.exit()
+    }
+}
+
+/// Where the view word clap refused stands, if it follows `report` and the engine reads it as
+/// a view under another spelling than the one clap knows.
+fn view_in_another_case(e: &clap::Error, args: &[OsString]) -> Option<usize> {
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidSubcommand) else { return None };
+    let report = args.iter().position(|a| a == "report")?;
+    let at = report + 1 + args[report + 1..].iter().position(|a| a == bad.as_str())?;
+    ViewKind::parse(bad).filter(|v| v.name() != bad).map(|_| at)
 }
 
 /// A failure with the exit code it deserves.
@@ -71,6 +121,40 @@ impl Failure {
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure::work(format!("{e:#}"))
+    }
+}
+
+/// What was typed does not fit the data: the message says what would.
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::input(e.0)
+    }
+}
+
+/// The database could not be read or written; the message names the file.
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::work(e.to_string())
+    }
+}
+
+/// The CRM client could not be made.
+impl From<panopticon::crm::CrmError> for Failure {
+    fn from(e: panopticon::crm::CrmError) -> Self {
+        Failure::work(e.to_string())
+    }
+}
+
+/// The bot's and the renderer's errors.
+impl From<crate::kit::Error> for Failure {
+    fn from(e: crate::kit::Error) -> Self {
+        Failure::work(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::work(e.to_string())
     }
 }
 
@@ -100,6 +184,9 @@ pub fn init_logging() {
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        // These describe the command line itself: no config needed.
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out } => docs::man(out.as_deref()),
         Command::Demo { out } => demo::run(&out).await,
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;

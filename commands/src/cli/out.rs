@@ -5,9 +5,86 @@
 
 use std::io::{self, Write};
 
+use panopticon::views::calendar::CalendarView;
+use panopticon::views::lead::LeadDetail;
+use panopticon::views::list::ListView;
+use panopticon::views::locators::LocatorsView;
+use panopticon::views::pipeline::PipelineView;
 use panopticon::views::text::{for_terminal_text, json_for_terminal};
+use panopticon::views::Context;
+use serde::Serialize;
 
 use super::Failure;
+
+/// `--format`: how `report` prints a view.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// What every view gives `report`: a table for people, CSV for spreadsheets, and JSON (its
+/// `Serialize`) for programs.
+pub trait Report: Serialize {
+    fn table(&self, ctx: &Context, color: bool) -> String;
+    fn csv(&self) -> String;
+}
+
+/// Prints a view in `format`.
+pub fn emit(format: Format, view: &impl Report, ctx: &Context, color: bool) -> Result<(), Failure> {
+    match format {
+        Format::Table => text(&view.table(ctx, color), color),
+        Format::Json => json(&serde_json::to_string_pretty(view)?),
+        Format::Csv => csv(&view.csv()),
+    }
+}
+
+// Each view's own forms, as `Report` (the inherent methods are what the views define).
+impl Report for ListView {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        ListView::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        ListView::csv(self)
+    }
+}
+
+impl Report for CalendarView {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        CalendarView::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        CalendarView::csv(self)
+    }
+}
+
+impl Report for PipelineView {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        PipelineView::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        PipelineView::csv(self)
+    }
+}
+
+impl Report for LocatorsView {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        LocatorsView::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        LocatorsView::csv(self)
+    }
+}
+
+impl Report for LeadDetail {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        LeadDetail::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        LeadDetail::csv(self)
+    }
+}
 
 /// A table or other text form; `colour` keeps our own colour sequences.
 pub fn text(s: &str, colour: bool) -> Result<(), Failure> {
@@ -27,6 +104,12 @@ pub fn json(s: &str) -> Result<(), Failure> {
 /// CSV, already neutralised field by field; this only guards the write.
 pub fn csv(s: &str) -> Result<(), Failure> {
     text(s, false)
+}
+
+/// Text we wrote ourselves (a completion script, a man page), exactly as it is.
+pub fn ours(s: &[u8]) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(s).and_then(|()| out.flush()).map_err(failed)
 }
 
 fn write(s: &str) -> Result<(), Failure> {

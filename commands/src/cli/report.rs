@@ -1,86 +1,229 @@
-//! `panopticon report <VIEW>`: every view as a table, JSON or CSV (DESIGN.md §6).
+//! `panopticon report <VIEW>`: every view as a table, JSON or CSV (DESIGN.md §6). Each view is
+//! a subcommand named from the engine's table of views (`ViewKind`: name, other spellings, what
+//! it shows) and takes only the flags that apply to it, so a flag or value that does not fit is
+//! clap's error (exit 2) before any config is read.
 
 use std::io::IsTerminal;
 
-use clap::{Args, ValueEnum};
+use clap::{ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use panopticon::config::Config;
-use panopticon::store::{self, Store};
-use panopticon::views::calendar::{self, Period};
-use panopticon::views::input::{self, FilterInput, InputError};
+use panopticon::rules::Status;
+use panopticon::store::Store;
+use panopticon::views::calendar::{self, Period, PeriodKind};
+use panopticon::views::input::{self, FilterInput};
+use panopticon::views::lead::{self, Found};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
-use panopticon::views::text::ellipsize;
-use panopticon::views::{lead, locators, pipeline, Context, Snapshot};
+use panopticon::views::{locators, pipeline, Context, Snapshot, SortKey};
 
-use super::{out, Failure};
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-}
+use super::out::{emit, Format};
+use super::{values, Failure};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// stale, at-risk, leads, calendar, pipeline, locators, or lead
-    view: String,
-    /// For `lead`: the Zoho id, or part of the lead's name or company.
-    id: Option<String>,
     /// The moment to judge at: 2026-11-16 (end of that day), 2026-11-16T08:00 (business time
     /// zone) or RFC 3339. Default: now.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", global = true)]
     as_of: Option<String>,
-    #[arg(long, value_enum, default_value = "table")]
+    /// How to print it: an aligned table, JSON, or CSV.
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     format: Format,
+    #[command(subcommand)]
+    view: View,
+}
+
+/// Whose leads: every view of leads can be narrowed to stages and locators.
+#[derive(Args, Debug)]
+struct Scope {
     /// Only leads in this stage (repeatable).
     #[arg(long, value_name = "S")]
     stage: Vec<String>,
     /// Only leads of this locator (repeatable; "(no locator)" for none).
     #[arg(long, value_name = "L")]
     locator: Vec<String>,
-    /// Only leads with this status (repeatable): stale, at_risk, awaiting, progressed, upcoming, closed.
-    #[arg(long, value_name = "STATUS")]
-    status: Vec<String>,
-    /// Appointments from this date (YYYY-MM-DD); for `calendar`, the start of a range;
-    /// for `pipeline`, the start of the conversion period.
+}
+
+/// `--status`, for the views that show leads of every status.
+#[derive(Args, Debug)]
+struct Statuses {
+    /// Only leads with this status (repeatable).
+    #[arg(long, value_name = "STATUS", value_parser = values::of::<Status>())]
+    status: Vec<Status>,
+}
+
+/// `stale`, `at-risk`: the status is the list's own.
+#[derive(Args, Debug)]
+struct ListArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// Appointments from this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
     /// Appointments up to this date, inclusive.
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
-    /// staleness, days-since, appointment, stage, locator, name, days-in-stage.
-    #[arg(long, value_name = "KEY")]
-    sort: Option<String>,
-    /// For `calendar`: today, week or month (around --as-of). Default: week.
-    #[arg(long, value_name = "P")]
-    period: Option<String>,
+    /// Order (default: most overdue first; `leads`: most urgent first).
+    #[arg(long, value_name = "KEY", value_parser = values::of::<SortKey>())]
+    sort: Option<SortKey>,
 }
 
-fn input(e: InputError) -> Failure {
-    Failure::input(e.0)
+#[derive(Args, Debug)]
+struct LeadsArgs {
+    #[command(flatten)]
+    list: ListArgs,
+    #[command(flatten)]
+    statuses: Statuses,
 }
+
+#[derive(Args, Debug)]
+struct CalendarArgs {
+    #[command(flatten)]
+    scope: Scope,
+    #[command(flatten)]
+    statuses: Statuses,
+    /// The day, week or month around --as-of. Default: week.
+    #[arg(long, value_name = "P", value_parser = values::of::<PeriodKind>(), conflicts_with_all = ["from", "to"])]
+    period: Option<PeriodKind>,
+    /// The first day of a range (alone: the week from it).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// The last day of a range, inclusive (alone: the week up to it).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+}
+
+/// `pipeline` and `locators`: the dates bound the appointments (for `pipeline`, the conversion
+/// period; default the last 90 days).
+#[derive(Args, Debug)]
+struct SpanArgs {
+    #[command(flatten)]
+    scope: Scope,
+    #[command(flatten)]
+    statuses: Statuses,
+    /// Appointments from this date (YYYY-MM-DD); for `pipeline`, the start of the conversion
+    /// period.
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Appointments up to this date, inclusive.
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct LeadArgs {
+    /// The Zoho id, or part of the lead's name or company.
+    #[arg(value_name = "ID_OR_NAME")]
+    query: String,
+}
+
+/// A view and its flags, as typed.
+#[derive(Debug)]
+enum View {
+    List(ListKind, ListArgs, Vec<Status>),
+    Calendar(CalendarArgs),
+    Pipeline(SpanArgs),
+    Locators(SpanArgs),
+    Lead(LeadArgs),
+}
+
+impl View {
+    /// The flags each view takes: one arm per view, so a new view cannot be forgotten here.
+    fn flags(kind: ViewKind, cmd: Command) -> Command {
+        match kind {
+            ViewKind::List(ListKind::Stale | ListKind::AtRisk) => ListArgs::augment_args(cmd),
+            ViewKind::List(ListKind::Leads) => LeadsArgs::augment_args(cmd),
+            ViewKind::Calendar => CalendarArgs::augment_args(cmd),
+            ViewKind::Pipeline | ViewKind::Locators => SpanArgs::augment_args(cmd),
+            ViewKind::Lead => LeadArgs::augment_args(cmd),
+        }
+    }
+
+    /// The filters as typed, for the engine to check against the data.
+    fn filter_input(&self) -> FilterInput {
+        let (scope, from, to) = match self {
+            View::List(_, a, _) => (Some(&a.scope), &a.from, &a.to),
+            View::Calendar(a) => (Some(&a.scope), &a.from, &a.to),
+            View::Pipeline(a) | View::Locators(a) => (Some(&a.scope), &a.from, &a.to),
+            View::Lead(_) => (None, &None, &None),
+        };
+        FilterInput {
+            stages: scope.map(|s| s.stage.clone()).unwrap_or_default(),
+            locators: scope.map(|s| s.locator.clone()).unwrap_or_default(),
+            statuses: vec![],
+            from: from.clone(),
+            to: to.clone(),
+        }
+    }
+
+    /// `--status`, already parsed by clap.
+    fn statuses(&self) -> &[Status] {
+        match self {
+            View::List(_, _, s) => s,
+            View::Calendar(a) => &a.statuses.status,
+            View::Pipeline(a) | View::Locators(a) => &a.statuses.status,
+            View::Lead(_) => &[],
+        }
+    }
+}
+
+impl Subcommand for View {
+    fn augment_subcommands(cmd: Command) -> Command {
+        let cmd = cmd.subcommand_value_name("VIEW").subcommand_help_heading("Views");
+        ViewKind::ALL.into_iter().fold(cmd, |cmd, kind| {
+            // The engine's words for what it shows, over the flags' own doc comments.
+            let view = View::flags(kind, Command::new(kind.name()));
+            cmd.subcommand(view.about(kind.about()).long_about(None).aliases(kind.aliases().iter().copied()))
+        })
+    }
+
+    fn augment_subcommands_for_update(cmd: Command) -> Command {
+        View::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        ViewKind::ALL.iter().any(|k| k.name() == name || k.aliases().contains(&name))
+    }
+}
+
+impl FromArgMatches for View {
+    fn from_arg_matches(m: &ArgMatches) -> Result<View, clap::Error> {
+        use clap::error::ErrorKind;
+        let (name, m) = m.subcommand().ok_or_else(|| clap::Error::new(ErrorKind::MissingSubcommand))?;
+        // Clap gives the name a view was registered under, whichever alias was typed.
+        let kind = ViewKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| clap::Error::new(ErrorKind::InvalidSubcommand))?;
+        Ok(match kind {
+            ViewKind::List(k @ (ListKind::Stale | ListKind::AtRisk)) => {
+                View::List(k, ListArgs::from_arg_matches(m)?, vec![])
+            }
+            ViewKind::List(ListKind::Leads) => {
+                let a = LeadsArgs::from_arg_matches(m)?;
+                View::List(ListKind::Leads, a.list, a.statuses.status)
+            }
+            ViewKind::Calendar => View::Calendar(CalendarArgs::from_arg_matches(m)?),
+            ViewKind::Pipeline => View::Pipeline(SpanArgs::from_arg_matches(m)?),
+            ViewKind::Locators => View::Locators(SpanArgs::from_arg_matches(m)?),
+            ViewKind::Lead => View::Lead(LeadArgs::from_arg_matches(m)?),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = View::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+/// The most leads `report lead` lists when a name fits several.
+const LISTED: usize = 10;
 
 pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
-    let view = input::parse_view(&a.view).map_err(input)?;
-    let only = |flag: &str, set: bool, views: &[ViewKind], hint: &str| -> Result<(), Failure> {
-        if set && !views.contains(&view) {
-            return Err(Failure::input(format!("{flag} does not apply to `report {}`{hint}", a.view)));
-        }
-        Ok(())
-    };
-    use ViewKind::*;
-    only("--status", !a.status.is_empty(), &[Leads, Calendar, Locators, Pipeline], "; try `report leads --status …`")?;
-    only("--sort", a.sort.is_some(), &[Stale, AtRisk, Leads], "")?;
-    only("--period", a.period.is_some(), &[Calendar], "")?;
-    only("an id", a.id.is_some(), &[Lead], "")?;
-    let sort = a.sort.as_deref().map(input::parse_sort).transpose().map_err(input)?;
     // Checked before the database is read: a bad query is bad input whatever the data.
-    let query = match (view, a.id.as_deref()) {
-        (Lead, Some(q)) => Some(input::lead_query(q).map_err(input)?),
-        _ => None,
+    let query = match &a.view {
+        View::Lead(l) => Some(input::lead_query(&l.query)?),
+        View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) => None,
     };
-
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
             "there is no database at {}: run `panopticon sync` first",
@@ -88,75 +231,43 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         )));
     }
     // Reading needs no write: a read-only file or directory, or a full disk, is fine.
-    let store = Store::open_read_only(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
-    let conn = store.connect().map_err(|e| Failure::work(e.to_string()))?;
-    let snapshot = store.read(Snapshot::load).map_err(|e| Failure::work(e.to_string()))?;
+    let store = Store::open_read_only(&cfg.storage_path)?;
+    let conn = store.connect()?;
+    let snapshot = store.read(Snapshot::load)?;
     if snapshot.is_empty() {
         return Err(Failure::input("the database is empty: run `panopticon sync` first"));
     }
     let now = chrono::Utc::now();
-    let tz = cfg.rules.timezone;
     let as_of = match &a.as_of {
-        Some(t) => input::parse_as_of(t, tz, now).map_err(input)?,
+        Some(t) => input::parse_as_of(t, cfg.rules.timezone, now)?,
         None => now,
     };
     let ctx = Context::new(cfg, as_of, now);
-    let filter = FilterInput {
-        stages: a.stage.clone(),
-        locators: a.locator.clone(),
-        statuses: a.status.clone(),
-        from: a.from.clone(),
-        to: a.to.clone(),
-    }
-    .parse(&snapshot.known_stages(&cfg.rules), &snapshot.known_locators())
-    .map_err(input)?;
+    let mut filter = a.view.filter_input().parse(&snapshot.known_stages(&cfg.rules), &snapshot.known_locators())?;
+    filter.statuses = a.view.statuses().to_vec();
     let color = super::use_color(std::io::stdout().is_terminal());
-
-    macro_rules! emit {
-        ($v:expr) => {{
-            let v = $v;
-            match a.format {
-                Format::Table => out::text(&v.table(&ctx, color), color)?,
-                Format::Json => {
-                    out::json(&serde_json::to_string_pretty(&v).map_err(|e| Failure::work(e.to_string()))?)?
-                }
-                Format::Csv => out::csv(&v.csv())?,
-            }
-        }};
-    }
-    match view {
-        Stale => emit!(list::build(&snapshot, &ctx, ListKind::Stale, &filter, sort)),
-        AtRisk => emit!(list::build(&snapshot, &ctx, ListKind::AtRisk, &filter, sort)),
-        Leads => emit!(list::build(&snapshot, &ctx, ListKind::Leads, &filter, sort)),
-        Locators => emit!(locators::build(&snapshot, &ctx, &filter)),
-        Pipeline => emit!(pipeline::build(&snapshot, &ctx, &filter)),
-        Calendar => {
+    let (format, s) = (a.format, &snapshot);
+    match a.view {
+        View::List(kind, args, _) => emit(format, &list::build(s, &ctx, kind, &filter, args.sort), &ctx, color),
+        View::Locators(_) => emit(format, &locators::build(s, &ctx, &filter), &ctx, color),
+        View::Pipeline(_) => emit(format, &pipeline::build(s, &ctx, &filter), &ctx, color),
+        View::Calendar(c) => {
             let today = ctx.today();
-            let range = input::calendar_dates(filter.from, filter.to, ("--from", "--to")).map_err(input)?;
-            let period = match (&a.period, range) {
-                (Some(_), Some(_)) => {
-                    return Err(Failure::input("use either --period or --from/--to for the calendar, not both"))
-                }
-                (Some(p), None) => calendar::period_named(p, today).ok_or_else(|| {
-                    Failure::input(format!("--period '{}' is not one of today, week, month", ellipsize(p, 40)))
-                })?,
+            let range = input::calendar_dates(filter.from, filter.to, ("--from", "--to"))?;
+            // Clap keeps --period and --from/--to apart.
+            let period = match (c.period, range) {
+                (Some(kind), _) => Period::around(kind, today),
                 (None, Some((f, t))) => Period::range(f, t),
                 (None, None) => Period::week(today),
             };
-            emit!(calendar::build(&snapshot, &ctx, period, &filter))
+            emit(format, &calendar::build(s, &ctx, period, &filter), &ctx, color)
         }
-        Lead => {
-            let Some(q) = query else {
-                return Err(Failure::input(
-                    "`report lead` needs an id or a name: panopticon report lead 3652397000000123456",
-                ));
-            };
-            let found = store::search_leads(&conn, q, 10).map_err(|e| Failure::work(e.to_string()))?;
-            let id = match found.as_slice() {
-                [] => return Err(Failure::input(format!("no lead has the id, name or company '{q}'"))),
-                [one] => one.id.to_string(),
-                many if many[0].id.as_str() == q => many[0].id.to_string(),
-                many => {
+        View::Lead(_) => {
+            let q = query.unwrap_or_default();
+            let id = match lead::find(&conn, q, LISTED)? {
+                Found::Nothing => return Err(Failure::input(format!("no lead has the id, name or company '{q}'"))),
+                Found::One(id) => id,
+                Found::Several(many, _) => {
                     let list: Vec<String> = many
                         .iter()
                         .map(|l| format!("  {}  {} ({})", l.id, l.full_name, l.company.as_deref().unwrap_or("—")))
@@ -168,11 +279,9 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
                     )));
                 }
             };
-            let detail = lead::build(&conn, &snapshot, &ctx, &id)
-                .map_err(|e| Failure::work(e.to_string()))?
-                .ok_or_else(|| Failure::input(format!("no lead with id {id}")))?;
-            emit!(detail)
+            let detail =
+                lead::build(&conn, s, &ctx, &id)?.ok_or_else(|| Failure::input(format!("no lead with id {id}")))?;
+            emit(format, &detail, &ctx, color)
         }
     }
-    Ok(())
 }

@@ -25,8 +25,8 @@ pub struct SyncArgs {
 
 pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
     cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
-    let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
-    let client = panopticon::crm::connect(cfg).map_err(|e| Failure::work(e.to_string()))?;
+    let store = Store::open(&cfg.storage_path)?;
+    let client = panopticon::crm::connect(cfg)?;
     let settings = SyncSettings::from_config(cfg);
     let opts = RunOptions { full: args.full, allow_mass_delete: args.allow_mass_delete, interrupt: Interrupt::new() };
     let signals = tokio::spawn(stop_on_signals(opts.interrupt.clone()));

@@ -40,7 +40,7 @@ pub fn compose_in(conn: &Connection, snap: &Snapshot, ctx: &Context) -> Result<D
 
 /// The view context of a digest composed at `now`.
 pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
-    context(cfg, &ViewState::new(ViewKind::Stale, now))
+    context(cfg, &ViewState::new(ViewKind::STALE, now))
 }
 
 /// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
@@ -108,8 +108,8 @@ pub fn message(
     };
     let rows = vec![CreateActionRow::Buttons(vec![
         // Upper-case tags open a new view for the one who clicks, leaving the digest in place.
-        open(ViewKind::Stale, 'A', "Open stale"),
-        open(ViewKind::AtRisk, 'B', "Open at risk"),
+        open(ViewKind::STALE, 'A', "Open stale"),
+        open(ViewKind::AT_RISK, 'B', "Open at risk"),
         open(ViewKind::Calendar, 'C', "Today's calendar"),
         open(ViewKind::Locators, 'E', "Locators"),
     ])];

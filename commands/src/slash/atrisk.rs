@@ -17,6 +17,6 @@ pub async fn atrisk(
     stage: Option<String>,
 ) -> Result<(), Error> {
     reply::defer(ctx).await?;
-    let state = super::state(ctx, ViewKind::AtRisk, stage, locator).await?;
+    let state = super::state(ctx, ViewKind::AT_RISK, stage, locator).await?;
     reply_view(ctx, state).await
 }

@@ -1,30 +1,21 @@
 //! /calendar — appointments for today, this week, this month, around a date, or a range.
 
 use chrono::NaiveDate;
-use panopticon::views::calendar::{self, Period};
-use panopticon::views::state::{PeriodKind, ViewKind, ViewState};
+use panopticon::views::calendar::{self, Period, PeriodKind};
+use panopticon::views::state::{ViewKind, ViewState};
 use panopticon::views::{input, join_capped, NO_LOCATOR};
 use poise::serenity_prelude::CreateActionRow;
 
+use super::choice::Choice;
 use super::reply_view;
 use crate::kit::compose::{button, embed, file, plural, Composed, Scene, BLUE};
 use crate::kit::{Ctx, Error};
-
-#[derive(Debug, poise::ChoiceParameter)]
-pub enum PeriodChoice {
-    #[name = "today"]
-    Today,
-    #[name = "this week"]
-    Week,
-    #[name = "this month"]
-    Month,
-}
 
 /// Appointments day by day, coloured by each lead's status.
 #[poise::command(slash_command, guild_only)]
 pub async fn calendar(
     ctx: Ctx<'_>,
-    #[description = "today, this week (default) or this month"] period: Option<PeriodChoice>,
+    #[description = "today, this week (default) or this month"] period: Option<Choice<PeriodKind>>,
     #[description = "Around this date instead of today (YYYY-MM-DD)"] date: Option<String>,
     #[description = "A custom range: first day (YYYY-MM-DD; give `to` as well)"] from: Option<String>,
     #[description = "A custom range: last day (YYYY-MM-DD)"] to: Option<String>,
@@ -48,11 +39,7 @@ pub async fn calendar(
         Some(d) => input::parse_date("date", &d)?,
         None => now.with_timezone(&tz).date_naive(),
     };
-    let kind = match period {
-        Some(PeriodChoice::Today) => PeriodKind::Day,
-        Some(PeriodChoice::Month) => PeriodKind::Month,
-        Some(PeriodChoice::Week) | None => PeriodKind::Week,
-    };
+    let kind = period.map_or(PeriodKind::Week, |p| p.0);
     reply_view(ctx, calendar_state(now, kind, day)).await
 }
 
@@ -61,9 +48,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
     let (s, state, ctx, key, filter) = (sc.snap, sc.state, &sc.ctx, &sc.key, &sc.filter);
     let period = match (state.from, state.to, state.period) {
         (Some(f), Some(t), _) => Period::range(f, t),
-        (_, _, Some((PeriodKind::Day, d))) => Period::day(d),
-        (_, _, Some((PeriodKind::Month, d))) => Period::month(d),
-        (_, _, Some((PeriodKind::Week, d))) => Period::week(d),
+        (_, _, Some((kind, d))) => Period::around(kind, d),
         _ => Period::week(ctx.today()),
     };
     let v = calendar::build(s, ctx, period, filter);
@@ -85,16 +70,11 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         lines.push("No appointments in this period.".into());
     }
     // A period as a state: a named period by its start, a custom range by its ends.
-    let with = |p: Period| {
-        let named = |k| ViewState { period: Some((k, p.from)), from: None, to: None, page: 0, ..state.clone() };
-        match p.kind {
-            calendar::PeriodKind::Day => named(PeriodKind::Day),
-            calendar::PeriodKind::Week => named(PeriodKind::Week),
-            calendar::PeriodKind::Month => named(PeriodKind::Month),
-            calendar::PeriodKind::Range => {
-                ViewState { period: None, from: Some(p.from), to: Some(p.to), page: 0, ..state.clone() }
-            }
+    let with = |p: Period| match p.kind {
+        PeriodKind::Day | PeriodKind::Week | PeriodKind::Month => {
+            ViewState { period: Some((p.kind, p.from)), from: None, to: None, page: 0, ..state.clone() }
         }
+        PeriodKind::Range => ViewState { period: None, from: Some(p.from), to: Some(p.to), page: 0, ..state.clone() },
     };
     let today = ctx.today();
     let rows = vec![CreateActionRow::Buttons(vec![

@@ -5,8 +5,9 @@ use panopticon::render::{table, Page};
 use panopticon::rules::Status;
 use panopticon::store::{self, StoredLead};
 use panopticon::views::input::InputError;
+use panopticon::views::lead::{self, Found};
 use panopticon::views::state::{ViewKey, ViewKind, ViewState};
-use panopticon::views::{lead, NO_LOCATOR};
+use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
 
@@ -32,31 +33,6 @@ async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResp
         _ => vec![],
     };
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-/// What a typed name leads to.
-#[derive(Debug, PartialEq)]
-enum Found {
-    One(String),
-    /// Several leads fit: the first `PICK` of them, and whether there are more.
-    Several(Vec<StoredLead>, bool),
-}
-
-/// Decides between one lead and a choice; nothing found is the person's typo to fix.
-fn decide(typed: &str, mut found: Vec<StoredLead>) -> Result<Found, InputError> {
-    match found.as_slice() {
-        [] => Err(InputError(format!(
-            "No lead has the name, company or id '{typed}'. Start typing and pick one from the list."
-        ))),
-        [one] => Ok(Found::One(one.id.to_string())),
-        // The search puts an exact id first.
-        [first, ..] if first.id.as_str() == typed => Ok(Found::One(first.id.to_string())),
-        _ => {
-            let more = found.len() > PICK;
-            found.truncate(PICK);
-            Ok(Found::Several(found, more))
-        }
-    }
 }
 
 /// The message offering the matches; choosing one replaces it with that lead's story.
@@ -106,8 +82,13 @@ pub async fn lead(
     reply::defer(ctx).await?;
     let data = ctx.data();
     let q = name.trim().to_string();
-    let found = data.db_pooled(move |c| store::search_leads(c, &q, PICK + 1)).await?;
-    match decide(name.trim(), found)? {
+    let found = data.db_pooled(move |c| lead::find(c, &q, PICK)).await?;
+    match found {
+        Found::Nothing => Err(InputError(format!(
+            "No lead has the name, company or id '{}'. Start typing and pick one from the list.",
+            name.trim()
+        ))
+        .into()),
         Found::One(id) => {
             let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
             reply_view(ctx, state).await
@@ -145,38 +126,4 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         files: vec![file(&img)],
         components: vec![],
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lead(id: &str, name: &str) -> StoredLead {
-        let now = panopticon::time::Stamp::parse("2026-11-20T10:00:00Z").unwrap();
-        StoredLead {
-            id: panopticon::domain::LeadId::parse(id).unwrap(),
-            full_name: name.into(),
-            company: Some("Riverside Gym".into()),
-            email: None,
-            phone: None,
-            lead_source: None,
-            stage: None,
-            locator: None,
-            converted: false,
-            created_at: now,
-            modified_at: now,
-            history_known: false,
-        }
-    }
-
-    #[test]
-    fn several_matches_are_a_choice_not_an_error() {
-        let many: Vec<StoredLead> = (0..30).map(|i| lead(&format!("{}", 100 + i), &format!("Lead {i}"))).collect();
-        let Ok(Found::Several(offered, more)) = decide("Riverside Gym", many) else { panic!("a choice") };
-        assert_eq!((offered.len(), more), (PICK, true));
-        let two = vec![lead("1", "A"), lead("2", "B")];
-        assert!(matches!(decide("Riverside", two), Ok(Found::Several(v, false)) if v.len() == 2));
-        assert_eq!(decide("2", vec![lead("2", "B"), lead("20", "C")]), Ok(Found::One("2".into())));
-        assert!(decide("nobody", vec![]).unwrap_err().0.contains("'nobody'"));
-    }
 }

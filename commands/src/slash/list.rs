@@ -16,11 +16,7 @@ use crate::kit::Error;
 pub fn face(sc: &Scene) -> Result<Composed, Error> {
     let (cfg, s, state, ctx, key, filter, per_page) =
         (sc.cfg, sc.snap, sc.state, &sc.ctx, &sc.key, &sc.filter, sc.per_page);
-    let kind = match state.view {
-        ViewKind::Stale => ListKind::Stale,
-        ViewKind::AtRisk => ListKind::AtRisk,
-        _ => ListKind::Leads,
-    };
+    let kind = state.view.list().ok_or("the list face drew a view that is not a list")?;
     let v = list::build(s, ctx, kind, filter, state.sort);
     let page = Page { index: state.page as usize, per_page }.clamp(v.total);
     let img = table::list(&v, ctx, page)?;

@@ -4,6 +4,7 @@
 
 mod atrisk;
 mod calendar;
+mod choice;
 mod digest;
 mod help;
 mod lead;
@@ -27,7 +28,7 @@ use crate::kit::{self, Ctx, Data, Error};
 /// more arm (the compiler asks for it).
 pub fn face(view: ViewKind) -> Face {
     match view {
-        ViewKind::Stale | ViewKind::AtRisk | ViewKind::Leads => list::face,
+        ViewKind::List(_) => list::face,
         ViewKind::Calendar => calendar::face,
         ViewKind::Lead => lead::face,
         ViewKind::Pipeline => pipeline::face,

@@ -17,6 +17,6 @@ pub async fn stale(
     stage: Option<String>,
 ) -> Result<(), Error> {
     reply::defer(ctx).await?;
-    let state = super::state(ctx, ViewKind::Stale, stage, locator).await?;
+    let state = super::state(ctx, ViewKind::STALE, stage, locator).await?;
     reply_view(ctx, state).await
 }

@@ -15,7 +15,7 @@ fn key() -> ViewKey {
 
 fn sample() -> ViewState {
     ViewState {
-        view: ViewKind::Leads,
+        view: ViewKind::LEADS,
         page: 12,
         as_of: now(),
         stages: vec![short_hash("Appt Set"), short_hash("Green - Install Scheduled"), short_hash("Follow Up")],
@@ -41,7 +41,7 @@ fn round_trips_within_100_chars() {
     let id = s.encode(&key());
     assert!(id.len() <= MAX_LEN, "{} chars: {id}", id.len());
     assert_eq!(ViewState::parse(&id, &key(), now()).unwrap(), s);
-    let plain = ViewState::new(ViewKind::Stale, s.as_of);
+    let plain = ViewState::new(ViewKind::STALE, s.as_of);
     assert_eq!(ViewState::parse(&plain.encode(&key()), &key(), now()).unwrap(), plain);
     assert_eq!(format!("{:?}", key()), "ViewKey(…)", "the key never reaches a log");
 }
@@ -71,9 +71,9 @@ fn unsigned_tampered_and_foreign_ids_are_expired() {
 fn dates_far_from_now_are_expired_even_when_signed() {
     // What a forged click once showed: "Stale — 400 leads, as of 22 Jan 4018".
     let far = Utc.with_ymd_and_hms(4018, 1, 22, 9, 0, 0).unwrap();
-    let st = ViewState::new(ViewKind::Stale, far);
+    let st = ViewState::new(ViewKind::STALE, far);
     assert_eq!(ViewState::parse(&st.encode(&key()), &key(), now()), Err(Expired));
-    let past = ViewState::new(ViewKind::Stale, Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).unwrap());
+    let past = ViewState::new(ViewKind::STALE, Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).unwrap());
     assert_eq!(ViewState::parse(&past.encode(&key()), &key(), now()), Err(Expired));
     let d = |y| NaiveDate::from_ymd_opt(y, 6, 1).unwrap();
     for bad in [
@@ -123,6 +123,27 @@ fn malformed_payloads_are_expired_even_when_signed() {
     assert_eq!(ViewState::parse(&bad.encode(&key()), &key(), now()), Err(Expired));
 }
 
+#[test]
+fn every_view_and_period_keeps_the_letters_ids_already_posted_carry() {
+    let payload = |v: ViewKind, period: Option<(PeriodKind, NaiveDate)>| {
+        let id = ViewState { period, ..ViewState::new(v, now()) }.encode(&key());
+        id.rsplit_once('.').unwrap().0.to_string()
+    };
+    let letters: Vec<String> = ViewKind::ALL.iter().map(|v| payload(*v, None)).collect();
+    let expect: Vec<String> = "srlcpod".chars().map(|c| format!("pn2.{c}.0.tosxg0.-.-.0.-.-.-.-.v")).collect();
+    assert_eq!(letters, expect);
+    let nov = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let periods: Vec<String> = PeriodKind::NAMED.iter().map(|k| payload(ViewKind::Calendar, Some((*k, nov)))).collect();
+    assert_eq!(
+        periods,
+        ["d", "w", "m"].map(|k| format!("pn2.c.0.tosxg0.-.-.0.{k}g0m.-.-.-.v")).to_vec(),
+        "a named period: its letter and its date"
+    );
+    // A range is carried by from/to; as a named period it has no encoding.
+    let range = ViewState { period: Some((PeriodKind::Range, nov)), ..ViewState::new(ViewKind::Calendar, now()) };
+    assert_eq!(ViewState::parse(&range.encode(&key()), &key(), now()), Err(Expired));
+}
+
 fn date_near() -> impl Strategy<Value = NaiveDate> {
     (-(MAX_YEARS_FROM_NOW * 365)..=MAX_YEARS_FROM_NOW * 365).prop_map(|d| now().date_naive() + Duration::days(d))
 }
@@ -134,15 +155,13 @@ fn hashes() -> impl Strategy<Value = Vec<String>> {
 prop_compose! {
     /// Any state the bot can make, up to the longest of everything.
     fn any_state()(
-        view in proptest::sample::select(vec![ViewKind::Stale, ViewKind::AtRisk, ViewKind::Leads,
-            ViewKind::Calendar, ViewKind::Pipeline, ViewKind::Locators, ViewKind::Lead]),
+        view in proptest::sample::select(ViewKind::ALL.to_vec()),
         page in any::<u16>(),
         secs in -(MAX_YEARS_FROM_NOW * 365 * 86_400)..=MAX_YEARS_FROM_NOW * 365 * 86_400,
         stages in hashes(),
         locators in hashes(),
         statuses in proptest::sample::subsequence(Status::ALL.to_vec(), 0..=6),
-        period in proptest::option::of((proptest::sample::select(vec![PeriodKind::Day, PeriodKind::Week,
-            PeriodKind::Month]), date_near())),
+        period in proptest::option::of((proptest::sample::select(PeriodKind::NAMED.to_vec()), date_near())),
         (from, to) in (proptest::option::of(date_near()), proptest::option::of(date_near()))
             .prop_map(|(a, b)| match (a, b) { (Some(a), Some(b)) if a > b => (Some(b), Some(a)), x => x }),
         sort in proptest::option::of(proptest::sample::select(SORTS.map(|s| s.0).to_vec())),
