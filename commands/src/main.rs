@@ -4,6 +4,7 @@
 mod bot;
 mod cli;
 mod kit;
+mod logging;
 mod slash;
 
 use std::io::Write;
@@ -15,7 +16,7 @@ use panopticon::views::table::for_terminal_text;
 fn main() -> ExitCode {
     output_failures_are_not_panics();
     let args = cli::Cli::parse();
-    cli::init_logging();
+    cli::init_logging(&args);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

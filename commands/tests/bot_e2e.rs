@@ -415,7 +415,8 @@ async fn last_content(fake: &FakeDiscord, token: &str, until: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_syncs_once_at_a_time_and_failures_show_in_views() {
-    let mut bot = start_bot().await;
+    // Three /refresh in a row: no cooldown here (bot_ops.rs tests it).
+    let mut bot = start_bot_with("[digest]\ndays = []\n[sync]\nrefresh_cooldown = 0\n").await;
     let fake = &bot.fake;
     let me = Who::member();
     // A slow Zoho: the first sync takes a few seconds, long enough for a second /refresh.

@@ -185,9 +185,7 @@ pub(super) fn ops(o: &RawOps) -> Result<OpsConfig, ConfigError> {
     let log_format = match o.log_format.as_str() {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
-        other => {
-            return Err(bad("[ops] log_format", format!("'{other}' is not a log format (\"text\" or \"json\")")))
-        }
+        other => return Err(bad("[ops] log_format", format!("'{other}' is not a log format (\"text\" or \"json\")"))),
     };
     Ok(OpsConfig { log_format })
 }
