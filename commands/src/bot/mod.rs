@@ -3,8 +3,10 @@
 //! Slash commands live in `slash/`, one file each, built on the kit in `kit/` (context, errors,
 //! composing and sending a view). This module is the framework that wires them up: registration
 //! in the configured guild, the access check every command and click passes, the component
-//! router that turns a click's custom_id back into a view, and the one error handler. It
-//! imports `slash` and `kit`; neither imports it.
+//! router that turns a click's custom_id back into a view, and the one error handler; and what
+//! keeps it running by itself: the scheduled sync (`schedule.rs`), supervised background tasks
+//! (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
+//! It imports `slash` and `kit`; neither imports it.
 
 mod schedule;
 mod shutdown;
@@ -277,11 +279,9 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
     let stop = tokio::spawn(shutdown::on_signal(shared, client.shard_manager.clone()));
     tokio::select! {
         r = client.start() => r.map_err(token::explain)?,
-        // The gateway is closed; `start` normally returns at once, but not if no shard had
-        // started yet, so it gets a moment and no more.
-        _ = stop => {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), client.start()).await;
-        }
+        // The gateway is closed (`start` returns then too, but not if no shard had started
+        // yet): done either way.
+        _ = stop => {}
     }
     Ok(())
 }
