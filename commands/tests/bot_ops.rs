@@ -219,6 +219,13 @@ async fn sigterm_during_a_sync_stops_the_bot_with_the_run_recorded_and_the_data_
     bot.sandbox.inject(FaultRule::new(Fault::Slow(Duration::from_secs(30))).on("/users").times(1));
     let t = bot.fake.slash("refresh", json!([]), &me, CHANNEL);
     content(&bot.fake, &t, "Syncing").await;
+    // The sync has begun once it has its token (the setup's sync took the first); then it waits
+    // on the slow /users.
+    let begun = Instant::now();
+    while bot.sandbox.tokens_issued() < 2 {
+        assert!(begun.elapsed() < Duration::from_secs(20), "the sync never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let pid = bot.child.id().expect("running").to_string();

@@ -39,7 +39,7 @@ impl Progress for Phase {
 #[poise::command(slash_command, guild_only)]
 pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
     let data = ctx.data();
-    let Ok(_guard) = data.sync_lock.try_lock() else {
+    let Ok(guard) = data.sync_lock.try_lock() else {
         let handle = ctx.say("A sync is already running; I'll show its result here.").await?;
         // Wait for the lock, not for a change on the channel: the running sync publishes its
         // result before it lets go, so the result is there once the lock is ours — even if it
@@ -78,6 +78,8 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
             }
         }
     };
+    // The result is published: let the next sync start while the reply is edited.
+    drop(guard);
     let text = match result {
         Ok(r) => format!("✅ {r}"),
         Err(e) => format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."),
