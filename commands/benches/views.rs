@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use panopticon::config::RulesConfig;
-use panopticon_sandbox::Spec;
 use panopticon::store::Store;
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{lead, locators, pipeline, Context, Filter, Snapshot};
+use panopticon_sandbox::Spec;
 use support::ConfigFile;
 
 const TARGET_CHANGES: i64 = 150_000;

@@ -4,6 +4,7 @@
 mod bot;
 mod cli;
 mod kit;
+mod logging;
 mod slash;
 
 use std::io::Write;
@@ -14,7 +15,7 @@ use panopticon::views::text::for_terminal_text;
 fn main() -> ExitCode {
     output_failures_are_not_panics();
     let args = cli::parse();
-    cli::init_logging();
+    cli::init_logging(&args);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

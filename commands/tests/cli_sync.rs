@@ -7,8 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
-use panopticon_sandbox::{self as sandbox, Fault, FaultRule, Sandbox, Spec};
 use panopticon::store::{self, Store};
+use panopticon_sandbox::{self as sandbox, Fault, FaultRule, Sandbox, Spec};
 use support::{panopticon as command, text, ConfigFile};
 
 fn spec(leads: usize) -> Spec {

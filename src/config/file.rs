@@ -31,6 +31,7 @@ pub(super) struct RawConfig {
     pub discord: RawDiscord,
     pub digest: RawDigest,
     pub render: RawRender,
+    pub ops: RawOps,
 }
 
 /// `[crm]`: which CRM to read; absent means Zoho.
@@ -172,11 +173,36 @@ impl Default for RawStorage {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawSync {
     pub max_age_hours: f64,
+    /// The bot's scheduled sync: `"15m"`, `"90s"`, `"1h"`, minutes as a number, or `0`/`"off"`.
+    /// Kept as written (a string or a number) so `validate.rs` can word the error.
+    pub every: toml::Value,
+    /// `"HH:MM-HH:MM"` in `[rules] timezone`; unset: all day.
+    pub hours: Option<String>,
+    /// Least time between two syncs started by `/refresh`; the same forms as `every`.
+    pub refresh_cooldown: toml::Value,
 }
 
 impl Default for RawSync {
     fn default() -> Self {
-        RawSync { max_age_hours: 24.0 }
+        RawSync {
+            max_age_hours: 24.0,
+            every: toml::Value::String("15m".into()),
+            hours: None,
+            refresh_cooldown: toml::Value::String("2m".into()),
+        }
+    }
+}
+
+/// `[ops]`: how the running bot presents itself to its operators.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawOps {
+    pub log_format: String,
+}
+
+impl Default for RawOps {
+    fn default() -> Self {
+        RawOps { log_format: "text".into() }
     }
 }
 

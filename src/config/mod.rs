@@ -180,6 +180,58 @@ pub struct DigestConfig {
     pub skip_when_quiet: bool,
 }
 
+/// `[sync]` for the running bot: how often it syncs by itself, when, and how often `/refresh`
+/// may spend Zoho's API credits.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// Time between scheduled syncs; `None` (`every = 0` or `"off"`): only the digest's sync and
+    /// `/refresh`.
+    pub every: Option<Duration>,
+    /// Scheduled syncs run only inside this daily window; `None`: all day.
+    pub hours: Option<SyncHours>,
+    /// Least time between two syncs started by `/refresh`; zero: none.
+    pub refresh_cooldown: Duration,
+}
+
+/// The least `[sync] every` against a real Zoho: each incremental sync costs one call per
+/// endpoint even when nothing changed, and Zoho counts them against the org's daily credits.
+/// Against a server on this machine (the sandbox in tests) seconds are allowed.
+pub const MIN_SYNC_EVERY: Duration = Duration::from_secs(60);
+
+/// A daily window of wall-clock time in the business zone; it may cross midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl SyncHours {
+    /// Whether the local time `t` falls in the window (start included, end excluded). Taking the
+    /// wall-clock time of the moment in the zone keeps it right across DST changes.
+    pub fn contains(&self, t: NaiveTime) -> bool {
+        if self.start < self.end {
+            self.start <= t && t < self.end
+        } else {
+            t >= self.start || t < self.end
+        }
+    }
+}
+
+/// How the bot's log lines are written (`[ops] log_format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event (coloured only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OpsConfig {
+    pub log_format: LogFormat,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Which CRM to read (`[crm] kind`); `crm::connect` turns it into a client.
@@ -190,6 +242,9 @@ pub struct Config {
     pub storage_path: PathBuf,
     /// A view warns when the last good sync is older than this.
     pub sync_max_age: Duration,
+    /// The bot's own syncs and the `/refresh` cooldown.
+    pub sync: SyncConfig,
+    pub ops: OpsConfig,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
     /// Rows per rendered table image; longer lists are paged.
@@ -227,6 +282,8 @@ impl Config {
         let appointments = validate::appointments(raw.appointments)?;
         let rules = validate::rules(raw.rules)?;
         let sync_max_age = validate::sync_max_age(raw.sync.max_age_hours)?;
+        let sync = validate::sync(&raw.sync, &zoho)?;
+        let ops = validate::ops(&raw.ops)?;
         let storage_path = validate::storage_path(raw.storage.path)?;
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
@@ -238,6 +295,8 @@ impl Config {
             rules,
             storage_path,
             sync_max_age,
+            sync,
+            ops,
             discord,
             digest,
             rows_per_image,

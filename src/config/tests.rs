@@ -137,3 +137,79 @@ fn the_crm_kind_defaults_to_zoho_and_refuses_others_by_name() {
     let e = Config::from_toml(&format!("[crm]\nkind = \"salesforce\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
     assert_eq!(e, "[crm] kind: \"salesforce\" is not a CRM this knows (accepted: \"zoho\")");
 }
+
+#[test]
+fn the_bot_syncs_every_15_minutes_all_day_with_a_2_minute_refresh_cooldown_by_default() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).unwrap();
+    assert_eq!(c.sync.every, Some(Duration::from_secs(15 * 60)));
+    assert_eq!(c.sync.hours, None);
+    assert_eq!(c.sync.refresh_cooldown, Duration::from_secs(120));
+    assert_eq!(c.ops.log_format, LogFormat::Text);
+}
+
+fn sync_table(extra: &str) -> Result<SyncConfig, String> {
+    Config::from_toml(&format!("{MINIMAL}[sync]\n{extra}\n"), &env_with_secrets).map(|c| c.sync).map_err(|e| e.0)
+}
+
+#[test]
+fn sync_every_takes_units_minutes_or_off() {
+    let every = |v: &str| sync_table(&format!("every = {v}")).unwrap().every;
+    assert_eq!(every("\"90s\""), Some(Duration::from_secs(90)));
+    assert_eq!(every("\"15m\""), Some(Duration::from_secs(900)));
+    assert_eq!(every("\"1h\""), Some(Duration::from_secs(3600)));
+    assert_eq!(every("30"), Some(Duration::from_secs(1800)));
+    assert_eq!(every("\"30\""), Some(Duration::from_secs(1800)));
+    assert_eq!(every("0"), None);
+    assert_eq!(every("\"off\""), None);
+    for (v, says) in [
+        ("\"15 fortnights\"", "'15 fortnights' is not a duration"),
+        ("\"1.5h\"", "'1.5h' is not a duration"),
+        ("-5", "-5 is negative"),
+        ("\"9999h\"", "longer than a week"),
+        ("true", "expected a duration"),
+    ] {
+        let e = sync_table(&format!("every = {v}")).unwrap_err();
+        assert!(e.starts_with("[sync] every: ") && e.contains(says), "{v}: {e}");
+    }
+}
+
+#[test]
+fn sync_every_below_a_minute_is_refused_against_zoho_but_not_a_local_sandbox() {
+    let e = sync_table("every = \"30s\"").unwrap_err();
+    assert_eq!(e, "[sync] every: 30 s is too often: every sync spends Zoho API credits; at least \"1m\" (or \"off\")");
+    assert_eq!(sync_table("every = \"1m\"").unwrap().every, Some(Duration::from_secs(60)));
+    let local = "[zoho]\nclient_id = \"x\"\napi_domain = \"http://127.0.0.1:9\"\n[sync]\nevery = \"2s\"\n";
+    let c = Config::from_toml(local, &env_with_secrets).unwrap();
+    assert_eq!(c.sync.every, Some(Duration::from_secs(2)));
+}
+
+#[test]
+fn sync_hours_are_a_daily_window_that_may_cross_midnight() {
+    let t = |s: &str| chrono::NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+    let day = sync_table("hours = \"07:00-19:00\"").unwrap().hours.unwrap();
+    assert!(day.contains(t("07:00")) && day.contains(t("18:59")));
+    assert!(!day.contains(t("19:00")) && !day.contains(t("06:59")));
+    let night = sync_table("hours = \"22:00-06:00\"").unwrap().hours.unwrap();
+    assert!(night.contains(t("23:30")) && night.contains(t("05:00")));
+    assert!(!night.contains(t("12:00")) && !night.contains(t("06:00")));
+    for (v, says) in [
+        ("\"7am-7pm\"", "'7am-7pm' is not a window like \"07:00-19:00\""),
+        ("\"07:00\"", "'07:00' is not a window"),
+        ("\"08:00-08:00\"", "starts and ends at the same time"),
+    ] {
+        let e = sync_table(&format!("hours = {v}")).unwrap_err();
+        assert!(e.starts_with("[sync] hours: ") && e.contains(says), "{v}: {e}");
+    }
+}
+
+#[test]
+fn refresh_cooldown_and_log_format() {
+    assert_eq!(sync_table("refresh_cooldown = \"30s\"").unwrap().refresh_cooldown, Duration::from_secs(30));
+    assert_eq!(sync_table("refresh_cooldown = \"off\"").unwrap().refresh_cooldown, Duration::ZERO);
+    let e = sync_table("refresh_cooldown = \"soon\"").unwrap_err();
+    assert!(e.starts_with("[sync] refresh_cooldown: 'soon' is not a duration"), "{e}");
+    let c = Config::from_toml(&format!("{MINIMAL}[ops]\nlog_format = \"json\"\n"), &env_with_secrets).unwrap();
+    assert_eq!(c.ops.log_format, LogFormat::Json);
+    let e = err(&format!("{MINIMAL}[ops]\nlog_format = \"xml\"\n"));
+    assert!(e.contains("[ops] log_format: 'xml' is not a log format (\"text\" or \"json\")"), "{e}");
+}

@@ -12,9 +12,14 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use secrecy::SecretString;
 
-use super::file::{RawAppointments, RawCrm, RawDigest, RawDiscord, RawRender, RawRules, RawZoho};
-use super::values::{clock_time, discord_id, stage_list, thresholds, url_key, weekday, DataCenter};
-use super::{bad, AppointmentSource, ConfigError, CrmKind, DigestConfig, DiscordConfig, Env, RulesConfig, ZohoConfig};
+use super::file::{RawAppointments, RawCrm, RawDigest, RawDiscord, RawOps, RawRender, RawRules, RawSync, RawZoho};
+use super::values::{
+    clock_time, discord_id, duration, hours, is_loopback, stage_list, thresholds, url_key, weekday, DataCenter,
+};
+use super::{
+    bad, AppointmentSource, ConfigError, CrmKind, DigestConfig, DiscordConfig, Env, LogFormat, OpsConfig, RulesConfig,
+    SyncConfig, ZohoConfig, MIN_SYNC_EVERY,
+};
 
 pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
     let data_center = DataCenter::try_from(z.data_center.as_str()).map_err(|e| bad("[zoho] data_center", e))?;
@@ -154,6 +159,35 @@ pub(super) fn sync_max_age(max_age_hours: f64) -> Result<Duration, ConfigError> 
         ));
     }
     Ok(Duration::from_secs_f64(max_age_hours * 3600.0))
+}
+
+/// `[sync] every, hours, refresh_cooldown`. The floor on `every` protects Zoho's API credits,
+/// so it applies only when `[zoho] api_domain` is Zoho, not a sandbox on this machine.
+pub(super) fn sync(s: &RawSync, zoho: &ZohoConfig) -> Result<SyncConfig, ConfigError> {
+    let every = duration("[sync] every", &s.every)?;
+    if let Some(e) = every {
+        if e < MIN_SYNC_EVERY && !is_loopback(&zoho.api_domain) {
+            return Err(bad(
+                "[sync] every",
+                format!(
+                    "{} s is too often: every sync spends Zoho API credits; at least \"1m\" (or \"off\")",
+                    e.as_secs()
+                ),
+            ));
+        }
+    }
+    let hours = s.hours.as_deref().map(|h| hours("[sync] hours", h)).transpose()?;
+    let refresh_cooldown = duration("[sync] refresh_cooldown", &s.refresh_cooldown)?.unwrap_or_default();
+    Ok(SyncConfig { every, hours, refresh_cooldown })
+}
+
+pub(super) fn ops(o: &RawOps) -> Result<OpsConfig, ConfigError> {
+    let log_format = match o.log_format.as_str() {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => return Err(bad("[ops] log_format", format!("'{other}' is not a log format (\"text\" or \"json\")"))),
+    };
+    Ok(OpsConfig { log_format })
 }
 
 pub(super) fn storage_path(path: PathBuf) -> Result<PathBuf, ConfigError> {

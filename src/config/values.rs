@@ -1,12 +1,13 @@
 //! The typed values a config key holds, each parsed from its written form with an error that
-//! names the key: Zoho data centres, URLs, Discord ids, weekdays, clock times, thresholds and
-//! stage lists. Pure functions, no file or environment.
+//! names the key: Zoho data centres, URLs, Discord ids, weekdays, clock times, durations, daily
+//! windows, thresholds and stage lists. Pure functions, no file or environment.
 
 use std::num::NonZeroU64;
+use std::time::Duration;
 
 use chrono::{NaiveTime, Weekday};
 
-use super::{bad, ConfigError, Thresholds};
+use super::{bad, ConfigError, SyncHours, Thresholds};
 
 /// Zoho's data centres: each has its own accounts server and API domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,4 +143,68 @@ pub(super) fn stage_list(key: &str, list: &[String]) -> Result<(), ConfigError> 
         }
     }
     Ok(())
+}
+
+/// A span of time as written in the file: `"90s"`, `"15m"`, `"1h"`, a bare number of minutes
+/// (`15` or `"15"`), or `0` / `"off"` for none (`None`). Negative, fractional and unknown units
+/// are refused, naming the key.
+pub(super) fn duration(key: &str, v: &toml::Value) -> Result<Option<Duration>, ConfigError> {
+    let example = "like \"15m\", \"90s\", \"1h\", a number of minutes, or \"off\"";
+    let secs = match v {
+        toml::Value::Integer(n) if *n >= 0 => n.checked_mul(60),
+        toml::Value::Integer(n) => return Err(bad(key, format!("{n} is negative: write a duration {example}"))),
+        toml::Value::Boolean(false) => Some(0),
+        toml::Value::String(s) => {
+            let t = s.trim().to_ascii_lowercase();
+            if t == "off" {
+                Some(0)
+            } else {
+                let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+                let (digits, unit) = t.split_at(split);
+                let n: Option<i64> = digits.parse().ok();
+                let per = match unit.trim() {
+                    "" | "m" | "min" | "mins" | "minute" | "minutes" => Some(60),
+                    "s" | "sec" | "secs" | "second" | "seconds" => Some(1),
+                    "h" | "hour" | "hours" => Some(3600),
+                    _ => None,
+                };
+                match (n, per) {
+                    (Some(n), Some(per)) => n.checked_mul(per),
+                    _ => return Err(bad(key, format!("'{s}' is not a duration {example}"))),
+                }
+            }
+        }
+        _ => return Err(bad(key, format!("expected a duration {example}"))),
+    };
+    // A week is more than anyone means here; past it the number is surely a slip.
+    match secs {
+        Some(0) => Ok(None),
+        Some(s) if s <= 7 * 24 * 3600 => Ok(Some(Duration::from_secs(s as u64))),
+        _ => Err(bad(key, "is longer than a week: write a duration like \"15m\" or \"1h\"")),
+    }
+}
+
+/// `"HH:MM-HH:MM"`: the daily window, in the business zone. A window may cross midnight
+/// (`"22:00-06:00"`); an empty one (start = end) is refused.
+pub(super) fn hours(key: &str, text: &str) -> Result<SyncHours, ConfigError> {
+    let example = "a window like \"07:00-19:00\"";
+    let (a, b) = text.split_once('-').ok_or_else(|| bad(key, format!("'{text}' is not {example}")))?;
+    let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M");
+    let (Ok(start), Ok(end)) = (parse(a), parse(b)) else {
+        return Err(bad(key, format!("'{text}' is not {example}")));
+    };
+    if start == end {
+        return Err(bad(key, format!("'{text}' starts and ends at the same time: leave hours out to sync all day")));
+    }
+    Ok(SyncHours { start, end })
+}
+
+/// Whether a URL names this machine (a sandbox, not Zoho: no API credits are spent there).
+pub(super) fn is_loopback(raw: &str) -> bool {
+    match url::Url::parse(raw).ok().as_ref().and_then(url::Url::host) {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }

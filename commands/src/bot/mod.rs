@@ -3,10 +3,16 @@
 //! Slash commands live in `slash/`, one file each, built on the kit in `kit/` (context, errors,
 //! composing and sending a view). This module is the framework that wires them up: registration
 //! in the configured guild, the access check every command and click passes, the component
-//! router that turns a click's custom_id back into a view, and the one error handler. It
-//! imports `slash` and `kit`; neither imports it.
+//! router that turns a click's custom_id back into a view, and the one error handler; and what
+//! keeps it running by itself: the scheduled sync (`schedule.rs`), supervised background tasks
+//! (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
+//! It imports `slash` and `kit`; neither imports it.
 
+mod schedule;
+mod shutdown;
+mod supervise;
 mod token;
+mod traced;
 
 use panopticon::config::Config;
 use panopticon::views::state::{ViewKind, ViewState, MAX_FILTER_VALUES};
@@ -52,7 +58,13 @@ pub fn refusal(
     Some("You need the lead-gen role to use Panopticon. Ask an administrator.".into())
 }
 
+/// Said to anyone who asks while the bot shuts down.
+const STOPPING: &str = "Panopticon is restarting — try again in a minute.";
+
 async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
+    if ctx.data().ops.stopping() {
+        return Err(STOPPING.into());
+    }
     let member = ctx.author_member().await;
     match refusal(&ctx.data().cfg, ctx.guild_id(), ctx.channel_id(), member.as_deref()) {
         None => Ok(true),
@@ -65,7 +77,9 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     let ephemeral = |text: String| {
         CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
     };
-    if let Some(why) = refusal(&data.cfg, mci.guild_id, mci.channel_id, mci.member.as_ref()) {
+    let stopping = data.ops.stopping().then(|| STOPPING.to_string());
+    if let Some(why) = stopping.or_else(|| refusal(&data.cfg, mci.guild_id, mci.channel_id, mci.member.as_ref())) {
+        traced::outcome("refused");
         mci.create_response(ctx, ephemeral(why)).await?;
         return Ok(());
     }
@@ -148,6 +162,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
 async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), Error> {
     if let FullEvent::InteractionCreate { interaction: Interaction::Component(mci) } = event {
         if let Err(e) = on_component(ctx, data, mci).await {
+            traced::outcome("error");
             tracing::warn!(custom_id = %mci.data.custom_id, user = %mci.user.id, "click failed: {e}");
         }
     }
@@ -163,23 +178,28 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         E::Command { error, ctx, .. } => {
             if error.downcast_ref::<panopticon::views::input::InputError>().is_some() {
+                traced::outcome("bad input");
                 // The person typed something we could not use: say what would work.
                 tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "bad input: {error}");
                 say(ctx, error.to_string()).await;
             } else {
+                traced::outcome("error");
                 tracing::error!(command = %ctx.command().name, user = %ctx.author().id, "command failed: {error}");
                 say(ctx, format!("Sorry — that did not work: {error}")).await;
             }
         }
         E::CommandCheckFailed { error, ctx, .. } => {
+            traced::outcome("refused");
             let why = error.map(|e| e.to_string()).unwrap_or_else(|| "You cannot use this command here.".into());
             tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "refused: {why}");
             say(ctx, why).await;
         }
         E::ArgumentParse { error, input, ctx, .. } => {
+            traced::outcome("bad input");
             say(ctx, format!("I could not read {}: {error}", input.as_deref().unwrap_or("an option"))).await;
         }
         E::CommandPanic { payload, ctx, .. } => {
+            traced::outcome("panic");
             tracing::error!(command = %ctx.command().name, "command panicked: {payload:?}");
             say(ctx, "Sorry — something broke on my side. It has been logged.".into()).await;
         }
@@ -217,6 +237,7 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
     // naming DISCORD_TOKEN, instead of a gateway that keeps reconnecting.
     token::check(&rest).await?;
     let data = Data::new(cfg)?;
+    let shared = data.clone();
     let options = poise::FrameworkOptions {
         commands: slash::all(&data.cfg.rules),
         on_error: |e| Box::pin(on_error(e)),
@@ -236,8 +257,15 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 if let Err(e) = data.snapshot().await {
                     tracing::warn!("could not load the data at start: {e}");
                 }
+                // Supervised: a panic is logged and the task started again (see supervise.rs).
+                let health = data.ops.health().clone();
+                if data.cfg.sync.every.is_some() {
+                    let d = data.clone();
+                    supervise::supervise("sync schedule", health.clone(), move || schedule::scheduler(d.clone()));
+                }
                 if data.cfg.discord.channel_id.is_some() {
-                    tokio::spawn(digest::scheduler(data.clone(), ctx.http.clone()));
+                    let (d, http) = (data.clone(), ctx.http.clone());
+                    supervise::supervise("digest", health, move || digest::scheduler(d.clone(), http.clone()));
                 } else {
                     tracing::warn!("[discord] channel_id is not set: no morning digest");
                 }
@@ -245,8 +273,15 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
             })
         })
         .build();
-    let mut client =
-        serenity::ClientBuilder::new_with_http(rest, serenity::GatewayIntents::GUILDS).framework(framework).await?;
-    client.start().await.map_err(token::explain)?;
+    let mut client = serenity::ClientBuilder::new_with_http(rest, serenity::GatewayIntents::GUILDS)
+        .framework(traced::Traced(framework))
+        .await?;
+    let stop = tokio::spawn(shutdown::on_signal(shared, client.shard_manager.clone()));
+    tokio::select! {
+        r = client.start() => r.map_err(token::explain)?,
+        // The gateway is closed (`start` returns then too, but not if no shard had started
+        // yet): done either way.
+        _ = stop => {}
+    }
     Ok(())
 }

@@ -168,18 +168,16 @@ pub fn use_color(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-pub fn init_logging() {
-    // Quiet by default: a person at a terminal wants the progress bar and the summary.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+/// Logging for every command but `run`, which sets up its own once it has read `[ops]`.
+pub fn init_logging(cli: &Cli) {
+    if !matches!(cli.command, Command::Run) {
+        init_logging_as(crate::logging::CLI, config::LogFormat::Text);
+    }
+}
+
+fn init_logging_as(default: &str, format: config::LogFormat) {
     // Colour only on a terminal, like every other output: a log file gets plain text.
-    let ansi = use_color(std::io::stderr().is_terminal());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .with_target(false)
-        .try_init();
+    crate::logging::init(default, format, use_color(std::io::stderr().is_terminal()));
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -198,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Run => {
             let cfg = load_config(cli.config)?;
+            init_logging_as(crate::logging::BOT, cfg.ops.log_format);
             // Missing settings are bad input (exit 2), like every other configuration error.
             if cfg.discord.token.is_none() {
                 return Err(Failure::input(

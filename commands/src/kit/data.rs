@@ -12,6 +12,7 @@ use panopticon::views::state::ViewKey;
 use panopticon::views::Snapshot;
 use tokio::sync::{watch, Mutex, RwLock};
 
+use super::ops::Ops;
 use super::pool::CpuPool;
 
 /// A loaded snapshot and the id of the sync run it reflects.
@@ -32,6 +33,8 @@ pub struct Data {
     pub cpu: CpuPool,
     /// Signs and checks the state in every custom_id (kept in the database; never logged).
     pub view_key: ViewKey,
+    /// The kept CRM client, the shutdown's stop request, the /refresh cooldown, task liveness.
+    pub ops: Ops,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -70,6 +73,7 @@ impl Data {
             started: Instant::now(),
             cpu: CpuPool::per_core(),
             view_key,
+            ops: Ops::default(),
         }
     }
 

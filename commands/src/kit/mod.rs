@@ -7,23 +7,21 @@ pub mod compose;
 mod data;
 pub mod digest;
 pub mod limits;
+pub mod ops;
 mod pool;
 pub mod reply;
+pub mod syncing;
 
 pub use data::{Data, Error};
 use panopticon::views::state::ViewState;
 
 pub type Ctx<'a> = poise::Context<'a, Data, Error>;
 
-/// Runs one sync now (waiting if one is running), publishing its result like /refresh does.
+/// Runs one sync now for the digest (waiting if one is running), publishing its result like
+/// /refresh does.
 pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error> {
     let _guard = data.sync_lock.lock().await;
-    let cfg = data.cfg.clone();
-    let client = panopticon::crm::connect(&cfg)?;
-    let settings = panopticon::sync::SyncSettings::from_config(&cfg);
-    let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
-    data.publish_sync(&result);
-    Ok(result?)
+    syncing::run_sync(data, syncing::Trigger::Digest, &panopticon::sync::NoProgress).await
 }
 
 /// The message for `state`, composed by `face` on the CPU pool from the current snapshot.

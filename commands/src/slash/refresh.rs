@@ -1,10 +1,16 @@
 //! /refresh — sync from Zoho now, showing progress by editing the reply. One sync at a time:
-//! a second caller is told one is running and sees its result.
+//! a second caller is told one is running and sees its result. Each sync spends Zoho API
+//! credits, so a new one starts at most once per `[sync] refresh_cooldown`; joining a running
+//! sync spends nothing and is always allowed. The bot's scheduled syncs do not start the
+//! cooldown: they are bounded by `[sync] every` already, and someone who just missed one may
+//! still want the very latest.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use panopticon::sync::{self, Progress, SyncSettings};
+use panopticon::sync::Progress;
 
+use crate::kit::syncing::{run_sync, Trigger};
 use crate::kit::{Ctx, Error};
 
 /// The phase a sync is in, for the edited reply.
@@ -33,7 +39,7 @@ impl Progress for Phase {
 #[poise::command(slash_command, guild_only)]
 pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
     let data = ctx.data();
-    let Ok(_guard) = data.sync_lock.try_lock() else {
+    let Ok(guard) = data.sync_lock.try_lock() else {
         let handle = ctx.say("A sync is already running; I'll show its result here.").await?;
         // Wait for the lock, not for a change on the channel: the running sync publishes its
         // result before it lets go, so the result is there once the lock is ours — even if it
@@ -48,14 +54,19 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
         handle.edit(ctx, poise::CreateReply::default().content(text)).await?;
         return Ok(());
     };
-    let cfg = data.cfg.clone();
-    let client = panopticon::crm::connect(&cfg)?;
+    if let Err(wait) = data.ops.claim_refresh(data.cfg.sync.refresh_cooldown) {
+        ctx.send(
+            poise::CreateReply::default()
+                .content(cooling_down(wait, data.cfg.sync.refresh_cooldown, data.cfg.sync.every))
+                .ephemeral(true),
+        )
+        .await?;
+        return Ok(());
+    }
     let handle = ctx.say("🔄 Syncing from Zoho…").await?;
     let phase = Arc::new(Mutex::new("Starting".to_string()));
-    let settings = SyncSettings::from_config(&cfg);
     let progress = Phase(phase.clone());
-    let store = data.store.clone();
-    let run = sync::run(&store, &client, &settings, false, &progress);
+    let run = run_sync(data, Trigger::Refresh, &progress);
     tokio::pin!(run);
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
     let result = loop {
@@ -67,11 +78,30 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
             }
         }
     };
-    let text = match &result {
+    // The result is published: let the next sync start while the reply is edited.
+    drop(guard);
+    let text = match result {
         Ok(r) => format!("✅ {r}"),
         Err(e) => format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."),
     };
-    data.publish_sync(&result);
     handle.edit(ctx, poise::CreateReply::default().content(crate::kit::limits::cut(&text, 2000))).await?;
     Ok(())
+}
+
+/// The answer to a /refresh within the cooldown: when the next one may start, and that the bot
+/// syncs by itself anyway.
+fn cooling_down(wait: Duration, cooldown: Duration, every: Option<Duration>) -> String {
+    let span = |d: Duration| panopticon::views::age(chrono::Duration::from_std(d).unwrap_or_default());
+    // Rounded up to the next second: "in 0 s" would invite another refusal.
+    let secs = wait.as_secs() + 1;
+    let at = chrono::Utc::now().timestamp() + secs as i64;
+    let mut text = format!(
+        "⏳ /refresh ran less than {} ago, and each sync spends Zoho API credits: the next is possible \
+         <t:{at}:R> (in {secs} s).",
+        span(cooldown)
+    );
+    if let Some(e) = every {
+        text.push_str(&format!(" The bot also syncs by itself every {}.", span(e)));
+    }
+    text
 }

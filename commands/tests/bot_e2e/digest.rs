@@ -1,8 +1,8 @@
 //! The morning digest: posted once with its images and working buttons (even when Zoho is
 //! down, and after a crash between posting and recording), and the scheduler finding it due.
 
-use panopticon_sandbox::{Fault, FaultRule};
 use panopticon::store::Store;
+use panopticon_sandbox::{Fault, FaultRule};
 use serde_json::json;
 
 use crate::support::bot::*;

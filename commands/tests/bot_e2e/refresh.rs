@@ -9,7 +9,8 @@ use crate::support::fake_discord::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_syncs_once_at_a_time_and_failures_show_in_views() {
-    let mut bot = spawn_bot(NO_DIGEST).await;
+    // Three /refresh in a row: no cooldown here (bot_ops.rs tests it).
+    let mut bot = spawn_bot(&format!("{NO_DIGEST}[sync]\nrefresh_cooldown = 0\n")).await;
     let fake = &bot.fake;
     let me = Who::member();
     // A slow Zoho: the first sync takes a few seconds, long enough for a second /refresh.

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use panopticon_sandbox::{Sandbox, Spec};
 use panopticon::store::Store;
 use panopticon::views::state::ViewKey;
+use panopticon_sandbox::{Sandbox, Spec};
 use serde_json::{json, Value};
 
 use super::config::ConfigFile;

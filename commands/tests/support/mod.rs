@@ -15,10 +15,10 @@ pub mod fake_discord;
 use std::path::Path;
 
 use panopticon::config::{AppointmentSource, RulesConfig};
-use panopticon_sandbox::{generate, Sandbox, Spec};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
+use panopticon_sandbox::{generate, Sandbox, Spec};
 
 pub use bin::{panopticon, panopticon_std, run, text, BIN};
 pub use config::ConfigFile;
@@ -32,7 +32,11 @@ pub async fn sandbox(spec: &Spec) -> Sandbox {
 /// (appointments from Events, the default rules), as the bot and the benchmarks start from.
 pub async fn synced_store(sb: &Sandbox, db: &Path) -> Store {
     let store = Store::open(db).expect("the database opens");
-    let client = ZohoClient::new(&panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS), AppointmentSource::Events).expect("the client builds");
+    let client = ZohoClient::new(
+        &panopticon::config::ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS),
+        AppointmentSource::Events,
+    )
+    .expect("the client builds");
     let settings =
         SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
     sync::run(&store, &client, &settings, false, &NoProgress).await.expect("the sync runs");

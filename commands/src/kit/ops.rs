@@ -1,0 +1,144 @@
+//! What keeps the running bot going by itself, shared by every task: one CRM client kept between
+//! syncs (so its access token is too: Zoho allows 10 token refreshes in 10 minutes), the stop
+//! request a shutdown sends to a running sync, the `/refresh` cooldown, and the liveness of the
+//! supervised background tasks (read by the health endpoint).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use panopticon::config::Config;
+use panopticon::crm::{self, Crm, CrmError};
+use panopticon::sync::Interrupt;
+use tokio::sync::OnceCell;
+
+/// Cheap to clone: every clone shares the same state.
+#[derive(Clone, Default)]
+pub struct Ops(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    crm: OnceCell<Crm>,
+    /// Triggered once, at shutdown: a running sync stops before its commit and is recorded.
+    interrupt: Interrupt,
+    stopping: AtomicBool,
+    /// When the last sync started by `/refresh` began.
+    last_refresh: Mutex<Option<Instant>>,
+    health: TaskHealth,
+}
+
+impl Ops {
+    /// The CRM client, built on first use and kept. A client that cannot be built (a secret not
+    /// set) is not kept, so the next sync says so again.
+    pub async fn crm(&self, cfg: &Config) -> Result<&Crm, CrmError> {
+        self.0.crm.get_or_try_init(|| async { crm::connect(cfg) }).await
+    }
+
+    /// What every sync the bot runs is stopped by.
+    pub fn interrupt(&self) -> &Interrupt {
+        &self.0.interrupt
+    }
+
+    /// From now on no command is taken and no sync started; a running sync goes on until
+    /// `interrupt()` is triggered.
+    pub fn stop(&self) {
+        self.0.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.0.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Claims a `/refresh` now unless one started less than `cooldown` ago; otherwise how long
+    /// until the next may start.
+    pub fn claim_refresh(&self, cooldown: Duration) -> Result<(), Duration> {
+        let mut last = self.0.last_refresh.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if let Some(at) = *last {
+            let since = now.duration_since(at);
+            if since < cooldown {
+                return Err(cooldown - since);
+            }
+        }
+        *last = Some(now);
+        Ok(())
+    }
+
+    pub fn health(&self) -> &TaskHealth {
+        &self.0.health
+    }
+}
+
+/// Where a supervised task is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Running,
+    /// It panicked and waits to be started again.
+    Restarting,
+    /// It ended (or was cancelled): these tasks are meant to run for the life of the bot.
+    Stopped,
+}
+
+/// One supervised task's liveness.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskStatus {
+    pub state: TaskState,
+    pub restarts: u32,
+    pub last_panic: Option<String>,
+}
+
+/// The liveness of every supervised task, by name.
+#[derive(Clone, Default)]
+pub struct TaskHealth(Arc<Mutex<BTreeMap<&'static str, TaskStatus>>>);
+
+impl TaskHealth {
+    fn update(&self, name: &'static str, change: impl FnOnce(&mut TaskStatus)) {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let status = all.entry(name).or_insert(TaskStatus { state: TaskState::Running, restarts: 0, last_panic: None });
+        change(status);
+    }
+
+    pub fn running(&self, name: &'static str) {
+        self.update(name, |s| s.state = TaskState::Running);
+    }
+
+    pub fn panicked(&self, name: &'static str, why: String) {
+        self.update(name, |s| {
+            s.state = TaskState::Restarting;
+            s.restarts += 1;
+            s.last_panic = Some(why);
+        });
+    }
+
+    pub fn stopped(&self, name: &'static str) {
+        self.update(name, |s| s.state = TaskState::Stopped);
+    }
+
+    /// Every task and its status, by name.
+    pub fn all(&self) -> Vec<(&'static str, TaskStatus)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
+    /// The tasks not running now (restarting after a panic, or ended).
+    pub fn dead(&self) -> Vec<&'static str> {
+        self.all().into_iter().filter(|(_, s)| s.state != TaskState::Running).map(|(n, _)| n).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Ops;
+
+    #[test]
+    fn a_refresh_within_the_cooldown_is_told_how_long_to_wait() {
+        let ops = Ops::default();
+        assert_eq!(ops.claim_refresh(Duration::from_secs(120)), Ok(()));
+        let wait = ops.claim_refresh(Duration::from_secs(120)).unwrap_err();
+        assert!(wait > Duration::from_secs(110) && wait <= Duration::from_secs(120), "{wait:?}");
+        // No cooldown: always allowed.
+        assert_eq!(ops.claim_refresh(Duration::ZERO), Ok(()));
+    }
+}
