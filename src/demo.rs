@@ -35,7 +35,12 @@ pub async fn run(out_dir: &Path, now: DateTime<Utc>, progress: &dyn Progress) ->
     let client = ZohoClient::new(&sandbox.zoho_config(), AppointmentSource::Events)?;
     let store = Store::open(&db_path)?;
     let rules = RulesConfig::default();
-    let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
+    let settings = SyncSettings {
+        appointments: AppointmentSource::Events,
+        rules: rules.clone(),
+        concurrency: 5,
+        keep_runs_days: crate::store::DEFAULT_KEEP_DAYS,
+    };
     let report = sync::run(&store, &client, &settings, false, progress).await?;
     let as_of = sandbox.org(|o| o.now);
     Ok(Demo { store, report, as_of, rules, crm_url: format!("{}/crm", DataCenter::Us.crm_url()) })

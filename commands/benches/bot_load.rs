@@ -98,7 +98,7 @@ fn main() {
             let sb = Sandbox::start(generate(&Spec::scaled(2026, 100_000, now))).await.expect("sandbox");
             let store = Store::open(&db).expect("store");
             let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).expect("client");
-            let settings = SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+            let settings = SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5, keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS };
             sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
         }
         let fake = FakeDiscord::start().await;

@@ -57,8 +57,12 @@ fn main() {
         rt.block_on(async {
             let sb = Sandbox::start(generate(&Spec::scaled(2026, leads, now))).await.expect("sandbox");
             let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).expect("client");
-            let settings =
-                SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
+            let settings = SyncSettings {
+                appointments: AppointmentSource::Events,
+                rules: rules.clone(),
+                concurrency: 5,
+                keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+            };
             sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
         });
     }

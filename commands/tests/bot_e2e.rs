@@ -60,8 +60,12 @@ async fn start_bot_with(extra: &str) -> Bot {
     let sb = Sandbox::start(generate(&Spec::demo(now))).await.unwrap();
     let store = Store::open(&db).unwrap();
     let client = ZohoClient::new(&sb.zoho_config(), AppointmentSource::Events).unwrap();
-    let settings =
-        SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+    let settings = SyncSettings {
+        appointments: AppointmentSource::Events,
+        rules: RulesConfig::default(),
+        concurrency: 5,
+        keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+    };
     sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
     let fake = FakeDiscord::start().await;
     let cfg = dir.path().join("config.toml");

@@ -29,8 +29,12 @@ async fn start_bot() -> Bot {
     let sandbox = Sandbox::start(generate(&Spec::demo(chrono::Utc::now()))).await.unwrap();
     let store = Store::open(&db).unwrap();
     let client = ZohoClient::new(&sandbox.zoho_config(), AppointmentSource::Events).unwrap();
-    let settings =
-        SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+    let settings = SyncSettings {
+        appointments: AppointmentSource::Events,
+        rules: RulesConfig::default(),
+        concurrency: 5,
+        keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+    };
     sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
     let fake = FakeDiscord::start().await;
     let cfg = dir.path().join("config.toml");

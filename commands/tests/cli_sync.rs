@@ -176,8 +176,12 @@ async fn a_sync_killed_at_any_moment_leaves_a_consistent_database() {
         async move {
             let store = Store::open(&path).unwrap();
             let client = ZohoClient::new(&zoho, AppointmentSource::Events).unwrap();
-            let settings =
-                SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+            let settings = SyncSettings {
+                appointments: AppointmentSource::Events,
+                rules: RulesConfig::default(),
+                concurrency: 5,
+                keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+            };
             sync::run(&store, &client, &settings, false, &NoProgress).await.unwrap();
             store::dump(&store.connect().unwrap()).unwrap()
         }

@@ -166,6 +166,8 @@ pub struct Config {
     pub appointments: AppointmentSource,
     pub rules: RulesConfig,
     pub storage_path: PathBuf,
+    /// Days of sync runs and digests kept in the database (`[storage] keep_runs_days`).
+    pub keep_runs_days: u32,
     /// A view warns when the last good sync is older than this.
     pub sync_max_age: Duration,
     pub discord: DiscordConfig,
@@ -206,6 +208,7 @@ impl Config {
         let rules = validate::rules(raw.rules)?;
         let sync_max_age = validate::sync_max_age(raw.sync.max_age_hours)?;
         let storage_path = validate::storage_path(raw.storage.path)?;
+        let keep_runs_days = validate::keep_runs_days(raw.storage.keep_runs_days)?;
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
@@ -215,6 +218,7 @@ impl Config {
             appointments,
             rules,
             storage_path,
+            keep_runs_days,
             sync_max_age,
             discord,
             digest,

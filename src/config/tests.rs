@@ -137,3 +137,13 @@ fn the_crm_kind_defaults_to_zoho_and_refuses_others_by_name() {
     let e = Config::from_toml(&format!("[crm]\nkind = \"salesforce\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
     assert_eq!(e, "[crm] kind: \"salesforce\" is not a CRM this knows (accepted: \"zoho\")");
 }
+
+#[test]
+fn log_retention_defaults_to_90_days_and_refuses_nonsense() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).expect("minimal");
+    assert_eq!(c.keep_runs_days, 90);
+    let c = Config::from_toml(&format!("{MINIMAL}[storage]\nkeep_runs_days = 30\n"), &env_with_secrets).unwrap();
+    assert_eq!(c.keep_runs_days, 30);
+    let e = err(&format!("{MINIMAL}[storage]\nkeep_runs_days = 0\n"));
+    assert_eq!(e, "config: [storage] keep_runs_days: 0 is out of range (7–3650 days)");
+}
