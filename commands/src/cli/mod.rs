@@ -1,8 +1,11 @@
 //! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
 //! 1 the work failed, 2 bad input or config.
 
+mod backup;
 mod demo;
 mod digest;
+mod doctor;
+mod maintain;
 pub mod out;
 mod progress;
 mod report;
@@ -47,6 +50,12 @@ enum Command {
     },
     /// Copy what changed in Zoho CRM into the local database.
     Sync(sync::SyncArgs),
+    /// Copy the database to PATH, consistent even while the bot and the sync run.
+    Backup(backup::BackupArgs),
+    /// Prune old sync runs and digests, refresh SQLite's statistics and compact the file.
+    Maintain,
+    /// Check the config, the database, Zoho and Discord: a line each; exit 0 only if all pass.
+    Doctor,
 }
 
 /// A failure with the exit code it deserves.
@@ -130,5 +139,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = load_config(cli.config)?;
             sync::run(&cfg, args).await
         }
+        Command::Backup(args) => backup::run(&load_config(cli.config)?, args),
+        Command::Maintain => maintain::run(&load_config(cli.config)?),
+        Command::Doctor => doctor::run(cli.config).await,
     }
 }

@@ -11,6 +11,8 @@
 //! the bot's token as Discord does: 401 on REST, close code 4004 on the gateway.
 #![allow(dead_code)]
 
+pub mod guild;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,6 +68,8 @@ struct Shared {
     delivered: Mutex<HashMap<String, std::time::Instant>>,
     /// Accept late first answers (still recorded as violations), for a benchmark that counts them.
     lenient: std::sync::atomic::AtomicBool,
+    /// The guild, its roles and the channel's overwrites (`guild.rs`).
+    guild: Mutex<guild::GuildState>,
 }
 
 /// Discord's deadline for an interaction's first response; later, the token is invalid and the
@@ -468,6 +472,7 @@ async fn rest(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: H
             all.reverse();
             axum::Json(Value::Array(all)).into_response()
         }
+        ("GET", ["guilds", ..]) | ("GET", ["channels", _]) => guild::answer(&s.guild, &parts),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
