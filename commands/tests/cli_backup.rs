@@ -172,3 +172,61 @@ fn maintain_prunes_old_runs_and_compacts_the_file() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("Pruned 0 sync runs"), "{text}");
 }
+
+/// The sync prunes in its own transaction: runs older than `keep_runs_days` are gone after the
+/// next `panopticon sync`, the newer ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sync_prunes_runs_older_than_keep_runs_days() {
+    use chrono::TimeZone;
+    use panopticon::crm::sandbox::{self, generate, Sandbox, Spec};
+    let sb =
+        Sandbox::start(generate(&Spec::scaled(2, 30, chrono::Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap())))
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let store = Store::open(&db).unwrap();
+    let now = chrono::Utc::now();
+    let c = store.connect().unwrap();
+    for days_ago in [400, 40, 20, 2] {
+        let at = (now - chrono::Duration::days(days_ago)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        store::insert_run(&c, &SyncRun { started_at: at.clone(), finished_at: at, ..SyncRun::default() }).unwrap();
+    }
+    drop(c);
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[zoho]\naccounts_url = \"{url}\"\napi_domain = \"{url}\"\nclient_id = \"{id}\"\n\
+             [storage]\npath = \"{db}\"\nkeep_runs_days = 30\n",
+            url = sb.url(),
+            id = sandbox::CLIENT_ID,
+            db = db.display()
+        ),
+    )
+    .unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_panopticon"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("sync")
+        .env("ZOHO_CLIENT_SECRET", sandbox::CLIENT_SECRET)
+        .env("ZOHO_REFRESH_TOKEN", sandbox::REFRESH_TOKEN)
+        .env_remove("PANOPTICON_CONFIG")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = store.connect().unwrap();
+    let mut kept: Vec<String> = c
+        .prepare("SELECT finished_at FROM sync_runs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let this_run = kept.pop().unwrap();
+    assert!(this_run.as_str() >= now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).as_str());
+    let age = |t: &str| (now - chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)).num_days();
+    let ages: Vec<i64> = kept.iter().map(|t| age(t)).collect();
+    assert_eq!(ages, [20, 2], "the 400- and 40-day-old runs are pruned");
+}
