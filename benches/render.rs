@@ -31,7 +31,12 @@ fn main() {
             AppointmentSource::Events,
         )
         .expect("client");
-        let settings = SyncSettings { appointments: AppointmentSource::Events, rules: rules.clone(), concurrency: 5 };
+        let settings = SyncSettings {
+            appointments: AppointmentSource::Events,
+            rules: rules.clone(),
+            concurrency: 5,
+            keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+        };
         sync::run(&store, &client, &settings, false, &NoProgress).await.expect("sync");
     });
     let conn = store.connect().expect("conn");

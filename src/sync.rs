@@ -79,6 +79,8 @@ pub struct SyncSettings {
     pub rules: RulesConfig,
     /// Timeline reads in flight (the transport caps requests anyway).
     pub concurrency: usize,
+    /// Days of sync runs and digests kept; older ones are pruned in each sync's transaction.
+    pub keep_runs_days: u32,
 }
 
 impl SyncSettings {
@@ -88,6 +90,7 @@ impl SyncSettings {
             appointments: cfg.appointments.clone(),
             rules: cfg.rules.clone(),
             concurrency: cfg.zoho.concurrency,
+            keep_runs_days: cfg.keep_runs_days,
         }
     }
 }

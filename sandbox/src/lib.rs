@@ -14,6 +14,7 @@
 //! between two requests — positions are recomputed on every request, so a record edited between
 //! two pages moves to the end of the Modified_Time order exactly as in Zoho.
 
+mod fields;
 pub mod generate;
 mod listing;
 mod names;
@@ -240,6 +241,7 @@ fn router(shared: Arc<server::Shared>) -> Router {
     Router::new()
         .route("/oauth/v2/token", post(server::token))
         .route("/crm/{version}/users", get(listing::users))
+        .route("/crm/{version}/settings/fields", get(fields::fields))
         .route("/crm/{version}/{module}", get(listing::list_records))
         .route("/crm/{version}/{module}/deleted", get(listing::list_deleted))
         .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))

@@ -222,7 +222,7 @@ pub(super) async fn list_records(
             json!({"param_name": "fields", "limit": 50}),
         );
     }
-    if let Some(bad) = fields.iter().find(|f| **f != "id" && !known.contains(f)) {
+    if let Some(bad) = fields.iter().find(|f| **f != "id" && !super::fields::exists(&s, &module, known, f)) {
         return envelope(
             StatusCode::BAD_REQUEST,
             "INVALID_DATA",

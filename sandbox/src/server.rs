@@ -56,6 +56,8 @@ pub struct Shared {
     /// 100,000 leads must not re-sort them for every page.
     pub(super) orders: Mutex<HashMap<String, CachedOrder>>,
     pub(super) counter: Mutex<u64>,
+    /// Fields an admin deleted from the org (module, api name): see `fields.rs`.
+    pub(super) removed_fields: Mutex<std::collections::BTreeSet<(String, String)>>,
     /// Requests being handled now, and the most ever at once (to check a client's cap).
     in_flight: std::sync::atomic::AtomicUsize,
     pub max_in_flight: std::sync::atomic::AtomicUsize,
@@ -81,6 +83,7 @@ impl Shared {
             cursors: Mutex::new(HashMap::new()),
             orders: Mutex::new(HashMap::new()),
             counter: Mutex::new(0),
+            removed_fields: Mutex::new(Default::default()),
             in_flight: Default::default(),
             max_in_flight: Default::default(),
         }

@@ -161,11 +161,12 @@ impl Default for RawRules {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawStorage {
     pub path: PathBuf,
+    pub keep_runs_days: u32,
 }
 
 impl Default for RawStorage {
     fn default() -> Self {
-        RawStorage { path: PathBuf::from("panopticon.db") }
+        RawStorage { path: PathBuf::from("panopticon.db"), keep_runs_days: crate::store::DEFAULT_KEEP_DAYS }
     }
 }
 

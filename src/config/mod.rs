@@ -240,6 +240,8 @@ pub struct Config {
     pub appointments: AppointmentSource,
     pub rules: RulesConfig,
     pub storage_path: PathBuf,
+    /// Days of sync runs and digests kept in the database (`[storage] keep_runs_days`).
+    pub keep_runs_days: u32,
     /// A view warns when the last good sync is older than this.
     pub sync_max_age: Duration,
     /// The bot's own syncs and the `/refresh` cooldown.
@@ -285,6 +287,7 @@ impl Config {
         let sync = validate::sync(&raw.sync, &zoho)?;
         let ops = validate::ops(&raw.ops)?;
         let storage_path = validate::storage_path(raw.storage.path)?;
+        let keep_runs_days = validate::keep_runs_days(raw.storage.keep_runs_days)?;
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
@@ -294,6 +297,7 @@ impl Config {
             appointments,
             rules,
             storage_path,
+            keep_runs_days,
             sync_max_age,
             sync,
             ops,

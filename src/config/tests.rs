@@ -213,3 +213,13 @@ fn refresh_cooldown_and_log_format() {
     let e = err(&format!("{MINIMAL}[ops]\nlog_format = \"xml\"\n"));
     assert!(e.contains("[ops] log_format: 'xml' is not a log format (\"text\" or \"json\")"), "{e}");
 }
+
+#[test]
+fn log_retention_defaults_to_90_days_and_refuses_nonsense() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).expect("minimal");
+    assert_eq!(c.keep_runs_days, 90);
+    let c = Config::from_toml(&format!("{MINIMAL}[storage]\nkeep_runs_days = 30\n"), &env_with_secrets).unwrap();
+    assert_eq!(c.keep_runs_days, 30);
+    let e = err(&format!("{MINIMAL}[storage]\nkeep_runs_days = 0\n"));
+    assert_eq!(e, "config: [storage] keep_runs_days: 0 is out of range (7–3650 days)");
+}

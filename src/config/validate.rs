@@ -197,6 +197,15 @@ pub(super) fn storage_path(path: PathBuf) -> Result<PathBuf, ConfigError> {
     Ok(path)
 }
 
+/// `[storage] keep_runs_days`: how long the sync runs and digests are kept.
+pub(super) fn keep_runs_days(days: u32) -> Result<u32, ConfigError> {
+    // Under a week would hide yesterday's failures from /status; past ten years is a typo.
+    if !(7..=3650).contains(&days) {
+        return Err(bad("[storage] keep_runs_days", format!("{days} is out of range (7–3650 days)")));
+    }
+    Ok(days)
+}
+
 pub(super) fn discord(d: RawDiscord, env: Env) -> Result<DiscordConfig, ConfigError> {
     let api_base = d.api_base.map(|v| url_key("[discord] api_base", v)).transpose()?;
     let guild_id = d.guild_id.map(|v| discord_id("[discord] guild_id", v)).transpose()?;

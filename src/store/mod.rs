@@ -6,9 +6,12 @@
 //! readable by its owner only (0600); SQLite gives its -wal and -shm files the same mode.
 
 mod appointments;
+pub mod backup;
 mod digests;
+mod health;
 mod leads;
 mod migrate;
+mod retention;
 mod scan;
 mod stage_changes;
 mod sync_runs;
@@ -23,7 +26,11 @@ use rusqlite::OpenFlags;
 
 pub use appointments::*;
 pub use digests::*;
+pub use health::{health, Health};
 pub use leads::*;
+/// The schema version this build writes (the number of migrations it knows).
+pub use migrate::known as latest_schema;
+pub use retention::*;
 pub use scan::*;
 pub use stage_changes::*;
 pub use sync_runs::*;

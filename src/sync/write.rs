@@ -193,6 +193,8 @@ fn write_in(
             ..SyncRun::default()
         },
     )?;
+    // Housekeeping rides on the same transaction: a few cheap DELETEs on small tables.
+    store::prune(&tx, settings.keep_runs_days, Utc::now())?;
     // The last moment to stop; after the commit the run is done.
     interrupt.check()?;
     tx.commit()?;

@@ -46,7 +46,12 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("p.db")).unwrap();
         let zoho = panopticon::config::ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS);
-        let settings = SyncSettings { appointments: source, rules: RulesConfig::default(), concurrency: 5 };
+        let settings = SyncSettings {
+            appointments: source,
+            rules: RulesConfig::default(),
+            concurrency: 5,
+            keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+        };
         Env { sandbox, store, dir, zoho, settings }
     }
 

@@ -1,9 +1,12 @@
 //! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
 //! 1 the work failed, 2 bad input or config (clap's own errors about the command line included).
 
+mod backup;
 mod demo;
 mod digest;
 mod docs;
+mod doctor;
+mod maintain;
 pub mod out;
 mod progress;
 mod report;
@@ -65,6 +68,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Copy the database to PATH, consistent even while the bot and the sync run.
+    Backup(backup::BackupArgs),
+    /// Prune old sync runs and digests, refresh SQLite's statistics and compact the file.
+    Maintain,
+    /// Check the config, the database, Zoho and Discord: a line each; exit 0 only if all pass.
+    Doctor,
 }
 
 /// The command line, parsed. A view is named in any case (`report AT-RISK`), as before views
@@ -216,5 +225,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = load_config(cli.config)?;
             sync::run(&cfg, args).await
         }
+        Command::Backup(args) => backup::run(&load_config(cli.config)?, args),
+        Command::Maintain => maintain::run(&load_config(cli.config)?),
+        Command::Doctor => doctor::run(cli.config).await,
     }
 }

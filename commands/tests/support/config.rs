@@ -14,6 +14,8 @@ use super::fake_discord::{CHANNEL, GUILD, ROLE};
 pub struct ConfigFile {
     zoho: Vec<(String, String)>,
     db: PathBuf,
+    /// More `[storage]` keys after `path`.
+    storage: Vec<(String, String)>,
     discord: Option<String>,
     tail: String,
 }
@@ -27,19 +29,25 @@ impl ConfigFile {
             ("api_domain".to_string(), url),
             ("client_id".to_string(), toml_str(sandbox::CLIENT_ID)),
         ];
-        ConfigFile { zoho, db: db.to_path_buf(), discord: None, tail: String::new() }
+        ConfigFile { zoho, db: db.to_path_buf(), storage: vec![], discord: None, tail: String::new() }
     }
 
     /// A Zoho that is never called (`client_id = "x"` at Zoho's real address): for reading a
     /// database that is already there, and for runs that stop before any sync.
     pub fn offline(db: &Path) -> ConfigFile {
         let zoho = vec![("client_id".to_string(), toml_str("x"))];
-        ConfigFile { zoho, db: db.to_path_buf(), discord: None, tail: String::new() }
+        ConfigFile { zoho, db: db.to_path_buf(), storage: vec![], discord: None, tail: String::new() }
     }
 
     /// One more `[zoho]` key (timeouts and retries), written as given after the others.
     pub fn zoho(mut self, key: &str, value: impl Display) -> ConfigFile {
         self.zoho.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// One more `[storage]` key (retention), written after `path`.
+    pub fn storage(mut self, key: &str, value: impl Display) -> ConfigFile {
+        self.storage.push((key.to_string(), value.to_string()));
         self
     }
 
@@ -64,6 +72,9 @@ impl ConfigFile {
             t.push_str(&format!("{k} = {v}\n"));
         }
         t.push_str(&format!("[storage]\npath = {}\n", toml_str(&self.db.display().to_string())));
+        for (k, v) in &self.storage {
+            t.push_str(&format!("{k} = {v}\n"));
+        }
         t.push_str(self.discord.as_deref().unwrap_or(""));
         t.push_str(&self.tail);
         t

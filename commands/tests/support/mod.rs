@@ -37,8 +37,12 @@ pub async fn synced_store(sb: &Sandbox, db: &Path) -> Store {
         AppointmentSource::Events,
     )
     .expect("the client builds");
-    let settings =
-        SyncSettings { appointments: AppointmentSource::Events, rules: RulesConfig::default(), concurrency: 5 };
+    let settings = SyncSettings {
+        appointments: AppointmentSource::Events,
+        rules: RulesConfig::default(),
+        concurrency: 5,
+        keep_runs_days: panopticon::store::DEFAULT_KEEP_DAYS,
+    };
     sync::run(&store, &client, &settings, false, &NoProgress).await.expect("the sync runs");
     store
 }

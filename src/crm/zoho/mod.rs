@@ -11,6 +11,7 @@
 //! that would never end — `more_records` forever, empty pages, a repeated page token — stops
 //! with an error at what Zoho can really return.
 
+mod fields;
 mod oauth;
 mod paging;
 mod parse;
@@ -28,6 +29,7 @@ use crate::crm::{
 };
 use crate::domain::LeadId;
 use crate::time::{zoho_text, Stamp};
+pub use fields::FieldInfo;
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
 use paging::{MAX_PAGES, PER_PAGE};
 use transport::{Reply, Transport};
@@ -124,6 +126,14 @@ impl ZohoClient {
         .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
+    }
+}
+
+/// The fields an appointment listing asks for (`panopticon doctor` asks for the same).
+fn appointment_fields(module: &str) -> &'static str {
+    match module {
+        "Events" => "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,$se_module,Modified_Time",
+        _ => "Appointment_Name,Appointment_Start_Time,Appointment_End_Time,Appointment_For,Status,Modified_Time",
     }
 }
 
@@ -248,10 +258,7 @@ impl CrmSource for ZohoClient {
         let Some(module) = self.appointment_module() else {
             return Ok(Fetched::default());
         };
-        let fields = match module {
-            "Events" => "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,$se_module,Modified_Time",
-            _ => "Appointment_Name,Appointment_Start_Time,Appointment_End_Time,Appointment_For,Status,Modified_Time",
-        };
+        let fields = appointment_fields(module);
         let base = [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
         let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;

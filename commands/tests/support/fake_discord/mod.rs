@@ -15,6 +15,7 @@
 //! limits in `limits.rs`, and the model of what people see in `seen.rs`.
 
 mod gateway;
+pub mod guild;
 mod limits;
 mod rest;
 mod seen;
@@ -68,6 +69,8 @@ struct Shared {
     delivered: Mutex<HashMap<String, std::time::Instant>>,
     /// Accept late first answers (still recorded as violations), for a benchmark that counts them.
     lenient: std::sync::atomic::AtomicBool,
+    /// The guild, its roles and the channel's overwrites (`guild.rs`).
+    guild: Mutex<guild::GuildState>,
 }
 
 /// Discord's deadline for an interaction's first response; later, the token is invalid and the

@@ -165,6 +165,7 @@ pub(super) async fn rest(
             all.reverse();
             axum::Json(Value::Array(all)).into_response()
         }
+        ("GET", ["guilds", ..]) | ("GET", ["channels", _]) => super::guild::answer(&s.guild, &parts),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

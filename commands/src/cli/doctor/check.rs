@@ -1,0 +1,90 @@
+//! One line of `panopticon doctor`: what was checked, whether it passed, and a reason a person
+//! can act on; and the verdict under them all.
+
+/// How a check came out. `Skip`: it could not run because an earlier check failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Skip,
+}
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub name: &'static str,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+impl Check {
+    pub fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+        Check { name, outcome: Outcome::Pass, detail: detail.into() }
+    }
+    pub fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+        Check { name, outcome: Outcome::Fail, detail: detail.into() }
+    }
+    pub fn skip(name: &'static str, detail: impl Into<String>) -> Check {
+        Check { name, outcome: Outcome::Skip, detail: detail.into() }
+    }
+    pub fn of(name: &'static str, result: Result<String, String>) -> Check {
+        match result {
+            Ok(d) => Check::pass(name, d),
+            Err(d) => Check::fail(name, d),
+        }
+    }
+
+    /// `✓ Zoho sign-in          accepted …`: a mark, the name in a column, the reason.
+    pub fn line(&self) -> String {
+        let mark = match self.outcome {
+            Outcome::Pass => "✓ PASS",
+            Outcome::Fail => "✗ FAIL",
+            Outcome::Skip => "- SKIP",
+        };
+        format!("{mark}  {:<20} {}", self.name, self.detail)
+    }
+}
+
+/// The last line: all passed, or which failed.
+pub fn verdict(checks: &[Check]) -> String {
+    let failed: Vec<&str> = checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.name).collect();
+    let skipped = checks.iter().filter(|c| c.outcome == Outcome::Skip).count();
+    if failed.is_empty() && skipped == 0 {
+        return format!("Verdict: all {} checks passed.", checks.len());
+    }
+    let skipped = if skipped == 0 { String::new() } else { format!(", {skipped} skipped") };
+    let mut names: Vec<&str> = Vec::new();
+    for n in failed.iter().copied() {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    format!(
+        "Verdict: {} of {} checks failed ({}){skipped}. Fix the FAIL lines above and run `panopticon doctor` again.",
+        failed.len(),
+        checks.len(),
+        names.join(", ")
+    )
+}
+
+/// The checks after a failed one, which cannot run without it.
+pub fn skipped(names: &[&'static str], because: &str) -> Vec<Check> {
+    names.iter().map(|n| Check::skip(n, format!("needs {because}"))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_names_what_failed() {
+        let all = [Check::pass("config", "ok"), Check::pass("database", "ok")];
+        assert_eq!(verdict(&all), "Verdict: all 2 checks passed.");
+        let some = [Check::pass("config", "ok"), Check::fail("Zoho sign-in", "no"), Check::skip("Zoho fields", "")];
+        assert_eq!(
+            verdict(&some),
+            "Verdict: 1 of 3 checks failed (Zoho sign-in), 1 skipped. Fix the FAIL lines above and run \
+             `panopticon doctor` again."
+        );
+        assert_eq!(Check::fail("Zoho fields", "gone").line(), "✗ FAIL  Zoho fields          gone");
+    }
+}

@@ -1,0 +1,36 @@
+//! `panopticon maintain`: the database's housekeeping, safe while the bot runs. Prunes sync runs
+//! and sent digests older than `[storage] keep_runs_days` (the sync does this too), refreshes
+//! SQLite's query statistics (`PRAGMA optimize`), rewrites the file without its free pages
+//! (`VACUUM`) and empties the WAL. Run it weekly from cron or a systemd timer.
+
+use chrono::Utc;
+use panopticon::config::Config;
+use panopticon::store::{self, Store};
+
+use super::backup::megabytes;
+use super::{out, Failure};
+
+pub fn run(cfg: &Config) -> Result<(), Failure> {
+    if !cfg.storage_path.is_file() {
+        return Err(Failure::input(format!(
+            "there is no database at {}: check [storage] path, or run `panopticon sync` first",
+            cfg.storage_path.display()
+        )));
+    }
+    let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
+    let m = store::maintain(&store, cfg.keep_runs_days, Utc::now()).map_err(|e| Failure::work(e.to_string()))?;
+    out::line(&format!(
+        "Pruned {} sync run{} and {} digest{} older than {} days.",
+        m.pruned.runs,
+        if m.pruned.runs == 1 { "" } else { "s" },
+        m.pruned.digests,
+        if m.pruned.digests == 1 { "" } else { "s" },
+        cfg.keep_runs_days
+    ))?;
+    out::line(&format!(
+        "Optimized and compacted {}: {} → {}.",
+        cfg.storage_path.display(),
+        megabytes(m.bytes_before),
+        megabytes(m.bytes_after)
+    ))
+}

@@ -1,0 +1,95 @@
+//! The sandbox's field metadata: `GET /crm/{v}/settings/fields?module=Leads`, in the shape of
+//! Zoho's Fields API (`{"fields": [{api_name, field_label, data_type, id, …}]}`), and the org
+//! edit a test makes to delete a field as an admin would (`Sandbox::remove_field`). A removed
+//! field is gone everywhere: from this list, and a listing that asks for it is refused with
+//! INVALID_DATA, as Zoho refuses an unknown field.
+// Handlers return a ready `Response` as their error: that is the reply to send.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::render::known_fields;
+use super::server::{authorize, envelope, Shared, S};
+use super::Sandbox;
+
+impl Sandbox {
+    /// Deletes field `api_name` from `module` (say `Owner` from `Leads`), as an admin would in
+    /// Zoho's setup: it leaves the field list and can no longer be asked for.
+    pub fn remove_field(&self, module: &str, api_name: &str) {
+        self.shared.removed_fields.lock().expect("fields lock").insert((module.to_string(), api_name.to_string()));
+    }
+}
+
+/// Whether `module` has field `name` now (one of `known`, not removed).
+pub(super) fn exists(s: &Shared, module: &str, known: &[&str], name: &str) -> bool {
+    known.contains(&name)
+        && !s.removed_fields.lock().expect("fields lock").contains(&(module.to_string(), name.to_string()))
+}
+
+/// Zoho's data type for each field the sandbox serves.
+fn data_type(name: &str) -> &'static str {
+    match name {
+        "Owner" => "ownerlookup",
+        "Lead_Status" | "Lead_Source" | "Rating" | "Industry" | "Salutation" | "Status" | "Location" => "picklist",
+        "What_Id" | "Appointment_For" | "Service_Name" => "lookup",
+        "Converted__s" | "All_day" | "$event_cancelled" => "boolean",
+        "Appointment_Date" => "date",
+        "Email" => "email",
+        "Phone" | "Mobile" => "phone",
+        "Website" => "website",
+        "Description" => "textarea",
+        "Participants" => "multiselectlookup",
+        n if n.ends_with("_Time") || n.ends_with("_DateTime") || n == "Appointment_At" => "datetime",
+        _ => "text",
+    }
+}
+
+/// `GET /crm/{version}/settings/fields?module=M`.
+pub(super) async fn fields(
+    axum::extract::State(s): S,
+    Path(_version): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = authorize(&s, &headers) {
+        return r;
+    }
+    let Some(module) = q.get("module").filter(|m| !m.is_empty()) else {
+        return envelope(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_PARAM_MISSING",
+            "One of the expected parameter is missing",
+            json!({"param_name": "module"}),
+        );
+    };
+    let Some(known) = known_fields(module) else {
+        return envelope(
+            StatusCode::BAD_REQUEST,
+            "INVALID_MODULE",
+            "the module name given seems to be invalid",
+            json!({"param_name": "module"}),
+        );
+    };
+    let list: Vec<Value> = known
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| exists(&s, module, known, name))
+        .map(|(i, name)| {
+            json!({
+                "api_name": name,
+                "field_label": name.trim_start_matches('$').replace('_', " "),
+                "data_type": data_type(name),
+                "id": format!("3652397000000{:06}", 100 + i),
+                "custom_field": name.starts_with("Appointment_A") || name.starts_with("Appointment_D"),
+                "visible": true,
+                "read_only": matches!(*name, "Full_Name" | "Created_Time" | "Modified_Time" | "Converted__s"),
+            })
+        })
+        .collect();
+    axum::Json(json!({ "fields": list })).into_response()
+}

@@ -1,0 +1,133 @@
+//! Housekeeping: the database's logs are kept for a bounded time, and `panopticon maintain`
+//! folds the space they leave back into the file.
+//!
+//! The log-like tables are `sync_runs` (one row per sync, every 15 minutes or so) and `digests`
+//! (one row per day). Both keep `[storage] keep_runs_days` days — plus, whatever its age, the
+//! last good run (the data's age is measured from it) and the last digest sent (tomorrow's ▲/▼
+//! compares with it). The sync applies this in its own transaction; `maintain` applies it too,
+//! then `PRAGMA optimize`, `VACUUM` and a WAL checkpoint, so the file shrinks back.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection};
+
+use super::{Result, Store};
+use crate::time::utc_text;
+
+/// Days of sync runs and digests kept when the config does not say (`[storage] keep_runs_days`).
+pub const DEFAULT_KEEP_DAYS: u32 = 90;
+
+/// Rows removed by one pruning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub runs: u64,
+    pub digests: u64,
+}
+
+/// Deletes sync runs and digests older than `keep_days` before `now`, except the last good run
+/// and the last digest sent. Cheap: both tables are small and this runs after every sync.
+pub fn prune(conn: &Connection, keep_days: u32, now: DateTime<Utc>) -> Result<Pruned> {
+    let cutoff = now - Duration::days(i64::from(keep_days));
+    let runs = conn.execute(
+        "DELETE FROM sync_runs WHERE finished_at < ?1
+           AND id IS NOT (SELECT max(id) FROM sync_runs WHERE ok = 1)",
+        params![utc_text(cutoff)],
+    )?;
+    let digests = conn.execute(
+        "DELETE FROM digests WHERE date < ?1
+           AND date IS NOT (SELECT max(date) FROM digests WHERE state = 'sent')",
+        params![cutoff.date_naive().to_string()],
+    )?;
+    Ok(Pruned { runs: runs as u64, digests: digests as u64 })
+}
+
+/// What `maintain` did.
+#[derive(Clone, Copy, Debug)]
+pub struct Maintained {
+    pub pruned: Pruned,
+    /// The database and its WAL, before and after.
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+}
+
+/// Prunes, lets SQLite refresh its query statistics, rewrites the file without free pages and
+/// empties the WAL. Safe while the bot runs: readers keep reading, a sync waits its turn.
+pub fn maintain(store: &Store, keep_days: u32, now: DateTime<Utc>) -> Result<Maintained> {
+    let bytes_before = store.size_bytes();
+    let conn = store.connect()?;
+    let pruned = prune(&conn, keep_days, now)?;
+    conn.execute_batch("PRAGMA optimize; VACUUM;")?;
+    // TRUNCATE: the WAL file goes back to zero bytes, so the size reported is the real one.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    drop(conn);
+    Ok(Maintained { pruned, bytes_before, bytes_after: store.size_bytes() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{claim_digest, count_runs, insert_run, last_good_run, mark_digest_sent, DigestRecord, SyncRun};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn run(ok: bool, finished: &str) -> SyncRun {
+        SyncRun { started_at: finished.into(), finished_at: finished.into(), ok, ..SyncRun::default() }
+    }
+
+    #[test]
+    fn old_runs_and_digests_go_but_the_last_good_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let mut c = store.connect().unwrap();
+        let good = insert_run(&c, &run(true, "2026-01-10T10:00:00Z")).unwrap();
+        insert_run(&c, &run(false, "2026-01-11T10:00:00Z")).unwrap();
+        insert_run(&c, &run(false, "2026-11-01T10:00:00Z")).unwrap();
+        for (day, sent) in [("2026-01-05", true), ("2026-01-06", true), ("2026-11-02", false)] {
+            let date = day.parse().unwrap();
+            claim_digest(&mut c, date, "a", at("2026-01-01T00:00:00Z")).unwrap();
+            if sent {
+                let rec = DigestRecord { date: day.into(), ..DigestRecord::default() };
+                mark_digest_sent(&c, &rec, "m", at("2026-01-01T00:00:00Z")).unwrap();
+            }
+        }
+        let now = at("2026-11-20T12:00:00Z");
+        let pruned = prune(&c, 90, now).unwrap();
+        // The failed January run goes; the good one stays, being the last good one.
+        assert_eq!(pruned, Pruned { runs: 1, digests: 1 });
+        assert_eq!(count_runs(&c).unwrap(), 2);
+        assert_eq!(last_good_run(&c).unwrap().map(|r| r.id), Some(good));
+        let days: Vec<String> = c
+            .prepare("SELECT date FROM digests ORDER BY date")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(days, ["2026-01-06", "2026-11-02"], "the last digest sent stays for the next one's ▲/▼");
+        // A newer good run: the old one is now just old.
+        insert_run(&c, &run(true, "2026-11-19T10:00:00Z")).unwrap();
+        assert_eq!(prune(&c, 90, now).unwrap().runs, 1);
+        assert_eq!(count_runs(&c).unwrap(), 2);
+    }
+
+    #[test]
+    fn maintain_gives_the_space_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).unwrap();
+        let c = store.connect().unwrap();
+        let warnings = "x".repeat(4_000);
+        for i in 0..500 {
+            let finished = format!("2025-01-01T00:{:02}:{:02}Z", i / 60, i % 60);
+            insert_run(&c, &SyncRun { warnings: warnings.clone(), ..run(false, &finished) }).unwrap();
+        }
+        drop(c);
+        let m = maintain(&store, 30, at("2026-11-20T12:00:00Z")).unwrap();
+        assert_eq!(m.pruned.runs, 500);
+        assert!(m.bytes_after < m.bytes_before / 4, "{} → {} bytes", m.bytes_before, m.bytes_after);
+        let c = store.connect().unwrap();
+        assert_eq!(count_runs(&c).unwrap(), 0);
+        let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+    }
+}
