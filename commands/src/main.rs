@@ -4,6 +4,7 @@
 mod bot;
 mod cli;
 mod kit;
+mod ops;
 mod slash;
 
 use std::io::Write;

@@ -31,6 +31,7 @@ pub(super) struct RawConfig {
     pub discord: RawDiscord,
     pub digest: RawDigest,
     pub render: RawRender,
+    pub ops: RawOps,
 }
 
 /// `[crm]`: which CRM to read; absent means Zoho.
@@ -208,4 +209,11 @@ impl Default for RawDigest {
             skip_when_quiet: false,
         }
     }
+}
+
+/// `[ops]`: running in production. `listen` unset: no health or metrics endpoint.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawOps {
+    pub listen: Option<String>,
 }

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -198,6 +199,8 @@ pub struct Config {
     pub fallback_fonts: Vec<PathBuf>,
     /// Also look for such fonts among the machine's (after `fallback_fonts`).
     pub system_fonts: bool,
+    /// Where `/healthz` and `/metrics` are served (`[ops] listen`); `None`: not at all.
+    pub ops_listen: Option<SocketAddr>,
 }
 
 /// Reads a variable, treating empty as unset.
@@ -231,6 +234,7 @@ impl Config {
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
+        let ops_listen = validate::ops_listen(raw.ops.listen)?;
         Ok(Config {
             crm,
             zoho,
@@ -243,6 +247,7 @@ impl Config {
             rows_per_image,
             fallback_fonts: raw.render.fallback_fonts,
             system_fonts: raw.render.system_fonts,
+            ops_listen,
         })
     }
 }

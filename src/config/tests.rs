@@ -137,3 +137,15 @@ fn the_crm_kind_defaults_to_zoho_and_refuses_others_by_name() {
     let e = Config::from_toml(&format!("[crm]\nkind = \"salesforce\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
     assert_eq!(e, "[crm] kind: \"salesforce\" is not a CRM this knows (accepted: \"zoho\")");
 }
+
+#[test]
+fn ops_listen_is_off_by_default_and_an_address_when_set() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).expect("minimal");
+    assert_eq!(c.ops_listen, None);
+    let c = Config::from_toml(&format!("{MINIMAL}[ops]\nlisten = \"127.0.0.1:9184\"\n"), &env_with_secrets).unwrap();
+    assert_eq!(c.ops_listen, Some("127.0.0.1:9184".parse().unwrap()));
+    for bad in ["localhost:9184", "127.0.0.1", ":9184", "127.0.0.1:99999"] {
+        let e = err(&format!("{MINIMAL}[ops]\nlisten = \"{bad}\"\n"));
+        assert!(e.contains("[ops] listen") && e.contains("127.0.0.1:9184"), "{bad}: {e}");
+    }
+}

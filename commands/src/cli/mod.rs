@@ -3,6 +3,7 @@
 
 mod demo;
 mod digest;
+mod health;
 pub mod out;
 mod progress;
 mod report;
@@ -47,6 +48,8 @@ enum Command {
     },
     /// Copy what changed in Zoho CRM into the local database.
     Sync(sync::SyncArgs),
+    /// Ask the running bot's /healthz ([ops] listen): exit 0 when well, 1 otherwise.
+    Health(health::HealthArgs),
 }
 
 /// A failure with the exit code it deserves.
@@ -120,15 +123,20 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if cfg.discord.guild_id.is_none() {
                 return Err(Failure::input("config: [discord] guild_id is missing: the server the bot answers in"));
             }
-            crate::bot::run(cfg).await.map_err(|e| match e.downcast_ref::<crate::bot::TokenRejected>() {
-                // A token Discord refuses is a configuration error, like a missing one.
-                Some(t) => Failure::input(t.to_string()),
-                None => Failure::work(e.to_string()),
+            crate::bot::run(cfg).await.map_err(|e| {
+                // A token Discord refuses, or an [ops] listen port in use, is a configuration
+                // error, like a missing token.
+                if e.is::<crate::bot::TokenRejected>() || e.is::<crate::ops::ListenError>() {
+                    Failure::input(e.to_string())
+                } else {
+                    Failure::work(e.to_string())
+                }
             })
         }
         Command::Sync(args) => {
             let cfg = load_config(cli.config)?;
             sync::run(&cfg, args).await
         }
+        Command::Health(args) => health::run(cli.config, args).await,
     }
 }

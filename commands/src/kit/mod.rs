@@ -22,6 +22,7 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
     let client = panopticon::crm::connect(&cfg)?;
     let settings = panopticon::sync::SyncSettings::from_config(&cfg);
     let result = panopticon::sync::run(&data.store, &client, &settings, false, &panopticon::sync::NoProgress).await;
+    crate::ops::metrics::sync_finished(&result);
     data.last_sync.send_replace(Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
     Ok(result?)
 }

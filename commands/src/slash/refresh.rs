@@ -67,6 +67,7 @@ pub async fn refresh(ctx: Ctx<'_>) -> Result<(), Error> {
             }
         }
     };
+    crate::ops::metrics::sync_finished(&result);
     let (text, shared) = match result {
         Ok(r) => (format!("✅ {r}"), Ok(r)),
         Err(e) => (format!("⚠️ The sync failed: {e}\nViews keep showing the last good data."), Err(e.to_string())),
