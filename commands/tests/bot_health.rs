@@ -15,7 +15,7 @@ use panopticon::config::{AppointmentSource, RulesConfig};
 use panopticon::crm::zoho::ZohoClient;
 use panopticon::store::Store;
 use panopticon::sync::{self, NoProgress, SyncSettings};
-use panopticon_sandbox::{generate, Sandbox, Spec};
+use panopticon_sandbox::{generate, Fault, FaultRule, Sandbox, Spec};
 use prometheus_parse::{Scrape, Value as Metric};
 use serde_json::json;
 use tokio::sync::watch;
@@ -30,7 +30,7 @@ struct Bot {
     ops: String,
     /// Opens the gate in front of Discord (`start` with `gated`).
     open: Option<watch::Sender<bool>>,
-    _sandbox: Sandbox,
+    sandbox: Sandbox,
 }
 
 /// A port free a moment ago, for `[ops] listen`.
@@ -118,7 +118,7 @@ async fn start(synced: bool, gated: bool, extra: &str, port: u16) -> Bot {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    Bot { fake, child, dir, cfg, ops: format!("http://127.0.0.1:{port}"), open, _sandbox: sandbox }
+    Bot { fake, child, dir, cfg, ops: format!("http://127.0.0.1:{port}"), open, sandbox }
 }
 
 /// GET `url`: the status and the body.
@@ -240,16 +240,33 @@ async fn healthz_waits_for_the_gateway_and_a_sync_and_metrics_count_what_happene
         .wait_for(30, |log| log.iter().any(|r| r.path.contains(&format!("/{t}/messages/@original"))).then_some(()))
         .await;
 
-    let (status, text) = until(&bot, "/metrics", |_, b| b.contains("command=\"stale\"")).await;
+    // A stranger refused, and a sync that fails (Zoho down): errors by kind.
+    let t = bot.fake.slash("stale", json!([]), &Who::stranger(), CHANNEL);
+    reply(&bot.fake, &t, "role").await;
+    bot.sandbox.inject(FaultRule::new(Fault::ServerError).always());
+    let t = bot.fake.slash("refresh", json!([]), &me, CHANNEL);
+    reply(&bot.fake, &t, "The sync failed").await;
+
+    let (status, text) = until(&bot, "/metrics", |_, b| b.contains("outcome=\"refused\"")).await;
     assert_eq!(status, 200);
     let m = scrape(&text);
-    // Each command once, ok, with its latency in a histogram whose +Inf bucket holds it.
-    for command in ["refresh", "stale"] {
-        assert_eq!(value(&m, "panopticon_commands_total", &[("command", command), ("outcome", "ok")]), Some(1.0));
+    // Each command by outcome, with its latency in a histogram whose +Inf bucket holds every run.
+    let count = |command: &str, outcome: &str| {
+        value(&m, "panopticon_commands_total", &[("command", command), ("outcome", outcome)])
+    };
+    assert_eq!(count("stale", "ok"), Some(1.0));
+    assert_eq!(count("stale", "refused"), Some(1.0));
+    // /refresh answers "the sync failed" itself: the command worked.
+    assert_eq!(count("refresh", "ok"), Some(2.0));
+    for (command, runs) in [("refresh", 2.0), ("stale", 1.0)] {
         let buckets = histogram(&m, "panopticon_command_duration_seconds", &[("command", command)]);
         assert!(buckets.len() > 5, "{buckets:?}");
-        assert_eq!(buckets.iter().find(|b| b.0.is_infinite()).map(|b| b.1), Some(1.0), "{buckets:?}");
+        assert_eq!(buckets.iter().find(|b| b.0.is_infinite()).map(|b| b.1), Some(runs), "{buckets:?}");
     }
+    assert_eq!(value(&m, "panopticon_errors_total", &[("kind", "command_refused")]), Some(1.0));
+    assert_eq!(value(&m, "panopticon_errors_total", &[("kind", "sync_crm")]), Some(1.0));
+    assert_eq!(value(&m, "panopticon_syncs_total", &[("result", "failed")]), Some(1.0));
+    assert_eq!(value(&m, "panopticon_last_sync_success", &[]), Some(0.0));
     let acks = histogram(&m, "panopticon_acknowledgement_latency_seconds", &[("kind", "command")]);
     assert_eq!(acks.iter().find(|b| b.0 == 3.0).map(|b| b.1), Some(1.0), "acknowledged within 3 s: {acks:?}");
     // The sync: its result, length, API calls per endpoint, and what the database now holds.
@@ -262,11 +279,10 @@ async fn healthz_waits_for_the_gateway_and_a_sync_and_metrics_count_what_happene
         .filter_map(|s| s.labels.get("endpoint"))
         .collect();
     assert!(calls.contains(&"Leads") || calls.iter().any(|c| c.contains("Leads")), "{calls:?}");
-    assert_eq!(value(&m, "panopticon_last_sync_success", &[]), Some(1.0));
     let synced = value(&m, "panopticon_last_good_sync_timestamp_seconds", &[]).unwrap();
     assert!((chrono::Utc::now().timestamp() as f64 - synced).abs() < 120.0, "{synced}");
     assert!(value(&m, "panopticon_rows", &[("table", "leads")]).unwrap() > 100.0);
-    assert_eq!(value(&m, "panopticon_rows", &[("table", "sync_runs")]), Some(1.0));
+    assert_eq!(value(&m, "panopticon_rows", &[("table", "sync_runs")]), Some(2.0));
     assert_eq!(value(&m, "panopticon_digest_unsent_claims", &[]), Some(0.0));
     assert_eq!(bot.fake.violations(), Vec::<String>::new());
 }
