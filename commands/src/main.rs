@@ -5,6 +5,7 @@ mod bot;
 mod cli;
 mod kit;
 mod logging;
+mod ops;
 mod slash;
 
 use std::io::Write;

@@ -199,11 +199,13 @@ impl Default for RawSync {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawOps {
     pub log_format: String,
+    /// Unset: no health or metrics endpoint.
+    pub listen: Option<String>,
 }
 
 impl Default for RawOps {
     fn default() -> Self {
-        RawOps { log_format: "text".into() }
+        RawOps { log_format: "text".into(), listen: None }
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -230,6 +231,8 @@ pub enum LogFormat {
 #[derive(Clone, Debug, Default)]
 pub struct OpsConfig {
     pub log_format: LogFormat,
+    /// Where `/healthz` and `/metrics` are served (`[ops] listen`); `None`: not at all.
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug)]

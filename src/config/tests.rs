@@ -223,3 +223,15 @@ fn log_retention_defaults_to_90_days_and_refuses_nonsense() {
     let e = err(&format!("{MINIMAL}[storage]\nkeep_runs_days = 0\n"));
     assert_eq!(e, "config: [storage] keep_runs_days: 0 is out of range (7–3650 days)");
 }
+
+#[test]
+fn ops_listen_is_off_by_default_and_an_address_when_set() {
+    let c = Config::from_toml(MINIMAL, &env_with_secrets).expect("minimal");
+    assert_eq!(c.ops.listen, None);
+    let c = Config::from_toml(&format!("{MINIMAL}[ops]\nlisten = \"127.0.0.1:9184\"\n"), &env_with_secrets).unwrap();
+    assert_eq!(c.ops.listen, Some("127.0.0.1:9184".parse().unwrap()));
+    for bad in ["localhost:9184", "127.0.0.1", ":9184", "127.0.0.1:99999"] {
+        let e = err(&format!("{MINIMAL}[ops]\nlisten = \"{bad}\"\n"));
+        assert!(e.contains("[ops] listen") && e.contains("127.0.0.1:9184"), "{bad}: {e}");
+    }
+}

@@ -4,6 +4,7 @@
 //! problem.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::num::NonZeroU64;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -187,7 +188,7 @@ pub(super) fn ops(o: &RawOps) -> Result<OpsConfig, ConfigError> {
         "json" => LogFormat::Json,
         other => return Err(bad("[ops] log_format", format!("'{other}' is not a log format (\"text\" or \"json\")"))),
     };
-    Ok(OpsConfig { log_format })
+    Ok(OpsConfig { log_format, listen: ops_listen(o.listen.clone())? })
 }
 
 pub(super) fn storage_path(path: PathBuf) -> Result<PathBuf, ConfigError> {
@@ -255,4 +256,15 @@ pub(super) fn crm_kind(crm: RawCrm) -> Result<CrmKind, ConfigError> {
         None | Some("zoho") => Ok(CrmKind::Zoho),
         Some(other) => Err(bad("[crm] kind", format!("{other:?} is not a CRM this knows (accepted: \"zoho\")"))),
     }
+}
+
+/// `[ops] listen`: where `/healthz` and `/metrics` are served, an IP address and a port.
+fn ops_listen(listen: Option<String>) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(text) = listen else { return Ok(None) };
+    text.trim().parse().map(Some).map_err(|_| {
+        bad(
+            "[ops] listen",
+            format!("'{text}' is not an address and port like \"127.0.0.1:9184\" (an IP, not a host name)"),
+        )
+    })
 }

@@ -74,6 +74,7 @@ async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
 
 /// A click on one of our buttons or selects: decode, check, answer in place.
 async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInteraction) -> Result<(), Error> {
+    let arrived = std::time::Instant::now();
     let ephemeral = |text: String| {
         CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
     };
@@ -127,6 +128,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     } else {
         mci.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
     }
+    crate::ops::metrics::click_acknowledged(arrived.elapsed());
     let command = state.view.command();
     let face = slash::face(state.view);
     match compose_view(data, state, face).await {
@@ -163,6 +165,7 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Re
     if let FullEvent::InteractionCreate { interaction: Interaction::Component(mci) } = event {
         if let Err(e) = on_component(ctx, data, mci).await {
             traced::outcome("error");
+            crate::ops::metrics::error("click_failed");
             tracing::warn!(custom_id = %mci.data.custom_id, user = %mci.user.id, "click failed: {e}");
         }
     }
@@ -172,6 +175,7 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Re
 /// Every framework error gets a friendly ephemeral answer; the detail goes to the log.
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     use poise::FrameworkError as E;
+    crate::ops::metrics::framework_error(&error);
     async fn say(ctx: Ctx<'_>, text: String) {
         reply::say_private(ctx, &text).await;
     }
@@ -232,6 +236,8 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .clone()
         .ok_or("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal")?;
     let guild = cfg.discord.guild_id.ok_or("config: [discord] guild_id is missing: the server the bot answers in")?;
+    // [ops] listen first: a port in use stops the start, and checks are answered while connecting.
+    crate::ops::start(&cfg).await?;
     let rest = http(&token, cfg.discord.api_base.clone())?;
     // Ask Discord who we are before anything else: a wrong token is refused here, in words
     // naming DISCORD_TOKEN, instead of a gateway that keeps reconnecting.
@@ -243,6 +249,10 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         on_error: |e| Box::pin(on_error(e)),
         command_check: Some(|ctx| Box::pin(check(ctx))),
         event_handler: |fw, event| Box::pin(on_event(fw.serenity_context, event, fw.user_data)),
+        pre_command: |ctx| Box::pin(async move { crate::ops::metrics::command_started(ctx.id()) }),
+        post_command: |ctx| {
+            Box::pin(async move { crate::ops::metrics::command_finished(ctx.id(), &ctx.command().name, "ok") })
+        },
         initialize_owners: false,
         ..Default::default()
     };
@@ -275,6 +285,7 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
         .build();
     let mut client = serenity::ClientBuilder::new_with_http(rest, serenity::GatewayIntents::GUILDS)
         .framework(traced::Traced(framework))
+        .event_handler(crate::ops::GatewayWatch)
         .await?;
     let stop = tokio::spawn(shutdown::on_signal(shared, client.shard_manager.clone()));
     tokio::select! {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
-use crate::kit::ops::TaskHealth;
+use crate::ops::tasks::TaskHealth;
 
 /// The first pause before a restart; it doubles after each quick panic.
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
@@ -80,7 +80,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::kit::ops::{TaskState, TaskStatus};
+    use crate::ops::tasks::{TaskState, TaskStatus};
 
     #[tokio::test]
     async fn a_panicking_task_is_restarted_and_its_panic_recorded() {

@@ -6,6 +6,7 @@ mod demo;
 mod digest;
 mod docs;
 mod doctor;
+mod health;
 mod maintain;
 pub mod out;
 mod progress;
@@ -74,6 +75,8 @@ enum Command {
     Maintain,
     /// Check the config, the database, Zoho and Discord: a line each; exit 0 only if all pass.
     Doctor,
+    /// Ask the running bot's /healthz ([ops] listen): exit 0 when well, 1 otherwise.
+    Health(health::HealthArgs),
 }
 
 /// The command line, parsed. A view is named in any case (`report AT-RISK`), as before views
@@ -215,10 +218,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if cfg.discord.guild_id.is_none() {
                 return Err(Failure::input("config: [discord] guild_id is missing: the server the bot answers in"));
             }
-            crate::bot::run(cfg).await.map_err(|e| match e.downcast_ref::<crate::bot::TokenRejected>() {
-                // A token Discord refuses is a configuration error, like a missing one.
-                Some(t) => Failure::input(t.to_string()),
-                None => Failure::work(e.to_string()),
+            crate::bot::run(cfg).await.map_err(|e| {
+                // A token Discord refuses, or an [ops] listen port in use, is a configuration
+                // error, like a missing token.
+                if e.is::<crate::bot::TokenRejected>() || e.is::<crate::ops::ListenError>() {
+                    Failure::input(e.to_string())
+                } else {
+                    Failure::work(e.to_string())
+                }
             })
         }
         Command::Sync(args) => {
@@ -228,5 +235,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Backup(args) => backup::run(&load_config(cli.config)?, args),
         Command::Maintain => maintain::run(&load_config(cli.config)?),
         Command::Doctor => doctor::run(cli.config).await,
+        Command::Health(args) => health::run(cli.config, args).await,
     }
 }

@@ -3,7 +3,6 @@
 //! request a shutdown sends to a running sync, the `/refresh` cooldown, and the liveness of the
 //! supervised background tasks (read by the health endpoint).
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,11 +12,25 @@ use panopticon::crm::{self, Crm, CrmError};
 use panopticon::sync::Interrupt;
 use tokio::sync::OnceCell;
 
+pub use crate::ops::tasks::TaskHealth;
+
 /// Cheap to clone: every clone shares the same state.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Ops(Arc<Inner>);
 
-#[derive(Default)]
+/// The bot's tasks report to this process's one task registry, the one `/healthz` reads.
+impl Default for Ops {
+    fn default() -> Ops {
+        Ops(Arc::new(Inner {
+            crm: OnceCell::new(),
+            interrupt: Interrupt::default(),
+            stopping: AtomicBool::new(false),
+            last_refresh: Mutex::new(None),
+            health: crate::ops::health::live().tasks().clone(),
+        }))
+    }
+}
+
 struct Inner {
     crm: OnceCell<Crm>,
     /// Triggered once, at shutdown: a running sync stops before its commit and is recorded.
@@ -67,62 +80,6 @@ impl Ops {
 
     pub fn health(&self) -> &TaskHealth {
         &self.0.health
-    }
-}
-
-/// Where a supervised task is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskState {
-    Running,
-    /// It panicked and waits to be started again.
-    Restarting,
-    /// It ended (or was cancelled): these tasks are meant to run for the life of the bot.
-    Stopped,
-}
-
-/// One supervised task's liveness.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskStatus {
-    pub state: TaskState,
-    pub restarts: u32,
-    pub last_panic: Option<String>,
-}
-
-/// The liveness of every supervised task, by name.
-#[derive(Clone, Default)]
-pub struct TaskHealth(Arc<Mutex<BTreeMap<&'static str, TaskStatus>>>);
-
-impl TaskHealth {
-    fn update(&self, name: &'static str, change: impl FnOnce(&mut TaskStatus)) {
-        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let status = all.entry(name).or_insert(TaskStatus { state: TaskState::Running, restarts: 0, last_panic: None });
-        change(status);
-    }
-
-    pub fn running(&self, name: &'static str) {
-        self.update(name, |s| s.state = TaskState::Running);
-    }
-
-    pub fn panicked(&self, name: &'static str, why: String) {
-        self.update(name, |s| {
-            s.state = TaskState::Restarting;
-            s.restarts += 1;
-            s.last_panic = Some(why);
-        });
-    }
-
-    pub fn stopped(&self, name: &'static str) {
-        self.update(name, |s| s.state = TaskState::Stopped);
-    }
-
-    /// Every task and its status, by name.
-    pub fn all(&self) -> Vec<(&'static str, TaskStatus)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (*k, v.clone())).collect()
-    }
-
-    /// The tasks not running now (restarting after a panic, or ended).
-    pub fn dead(&self) -> Vec<&'static str> {
-        self.all().into_iter().filter(|(_, s)| s.state != TaskState::Running).map(|(n, _)| n).collect()
     }
 }
 

@@ -34,6 +34,7 @@ pub async fn defer(ctx: Ctx<'_>) -> Result<(), Error> {
         return Ok(());
     }
     ctx.defer().await?;
+    crate::ops::metrics::command_acknowledged(ctx.id());
     ctx.set_invocation_data(Answer::PublicDefer).await;
     Ok(())
 }

@@ -42,6 +42,7 @@ pub async fn run_sync(data: &Data, trigger: Trigger, progress: &dyn Progress) ->
         }
         Err(e) => Err(SyncError::Crm(e)),
     };
+    crate::ops::metrics::sync_finished(&result);
     data.publish_sync(&result);
     let duration_ms = clock.elapsed().as_millis() as u64;
     match &result {
