@@ -89,6 +89,19 @@ mod tests {
 
     use super::Ops;
 
+    /// What the supervisor writes through the bot's `Ops` is what `/healthz` reads.
+    #[test]
+    fn a_task_that_dies_under_ops_is_a_dead_task_for_healthz() {
+        let ops = Ops::default();
+        let name = "wiring-test-task";
+        ops.health().running(name);
+        assert!(!crate::ops::health::live().dead_tasks().contains(&name.to_string()));
+        ops.health().panicked(name, "boom".into());
+        assert!(crate::ops::health::live().dead_tasks().contains(&name.to_string()));
+        ops.health().running(name);
+        assert!(!crate::ops::health::live().dead_tasks().contains(&name.to_string()));
+    }
+
     #[test]
     fn a_refresh_within_the_cooldown_is_told_how_long_to_wait() {
         let ops = Ops::default();
