@@ -50,7 +50,7 @@ fn row(i: usize, name: &str, status: Status) -> LeadRow {
         appointment_at: Some(Stamp::parse("2026-11-09T14:30:00-05:00").unwrap()),
         days_since_appointment: Some(11 + i as i64),
         last_stage_change_at: None,
-        days_in_stage: if i % 5 == 0 { None } else { Some(40 + i as i64) },
+        days_in_stage: if i.is_multiple_of(5) { None } else { Some(40 + i as i64) },
         status,
         stuck_in_green: i % 3 == 2,
         next_appointment_at: None,

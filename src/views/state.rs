@@ -216,7 +216,7 @@ fn hashes_from_text(s: &str) -> Result<Vec<String>, Expired> {
     if s == "-" {
         return Ok(vec![]);
     }
-    if s.is_empty() || s.len() % 4 != 0 || s.len() / 4 > MAX_FILTER_VALUES {
+    if s.is_empty() || !s.len().is_multiple_of(4) || s.len() / 4 > MAX_FILTER_VALUES {
         return Err(Expired);
     }
     s.as_bytes().chunks(4).map(|c| from_b64_24(c).map(|n| format!("{n:06x}")).ok_or(Expired)).collect()
