@@ -5,54 +5,26 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use panopticon::config::RulesConfig;
 use panopticon::store::{self, Store};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{Context, Filter, Snapshot};
-use panopticon_sandbox::{Fault, FaultRule, Sandbox, Spec};
+use panopticon_sandbox::{Fault, FaultRule};
 use serde_json::{json, Value};
-use support::bot::{last_content as content, DISCORD_TOKEN, NO_DIGEST};
+use support::bot::{
+    assert_no_secret, last_content as content, secrets, spawn_bot_with, BotOptions, TestBot, NO_DIGEST,
+};
 use support::fake_discord::*;
-use support::ConfigFile;
-
-struct Bot {
-    fake: FakeDiscord,
-    child: tokio::process::Child,
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    sandbox: Sandbox,
-    log: PathBuf,
-}
 
 /// Starts `panopticon run` on the demo org (synced once first) with `extra` config, logging at
-/// its default level (no RUST_LOG: that default is what these tests check) to a file.
-async fn start_bot(extra: &str) -> Bot {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("p.db");
-    let sandbox = support::sandbox(&Spec::demo(chrono::Utc::now())).await;
-    support::synced_store(&sandbox, &db).await;
-    let fake = FakeDiscord::start().await;
-    // A long timeout: the shutdown test holds a request open on purpose.
-    let cfg = ConfigFile::sandbox(&sandbox, &db)
-        .zoho("timeout_secs", 60)
-        .zoho("max_retries", 1)
-        .zoho("retry_base_ms", 10)
-        .discord(&fake.api)
-        .then(&format!("{NO_DIGEST}{extra}"))
-        .write(&dir.path().join("config.toml"));
-    let log = dir.path().join("bot.log");
-    let child = support::panopticon(&cfg)
-        .arg("run")
-        .env("DISCORD_TOKEN", DISCORD_TOKEN)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    fake.ready().await;
-    Bot { fake, child, _dir: dir, db, sandbox, log }
+/// its default level (no RUST_LOG: that default is what these tests check) to a file. A long
+/// Zoho timeout: the shutdown test holds a request open on purpose.
+async fn start_bot(extra: &str) -> TestBot {
+    let tail = format!("{NO_DIGEST}{extra}");
+    spawn_bot_with(BotOptions { tail: &tail, zoho_timeout_secs: 60, rust_log: None }).await
 }
 
 /// The stale leads in the database now, most overdue first.
@@ -140,15 +112,7 @@ async fn the_bot_syncs_by_itself_and_logs_one_json_line_per_command_and_sync() {
         .unwrap_or_else(|| panic!("a line per sync: {logged}"));
     assert_eq!(sync["fields"]["outcome"], json!("ok"));
     assert!(sync["fields"]["duration_ms"].is_u64() && sync["fields"]["api_calls"].is_u64(), "{sync}");
-    let mut secrets = vec![
-        DISCORD_TOKEN.to_string(),
-        panopticon_sandbox::CLIENT_SECRET.to_string(),
-        panopticon_sandbox::REFRESH_TOKEN.to_string(),
-    ];
-    secrets.extend(bot.sandbox.issued_tokens());
-    for s in secrets {
-        assert!(!logged.contains(&s), "secret {:.10}… is in the bot's log", s);
-    }
+    assert_no_secret(&logged, &secrets(&bot.sandbox), "the bot's log");
     // The scheduled syncs shared one client, so one token: Zoho allows 10 refreshes in 10 minutes.
     assert_eq!(bot.sandbox.tokens_issued(), 2, "the setup's sync took the first");
 }

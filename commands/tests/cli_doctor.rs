@@ -10,7 +10,8 @@ use std::process::Output;
 
 use chrono::TimeZone;
 use panopticon::store::Store;
-use panopticon_sandbox::{self as sandbox, Sandbox, Spec};
+use panopticon_sandbox::{Sandbox, Spec};
+use support::bot::{assert_no_secret, secrets};
 use support::fake_discord::guild::{ATTACH_FILES, BOT_ROLE};
 use support::fake_discord::FakeDiscord;
 use support::ConfigFile;
@@ -53,13 +54,9 @@ impl Setup {
             .await
             .unwrap();
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let mut secrets = vec![sandbox::CLIENT_SECRET.to_string(), sandbox::REFRESH_TOKEN.to_string()];
-        secrets.push(DISCORD_TOKEN.into());
-        secrets.push(discord_token.into());
-        secrets.extend(self.sb.issued_tokens());
-        for s in secrets {
-            assert!(!text.contains(&s), "a secret leaked into the output:\n{text}");
-        }
+        let mut secrets = secrets(&self.sb);
+        secrets.extend([DISCORD_TOKEN.to_string(), discord_token.to_string()]);
+        assert_no_secret(&text, &secrets, &format!("doctor's output:\n{text}"));
         (out.status.code(), text)
     }
 }

@@ -30,24 +30,39 @@ pub struct TestBot {
     pub dir: tempfile::TempDir,
 }
 
+/// How a test bot is started; `spawn_bot` is the usual case.
+pub struct BotOptions<'a> {
+    /// The config's last lines (the `[digest]`, `[rules]`, `[sync]` sections).
+    pub tail: &'a str,
+    /// `[zoho] timeout_secs`: short, unless a test holds a request open on purpose.
+    pub zoho_timeout_secs: u64,
+    /// `RUST_LOG` for the bot; `None` leaves its own default level.
+    pub rust_log: Option<&'a str>,
+}
+
 /// The demo org synced into a fresh database through the real client, the fake Discord, and
-/// the bot on both — its config ending with `tail` (the `[digest]` and `[rules]` sections).
-/// Returns once the bot has registered every command.
+/// the bot on both — its config ending with `tail` (the `[digest]` and `[rules]` sections),
+/// logging at trace level. Returns once the bot has registered every command.
 pub async fn spawn_bot(tail: &str) -> TestBot {
+    spawn_bot_with(BotOptions { tail, zoho_timeout_secs: 5, rust_log: Some("trace") }).await
+}
+
+/// `spawn_bot` with other options.
+pub async fn spawn_bot_with(o: BotOptions<'_>) -> TestBot {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
     let sandbox = super::sandbox(&Spec::demo(chrono::Utc::now())).await;
     super::synced_store(&sandbox, &db).await;
     let fake = FakeDiscord::start().await;
     let cfg = ConfigFile::sandbox(&sandbox, &db)
-        .zoho("timeout_secs", 5)
+        .zoho("timeout_secs", o.zoho_timeout_secs)
         .zoho("max_retries", 1)
         .zoho("retry_base_ms", 10)
         .discord(&fake.api)
-        .then(tail)
+        .then(o.tail)
         .write(&dir.path().join("config.toml"));
     let log = dir.path().join("bot.log");
-    let child = run_bot(&cfg, &log);
+    let child = start_bot_process(&cfg, &log, o.rust_log);
     let names = fake.ready().await;
     for c in
         ["stale", "atrisk", "leads", "calendar", "lead", "pipeline", "locators", "refresh", "status", "help", "digest"]
@@ -59,14 +74,35 @@ pub async fn spawn_bot(tail: &str) -> TestBot {
 
 /// Starts `panopticon run` with this config and the test token, logging at trace level to `log`.
 pub fn run_bot(cfg: &Path, log: &Path) -> tokio::process::Child {
-    super::panopticon(cfg)
-        .arg("run")
-        .env("DISCORD_TOKEN", DISCORD_TOKEN)
-        .env("RUST_LOG", "trace")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
+    start_bot_process(cfg, log, Some("trace"))
+}
+
+fn start_bot_process(cfg: &Path, log: &Path, rust_log: Option<&str>) -> tokio::process::Child {
+    let mut c = super::panopticon(cfg);
+    c.arg("run").env("DISCORD_TOKEN", DISCORD_TOKEN);
+    if let Some(level) = rust_log {
+        c.env("RUST_LOG", level);
+    }
+    c.stdout(std::process::Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+}
+
+/// Every secret a run against `sb` could leak: the bot token, the sandbox's client secret and
+/// refresh token, and every access token the sandbox issued.
+pub fn secrets(sb: &Sandbox) -> Vec<String> {
+    let mut all = vec![
+        DISCORD_TOKEN.to_string(),
+        panopticon_sandbox::CLIENT_SECRET.to_string(),
+        panopticon_sandbox::REFRESH_TOKEN.to_string(),
+    ];
+    all.extend(sb.issued_tokens());
+    all
+}
+
+/// Fails, naming the secret's first characters and `place`, if `text` holds any of `secrets`.
+pub fn assert_no_secret(text: &str, secrets: &[String], place: &str) {
+    for s in secrets {
+        assert!(!text.contains(s.as_str()), "secret {s:.10}… is in {place}");
+    }
 }
 
 /// The message an interaction ended with: its payload (followup, edit or callback) and files.
