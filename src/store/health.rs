@@ -33,9 +33,30 @@ pub fn health(path: &Path) -> Result<Health> {
     let mut st = conn.prepare("PRAGMA integrity_check(10)").map_err(named)?;
     let lines: Vec<String> =
         st.query_map([], |r| r.get::<_, String>(0)).map_err(named)?.collect::<rusqlite::Result<_>>().map_err(named)?;
-    let main = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let wal = std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len()).unwrap_or(0);
-    Ok(Health { bytes: main + wal, integrity: lines.join("\n"), schema })
+    Ok(Health { bytes: super::file_bytes(path), integrity: lines.join("\n"), schema })
+}
+
+/// The tables whose sizes an operator watches.
+const TABLES: [&str; 6] = ["leads", "appointments", "stage_changes", "users", "sync_runs", "digests"];
+
+/// Rows in each table an operator watches, by table name.
+pub fn row_counts(conn: &Connection) -> Result<Vec<(&'static str, i64)>> {
+    TABLES
+        .iter()
+        // Names from the constant list above, never from input.
+        .map(|&t| Ok((t, conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)))
+        .collect()
+}
+
+/// The digest's state for an operator: when the last one was sent (RFC 3339), and how many
+/// days are claimed but not (yet) sent.
+pub fn digest_state(conn: &Connection) -> Result<(Option<String>, i64)> {
+    Ok(conn.query_row(
+        "SELECT (SELECT max(sent_at) FROM digests WHERE state = 'sent'),
+                (SELECT count(*) FROM digests WHERE state = 'claimed')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 #[cfg(test)]
@@ -55,6 +76,17 @@ mod tests {
         assert_eq!(h.integrity, "ok");
         assert_eq!(h.schema, crate::store::latest_schema());
         assert!(h.bytes > 0);
+    }
+
+    #[test]
+    fn row_counts_and_digest_state_of_a_fresh_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let c = store.connect().unwrap();
+        let counts = row_counts(&c).unwrap();
+        assert_eq!(counts.len(), 6);
+        assert!(counts.iter().all(|(_, n)| *n == 0), "{counts:?}");
+        assert_eq!(digest_state(&c).unwrap(), (None, 0));
     }
 
     #[test]

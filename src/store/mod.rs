@@ -26,7 +26,7 @@ use rusqlite::OpenFlags;
 
 pub use appointments::*;
 pub use digests::*;
-pub use health::{health, Health};
+pub use health::{digest_state, health, row_counts, Health};
 pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;
@@ -174,10 +174,15 @@ impl Store {
 
     /// Bytes on disk, including the WAL.
     pub fn size_bytes(&self) -> u64 {
-        let main = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let wal = std::fs::metadata(format!("{}-wal", self.path.display())).map(|m| m.len()).unwrap_or(0);
-        main + wal
+        file_bytes(&self.path)
     }
+}
+
+/// Bytes on disk of the database at `path`, including its WAL (0 for what is missing).
+pub fn file_bytes(path: &Path) -> u64 {
+    let main = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len()).unwrap_or(0);
+    main + wal
 }
 
 /// Creates an empty database file readable by its owner only, unless it exists: the data is

@@ -25,8 +25,6 @@ use prometheus::{
 };
 
 /// The tables whose row counts are published (fixed names: no label comes from the data).
-const TABLES: &[&str] = &["leads", "appointments", "stage_changes", "users", "sync_runs", "digests"];
-
 /// Seconds: an acknowledgement must come within Discord's 3 s; a view takes up to a few.
 const FAST_BUCKETS: &[f64] = &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0];
 /// Seconds: a sync takes from a second (nothing changed) to many minutes (a first full one).
@@ -252,17 +250,10 @@ fn read_state(c: &Connection) -> Result<(), store::StoreError> {
     if let Some(run) = store::last_good_run(c)? {
         m.last_good_sync_time.set(unix(&run.finished_at).unwrap_or(0.0));
     }
-    for table in TABLES {
-        // Names from the constant list above, never from input.
-        let n: i64 = c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    for (table, n) in store::row_counts(c)? {
         m.rows.with_label_values(&[table]).set(n);
     }
-    let (sent, unsent): (Option<String>, i64) = c.query_row(
-        "SELECT (SELECT max(sent_at) FROM digests WHERE state = 'sent'),
-                (SELECT count(*) FROM digests WHERE state = 'claimed')",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (sent, unsent) = store::digest_state(c)?;
     if let Some(t) = sent.as_deref().and_then(unix) {
         m.digest_sent_time.set(t);
     }
