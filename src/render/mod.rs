@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod chart;
 pub mod display_list;
+mod encode;
 pub mod font;
 mod raster;
 pub mod table;
