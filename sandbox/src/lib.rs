@@ -12,10 +12,13 @@
 //! (429, 5xx, 502 from a proxy, hangs, dropped connections, garbled or non-UTF-8 bodies, errors
 //! sent with HTTP 200, redirects, lists that never end), and `before_request` edits the org
 //! between two requests — positions are recomputed on every request, so a record edited between
-//! two pages moves to the end of the Modified_Time order exactly as in Zoho.
+//! two pages moves to the end of the Modified_Time order exactly as in Zoho. `growth` builds
+//! an org past Zoho's 100,000-record listing cap the way a real one grows: batch by batch,
+//! each saved after the previous sync.
 
 mod fields;
 pub mod generate;
+pub mod growth;
 mod listing;
 mod names;
 pub mod org;
