@@ -256,7 +256,9 @@ async fn healthz_waits_for_the_gateway_and_a_sync_and_metrics_count_what_happene
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_last_good_sync_older_than_max_age_is_unhealthy_and_named() {
     let port = free_port();
-    let bot = start(true, false, "[sync]\nmax_age_hours = 1\n", port).await;
+    // No scheduled sync: with data three hours old the bot would sync at once and turn healthy
+    // between the two checks below.
+    let bot = start(true, false, "[sync]\nmax_age_hours = 1\nevery = \"off\"\n", port).await;
     // The one good sync, moved three hours back.
     let db = bot.dir.path().join("p.db");
     let three_hours_ago = chrono::Utc::now() - chrono::Duration::hours(3);
