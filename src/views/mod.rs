@@ -7,6 +7,8 @@
 //!
 //! The rooms shared by every view:
 //! - `snapshot`: the store read once (`Snapshot`, `SnapLead`, `SnapAppointment`);
+//! - `need`: which appointed leads a view reads (`Need`: all, or only those that can be in
+//!   its answer), so a one-view process loads less;
 //! - `context`: what a view needs besides the data (`Context::new` from the configuration);
 //! - `row`: the rules applied to a lead (`LeadRow`, `assess_all`, `assess_lead`);
 //! - `filter`: which rows and in what order (`Filter`, `SortKey`);
@@ -23,6 +25,7 @@ pub mod input;
 pub mod lead;
 pub mod list;
 pub mod locators;
+mod need;
 pub mod pipeline;
 mod row;
 mod snapshot;
@@ -35,6 +38,7 @@ pub use filter::{Filter, SortKey, NO_LOCATOR};
 pub use header::{age, Header};
 pub use row::{assess_all, assess_lead, first_entry, LeadRow};
 // The views' models name it as `super::ser_stamp` in their serde attributes.
+pub use need::Need;
 use row::ser_stamp;
-pub use snapshot::{SnapAppointment, SnapLead, Snapshot};
+pub use snapshot::{known_names, SnapAppointment, SnapLead, Snapshot};
 pub use text::{join_capped, local, percent};

@@ -1,8 +1,10 @@
-//! The store read once for the views: every appointed lead with its appointments and stage
-//! changes inline, plus stage counts and the sync record, in one read transaction.
+//! The store read once for the views: the appointed leads a view needs (every one, or only
+//! those that can be in its answer: `Need`) with their appointments and stage changes inline,
+//! plus stage counts and the sync record, in one read transaction.
 
 use std::collections::HashMap;
 
+use super::need::Need;
 use crate::config::RulesConfig;
 use crate::rules::{Appointment, Change, StageName};
 use crate::store::{self, SyncRun};
@@ -37,26 +39,40 @@ pub struct SnapLead {
     pub appointments: Vec<SnapAppointment>,
     /// The appointments as the rules take them, in the same order as `appointments`.
     pub starts: Vec<Appointment>,
-    /// Oldest first.
+    /// Oldest first. A `Need::Quiet` load holds only what the rules read at its moment: the
+    /// changes from the last one at or before it on.
     pub changes: Vec<Change>,
 }
 
 /// Everything the views read, loaded in one go: the appointed leads, each with its
 /// appointments and stage changes, plus stage counts over all leads and the sync record.
 pub struct Snapshot {
+    /// The appointed leads it was loaded for (`need`), in id order.
     pub leads: Vec<SnapLead>,
     index: HashMap<String, usize>,
-    /// Leads per current stage, over all leads (appointed or not), converted excluded.
+    /// Which leads it holds: a view must be given a snapshot loaded for its own need.
+    pub need: Need,
+    /// Leads per current stage, over all leads (appointed or not), converted excluded. Loaded
+    /// for `Need::All` only (the pipeline counts them); empty otherwise.
     pub stage_counts: Vec<(Option<String>, u64)>,
     pub converted: u64,
     pub last_run: Option<SyncRun>,
     pub last_good_run: Option<SyncRun>,
+    /// Whether any lead has an appointment (with a narrow need, `leads` may be empty anyway).
+    any_appointed: bool,
 }
 
 impl Snapshot {
+    /// Every appointed lead: what the bot caches and the pipeline and locators need.
     pub fn load(conn: &rusqlite::Connection) -> store::Result<Snapshot> {
+        Snapshot::load_for(conn, &Need::All, &RulesConfig::default())
+    }
+
+    /// The leads `need` asks for (the rules place its bounds in time).
+    pub fn load_for(conn: &rusqlite::Connection, need: &Need, rules: &RulesConfig) -> store::Result<Snapshot> {
         // One read transaction: a sync committing halfway through must not mix two states.
         let tx = conn.unchecked_transaction()?;
+        let scope = need.scope(rules);
         let mut leads = Vec::new();
         let mut index = HashMap::new();
         // A dozen stage names across a hundred thousand changes: share them.
@@ -71,7 +87,7 @@ impl Snapshot {
                 }
             })
         };
-        store::scan_appointed_leads(&tx, |l| {
+        let mut keep = |l: store::LeanLead| {
             index.insert(l.id.to_string(), leads.len());
             leads.push(SnapLead {
                 id: l.id.to_string(),
@@ -86,7 +102,12 @@ impl Snapshot {
                 starts: Vec::new(),
                 changes: Vec::new(),
             });
-        })?;
+        };
+        match (need, &scope) {
+            (Need::All, _) => store::scan_appointed_leads(&tx, &mut keep)?,
+            (_, Some(scope)) => store::scan_leads_in(&tx, scope, &mut keep)?,
+            (_, None) => {}
+        }
         // Both scans come grouped by lead, oldest first: look each lead up once, not per row.
         let mut current: (String, Option<usize>) = (String::new(), None);
         let mut slot = |lead: &str, index: &HashMap<String, usize>| {
@@ -95,26 +116,41 @@ impl Snapshot {
             }
             current.1
         };
-        store::scan_appointments(&tx, |lead, start, all_day, title| {
+        // Every lead's rows in one pass over each table, or a seek per lead when few are needed.
+        let ids = narrow_ids(need, &leads);
+        let mut appointment = |lead: &str, start, all_day, title: Option<&str>| {
             if let Some(i) = slot(lead, &index) {
                 leads[i].appointments.push(SnapAppointment { start, all_day, title: title.map(str::to_string) });
             }
-        })?;
-        store::scan_stage_changes(&tx, |lead, at, from, to| {
+        };
+        match &ids {
+            None => store::scan_appointments(&tx, &mut appointment)?,
+            Some(ids) => store::scan_appointments_of(&tx, ids, &mut appointment)?,
+        }
+        let mut change = |lead: &str, at, from: Option<&str>, to: Option<&str>| {
             if let Some(i) = slot(lead, &index) {
                 leads[i].changes.push(Change { at, from: intern(from), to: intern(to) });
             }
-        })?;
+        };
+        match &ids {
+            None => store::scan_stage_changes(&tx, &mut change)?,
+            Some(ids) => store::scan_stage_changes_of(&tx, ids, need.history_from().as_deref(), &mut change)?,
+        }
         for l in &mut leads {
             l.starts = l.appointments.iter().map(SnapAppointment::rules).collect();
         }
+        let all = *need == Need::All;
+        let last_good_run = store::last_good_run(&tx)?;
+        let any_appointed = !leads.is_empty() || (!all && last_good_run.is_none() && store::any_appointed_lead(&tx)?);
         let snapshot = Snapshot {
             leads,
             index,
-            stage_counts: store::stage_counts(&tx)?,
-            converted: store::count_converted(&tx)?,
+            need: need.clone(),
+            stage_counts: if all { store::stage_counts(&tx)? } else { Vec::new() },
+            converted: if all { store::count_converted(&tx)? } else { 0 },
             last_run: store::last_run(&tx)?,
-            last_good_run: store::last_good_run(&tx)?,
+            last_good_run,
+            any_appointed,
         };
         tx.finish()?;
         Ok(snapshot)
@@ -122,7 +158,7 @@ impl Snapshot {
 
     /// True when no sync has ever succeeded: there is nothing to show.
     pub fn is_empty(&self) -> bool {
-        self.last_good_run.is_none() && self.leads.is_empty()
+        self.last_good_run.is_none() && !self.any_appointed
     }
 
     pub fn lead(&self, id: &str) -> Option<&SnapLead> {
@@ -133,21 +169,42 @@ impl Snapshot {
         self.lead(lead).map(|l| l.changes.as_slice()).unwrap_or(&[])
     }
 
-    /// Every stage name the data knows, sorted.
+    /// Every stage name the data knows, sorted (a snapshot of every lead: `Need::All`).
     pub fn known_stages(&self, rules: &RulesConfig) -> Vec<String> {
         let mut v: Vec<String> = self.stage_counts.iter().filter_map(|(s, _)| s.clone()).collect();
         v.extend(self.leads.iter().filter_map(|l| l.stage.clone()));
-        v.extend(rules.closed_stages.iter().chain(&rules.green_stages).chain(&rules.delivered_stages).cloned());
-        v.sort();
-        v.dedup();
-        v
+        with_rules_stages(v, rules)
     }
 
-    /// Every locator name among appointed leads, sorted.
+    /// Every locator name among appointed leads, sorted (a snapshot of every lead: `Need::All`).
     pub fn known_locators(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.leads.iter().filter_map(|l| l.locator.clone()).collect();
-        v.sort();
-        v.dedup();
-        v
+        sorted(self.leads.iter().filter_map(|l| l.locator.clone()).collect())
     }
+}
+
+/// What `known_stages` and `known_locators` of a full snapshot give, read straight from the
+/// store: for a process that loads only what its view needs and is given a stage or locator.
+pub fn known_names(conn: &rusqlite::Connection, rules: &RulesConfig) -> store::Result<(Vec<String>, Vec<String>)> {
+    Ok((with_rules_stages(store::known_stage_names(conn)?, rules), sorted(store::appointed_locator_names(conn)?)))
+}
+
+fn with_rules_stages(mut v: Vec<String>, rules: &RulesConfig) -> Vec<String> {
+    v.extend(rules.closed_stages.iter().chain(&rules.green_stages).chain(&rules.delivered_stages).cloned());
+    sorted(v)
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The ids of a narrow load's leads as a JSON array, for the store's per-lead seeks (none for
+/// `Need::Header`); `None` when every lead was read (one pass over each table is then cheaper).
+fn narrow_ids(need: &Need, leads: &[SnapLead]) -> Option<String> {
+    if *need == Need::All {
+        return None;
+    }
+    let ids: Vec<&str> = leads.iter().map(|l| l.id.as_str()).collect();
+    Some(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
 }

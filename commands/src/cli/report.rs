@@ -14,7 +14,7 @@ use panopticon::views::input::{self, FilterInput};
 use panopticon::views::lead::{self, Found};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
-use panopticon::views::{locators, pipeline, Context, Snapshot, SortKey};
+use panopticon::views::{known_names, locators, pipeline, Context, Need, Snapshot, SortKey};
 
 use super::out::{emit, Format};
 use super::{values, Failure};
@@ -233,8 +233,11 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Reading needs no write: a read-only file or directory, or a full disk, is fine.
     let store = Store::open_read_only(&cfg.storage_path)?;
     let conn = store.connect()?;
-    let snapshot = store.read(Snapshot::load)?;
-    if snapshot.is_empty() {
+    // This process shows one view: it reads only the leads that view needs (`Need`). First the
+    // sync record, so an empty database is said before anything typed is checked.
+    let load = |need: Need| Snapshot::load_for(&conn, &need, &cfg.rules).map_err(|e| e.in_file(&cfg.storage_path));
+    let header = load(Need::Header)?;
+    if header.is_empty() {
         return Err(Failure::input("the database is empty: run `panopticon sync` first"));
     }
     let now = chrono::Utc::now();
@@ -243,14 +246,25 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         None => now,
     };
     let ctx = Context::new(cfg, as_of, now);
-    let mut filter = a.view.filter_input().parse(&snapshot.known_stages(&cfg.rules), &snapshot.known_locators())?;
+    let typed = a.view.filter_input();
+    // The stages and locators there are, read only when the filter names one to check.
+    let (stages, locators) = if typed.stages.is_empty() && typed.locators.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        known_names(&conn, &cfg.rules).map_err(|e| e.in_file(&cfg.storage_path))?
+    };
+    let mut filter = typed.parse(&stages, &locators)?;
     filter.statuses = a.view.statuses().to_vec();
     let color = super::use_color(std::io::stdout().is_terminal());
-    let (format, s) = (a.format, &snapshot);
+    let format = a.format;
     match a.view {
-        View::List(kind, args, _) => emit(format, &list::build(s, &ctx, kind, &filter, args.sort), &ctx, color),
-        View::Locators(_) => emit(format, &locators::build(s, &ctx, &filter), &ctx, color),
-        View::Pipeline(_) => emit(format, &pipeline::build(s, &ctx, &filter), &ctx, color),
+        View::List(kind, args, _) => {
+            let s = &load(Need::list(kind, &filter, &ctx))?;
+            emit(format, &list::build(s, &ctx, kind, &filter, args.sort), &ctx, color)
+        }
+        // Both count over every appointed lead.
+        View::Locators(_) => emit(format, &locators::build(&load(Need::All)?, &ctx, &filter), &ctx, color),
+        View::Pipeline(_) => emit(format, &pipeline::build(&load(Need::All)?, &ctx, &filter), &ctx, color),
         View::Calendar(c) => {
             let today = ctx.today();
             let range = input::calendar_dates(filter.from, filter.to, ("--from", "--to"))?;
@@ -260,6 +274,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
                 (None, Some((f, t))) => Period::range(f, t),
                 (None, None) => Period::week(today),
             };
+            let s = &load(Need::calendar(&period))?;
             emit(format, &calendar::build(s, &ctx, period, &filter), &ctx, color)
         }
         View::Lead(_) => {
@@ -279,8 +294,8 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
                     )));
                 }
             };
-            let detail =
-                lead::build(&conn, s, &ctx, &id)?.ok_or_else(|| Failure::input(format!("no lead with id {id}")))?;
+            let detail = lead::build(&conn, &header, &ctx, &id)?
+                .ok_or_else(|| Failure::input(format!("no lead with id {id}")))?;
             emit(format, &detail, &ctx, color)
         }
     }

@@ -77,7 +77,11 @@ impl Data {
         }
     }
 
-    /// The current snapshot, reloaded when a sync has run since it was taken.
+    /// The current snapshot, reloaded when a sync has run since it was taken. It holds every
+    /// appointed lead (`Snapshot::load`, `Need::All`): one load per sync serves every view, page,
+    /// click, autocomplete and the digest from memory, where loading only what each command
+    /// needs would read the store again for each. The narrow loads are for a process that shows
+    /// one view and exits (`panopticon report`).
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
         let last = self.db(|c| store::last_run(c)).await?.map(|r| r.id);
         if let Some((id, s)) = self.snapshot.read().await.as_ref() {
