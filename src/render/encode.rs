@@ -17,34 +17,25 @@ const FILTER_UP: u8 = 2;
 /// first is the last row of the band before it (zeros at the top of the image).
 fn filtered(band: &Pixmap, above: Option<&Pixmap>) -> Vec<u8> {
     let w = band.width() as usize;
-    // The card covers every pixel: RGB is enough (a quarter less to compress). Opaque pixels
-    // (nearly all) are already straight colour; only translucent ones need demultiplying.
-    let rgb_row = |pm: &Pixmap, y: usize, out: &mut [u8]| {
-        let src = &pm.data()[y * w * 4..(y + 1) * w * 4];
-        for (px, dst) in src.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-            if px[3] == 255 {
-                dst.copy_from_slice(&px[..3]);
-            } else {
-                let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3])
-                    .map(|c| c.demultiply())
-                    .unwrap_or(tiny_skia::ColorU8::from_rgba(0, 0, 0, 0));
-                dst.copy_from_slice(&[c.red(), c.green(), c.blue()]);
-            }
+    let rgb_row = |pm: &Pixmap, y: usize, out: &mut Vec<u8>| {
+        out.clear();
+        for px in &pm.pixels()[y * w..(y + 1) * w] {
+            // The card covers every pixel: RGB is enough (a quarter less to compress).
+            let c = px.demultiply();
+            out.extend_from_slice(&[c.red(), c.green(), c.blue()]);
         }
     };
-    let mut prev = vec![0u8; w * 3];
-    if let Some(a) = above {
-        rgb_row(a, a.height() as usize - 1, &mut prev);
+    let mut prev = Vec::with_capacity(w * 3);
+    match above {
+        Some(a) => rgb_row(a, a.height() as usize - 1, &mut prev),
+        None => prev.resize(w * 3, 0),
     }
-    let mut row = vec![0u8; w * 3];
-    let stride = w * 3 + 1;
-    let mut out = vec![0u8; stride * band.height() as usize];
-    for (y, line) in out.chunks_exact_mut(stride).enumerate() {
+    let mut row = Vec::with_capacity(w * 3);
+    let mut out = Vec::with_capacity((w * 3 + 1) * band.height() as usize);
+    for y in 0..band.height() as usize {
         rgb_row(band, y, &mut row);
-        line[0] = FILTER_UP;
-        for ((o, c), p) in line[1..].iter_mut().zip(&row).zip(&prev) {
-            *o = c.wrapping_sub(*p);
-        }
+        out.push(FILTER_UP);
+        out.extend(row.iter().zip(&prev).map(|(c, p)| c.wrapping_sub(*p)));
         std::mem::swap(&mut row, &mut prev);
     }
     out
@@ -157,16 +148,8 @@ mod tests {
         for (i, px) in pm.pixels_mut().iter_mut().enumerate() {
             let (x, y) = (i as u32 % w, i as u32 / w);
             let v = ((x * 3 + y * 5) as u8).wrapping_add(seed);
-            // Mostly opaque, as cards are; every 7th pixel translucent (premultiplied: ≤ alpha).
-            let a = if i % 7 == 0 { 128 } else { 255 };
-            let k = |c: u8| (u16::from(c) * a / 255) as u8;
-            *px = tiny_skia::PremultipliedColorU8::from_rgba(
-                k(v),
-                k(if x == y { 255 } else { v / 2 }),
-                k(255 - v),
-                a as u8,
-            )
-            .expect("premultiplied");
+            *px = tiny_skia::PremultipliedColorU8::from_rgba(v, if x == y { 255 } else { v / 2 }, 255 - v, 255)
+                .expect("opaque");
         }
         pm
     }
@@ -182,15 +165,7 @@ mod tests {
             reader.next_frame(&mut buf).expect("decodes");
             let want: Vec<u8> = bands
                 .iter()
-                .flat_map(|b| {
-                    b.pixels()
-                        .iter()
-                        .flat_map(|p| {
-                            let c = p.demultiply();
-                            [c.red(), c.green(), c.blue()]
-                        })
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|b| b.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue()]).collect::<Vec<_>>())
                 .collect();
             assert_eq!(buf, want, "{n} bands");
         }
