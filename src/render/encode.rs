@@ -83,12 +83,9 @@ fn adler32_combine(a: u32, b: u32, len_b: usize) -> u32 {
     (sum1 | (sum2 << 16)) as u32
 }
 
-/// One band deflated: its raw deflate bytes, the Adler-32 of its filtered bytes and their count.
-type Part = (Vec<u8>, u32, usize);
-
 /// The bands (top to bottom, equal widths) as one RGB PNG of `w` × `h`.
 pub(super) fn png(bands: &[Pixmap], w: u32, h: u32) -> Result<Vec<u8>, String> {
-    let parts: Vec<Result<Part, String>> = std::thread::scope(|s| {
+    let parts: Vec<Result<(Vec<u8>, u32, usize), String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..bands.len())
             .map(|i| {
                 s.spawn(move || {
