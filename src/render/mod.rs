@@ -9,7 +9,6 @@
 pub mod calendar;
 pub mod chart;
 pub mod display_list;
-mod encode;
 pub mod font;
 mod raster;
 pub mod table;
