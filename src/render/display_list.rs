@@ -28,7 +28,7 @@ pub enum Anchor {
 }
 
 /// An sRGB colour from "#RRGGBB".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {

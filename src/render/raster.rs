@@ -75,6 +75,7 @@ fn rounded(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<Path> {
 
 /// Draws every item that touches rows [top, top + pixmap height) of the full image.
 fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
+    let mut sprites = Sprites::default();
     let base = Transform::from_row(scale, 0.0, 0.0, scale, 0.0, -top);
     let (band_top, band_bottom) = (top / scale, (top + pm.height() as f32) / scale);
     for it in items {
@@ -120,21 +121,62 @@ fn draw(items: &[Item], pm: &mut Pixmap, scale: f32, top: f32) {
                 if baseline + size < band_top || baseline - size * 1.2 > band_bottom {
                     continue;
                 }
-                let p = paint(*fill);
                 let mut pen = *x * scale;
                 for c in text.chars() {
                     let g = font::glyph(c, *bold);
                     // Fonts differ in units per em: scale each glyph by its own.
                     let k = size * scale / font::face(g.font).units_per_em().max(1) as f32;
-                    if let Some(path) = outline(g) {
-                        let t = Transform::from_row(k, 0.0, 0.0, -k, pen, baseline * scale - top);
-                        pm.fill_path(&path, &p, FillRule::Winding, t, None);
-                    }
+                    sprites.draw(pm, g, k, *fill, pen, baseline * scale - top);
                     pen += g.advance * size * scale;
                 }
             }
         }
     }
+}
+
+/// Glyphs drawn once per image for each size, colour and quarter-pixel position, then copied
+/// wherever they recur. Filling each glyph's outline at every occurrence was most of a table's
+/// drawing time (docs/BENCHMARKS.md, issue 12): a 25-row table repeats a few dozen glyphs
+/// thousands of times.
+#[derive(Default)]
+struct Sprites(HashMap<SpriteKey, Option<Sprite>>);
+
+/// Font, glyph, scale bits, colour, and the quarter-pixel offsets (x, y) of the pen.
+type SpriteKey = (font::FontId, u16, u32, Rgb, u8, u8);
+
+struct Sprite {
+    /// Where the sprite's top-left pixel sits relative to the pen's whole pixel.
+    dx: i32,
+    dy: i32,
+    pixmap: Pixmap,
+}
+
+impl Sprites {
+    fn draw(&mut self, pm: &mut Pixmap, g: font::Glyph, k: f32, fill: Rgb, pen_x: f32, pen_y: f32) {
+        // Quarter pixels: below what the eye sees at 2×, and at most 16 sprites per glyph.
+        let (qx, qy) = ((pen_x * 4.0).round(), (pen_y * 4.0).round());
+        let (ix, iy) = ((qx / 4.0).floor(), (qy / 4.0).floor());
+        let (fx, fy) = ((qx - ix * 4.0) as u8, (qy - iy * 4.0) as u8);
+        let key = (g.font, g.id.0, k.to_bits(), fill, fx, fy);
+        let sprite = self.0.entry(key).or_insert_with(|| sprite(g, k, fill, f32::from(fx) / 4.0, f32::from(fy) / 4.0));
+        if let Some(s) = sprite {
+            let paint = tiny_skia::PixmapPaint::default();
+            pm.draw_pixmap(ix as i32 + s.dx, iy as i32 + s.dy, s.pixmap.as_ref(), &paint, Transform::identity(), None);
+        }
+    }
+}
+
+/// One glyph filled at sub-pixel offset (fx, fy) into a pixmap just big enough for it.
+fn sprite(g: font::Glyph, k: f32, fill: Rgb, fx: f32, fy: f32) -> Option<Sprite> {
+    let path = outline(g)?;
+    let b = path.bounds();
+    // Font units are y-up; the pixmap is y-down. One pixel of margin for anti-aliasing.
+    let (x0, x1) = ((b.left() * k + fx).floor() as i32 - 1, (b.right() * k + fx).ceil() as i32 + 1);
+    let (y0, y1) = ((-b.bottom() * k + fy).floor() as i32 - 1, (-b.top() * k + fy).ceil() as i32 + 1);
+    let mut pixmap = Pixmap::new((x1 - x0).max(1) as u32, (y1 - y0).max(1) as u32)?;
+    let t = Transform::from_row(k, 0.0, 0.0, -k, fx - x0 as f32, fy - y0 as f32);
+    pixmap.fill_path(&path, &paint(fill), FillRule::Winding, t, None);
+    Some(Sprite { dx: x0, dy: y0, pixmap })
 }
 
 /// The display list as PNG bytes, `scale` pixels per logical unit.
@@ -182,4 +224,48 @@ pub fn png(svg: &DisplayList, scale: f32) -> Result<(Vec<u8>, u32, u32), String>
     writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())?;
     Ok((out, w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The glyph filled straight from its outline at the exact pen position, as before sprites.
+    fn direct(g: font::Glyph, k: f32, pen: (f32, f32)) -> Pixmap {
+        let mut pm = Pixmap::new(60, 60).expect("size");
+        pm.fill(tiny_skia::Color::WHITE);
+        if let Some(path) = outline(g) {
+            let t = Transform::from_row(k, 0.0, 0.0, -k, pen.0, pen.1);
+            pm.fill_path(&path, &paint(Rgb(20, 30, 40)), FillRule::Winding, t, None);
+        }
+        pm
+    }
+
+    #[test]
+    fn a_sprite_lands_where_the_outline_would() {
+        let mut sprites = Sprites::default();
+        for c in ['g', 'W', 'é', '—', '8'] {
+            let g = font::glyph(c, c == 'W');
+            let k = 28.0 / font::face(g.font).units_per_em() as f32;
+            for pen in [(10.0, 40.0), (10.3, 40.6), (10.55, 39.2), (10.875, 40.125), (11.99, 40.49)] {
+                let want = direct(g, k, pen);
+                let mut got = Pixmap::new(60, 60).expect("size");
+                got.fill(tiny_skia::Color::WHITE);
+                sprites.draw(&mut got, g, k, Rgb(20, 30, 40), pen.0, pen.1);
+                // Quarter-pixel positions move an edge by at most 1/8 px in x and y, and shift the 4×
+                // supersampling grid: up to ~90 of 255 on a thin stroke. A sprite placed a pixel off
+                // differs by nearly full ink at its stems.
+                let worst = want
+                    .pixels()
+                    .iter()
+                    .zip(got.pixels())
+                    .map(|(a, b)| a.red().abs_diff(b.red()).max(a.blue().abs_diff(b.blue())))
+                    .max()
+                    .unwrap_or(0);
+                assert!(worst <= 110, "{c:?} at {pen:?}: a pixel differs by {worst}");
+                let ink = |p: &Pixmap| p.pixels().iter().filter(|x| x.red() < 128).count();
+                assert!(ink(&want) == 0 || ink(&got) > 0, "{c:?} at {pen:?} drew nothing");
+            }
+        }
+    }
 }
