@@ -147,26 +147,24 @@ pub fn for_each_staged_appointment<E: From<StoreError>>(
 
 fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<(AppointmentChange, bool)> {
     let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
-    {
-        let id: String = r.get(0)?;
-        let Some(lead) = r.get::<_, Option<String>>(1)? else {
-            return Ok((AppointmentChange::Remove(id), false));
-        };
-        let end = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<i32>>(6)?) {
-            (Some(t), Some(o)) => Some(Stamp::from_parts(&t, o).map_err(|e| bad(5, e))?),
-            _ => None,
-        };
-        let a = CrmAppointment {
-            id,
-            lead_id: LeadId::parse(&lead).map_err(|e| bad(1, e))?,
-            title: r.get(2)?,
-            start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
-            end,
-            all_day: r.get(7)?,
-            status: r.get(8)?,
-        };
-        Ok((AppointmentChange::Upsert(a), r.get(9)?))
-    }
+    let id: String = r.get(0)?;
+    let Some(lead) = r.get::<_, Option<String>>(1)? else {
+        return Ok((AppointmentChange::Remove(id), false));
+    };
+    let end = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<i32>>(6)?) {
+        (Some(t), Some(o)) => Some(Stamp::from_parts(&t, o).map_err(|e| bad(5, e))?),
+        _ => None,
+    };
+    let a = CrmAppointment {
+        id,
+        lead_id: LeadId::parse(&lead).map_err(|e| bad(1, e))?,
+        title: r.get(2)?,
+        start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
+        end,
+        all_day: r.get(7)?,
+        status: r.get(8)?,
+    };
+    Ok((AppointmentChange::Upsert(a), r.get(9)?))
 }
 
 pub fn stage_deleted_lead(conn: &Connection, id: &str) -> Result<()> {
