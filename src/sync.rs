@@ -1,35 +1,39 @@
 //! CRM → store, incremental and atomic.
 //!
-//! A run has two halves. First it reads: users, changed leads, deleted leads, changed and
-//! deleted appointments, then the stage timeline of exactly the leads that need it. Then it
-//! writes everything in one SQLite transaction. If anything fails before the commit, the
-//! database is as it was, and the failure is recorded in `sync_runs` with its error. An
-//! `Interrupt` (SIGTERM, Ctrl-C) stops a run at any point before the commit, just as cleanly.
+//! A run has two halves that work at once. The pull reads users, changed leads, deleted leads,
+//! changed and deleted appointments side by side, then the stage timeline of exactly the leads
+//! that need it (`history_due` and what this run changed — see `apply`). The writer (`writer`)
+//! applies each page as it arrives, inside one SQLite transaction for the whole run, committed
+//! only at the end. If anything fails before the commit, the database is as it was, and the
+//! failure is recorded in `sync_runs` with its error. An `Interrupt` (SIGTERM, Ctrl-C) stops a
+//! run at any point before the commit, just as cleanly.
 //!
 //! A full run deletes what the CRM no longer lists, so it is guarded: an empty or cut-short
 //! listing must not wipe the local copy. Past a small share it refuses unless told otherwise.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::Utc;
 use futures::StreamExt;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{AppointmentSource, Config, RulesConfig};
-use crate::crm::{
-    AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmSource, CrmStageChange, FieldValue, Skipped,
-};
-use crate::domain::LeadId;
+use crate::crm::{CallCounts, CrmError, CrmSource, Pages, Skipped};
 use crate::store::{self, Store, StoreError, SyncRun};
-use crate::time::{utc_text, Stamp};
+use crate::time::utc_text;
 
+mod apply;
 mod guard;
 mod interrupt;
-mod write;
+mod writer;
 
 pub use guard::is_mass_delete;
 pub use interrupt::Interrupt;
+use writer::ToWriter;
 
 /// Watermark keys in `sync_state`.
 const W_USERS: &str = "users";
@@ -37,6 +41,8 @@ const W_LEADS: &str = "Leads";
 const W_LEADS_DELETED: &str = "Leads/deleted";
 const W_APPTS: &str = "appointments";
 const W_APPTS_DELETED: &str = "appointments/deleted";
+/// Every watermark key, read by the writer at the start of a run.
+const MARKS: [&str; 5] = [W_USERS, W_LEADS, W_LEADS_DELETED, W_APPTS, W_APPTS_DELETED];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -157,21 +163,20 @@ impl fmt::Display for SyncReport {
     }
 }
 
-/// Everything read from the CRM in one run, ready to be written.
-#[derive(Default)]
-struct Pulled {
-    users: Vec<crate::crm::CrmUser>,
-    leads: Vec<CrmLead>,
-    deleted_leads: Vec<LeadId>,
-    appointment_changes: Vec<AppointmentChange>,
-    deleted_appointments: Vec<String>,
-    histories: Vec<(LeadId, Vec<CrmStageChange>)>,
-    /// Full runs: stored leads Zoho no longer lists, to delete.
-    gone_leads: Vec<String>,
-    first: bool,
-    watermarks: BTreeMap<&'static str, String>,
-    skipped: Vec<Skipped>,
+/// Everything the writer needs besides its messages.
+struct Job {
+    store: Store,
+    settings: SyncSettings,
+    full: bool,
+    allow_mass_delete: bool,
+    started: chrono::DateTime<Utc>,
+    clock: Instant,
+    interrupt: Interrupt,
 }
+
+/// Pages waiting for the writer at most: the backpressure that keeps a run's memory flat
+/// (a page is 200 records, so a few MB at most).
+const PAGES_IN_FLIGHT: usize = 8;
 
 /// Runs one sync. A failure is recorded in `sync_runs` and returned; the data is untouched.
 pub async fn run<C: CrmSource>(
@@ -196,27 +201,29 @@ pub async fn run_with<C: CrmSource>(
     let started = Utc::now();
     let clock = Instant::now();
     crm.take_calls();
-    let result = tokio::select! {
-        r = pull(store, crm, settings, opts, progress) => r,
+    let (to_writer, pages) = mpsc::channel(PAGES_IN_FLIGHT);
+    let (ready, marks) = oneshot::channel();
+    let job = Job {
+        store: store.clone(),
+        settings: settings.clone(),
+        full,
+        allow_mass_delete: opts.allow_mass_delete,
+        started,
+        clock,
+        interrupt: opts.interrupt.clone(),
+    };
+    let writer = tokio::task::spawn_blocking(move || writer::run(job, pages, ready));
+    let pulled = tokio::select! {
+        r = pull(crm, settings, full, progress, to_writer, marks) => r,
         why = opts.interrupt.wait() => Err(SyncError::Interrupted(why)),
     };
-    let calls = crm.take_calls();
-    let outcome = match result {
-        Ok(pulled) => {
-            progress.phase("Writing", None);
-            let store2 = store.clone();
-            let settings2 = settings.clone();
-            let calls2 = calls.clone();
-            let interrupt = opts.interrupt.clone();
-            // Awaited to the end even when interrupted: the write itself aborts its
-            // transaction, and only its result says whether the commit happened.
-            tokio::task::spawn_blocking(move || {
-                write::write(&store2, &settings2, pulled, full, started, clock, calls2, &interrupt)
-            })
-            .await
-            .map_err(|e| SyncError::Task(e.to_string()))
-            .and_then(|r| r)
-        }
+    // Awaited to the end even when the pull failed: the writer rolls its transaction back when
+    // the channel closes, and only its result says whether the commit happened.
+    let written = writer.await.map_err(|e| SyncError::Task(e.to_string())).and_then(|r| r);
+    let outcome = match pulled {
+        Ok(_) => written,
+        // The pull stopped because the writer did: the writer's error is the one that matters.
+        Err(SyncError::Crm(CrmError::Stopped { .. })) => written.and(Err(SyncError::Task("the write stopped".into()))),
         Err(e) => Err(e),
     };
     let outcome = outcome.map_err(|e| match (e, opts.interrupt.reason()) {
@@ -227,6 +234,7 @@ pub async fn run_with<C: CrmSource>(
         (e, _) => e,
     });
     if let Err(e) = &outcome {
+        let calls = crm.take_calls();
         let failed = SyncRun {
             started_at: utc_text(started),
             finished_at: utc_text(Utc::now()),
@@ -249,90 +257,108 @@ pub async fn run_with<C: CrmSource>(
     outcome
 }
 
+/// The writer is gone (it failed, or refused): the pull stops, and the writer's error is reported.
+fn writer_gone(what: &str) -> SyncError {
+    SyncError::Crm(CrmError::Stopped { endpoint: what.to_string() })
+}
+
+/// Hands each page a listing reads to the writer, waiting while the writer is behind.
+struct Sink<'a, T> {
+    to_writer: &'a mpsc::Sender<ToWriter>,
+    wrap: fn(Vec<T>, Vec<Skipped>) -> ToWriter,
+    endpoint: &'static str,
+    /// Records handed on, for the progress bar (only the leads listing reports them).
+    count: AtomicU64,
+    progress: Option<&'a dyn Progress>,
+}
+
+impl<'a, T> Sink<'a, T> {
+    fn new(
+        to_writer: &'a mpsc::Sender<ToWriter>,
+        endpoint: &'static str,
+        wrap: fn(Vec<T>, Vec<Skipped>) -> ToWriter,
+    ) -> Self {
+        Sink { to_writer, wrap, endpoint, count: AtomicU64::new(0), progress: None }
+    }
+}
+
+impl<T> Pages<T> for Sink<'_, T> {
+    fn page(&self, items: Vec<T>, skipped: Vec<Skipped>) -> impl Future<Output = Result<(), CrmError>> + Send {
+        let n = items.len() as u64;
+        let msg = (self.wrap)(items, skipped);
+        async move {
+            self.to_writer.send(msg).await.map_err(|_| CrmError::Stopped { endpoint: self.endpoint.into() })?;
+            if let Some(p) = self.progress {
+                p.advance(self.count.fetch_add(n, Ordering::Relaxed) + n);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The reading half: every listing side by side (the transport caps requests in flight at
+/// `[zoho] concurrency`), each page streamed to the writer; then, once the writer has applied
+/// the listings and chosen them, the timelines. Returns when the writer has everything.
 async fn pull<C: CrmSource>(
-    store: &Store,
     crm: &C,
     settings: &SyncSettings,
-    opts: &RunOptions,
+    full: bool,
     progress: &dyn Progress,
-) -> Result<Pulled, SyncError> {
-    let full = opts.full;
-    // Read the watermarks up front: a SQLite connection must not be held across an await
-    // (it is not Sync, and the bot runs syncs on a multi-threaded runtime).
-    let marks: BTreeMap<&str, Option<String>> = {
-        let conn = store.connect()?;
-        let mut m = BTreeMap::new();
-        for key in [W_USERS, W_LEADS, W_LEADS_DELETED, W_APPTS, W_APPTS_DELETED] {
-            m.insert(key, if full { None } else { store::watermark(&conn, key)? });
-        }
-        m
-    };
-    let mark = |key: &str| -> Result<Option<String>, SyncError> { Ok(marks.get(key).cloned().flatten()) };
-    let mut p = Pulled { first: !full && marks[W_LEADS].is_none(), ..Pulled::default() };
+    to_writer: mpsc::Sender<ToWriter>,
+    marks: oneshot::Receiver<writer::Marks>,
+) -> Result<(), SyncError> {
+    let marks = marks.await.map_err(|_| writer_gone("the database"))?;
+    let mark = |key: &str| marks.get(key).cloned().flatten();
+    let tx = &to_writer;
+    let send = |msg: ToWriter, what: &'static str| async move { tx.send(msg).await.map_err(|_| writer_gone(what)) };
+    let module = !matches!(settings.appointments, AppointmentSource::Field(_));
 
-    progress.phase("Users", None);
-    let users = crm.fetch_users(mark(W_USERS)?.as_deref()).await?;
-    p.users = users.items;
-    p.skipped.extend(users.skipped);
-    if let Some(w) = users.next_watermark {
-        p.watermarks.insert(W_USERS, w);
-    }
-
+    // One phase for all the listings (they run together); its count is the leads read.
     progress.phase("Leads", None);
-    let leads = crm.fetch_leads(mark(W_LEADS)?.as_deref(), &|n| progress.advance(n as u64)).await?;
-    p.leads = leads.items;
-    p.skipped.extend(leads.skipped);
-    if let Some(w) = leads.next_watermark {
-        p.watermarks.insert(W_LEADS, w);
-    }
-    if full {
-        // Checked before any further call: an empty listing (204) must not wipe the copy.
-        p.gone_leads = guard::gone_leads(store, &p.leads, &p.skipped, opts.allow_mass_delete)?;
-    }
-
-    progress.phase("Deleted leads", None);
-    if !full {
-        let deleted = crm.fetch_deleted_leads(mark(W_LEADS_DELETED)?.as_deref()).await?;
-        p.deleted_leads = deleted.items;
-        p.skipped.extend(deleted.skipped);
-        if let Some(w) = deleted.next_watermark {
-            p.watermarks.insert(W_LEADS_DELETED, w);
-        }
-    }
-
-    match &settings.appointments {
-        AppointmentSource::Field(_) => {
-            // The appointment is the lead's own field: derive it from the leads just read.
-            for l in &p.leads {
-                p.appointment_changes.push(field_appointment(l, settings));
-            }
-        }
-        _ => {
-            progress.phase("Appointments", None);
-            let appts = crm.fetch_appointments(mark(W_APPTS)?.as_deref(), &|n| progress.advance(n as u64)).await?;
-            p.appointment_changes = appts.items;
-            p.skipped.extend(appts.skipped);
-            if let Some(w) = appts.next_watermark {
-                p.watermarks.insert(W_APPTS, w);
-            }
-            if full {
-                guard::check_appointments_kept(store, &p.appointment_changes, opts.allow_mass_delete)?;
-            }
-            if !full {
-                let deleted = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED)?.as_deref()).await?;
-                p.deleted_appointments = deleted.items;
-                p.skipped.extend(deleted.skipped);
-                if let Some(w) = deleted.next_watermark {
-                    p.watermarks.insert(W_APPTS_DELETED, w);
-                }
-            }
-        }
-    }
-
-    let wanted = {
-        let conn = store.connect()?;
-        leads_needing_history(&conn, &p, settings, full)?
+    // Each module's /deleted is read after its own listing, so that a record deleted while
+    // the listing was read is deleted in this run, as before; the modules run side by side.
+    let users = async {
+        let f = crm.fetch_users(mark(W_USERS).as_deref()).await?;
+        send(ToWriter::Users(f.items, f.skipped), "users").await?;
+        Ok::<_, SyncError>(f.next_watermark)
     };
+    let leads = async {
+        let sink = Sink { progress: Some(progress), ..Sink::new(tx, "Leads", ToWriter::Leads) };
+        let listed = crm.fetch_leads(mark(W_LEADS).as_deref(), &sink).await?.next_watermark;
+        if full {
+            return Ok((listed, None));
+        }
+        let f = crm.fetch_deleted_leads(mark(W_LEADS_DELETED).as_deref()).await?;
+        send(ToWriter::DeletedLeads(f.items, f.skipped), "Leads/deleted").await?;
+        Ok::<_, SyncError>((listed, f.next_watermark))
+    };
+    let appointments = async {
+        if !module {
+            return Ok((None, None));
+        }
+        let sink = Sink::new(tx, "appointments", ToWriter::Appointments);
+        let listed = crm.fetch_appointments(mark(W_APPTS).as_deref(), &sink).await?.next_watermark;
+        if full {
+            return Ok((listed, None));
+        }
+        let f = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED).as_deref()).await?;
+        send(ToWriter::DeletedAppointments(f.items, f.skipped), "appointments/deleted").await?;
+        Ok::<_, SyncError>((listed, f.next_watermark))
+    };
+    let (u, (l, dl), (a, da)) = tokio::try_join!(users, leads, appointments)?;
+    let watermarks: BTreeMap<&'static str, String> =
+        [(W_USERS, u), (W_LEADS, l), (W_LEADS_DELETED, dl), (W_APPTS, a), (W_APPTS_DELETED, da)]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+
+    // The writer applies what waited for complete listings (a full run's guard refuses here,
+    // before any timeline is read) and chooses the timelines to read.
+    progress.phase("Writing", None);
+    let (answer, wanted) = oneshot::channel();
+    send(ToWriter::Listed(answer), "the listings").await?;
+    let wanted = wanted.await.map_err(|_| writer_gone("the listings"))?;
+
     progress.phase("Stage history", Some(wanted.len() as u64));
     let mut reads = futures::stream::iter(wanted.into_iter().map(|id| async move {
         let r = crm.fetch_stage_history(&id).await;
@@ -341,120 +367,28 @@ async fn pull<C: CrmSource>(
     .buffer_unordered(settings.concurrency.max(1) * 2);
     let mut done = 0u64;
     while let Some((id, r)) = reads.next().await {
-        let (changes, skipped) = match r {
-            Ok(x) => x,
+        let msg = match r {
+            Ok((changes, skipped)) => ToWriter::Timeline(id, changes, skipped),
             // Zoho refuses the timeline of a lead it no longer has (400 INVALID_DATA): one lead's
             // refusal skips that lead — its history stays as it was, to be read again next run.
-            Err(CrmError::Api { status: 400, code, message, .. }) => {
-                p.skipped.push(Skipped {
-                    endpoint: "__timeline".into(),
-                    id: Some(id.to_string()),
-                    reason: format!(
-                        "Zoho refused this lead's stage history ({code}: {message}); deleted in Zoho? \
-                         Its stored history is kept"
-                    ),
-                });
-                continue;
-            }
+            Err(CrmError::Api { status: 400, code, message, .. }) => ToWriter::Refused(Skipped {
+                endpoint: "__timeline".into(),
+                id: Some(id.to_string()),
+                reason: format!(
+                    "Zoho refused this lead's stage history ({code}: {message}); deleted in Zoho? \
+                     Its stored history is kept"
+                ),
+            }),
             Err(e) => return Err(e.into()),
         };
-        p.skipped.extend(skipped);
-        p.histories.push((id, changes));
-        done += 1;
-        progress.advance(done);
-    }
-    Ok(p)
-}
-
-fn field_appointment(l: &CrmLead, settings: &SyncSettings) -> AppointmentChange {
-    let id = format!("field:{}", l.id);
-    let start = match &l.appointment_field {
-        None => return AppointmentChange::Remove(id),
-        Some(FieldValue::DateTime(s)) => (*s, false),
-        // A date-only field means "that day": midnight in the business zone.
-        Some(FieldValue::Date(d)) => (Stamp::start_of_day(*d, settings.rules.timezone), true),
-    };
-    AppointmentChange::Upsert(CrmAppointment {
-        id,
-        lead_id: l.id.clone(),
-        title: None,
-        start: start.0,
-        end: None,
-        all_day: start.1,
-        status: None,
-    })
-}
-
-/// The leads whose timeline this run must read: appointed and not closed after this run's
-/// changes, whose history is unknown or older than their Modified_Time — and no others.
-fn leads_needing_history(
-    conn: &rusqlite::Connection,
-    p: &Pulled,
-    settings: &SyncSettings,
-    full: bool,
-) -> Result<Vec<LeadId>, SyncError> {
-    let deleted: HashSet<&str> = p.deleted_leads.iter().map(LeadId::as_str).collect();
-    // Stored appointed leads whose history lags their record.
-    let mut candidates: HashSet<String> = store::leads_needing_history(conn)?.into_iter().collect();
-    let changed = !(p.leads.is_empty()
-        && p.appointment_changes.is_empty()
-        && p.deleted_appointments.is_empty()
-        && deleted.is_empty());
-
-    // Which leads have an appointment once this run is applied. Without changes the store
-    // already says so (the query above only returns appointed leads).
-    let appointed: Option<HashSet<String>> = if changed || full {
-        let mut appt_lead = store::appointment_leads(conn)?;
-        if full && !matches!(settings.appointments, AppointmentSource::Field(_)) {
-            // A full run replaces every module appointment with what was just read.
-            appt_lead.retain(|id, _| id.starts_with("field:"));
-        }
-        for id in &p.deleted_appointments {
-            appt_lead.remove(id);
-        }
-        for c in &p.appointment_changes {
-            match c {
-                AppointmentChange::Upsert(a) => {
-                    candidates.insert(a.lead_id.to_string());
-                    appt_lead.insert(a.id.clone(), a.lead_id.to_string());
-                }
-                AppointmentChange::Remove(id) => {
-                    appt_lead.remove(id);
-                }
-            }
-        }
-        candidates.extend(p.leads.iter().map(|l| l.id.to_string()));
-        Some(appt_lead.into_values().collect())
-    } else {
-        None
-    };
-
-    let ids: Vec<&str> = candidates.iter().map(String::as_str).filter(|id| !deleted.contains(id)).collect();
-    let stored = store::lead_sync_states(conn, &ids)?;
-    let fetched: HashMap<&str, &CrmLead> = p.leads.iter().map(|l| (l.id.as_str(), l)).collect();
-    let mut out = Vec::new();
-    for id in ids {
-        if appointed.as_ref().is_some_and(|a| !a.contains(id)) {
-            continue;
-        }
-        let history = stored.get(id).and_then(|s| s.history_synced_modified_at.clone());
-        let (stage, converted, modified) = match (fetched.get(id), stored.get(id)) {
-            (Some(l), _) => (l.stage.clone(), l.converted, l.modified_at.utc_text()),
-            // A full run did not list it: it is gone from Zoho and about to be deleted here, and
-            // Zoho would refuse its timeline.
-            (None, Some(_)) if full => continue,
-            (None, Some(s)) => (s.stage.clone(), s.converted, s.modified_at.clone()),
-            // An appointment for a lead we don't hold (yet): no history to read.
-            (None, None) => continue,
-        };
-        let closed = converted || settings.rules.is_closed_stage(stage.as_deref());
-        let lagging = full || history.as_deref() != Some(modified.as_str());
-        if !closed && lagging {
-            if let Ok(l) = LeadId::parse(id) {
-                out.push(l);
-            }
+        let read = matches!(msg, ToWriter::Timeline(..));
+        send(msg, "__timeline").await?;
+        if read {
+            done += 1;
+            progress.advance(done);
         }
     }
-    out.sort();
-    Ok(out)
+    let calls = crm.take_calls();
+    send(ToWriter::Finish { watermarks, calls }, "the end of the run").await?;
+    Ok(())
 }

@@ -5,7 +5,10 @@ use crate::config::{Config, CrmKind};
 use crate::domain::LeadId;
 
 use super::zoho::ZohoClient;
-use super::{AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Skipped};
+use super::{
+    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
+    Skipped,
+};
 
 /// The client for whichever CRM the config names; it is a `CrmSource` by delegation.
 pub enum Crm {
@@ -25,13 +28,9 @@ impl CrmSource for Crm {
             Crm::Zoho(c) => c.fetch_users(since).await,
         }
     }
-    async fn fetch_leads(
-        &self,
-        since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> Result<Fetched<CrmLead>, CrmError> {
+    async fn fetch_leads(&self, since: Option<&str>, pages: &impl Pages<CrmLead>) -> Result<Listed, CrmError> {
         match self {
-            Crm::Zoho(c) => c.fetch_leads(since, on_page).await,
+            Crm::Zoho(c) => c.fetch_leads(since, pages).await,
         }
     }
     async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
@@ -42,10 +41,10 @@ impl CrmSource for Crm {
     async fn fetch_appointments(
         &self,
         since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> Result<Fetched<AppointmentChange>, CrmError> {
+        pages: &impl Pages<AppointmentChange>,
+    ) -> Result<Listed, CrmError> {
         match self {
-            Crm::Zoho(c) => c.fetch_appointments(since, on_page).await,
+            Crm::Zoho(c) => c.fetch_appointments(since, pages).await,
         }
     }
     async fn fetch_deleted_appointments(&self, since: Option<&str>) -> Result<Fetched<String>, CrmError> {

@@ -55,6 +55,11 @@ pub enum CrmError {
         Reading(endpoint)
     )]
     Paging { endpoint: String, detail: String },
+
+    /// The one receiving the records stopped taking them (the sync's write failed or was
+    /// interrupted); that failure is the one to report.
+    #[error("reading {} stopped: the records could no longer be written", Reading(endpoint))]
+    Stopped { endpoint: String },
 }
 
 /// What went wrong with a request that was retried and kept failing.

@@ -124,28 +124,43 @@ impl<T> Default for Fetched<T> {
     }
 }
 
+/// The end of a listing whose records went to a `Pages` as they were read.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// The If-Modified-Since value for the next run; `None` keeps the old one.
+    pub next_watermark: Option<String>,
+}
+
+/// Where a listing hands each page of records (and the records it could not read) as soon as
+/// the page is read. Awaiting `page` is the backpressure that keeps a long listing's memory
+/// flat; an error (the receiver has stopped) ends the listing.
+pub trait Pages<T>: Sync {
+    fn page(&self, items: Vec<T>, skipped: Vec<Skipped>) -> impl Future<Output = Result<(), CrmError>> + Send;
+}
+
 /// API calls made, per endpoint ("Leads", "Leads/deleted", "Events", "__timeline", "users"…).
 pub type CallCounts = BTreeMap<String, u64>;
 
 /// What the sync needs from a CRM. `since` is an opaque watermark returned by an earlier fetch.
 pub trait CrmSource: Send + Sync {
     fn fetch_users(&self, since: Option<&str>) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
-    /// `on_page` is called with the running count of records, for progress.
+    /// Each page goes to `pages` as it is read.
     fn fetch_leads(
         &self,
         since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> impl Future<Output = Result<Fetched<CrmLead>, CrmError>> + Send;
+        pages: &impl Pages<CrmLead>,
+    ) -> impl Future<Output = Result<Listed, CrmError>> + Send;
     fn fetch_deleted_leads(
         &self,
         since: Option<&str>,
     ) -> impl Future<Output = Result<Fetched<LeadId>, CrmError>> + Send;
-    /// Appointments from the configured module (not called for the `field` source).
+    /// Appointments from the configured module (not called for the `field` source), each page
+    /// to `pages` as it is read.
     fn fetch_appointments(
         &self,
         since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> impl Future<Output = Result<Fetched<AppointmentChange>, CrmError>> + Send;
+        pages: &impl Pages<AppointmentChange>,
+    ) -> impl Future<Output = Result<Listed, CrmError>> + Send;
     fn fetch_deleted_appointments(
         &self,
         since: Option<&str>,

@@ -79,6 +79,7 @@ pub fn upsert_lead(conn: &Connection, l: &CrmLead) -> Result<Upserted> {
 pub fn delete_lead(conn: &Connection, id: &str) -> Result<bool> {
     conn.prepare_cached("DELETE FROM appointments WHERE lead_id = ?1")?.execute([id])?;
     conn.prepare_cached("DELETE FROM stage_changes WHERE lead_id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM history_due WHERE lead_id = ?1")?.execute([id])?;
     Ok(conn.prepare_cached("DELETE FROM leads WHERE id = ?1")?.execute([id])? > 0)
 }
 
@@ -97,43 +98,26 @@ pub struct LeadSyncState {
     pub history_synced_modified_at: Option<String>,
 }
 
+/// The stored state of each of `ids` that exists, in one statement (a `json_each` join), not
+/// one query per id: a large run asks for many thousands.
 pub fn lead_sync_states(conn: &Connection, ids: &[&str]) -> Result<HashMap<String, LeadSyncState>> {
-    let mut out = HashMap::with_capacity(ids.len());
-    let mut st = conn
-        .prepare_cached("SELECT stage, converted, modified_at, history_synced_modified_at FROM leads WHERE id = ?1")?;
-    for id in ids {
-        if let Some(s) = st
-            .query_row([id], |r| {
-                Ok(LeadSyncState {
-                    stage: r.get(0)?,
-                    converted: r.get(1)?,
-                    modified_at: r.get(2)?,
-                    history_synced_modified_at: r.get(3)?,
-                })
-            })
-            .optional()?
-        {
-            out.insert(id.to_string(), s);
-        }
-    }
-    Ok(out)
-}
-
-/// Stored leads that have an appointment but whose history is unknown or older than the lead.
-pub fn leads_needing_history(conn: &Connection) -> Result<Vec<String>> {
-    let mut st = conn.prepare(
-        "SELECT l.id FROM leads l
-         WHERE (l.history_synced_modified_at IS NULL OR l.history_synced_modified_at <> l.modified_at)
-           AND EXISTS (SELECT 1 FROM appointments a WHERE a.lead_id = l.id)",
+    let list = serde_json::to_string(ids).map_err(|e| super::StoreError::Corrupt(e.to_string()))?;
+    let mut st = conn.prepare_cached(
+        "SELECT l.id, l.stage, l.converted, l.modified_at, l.history_synced_modified_at
+         FROM json_each(?1) j JOIN leads l ON l.id = j.value",
     )?;
-    let ids = st.query_map([], |r| r.get(0))?;
-    Ok(ids.collect::<std::result::Result<_, _>>()?)
-}
-
-pub fn all_lead_ids(conn: &Connection) -> Result<Vec<String>> {
-    let mut st = conn.prepare("SELECT id FROM leads")?;
-    let ids = st.query_map([], |r| r.get(0))?;
-    Ok(ids.collect::<std::result::Result<_, _>>()?)
+    let rows = st.query_map([list], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            LeadSyncState {
+                stage: r.get(1)?,
+                converted: r.get(2)?,
+                modified_at: r.get(3)?,
+                history_synced_modified_at: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 pub fn count_leads(conn: &Connection) -> Result<u64> {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_view_indexes", include_str!("../../migrations/0002_view_indexes.sql")),
     ("0003_digests", include_str!("../../migrations/0003_digests.sql")),
     ("0004_view_key", include_str!("../../migrations/0004_view_key.sql")),
+    ("0005_history_due", include_str!("../../migrations/0005_history_due.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).

@@ -9,11 +9,13 @@ mod appointments;
 pub mod backup;
 mod digests;
 mod health;
+mod history_due;
 mod leads;
 mod migrate;
 mod retention;
 mod scan;
 mod stage_changes;
+pub mod staging;
 mod sync_runs;
 mod sync_state;
 mod users;
@@ -27,6 +29,7 @@ use rusqlite::OpenFlags;
 pub use appointments::*;
 pub use digests::*;
 pub use health::{digest_state, health, row_counts, Health};
+pub use history_due::*;
 pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;
@@ -216,9 +219,15 @@ fn file_uri(path: &Path) -> String {
 /// killed sync changed nothing.
 pub fn dump(conn: &Connection) -> Result<String> {
     let mut out = String::new();
-    for (table, order) in
-        [("leads", "id"), ("appointments", "id"), ("stage_changes", "id"), ("users", "id"), ("sync_state", "endpoint")]
-    {
+    for (table, order) in [
+        ("leads", "id"),
+        ("appointments", "id"),
+        ("stage_changes", "id"),
+        ("users", "id"),
+        ("sync_state", "endpoint"),
+        ("history_due", "lead_id"),
+        ("history_due_rules", "id"),
+    ] {
         let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
         let n = st.column_count();
         let mut rows = st.query([])?;

@@ -50,6 +50,11 @@ pub fn insert_change(conn: &Connection, c: &CrmStageChange, source: ChangeSource
     Ok(n > 0)
 }
 
+/// Removes one stored change (an observation its lead's timeline turned out to explain).
+pub fn delete_change(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.prepare_cached("DELETE FROM stage_changes WHERE id = ?1")?.execute([id])? > 0)
+}
+
 /// Merges a lead's timeline into its stored history and returns how many of the changes are
 /// new to us. Nothing Zoho cannot give back is dropped: timeline entries it no longer returns
 /// stay, and an observed change stays unless the timeline explains it — that is, the timeline's

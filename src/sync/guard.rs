@@ -1,11 +1,8 @@
 //! The full run's guard: it deletes what Zoho no longer lists, so an empty or cut-short listing
 //! (a 204, a redirect to nothing) would wipe the local copy. Past a small share it refuses.
 
-use std::collections::HashSet;
-
 use super::SyncError;
-use crate::crm::{AppointmentChange, CrmLead, Skipped};
-use crate::store::{self, Store};
+use crate::store::{self, staging, Connection};
 
 /// A full run may delete up to this share of what it holds (10%) without being told to…
 const MASS_DELETE_PERCENT: usize = 10;
@@ -17,45 +14,27 @@ pub fn is_mass_delete(held: usize, gone: usize) -> bool {
     gone > 0 && (gone >= held || gone > MASS_DELETE_FLOOR.max(held * MASS_DELETE_PERCENT / 100))
 }
 
-/// The stored leads a full listing no longer has, checked against the guard.
-pub(super) fn gone_leads(
-    store: &Store,
-    listed: &[CrmLead],
-    skipped: &[Skipped],
-    allow: bool,
-) -> Result<Vec<String>, SyncError> {
-    let held = store::all_lead_ids(&store.connect()?)?;
-    let listed: HashSet<&str> = listed.iter().map(|l| l.id.as_str()).collect();
-    // A record Zoho sent but we could not read is still there: not gone.
-    let unreadable: HashSet<&str> =
-        skipped.iter().filter(|s| s.endpoint == "Leads").filter_map(|s| s.id.as_deref()).collect();
-    let gone: Vec<String> =
-        held.iter().filter(|id| !listed.contains(id.as_str()) && !unreadable.contains(id.as_str())).cloned().collect();
-    if is_mass_delete(held.len(), gone.len()) && !allow {
-        return Err(SyncError::MassDelete { what: "leads", gone: gone.len(), held: held.len(), listed: listed.len() });
+/// The stored leads a complete full listing did not name, checked against the guard. `created`
+/// is how many of the stored leads this run added (all of them listed).
+pub(super) fn gone_leads(conn: &Connection, created: u64, allow: bool) -> Result<Vec<String>, SyncError> {
+    // A record Zoho sent but we could not read is still there: `unlisted_leads` keeps it.
+    let gone = staging::unlisted_leads(conn)?;
+    let held = store::count_leads(conn)?.saturating_sub(created) as usize;
+    if is_mass_delete(held, gone.len()) && !allow {
+        let listed = staging::listed_lead_count(conn)?;
+        return Err(SyncError::MassDelete { what: "leads", gone: gone.len(), held, listed });
     }
     Ok(gone)
 }
 
 /// A full run replaces every module appointment with what was just listed: refuses when that
-/// would drop more than `is_mass_delete` allows (an empty Events reply, say).
-pub(super) fn check_appointments_kept(
-    store: &Store,
-    listed: &[AppointmentChange],
-    allow: bool,
-) -> Result<(), SyncError> {
-    let held: Vec<String> =
-        store::appointment_leads(&store.connect()?)?.into_keys().filter(|id| !id.starts_with("field:")).collect();
-    let listed: HashSet<&str> = listed
-        .iter()
-        .map(|c| match c {
-            AppointmentChange::Upsert(a) => a.id.as_str(),
-            AppointmentChange::Remove(id) => id.as_str(),
-        })
-        .collect();
-    let gone = held.iter().filter(|id| !listed.contains(id.as_str())).count();
-    if is_mass_delete(held.len(), gone) && !allow {
-        return Err(SyncError::MassDelete { what: "appointments", gone, held: held.len(), listed: listed.len() });
+/// would drop more than `is_mass_delete` allows (an empty Events reply, say). The listing is
+/// staged, not yet applied, so the stored appointments are still those held before the run.
+pub(super) fn check_appointments_kept(conn: &Connection, allow: bool) -> Result<(), SyncError> {
+    let (held, gone) = staging::module_appointments_unlisted(conn)?;
+    if is_mass_delete(held, gone) && !allow {
+        let listed = staging::listed_appointment_count(conn)?;
+        return Err(SyncError::MassDelete { what: "appointments", gone, held, listed });
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! Paging is by position, so a listing must not let records move under it: record modules are
 //! sorted by id (an edit moves a record to the end of the `Modified_Time` order, which shifted
 //! the record at the next page boundary out of reach), and a listing that takes several pages
-//! asks `/deleted` once whether anything vanished meanwhile (see `list_records`). A listing
+//! asks `/deleted` once whether anything vanished meanwhile (see `RecordPager`). A listing
 //! that would never end — `more_records` forever, empty pages, a repeated page token — stops
 //! with an error at what Zoho can really return.
 
@@ -25,7 +25,8 @@ use serde_json::Value;
 
 use crate::config::{AppointmentSource, ZohoConfig};
 use crate::crm::{
-    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Skipped,
+    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
+    Skipped,
 };
 use crate::domain::LeadId;
 use crate::time::{zoho_text, Stamp};
@@ -200,18 +201,13 @@ impl CrmSource for ZohoClient {
         Ok(out)
     }
 
-    async fn fetch_leads(
-        &self,
-        since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> Result<Fetched<CrmLead>, CrmError> {
+    async fn fetch_leads(&self, since: Option<&str>, pages: &impl Pages<CrmLead>) -> Result<Listed, CrmError> {
         let base = [
             ("fields", self.lead_fields()),
             ("converted", "both".to_string()),
             ("sort_by", "id".to_string()),
             ("sort_order", "asc".to_string()),
         ];
-        let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
         let fields = parse::LeadFields {
             stage: &self.stage_field,
@@ -221,21 +217,21 @@ impl CrmSource for ZohoClient {
                 _ => None,
             },
         };
-        let meta = paging::list_records(&self.t, "Leads", &base, since, |page| {
+        let mut pager = paging::RecordPager::new(&self.t, "Leads", &base, since);
+        while let Some(page) = pager.next().await? {
+            let (mut items, mut skipped) = (Vec::with_capacity(page.len()), Vec::new());
             for v in page {
                 match parse::lead(&v, &fields) {
                     Ok(l) => {
                         newest = newest.max(Some(l.modified_at));
-                        out.items.push(l);
+                        items.push(l);
                     }
-                    Err(reason) => out.skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason }),
+                    Err(reason) => skipped.push(Skipped { endpoint: "Leads".into(), id: parse::id_of(&v), reason }),
                 }
             }
-            on_page(out.items.len());
-        })
-        .await?;
-        out.next_watermark = watermark(newest, meta.server_date);
-        Ok(out)
+            pages.page(items, skipped).await?;
+        }
+        Ok(Listed { next_watermark: watermark(newest, pager.meta().server_date) })
     }
 
     async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
@@ -253,31 +249,30 @@ impl CrmSource for ZohoClient {
     async fn fetch_appointments(
         &self,
         since: Option<&str>,
-        on_page: &(dyn Fn(usize) + Sync),
-    ) -> Result<Fetched<AppointmentChange>, CrmError> {
+        pages: &impl Pages<AppointmentChange>,
+    ) -> Result<Listed, CrmError> {
         let Some(module) = self.appointment_module() else {
-            return Ok(Fetched::default());
+            return Ok(Listed::default());
         };
         let fields = appointment_fields(module);
         let base = [("fields", fields.to_string()), ("sort_by", "id".to_string()), ("sort_order", "asc".to_string())];
-        let mut out = Fetched::default();
         let mut newest: Option<Stamp> = None;
-        let meta = paging::list_records(&self.t, module, &base, since, |page| {
+        let mut pager = paging::RecordPager::new(&self.t, module, &base, since);
+        while let Some(page) = pager.next().await? {
+            let (mut items, mut skipped) = (Vec::with_capacity(page.len()), Vec::new());
             for v in page {
                 let parsed = if module == "Events" { parse::event(&v) } else { parse::appointment(&v) };
                 match parsed {
                     Ok((change, modified)) => {
                         newest = newest.max(Some(modified));
-                        out.items.push(change);
+                        items.push(change);
                     }
-                    Err(reason) => out.skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason }),
+                    Err(reason) => skipped.push(Skipped { endpoint: module.into(), id: parse::id_of(&v), reason }),
                 }
             }
-            on_page(out.items.len());
-        })
-        .await?;
-        out.next_watermark = watermark(newest, meta.server_date);
-        Ok(out)
+            pages.page(items, skipped).await?;
+        }
+        Ok(Listed { next_watermark: watermark(newest, pager.meta().server_date) })
     }
 
     async fn fetch_deleted_appointments(&self, since: Option<&str>) -> Result<Fetched<String>, CrmError> {

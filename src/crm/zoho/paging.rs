@@ -1,6 +1,6 @@
 //! Walking Zoho's paged lists: `page` for the first 2,000 records, then `page_token`; every
 //! listing bounded by what Zoho can really return, and record modules read so that records
-//! changing meanwhile cannot hide others (see `list_records`).
+//! changing meanwhile cannot hide others (see `RecordPager`).
 
 use std::collections::HashSet;
 
@@ -22,6 +22,7 @@ pub const MAX_PAGES: usize = 100_000 / PER_PAGE;
 const MAX_PASSES: u32 = 3;
 
 /// What one paged list produced besides its records.
+#[derive(Default)]
 pub struct ListMeta {
     /// Server time of the first response (HTTP Date), for a watermark that can't skip records.
     pub server_date: Option<DateTime<Utc>>,
@@ -39,40 +40,92 @@ pub(super) async fn list(
     since: Option<&str>,
     mut each: impl FnMut(Vec<Value>),
 ) -> Result<ListMeta, CrmError> {
-    let mut page = 1usize;
-    let mut token: Option<String> = None;
-    let mut tokens_seen: HashSet<String> = HashSet::new();
-    let mut meta = ListMeta { server_date: None, pages: 0 };
-    let broken = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
-    loop {
-        if meta.pages >= MAX_PAGES {
+    let mut pager = Pager::new(t, endpoint, path, data_key, base, since);
+    while let Some(records) = pager.next().await? {
+        each(records);
+    }
+    Ok(pager.meta)
+}
+
+/// One paged list read a page at a time, so the caller can hand each page on (and wait for it
+/// to be taken) before the next is asked for.
+pub(super) struct Pager<'a> {
+    t: &'a Transport,
+    endpoint: &'a str,
+    path: &'a str,
+    data_key: &'a str,
+    base: &'a [(&'a str, String)],
+    since: Option<&'a str>,
+    page: usize,
+    token: Option<String>,
+    tokens_seen: HashSet<String>,
+    done: bool,
+    pub meta: ListMeta,
+}
+
+impl<'a> Pager<'a> {
+    pub fn new(
+        t: &'a Transport,
+        endpoint: &'a str,
+        path: &'a str,
+        data_key: &'a str,
+        base: &'a [(&'a str, String)],
+        since: Option<&'a str>,
+    ) -> Pager<'a> {
+        Pager {
+            t,
+            endpoint,
+            path,
+            data_key,
+            base,
+            since,
+            page: 1,
+            token: None,
+            tokens_seen: HashSet::new(),
+            done: false,
+            meta: ListMeta::default(),
+        }
+    }
+
+    /// The next page's records; `None` once the list is complete.
+    pub async fn next(&mut self) -> Result<Option<Vec<Value>>, CrmError> {
+        if self.done {
+            return Ok(None);
+        }
+        let endpoint = self.endpoint;
+        let broken = |detail: String| CrmError::Paging { endpoint: endpoint.into(), detail };
+        if self.meta.pages >= MAX_PAGES {
             return Err(broken(format!(
                 "Zoho still said there were more records after {MAX_PAGES} pages ({} records, the most \
                      it returns for one list)",
                 MAX_PAGES * PER_PAGE
             )));
         }
-        let mut q: Vec<(&str, String)> = base.to_vec();
+        let mut q: Vec<(&str, String)> = self.base.to_vec();
         q.push(("per_page", PER_PAGE.to_string()));
-        match &token {
+        match &self.token {
             Some(t) => q.push(("page_token", t.clone())),
-            None => q.push(("page", page.to_string())),
+            None => q.push(("page", self.page.to_string())),
         }
-        let (body, date) = match t.get(endpoint, path, &q, since).await? {
-            Reply::NotModified | Reply::NoContent => return Ok(meta),
+        let (body, date) = match self.t.get(endpoint, self.path, &q, self.since).await? {
+            Reply::NotModified | Reply::NoContent => {
+                self.done = true;
+                return Ok(None);
+            }
             Reply::Json { body, date, lossy } => {
                 if lossy {
-                    name_lossy_records(endpoint, body.get(data_key));
+                    name_lossy_records(endpoint, body.get(self.data_key));
                 }
                 (body, date)
             }
         };
-        meta.pages += 1;
-        if meta.server_date.is_none() {
-            meta.server_date = date;
+        self.meta.pages += 1;
+        if self.meta.server_date.is_none() {
+            self.meta.server_date = date;
         }
         let malformed = |detail: &str| CrmError::Malformed { endpoint: endpoint.into(), detail: detail.into() };
         let mut body = body;
+        let data_key = self.data_key;
         let records = match body.get_mut(data_key).map(Value::take) {
             Some(Value::Array(a)) => a,
             Some(Value::Null) | None => return Err(malformed(&format!("no '{data_key}' list in the reply"))),
@@ -84,30 +137,29 @@ pub(super) async fn list(
             return Err(broken(format!("a page held {} records, more than the {PER_PAGE} asked for", records.len())));
         }
         if records.is_empty() && more {
-            return Err(broken(format!("page {} was empty yet Zoho said more records followed", meta.pages)));
+            return Err(broken(format!("page {} was empty yet Zoho said more records followed", self.meta.pages)));
         }
-        each(records);
         if !more {
-            return Ok(meta);
-        }
-        if token.is_none() && page < MAX_DISCRETE_PAGE {
-            page += 1;
+            self.done = true;
+        } else if self.token.is_none() && self.page < MAX_DISCRETE_PAGE {
+            self.page += 1;
         } else {
             let next = info
                 .get("next_page_token")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| malformed("more_records is true but there is no next_page_token"))?;
-            if !tokens_seen.insert(next.to_string()) {
+            if !self.tokens_seen.insert(next.to_string()) {
                 return Err(broken("Zoho sent the same page token twice, so the list would never end".into()));
             }
-            token = Some(next.to_string());
+            self.token = Some(next.to_string());
         }
+        Ok(Some(records))
     }
 }
 
 /// Lists a record module (Leads, Events, Appointments__s) so that no record is missed when
-/// others change while the pages are read.
+/// others change while the pages are read, a page at a time (`next`).
 ///
 /// Sorted by id, an edit does not move a record and a new record lands at the end, so
 /// neither can shift an unread record onto a page already read (sorted by Modified_Time,
@@ -116,44 +168,81 @@ pub(super) async fn list(
 /// page, one call asks `{module}/deleted` whether anything was deleted since it began —
 /// answered 304 when nothing was, the usual case — and if something was, the list is read
 /// again, handing on only records not seen yet. A single page cannot skip anything.
-pub(super) async fn list_records(
-    t: &Transport,
-    module: &str,
-    base: &[(&str, String)],
-    since: Option<&str>,
-    mut each: impl FnMut(Vec<Value>),
-) -> Result<ListMeta, CrmError> {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut first: Option<ListMeta> = None;
-    for pass in 1..=MAX_PASSES {
-        let meta = list(t, module, module, "data", base, since, |page| {
-            // A record shifted onto the next page is read twice; hand it on once.
-            let fresh = page.into_iter().filter(|v| parse::id_of(v).is_none_or(|id| seen.insert(id))).collect();
-            each(fresh)
-        })
-        .await?;
-        let (pages, started) = (meta.pages, meta.server_date);
-        // The watermark comes from the first pass: the earliest start is the safe one.
-        let first = first.get_or_insert(meta);
-        let Some(started) = started.filter(|_| pages > 1) else {
-            return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
-        };
-        let deleted = format!("{module}/deleted");
-        let q = [("type", "all".to_string()), ("per_page", PER_PAGE.to_string()), ("page", "1".to_string())];
-        let ims = zoho_text((started - chrono::Duration::seconds(1)).fixed_offset());
-        let vanished = match t.get(&deleted, &deleted, &q, Some(&ims)).await? {
-            Reply::NotModified | Reply::NoContent => false,
-            Reply::Json { body, .. } => body.get("data").and_then(Value::as_array).is_some_and(|d| !d.is_empty()),
-        };
-        if !vanished {
-            return Ok(ListMeta { server_date: first.server_date, pages: first.pages });
+pub(super) struct RecordPager<'a> {
+    t: &'a Transport,
+    module: &'a str,
+    base: &'a [(&'a str, String)],
+    since: Option<&'a str>,
+    seen: HashSet<String>,
+    /// The watermark comes from the first pass: the earliest start is the safe one.
+    first: Option<ListMeta>,
+    pass: u32,
+    current: Option<Pager<'a>>,
+}
+
+impl<'a> RecordPager<'a> {
+    pub fn new(
+        t: &'a Transport,
+        module: &'a str,
+        base: &'a [(&'a str, String)],
+        since: Option<&'a str>,
+    ) -> RecordPager<'a> {
+        RecordPager {
+            t,
+            module,
+            base,
+            since,
+            seen: HashSet::new(),
+            first: None,
+            pass: 1,
+            current: Some(Pager::new(t, module, module, "data", base, since)),
         }
-        tracing::info!(target: "panopticon::zoho", module, pass, "records were deleted while the list was read; reading it again");
     }
-    Err(CrmError::Paging {
-        endpoint: module.into(),
-        detail: format!("records kept being deleted in Zoho while the list was read ({MAX_PASSES} attempts)"),
-    })
+
+    /// The next page of records not handed on before (possibly empty); `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<Vec<Value>>, CrmError> {
+        loop {
+            let Some(current) = &mut self.current else { return Ok(None) };
+            if let Some(page) = current.next().await? {
+                // A record shifted onto the next page is read twice; hand it on once.
+                let seen = &mut self.seen;
+                return Ok(Some(
+                    page.into_iter().filter(|v| parse::id_of(v).is_none_or(|id| seen.insert(id))).collect(),
+                ));
+            }
+            let meta = std::mem::take(&mut current.meta);
+            self.current = None;
+            let (pages, started) = (meta.pages, meta.server_date);
+            self.first.get_or_insert(meta);
+            let Some(started) = started.filter(|_| pages > 1) else { return Ok(None) };
+            let deleted = format!("{}/deleted", self.module);
+            let q = [("type", "all".to_string()), ("per_page", PER_PAGE.to_string()), ("page", "1".to_string())];
+            let ims = zoho_text((started - chrono::Duration::seconds(1)).fixed_offset());
+            let vanished = match self.t.get(&deleted, &deleted, &q, Some(&ims)).await? {
+                Reply::NotModified | Reply::NoContent => false,
+                Reply::Json { body, .. } => body.get("data").and_then(Value::as_array).is_some_and(|d| !d.is_empty()),
+            };
+            if !vanished {
+                return Ok(None);
+            }
+            if self.pass >= MAX_PASSES {
+                return Err(CrmError::Paging {
+                    endpoint: self.module.into(),
+                    detail: format!(
+                        "records kept being deleted in Zoho while the list was read ({MAX_PASSES} attempts)"
+                    ),
+                });
+            }
+            tracing::info!(target: "panopticon::zoho", module = self.module, pass = self.pass, "records were deleted while the list was read; reading it again");
+            self.pass += 1;
+            self.current = Some(Pager::new(self.t, self.module, self.module, "data", self.base, self.since));
+        }
+    }
+
+    /// The first pass's server date and pages, once `next` has said `None`.
+    pub fn meta(&self) -> ListMeta {
+        self.first.as_ref().map(|m| ListMeta { server_date: m.server_date, pages: m.pages }).unwrap_or_default()
+    }
 }
 
 /// Says which records had text that was not UTF-8 (kept, with U+FFFD in place of the bad bytes),
