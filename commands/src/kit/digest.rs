@@ -147,6 +147,11 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     );
     let now = Utc::now();
     let inst = instance.to_string();
+    // A sync holds the database's write lock from its first page to its commit; a claim made
+    // meanwhile would wait on SQLite's busy timeout and could fail on a long sync. Claiming (or
+    // taking over an abandoned claim) between this bot's syncs, never during one, keeps the
+    // digest from being lost that way.
+    let between_syncs = data.sync_lock.lock().await;
     match data.db(move |c| store::claim_digest(c, date, &inst, now)).await? {
         Claim::Sent | Claim::Busy => return Ok(Outcome::AlreadySent),
         Claim::Abandoned { by } => {
@@ -165,6 +170,7 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
         }
         Claim::Ours => {}
     }
+    drop(between_syncs);
     // The digest reads fresh data when it can; if the sync fails it says so and goes on.
     if let Err(e) = super::sync_now(data).await {
         tracing::warn!("digest: sync before the digest failed: {e}");
