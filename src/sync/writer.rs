@@ -8,8 +8,9 @@
 //!
 //! The trade-off: the write lock is held for the whole run, network time included. Readers
 //! (the bot's views, reports) are not blocked — the database is in WAL mode — but another
-//! writer (a second sync, the bot recording a digest) waits on the connection's busy timeout
-//! (30 s, `Store::connect`) and fails past it. Before streaming, the lock was held only for the
+//! writer (a second `panopticon sync` from another process) waits on the connection's busy
+//! timeout (30 s, `Store::connect`) and fails past it; the bot claims its digest between its
+//! own syncs (`kit/digest.rs`) for that reason. Before streaming, the lock was held only for the
 //! final write, but the whole pull sat in memory until then.
 
 use chrono::Utc;
