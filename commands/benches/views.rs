@@ -13,6 +13,8 @@
 //!
 //! Prints a Markdown table for docs/BENCHMARKS.md.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -132,35 +134,15 @@ fn main() {
 
     // The whole process, as a script would run it.
     let config = ConfigFile::offline(&db).write(&dir.path().join("config.toml"));
-    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
-    let mut walls = Vec::new();
-    let mut peak_kb = 0u64;
-    for _ in 0..10 {
-        let t = Instant::now();
-        let mut report = if gnu_time {
-            let mut c = std::process::Command::new("/usr/bin/time");
-            support::bin::clean_env(&mut c).args(["-f", "%M", support::BIN, "--config"]).arg(&config);
-            c
-        } else {
-            support::panopticon_std(&config)
-        };
-        let out = report.args(["report", "stale", "--format", "json"]).output().expect("run report");
-        walls.push(t.elapsed());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        if gnu_time {
-            let kb =
-                String::from_utf8_lossy(&out.stderr).lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
-            peak_kb = peak_kb.max(kb);
-        }
-    }
-    let (wall_med, wall_max) = stats(walls);
+    let report = common::report_stale(&config, 10);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
 
     println!(
-        "\n### Views: {} leads, {} appointed, {} stage changes ({} cores)\n",
+        "\n### Views: {} leads, {} appointed, {} stage changes ({})\n",
         counts.0,
         counts.1,
         counts.2,
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        common::machine()
     );
     println!("| what | median | worst of {runs} |");
     println!("|---|---|---|");
@@ -169,9 +151,13 @@ fn main() {
     for (name, (med, max)) in views {
         println!("| view: {name} (warm) | {med:.1} ms | {max:.1} ms |");
     }
-    println!("| `report stale --format json`, whole process | {wall_med:.0} ms | {wall_max:.0} ms |");
-    if gnu_time {
-        println!("\nPeak memory of `report stale --format json`: {:.0} MB", peak_kb as f64 / 1024.0);
+    println!(
+        "| `report stale --format json`, whole process | {:.0} ms | {:.0} ms |",
+        ms(report.median),
+        ms(report.worst)
+    );
+    if let Some(mb) = report.peak_mb {
+        println!("\nPeak memory of `report stale --format json`: {mb:.0} MB");
     }
 }
 

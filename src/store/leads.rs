@@ -1,7 +1,5 @@
 //! Leads: the CRM copy of each lead record.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::Result;
@@ -89,35 +87,11 @@ pub fn set_history_synced(conn: &Connection, id: &str, modified_at_utc: &str) ->
     Ok(())
 }
 
-/// What the sync needs to know about a stored lead to decide whether to read its timeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LeadSyncState {
-    pub stage: Option<String>,
-    pub converted: bool,
-    pub modified_at: String,
-    pub history_synced_modified_at: Option<String>,
-}
-
-/// The stored state of each of `ids` that exists, in one statement (a `json_each` join), not
-/// one query per id: a large run asks for many thousands.
-pub fn lead_sync_states(conn: &Connection, ids: &[&str]) -> Result<HashMap<String, LeadSyncState>> {
-    let list = serde_json::to_string(ids).map_err(|e| super::StoreError::Corrupt(e.to_string()))?;
-    let mut st = conn.prepare_cached(
-        "SELECT l.id, l.stage, l.converted, l.modified_at, l.history_synced_modified_at
-         FROM json_each(?1) j JOIN leads l ON l.id = j.value",
-    )?;
-    let rows = st.query_map([list], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            LeadSyncState {
-                stage: r.get(1)?,
-                converted: r.get(2)?,
-                modified_at: r.get(3)?,
-                history_synced_modified_at: r.get(4)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+/// The stored lead's Modified_Time (UTC text), which a timeline read now covers; `None` when the
+/// lead is gone (deleted during the run). The leads to read are chosen in SQL
+/// (`history_candidates`), so this is asked once per timeline read, by key.
+pub fn lead_modified_at(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn.prepare_cached("SELECT modified_at FROM leads WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?)
 }
 
 pub fn count_leads(conn: &Connection) -> Result<u64> {

@@ -25,13 +25,18 @@ fn stamp(utc: ValueRef, offset: ValueRef) -> rusqlite::Result<Stamp> {
 }
 
 /// One appointment: lead id, start, all day, title; grouped by lead, oldest first.
-pub fn scan_appointments(conn: &Connection, mut f: impl FnMut(&str, Stamp, bool, Option<&str>)) -> Result<()> {
+pub fn scan_appointments(conn: &Connection, f: impl FnMut(&str, Stamp, bool, Option<&str>)) -> Result<()> {
     // Served from the covering index appointments_scan: in lead order, oldest first.
     let mut st = conn.prepare(
         "SELECT lead_id, start_at, start_offset, all_day, title FROM appointments INDEXED BY appointments_scan
          ORDER BY lead_id, start_at",
     )?;
-    let mut rows = st.query([])?;
+    appointment_rows(st.query([])?, f)?;
+    Ok(())
+}
+
+/// Rows of (lead id, start, offset, all day, title) handed to `f` borrowed.
+fn appointment_rows(mut rows: rusqlite::Rows, mut f: impl FnMut(&str, Stamp, bool, Option<&str>)) -> Result<()> {
     while let Some(r) = rows.next()? {
         let lead = text(r.get_ref(0)?)?.unwrap_or_default();
         let start = stamp(r.get_ref(1)?, r.get_ref(2)?)?;
@@ -41,13 +46,18 @@ pub fn scan_appointments(conn: &Connection, mut f: impl FnMut(&str, Stamp, bool,
 }
 
 /// One stage change: lead id, time, from, to; grouped by lead, oldest first.
-pub fn scan_stage_changes(conn: &Connection, mut f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>)) -> Result<()> {
+pub fn scan_stage_changes(conn: &Connection, f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>)) -> Result<()> {
     // Served from the covering index stage_changes_scan: in lead order, oldest first.
     let mut st = conn.prepare(
         "SELECT lead_id, changed_at, changed_offset, from_stage, to_stage FROM stage_changes
          INDEXED BY stage_changes_scan ORDER BY lead_id, changed_at",
     )?;
-    let mut rows = st.query([])?;
+    change_rows(st.query([])?, f)?;
+    Ok(())
+}
+
+/// Rows of (lead id, time, offset, from, to) handed to `f` borrowed.
+fn change_rows(mut rows: rusqlite::Rows, mut f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>)) -> Result<()> {
     while let Some(r) = rows.next()? {
         let lead = text(r.get_ref(0)?)?.unwrap_or_default();
         let at = stamp(r.get_ref(1)?, r.get_ref(2)?)?;
@@ -162,7 +172,7 @@ pub fn scan_leads_in(conn: &Connection, scope: &LeadScope, f: impl FnMut(LeanLea
 pub fn scan_appointments_of(
     conn: &Connection,
     ids: &str,
-    mut f: impl FnMut(&str, Stamp, bool, Option<&str>),
+    f: impl FnMut(&str, Stamp, bool, Option<&str>),
 ) -> Result<()> {
     // One seek per lead in the covering index appointments_scan: rows come in its order.
     let mut st = conn.prepare(
@@ -170,12 +180,7 @@ pub fn scan_appointments_of(
          FROM json_each(?1) j CROSS JOIN appointments a INDEXED BY appointments_scan
          WHERE a.lead_id = j.value",
     )?;
-    let mut rows = st.query([ids])?;
-    while let Some(r) = rows.next()? {
-        let lead = text(r.get_ref(0)?)?.unwrap_or_default();
-        let start = stamp(r.get_ref(1)?, r.get_ref(2)?)?;
-        f(lead, start, r.get(3)?, text(r.get_ref(4)?)?);
-    }
+    appointment_rows(st.query([ids])?, f)?;
     Ok(())
 }
 
@@ -186,7 +191,7 @@ pub fn scan_stage_changes_of(
     conn: &Connection,
     ids: &str,
     from_last_before: Option<&str>,
-    mut f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>),
+    f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>),
 ) -> Result<()> {
     // Seeks per lead in the covering index stage_changes_scan: rows come in its order.
     let mut st = conn.prepare(
@@ -196,12 +201,7 @@ pub fn scan_stage_changes_of(
            AND s.changed_at >= coalesce((SELECT max(x.changed_at) FROM stage_changes x INDEXED BY stage_changes_scan
                                          WHERE x.lead_id = j.value AND x.changed_at <= ?2), '')",
     )?;
-    let mut rows = st.query(rusqlite::params![ids, from_last_before])?;
-    while let Some(r) = rows.next()? {
-        let lead = text(r.get_ref(0)?)?.unwrap_or_default();
-        let at = stamp(r.get_ref(1)?, r.get_ref(2)?)?;
-        f(lead, at, text(r.get_ref(3)?)?, text(r.get_ref(4)?)?);
-    }
+    change_rows(st.query(rusqlite::params![ids, from_last_before])?, f)?;
     Ok(())
 }
 

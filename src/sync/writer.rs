@@ -219,7 +219,7 @@ impl Writer<'_> {
     /// Merges one lead's timeline, read this run.
     fn history(&mut self, lead: &LeadId, changes: &[CrmStageChange]) -> Result<(), SyncError> {
         self.job.interrupt.check()?;
-        let Some(state) = store::lead_sync_states(self.conn, &[lead.as_str()])?.remove(lead.as_str()) else {
+        let Some(modified_at) = store::lead_modified_at(self.conn, lead.as_str())? else {
             self.skipped[TIMELINE].push(Skipped {
                 endpoint: "__timeline".into(),
                 id: Some(lead.to_string()),
@@ -238,7 +238,7 @@ impl Writer<'_> {
         if !changes.is_empty() {
             self.report.stage_changes += store::merge_history(self.conn, lead.as_str(), changes)? as u64;
         }
-        store::set_history_synced(self.conn, lead.as_str(), &state.modified_at)?;
+        store::set_history_synced(self.conn, lead.as_str(), &modified_at)?;
         staging::note_read(self.conn, lead.as_str())?;
         self.report.timeline_reads += 1;
         Ok(())

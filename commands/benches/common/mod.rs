@@ -1,4 +1,4 @@
-//! What the sync and scaling benchmarks share: running the release `panopticon` as a child and
+//! What the sync, views and scaling benchmarks share: running the release `panopticon` as a child and
 //! reading its summary (wall time, its own peak memory, API calls per endpoint), the fewest
 //! API calls an org can be read with, `report stale` timed as a whole process, and the
 //! machine's description for the tables.

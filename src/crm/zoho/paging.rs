@@ -22,7 +22,7 @@ pub const MAX_PAGES: usize = 100_000 / PER_PAGE;
 const MAX_PASSES: u32 = 3;
 
 /// What one paged list produced besides its records.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct ListMeta {
     /// Server time of the first response (HTTP Date), for a watermark that can't skip records.
     pub server_date: Option<DateTime<Utc>>,
@@ -241,7 +241,7 @@ impl<'a> RecordPager<'a> {
 
     /// The first pass's server date and pages, once `next` has said `None`.
     pub fn meta(&self) -> ListMeta {
-        self.first.as_ref().map(|m| ListMeta { server_date: m.server_date, pages: m.pages }).unwrap_or_default()
+        self.first.clone().unwrap_or_default()
     }
 }
 
