@@ -165,6 +165,23 @@ fn maintain_prunes_old_runs_and_compacts_the_file() {
     let (code, text) = panopticon(&cfg, &["maintain"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("Pruned 0 sync runs"), "{text}");
+    assert!(!text.contains("Recomputed"), "nothing to mend: {text}");
+
+    // A summary row written around the triggers (by hand, say) is recomputed and said.
+    c.execute_batch(
+        "INSERT INTO leads(id, full_name, stage, created_at, created_offset, modified_at, modified_offset)
+             VALUES ('L1', 'Ada', 'Appt Set', '2026-01-01T00:00:00Z', 0, '2026-01-01T00:00:00Z', 0);
+         INSERT INTO appointments(id, lead_id, start_at, start_offset) VALUES ('E:1', 'L1', '2026-02-01T15:00:00Z', 0);
+         UPDATE appointed_leads SET latest_start = '2030-01-01T00:00:00Z', stage = 'Dead';",
+    )
+    .unwrap();
+    let (code, text) = panopticon(&cfg, &["maintain"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("Recomputed the per-lead summary the stale and at-risk lists read (2 rows differed"),
+        "{text}"
+    );
+    assert_eq!(store::appointed_drift(&c).unwrap(), 0);
 }
 
 /// The sync prunes in its own transaction: runs older than `keep_runs_days` are gone after the

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_digests", include_str!("../../migrations/0003_digests.sql")),
     ("0004_view_key", include_str!("../../migrations/0004_view_key.sql")),
     ("0005_history_due", include_str!("../../migrations/0005_history_due.sql")),
+    ("0006_appointed_leads", include_str!("../../migrations/0006_appointed_leads.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).

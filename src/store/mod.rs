@@ -5,6 +5,7 @@
 //! so it works on a read-only file, a read-only directory or a full disk. A new database file is
 //! readable by its owner only (0600); SQLite gives its -wal and -shm files the same mode.
 
+mod appointed;
 mod appointments;
 pub mod backup;
 mod digests;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 pub use rusqlite::Connection;
 use rusqlite::OpenFlags;
 
+pub use appointed::*;
 pub use appointments::*;
 pub use digests::*;
 pub use health::{digest_state, health, row_counts, Health};

@@ -108,15 +108,14 @@ pub enum LeadScope {
     /// `as_of`) none of whose appointments is late enough to rule them out: no timed one
     /// starting at or after `timed_from`, no all-day one starting at or after `all_day_from`.
     /// With `drop_progressed`, also leaving out leads with a stage change at or before `as_of`
-    /// and after their latest appointment's start moved by `progressed_margin` (an SQLite date
-    /// modifier, e.g. `+2 days`).
+    /// more than `progressed_margin_secs` seconds after their latest appointment's start.
     Quiet {
         timed_from: String,
         all_day_from: String,
         as_of: String,
         closed_stages: Vec<String>,
         drop_progressed: bool,
-        progressed_margin: &'static str,
+        progressed_margin_secs: i64,
     },
     /// Leads with an appointment starting in `[from, until)`.
     Starting { from: String, until: String },
@@ -126,22 +125,29 @@ pub enum LeadScope {
 pub fn scan_leads_in(conn: &Connection, scope: &LeadScope, f: impl FnMut(LeanLead)) -> Result<()> {
     let cols = lean_columns();
     match scope {
-        LeadScope::Quiet { timed_from, all_day_from, as_of, closed_stages, drop_progressed, progressed_margin } => {
-            // One pass over the covering index appointments_scan keeps the leads whose latest
-            // appointments are early enough (in id order, as the full scan gives them); each is
-            // then a primary-key look-up, and the probes are seeks in the scan indexes.
+        LeadScope::Quiet {
+            timed_from,
+            all_day_from,
+            as_of,
+            closed_stages,
+            drop_progressed,
+            progressed_margin_secs,
+        } => {
+            // One pass over appointed_leads (narrow, in id order) finds the leads whose latest
+            // appointments are early enough and gives their rows; only a last change after as_of
+            // (a past as_of) sends it to the history itself.
             let mut st = conn.prepare(&format!(
-                "SELECT {cols} FROM leads l LEFT JOIN users u ON u.id = l.locator_id
-                 WHERE l.id IN (
-                        SELECT lead_id FROM appointments INDEXED BY appointments_scan GROUP BY lead_id
-                        HAVING max(CASE WHEN all_day THEN start_at >= ?2 ELSE start_at >= ?1 END) = 0)
+                "SELECT {cols} FROM appointed_leads l LEFT JOIN users u ON u.id = l.locator_id
+                 WHERE l.has_lead
+                   AND coalesce(l.latest_timed, '') < ?1 AND coalesce(l.latest_all_day, '') < ?2
                    AND l.converted = 0
                    AND (l.stage IS NULL OR l.stage NOT IN (SELECT value FROM json_each(?4))
-                        OR EXISTS (SELECT 1 FROM stage_changes s WHERE s.lead_id = l.id AND s.changed_at > ?3))
-                   AND NOT (?5 AND EXISTS (
-                        SELECT 1 FROM stage_changes s WHERE s.lead_id = l.id AND s.changed_at <= ?3
-                          AND s.changed_at > strftime('%Y-%m-%dT%H:%M:%SZ',
-                                (SELECT max(a.start_at) FROM appointments a WHERE a.lead_id = l.id), ?6)))
+                        OR coalesce(l.last_change_at, '') > ?3)
+                   AND NOT (?5 AND CASE WHEN coalesce(l.last_change_at, '') <= ?3
+                        THEN coalesce(unixepoch(l.last_change_at) - unixepoch(l.latest_start) > ?6, 0)
+                        ELSE EXISTS (
+                            SELECT 1 FROM stage_changes s WHERE s.lead_id = l.id AND s.changed_at <= ?3
+                              AND unixepoch(s.changed_at) - unixepoch(l.latest_start) > ?6) END)
                  ORDER BY l.id"
             ))?;
             let closed = serde_json::to_string(closed_stages).unwrap_or_else(|_| "[]".into());
@@ -151,7 +157,7 @@ pub fn scan_leads_in(conn: &Connection, scope: &LeadScope, f: impl FnMut(LeanLea
                 as_of,
                 closed,
                 drop_progressed,
-                progressed_margin
+                progressed_margin_secs
             ])?;
             lean_rows(rows, f)?;
             Ok(())
@@ -193,13 +199,16 @@ pub fn scan_stage_changes_of(
     from_last_before: Option<&str>,
     f: impl FnMut(&str, Stamp, Option<&str>, Option<&str>),
 ) -> Result<()> {
-    // Seeks per lead in the covering index stage_changes_scan: rows come in its order.
+    // Seeks per lead in the covering index stage_changes_scan: rows come in its order. A lead
+    // whose last change is not after the time (appointed_leads knows) starts at that change.
     let mut st = conn.prepare(
         "SELECT s.lead_id, s.changed_at, s.changed_offset, s.from_stage, s.to_stage
-         FROM json_each(?1) j CROSS JOIN stage_changes s INDEXED BY stage_changes_scan
+         FROM json_each(?1) j LEFT JOIN appointed_leads q ON q.id = j.value
+              CROSS JOIN stage_changes s INDEXED BY stage_changes_scan
          WHERE s.lead_id = j.value
-           AND s.changed_at >= coalesce((SELECT max(x.changed_at) FROM stage_changes x INDEXED BY stage_changes_scan
-                                         WHERE x.lead_id = j.value AND x.changed_at <= ?2), '')",
+           AND s.changed_at >= CASE WHEN q.last_change_at <= ?2 THEN q.last_change_at
+               ELSE coalesce((SELECT max(x.changed_at) FROM stage_changes x INDEXED BY stage_changes_scan
+                              WHERE x.lead_id = j.value AND x.changed_at <= ?2), '') END",
     )?;
     change_rows(st.query(rusqlite::params![ids, from_last_before])?, f)?;
     Ok(())

@@ -36,8 +36,8 @@ pub enum Need {
 
 /// How far an all-day appointment's stored start can be from its instant for the rules (the
 /// start of its own date in the business zone): offsets are under a day each, so under two
-/// apart. Written as an SQLite date modifier for the store's query.
-const ALL_DAY_DRIFT: &str = "+2 days";
+/// apart. In seconds, for the store's query.
+const ALL_DAY_DRIFT_SECS: i64 = 2 * 86_400;
 
 impl Need {
     /// A list's need: its own status (`stale`, `at-risk`) or the statuses the filter asks for.
@@ -113,7 +113,7 @@ impl Need {
                     closed_stages: rules.closed_stages.clone(),
                     // A stage change after every appointment (and before as_of) is progress.
                     drop_progressed: !progressed,
-                    progressed_margin: ALL_DAY_DRIFT,
+                    progressed_margin_secs: ALL_DAY_DRIFT_SECS,
                 })
             }
             Need::Dated { from, to } => Some(LeadScope::Starting {

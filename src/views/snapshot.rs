@@ -2,8 +2,6 @@
 //! those that can be in its answer: `Need`) with their appointments and stage changes inline,
 //! plus stage counts and the sync record, in one read transaction.
 
-use std::collections::HashMap;
-
 use super::need::Need;
 use crate::config::RulesConfig;
 use crate::rules::{Appointment, Change, StageName};
@@ -49,7 +47,6 @@ pub struct SnapLead {
 pub struct Snapshot {
     /// The appointed leads it was loaded for (`need`), in id order.
     pub leads: Vec<SnapLead>,
-    index: HashMap<String, usize>,
     /// Which leads it holds: a view must be given a snapshot loaded for its own need.
     pub need: Need,
     /// Leads per current stage, over all leads (appointed or not), converted excluded. Loaded
@@ -74,21 +71,20 @@ impl Snapshot {
         let tx = conn.unchecked_transaction()?;
         let scope = need.scope(rules);
         let mut leads = Vec::new();
-        let mut index = HashMap::new();
-        // A dozen stage names across a hundred thousand changes: share them.
-        let mut names: HashMap<String, StageName> = HashMap::new();
+        // A dozen stage names across a hundred thousand changes: share them (a short list
+        // searched in order beats hashing each name).
+        let mut names: Vec<StageName> = Vec::new();
         let mut intern = |s: Option<&str>| {
-            s.map(|s| match names.get(s) {
+            s.map(|s| match names.iter().find(|n| &***n == s) {
                 Some(n) => n.clone(),
                 None => {
                     let n: StageName = s.into();
-                    names.insert(s.to_string(), n.clone());
+                    names.push(n.clone());
                     n
                 }
             })
         };
         let mut keep = |l: store::LeanLead| {
-            index.insert(l.id.to_string(), leads.len());
             leads.push(SnapLead {
                 id: l.id.to_string(),
                 name: l.name.to_string(),
@@ -108,18 +104,29 @@ impl Snapshot {
             (_, Some(scope)) => store::scan_leads_in(&tx, scope, &mut keep)?,
             (_, None) => {}
         }
-        // Both scans come grouped by lead, oldest first: look each lead up once, not per row.
-        let mut current: (String, Option<usize>) = (String::new(), None);
-        let mut slot = |lead: &str, index: &HashMap<String, usize>| {
-            if current.0 != lead {
-                current = (lead.to_string(), index.get(lead).copied());
+        // The scans give id order already (this then costs one pass); `find` relies on it.
+        leads.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        // Both scans come grouped by lead, in the leads' own order (id): follow along with a
+        // cursor, and look a lead up by id only when the rows are not where it expects.
+        let mut cursor = 0usize;
+        let mut slot = |lead: &str, leads: &[SnapLead]| {
+            if leads.get(cursor).is_some_and(|l| l.id == lead) {
+                return Some(cursor);
             }
-            current.1
+            if leads.get(cursor + 1).is_some_and(|l| l.id == lead) {
+                cursor += 1;
+                return Some(cursor);
+            }
+            let found = find(leads, lead);
+            if let Some(i) = found {
+                cursor = i;
+            }
+            found
         };
         // Every lead's rows in one pass over each table, or a seek per lead when few are needed.
         let ids = narrow_ids(need, &leads);
         let mut appointment = |lead: &str, start, all_day, title: Option<&str>| {
-            if let Some(i) = slot(lead, &index) {
+            if let Some(i) = slot(lead, &leads) {
                 leads[i].appointments.push(SnapAppointment { start, all_day, title: title.map(str::to_string) });
             }
         };
@@ -128,7 +135,7 @@ impl Snapshot {
             Some(ids) => store::scan_appointments_of(&tx, ids, &mut appointment)?,
         }
         let mut change = |lead: &str, at, from: Option<&str>, to: Option<&str>| {
-            if let Some(i) = slot(lead, &index) {
+            if let Some(i) = slot(lead, &leads) {
                 leads[i].changes.push(Change { at, from: intern(from), to: intern(to) });
             }
         };
@@ -144,7 +151,6 @@ impl Snapshot {
         let any_appointed = !leads.is_empty() || (!all && last_good_run.is_none() && store::any_appointed_lead(&tx)?);
         let snapshot = Snapshot {
             leads,
-            index,
             need: need.clone(),
             stage_counts: if all { store::stage_counts(&tx)? } else { Vec::new() },
             converted: if all { store::count_converted(&tx)? } else { 0 },
@@ -162,7 +168,7 @@ impl Snapshot {
     }
 
     pub fn lead(&self, id: &str) -> Option<&SnapLead> {
-        self.index.get(id).map(|&i| &self.leads[i])
+        find(&self.leads, id).map(|i| &self.leads[i])
     }
 
     pub fn changes_of(&self, lead: &str) -> &[Change] {
@@ -207,4 +213,9 @@ fn narrow_ids(need: &Need, leads: &[SnapLead]) -> Option<String> {
     }
     let ids: Vec<&str> = leads.iter().map(|l| l.id.as_str()).collect();
     Some(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+}
+
+/// The lead with id `id` in `leads`, which are sorted by id.
+fn find(leads: &[SnapLead], id: &str) -> Option<usize> {
+    leads.binary_search_by(|l| l.id.as_str().cmp(id)).ok()
 }

@@ -27,6 +27,14 @@ pub fn run(cfg: &Config) -> Result<(), Failure> {
         if m.pruned.digests == 1 { "" } else { "s" },
         cfg.keep_runs_days
     ))?;
+    if m.appointed_mended > 0 {
+        out::line(&format!(
+            "Recomputed the per-lead summary the stale and at-risk lists read ({} row{} differed from the leads, \
+             appointments and stage history).",
+            m.appointed_mended,
+            if m.appointed_mended == 1 { "" } else { "s" }
+        ))?;
+    }
     out::line(&format!(
         "Optimized and compacted {}: {} → {}.",
         cfg.storage_path.display(),

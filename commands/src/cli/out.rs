@@ -98,7 +98,12 @@ pub fn line(s: &str) -> Result<(), Failure> {
 
 /// A JSON document, unchanged in meaning; a newline is added.
 pub fn json(s: &str) -> Result<(), Failure> {
-    write(&format!("{}\n", json_for_terminal(s)))
+    // Written in two parts: a large report is not copied once more just to add its newline.
+    let mut out = io::stdout().lock();
+    out.write_all(json_for_terminal(s).as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(failed)
 }
 
 /// CSV, already neutralised field by field; this only guards the write.
