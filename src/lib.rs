@@ -7,6 +7,7 @@ pub mod crm;
 pub mod demo;
 pub mod digest;
 pub mod domain;
+pub mod people;
 pub mod render;
 pub mod rules;
 pub mod store;

@@ -30,6 +30,9 @@ pub(super) struct RawConfig {
     pub sync: RawSync,
     pub discord: RawDiscord,
     pub digest: RawDigest,
+    pub roles: RawRoles,
+    /// `[teams]`: a manager (CRM user id, email or name) → more users on their team.
+    pub teams: BTreeMap<String, Vec<String>>,
     pub render: RawRender,
     pub ops: RawOps,
 }
@@ -226,6 +229,17 @@ pub(super) struct RawDigest {
     pub days: Vec<String>,
     pub cutoff: String,
     pub skip_when_quiet: bool,
+    pub personal: bool,
+}
+
+/// `[roles]`: Discord role ids per Panopticon role.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawRoles {
+    pub coordinator: Vec<u64>,
+    pub manager: Vec<u64>,
+    pub member: Vec<u64>,
+    pub viewer: Vec<u64>,
 }
 
 impl Default for RawDigest {
@@ -235,6 +249,7 @@ impl Default for RawDigest {
             days: strings(&["Mon", "Tue", "Wed", "Thu", "Fri"]),
             cutoff: "12:00".into(),
             skip_when_quiet: false,
+            personal: false,
         }
     }
 }

@@ -179,6 +179,26 @@ pub struct DigestConfig {
     pub cutoff: NaiveTime,
     /// On a day with nothing stale, at risk or booked: post nothing (instead of one line).
     pub skip_when_quiet: bool,
+    /// Offer each linked member their own morning digest by DM (they opt in).
+    pub personal: bool,
+}
+
+/// Discord role ids per Panopticon role (`[roles]`); none is 0.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleIds {
+    pub coordinator: Vec<u64>,
+    pub manager: Vec<u64>,
+    pub member: Vec<u64>,
+    pub viewer: Vec<u64>,
+}
+
+/// Who is who: `[roles]` and `[teams]` (see `people`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeopleConfig {
+    pub roles: RoleIds,
+    /// A manager (CRM user id, email or name) → more users on their team than the CRM's role
+    /// hierarchy gives (each an id, email or name).
+    pub teams: BTreeMap<String, Vec<String>>,
 }
 
 /// `[sync]` for the running bot: how often it syncs by itself, when, and how often `/refresh`
@@ -252,6 +272,7 @@ pub struct Config {
     pub ops: OpsConfig,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
+    pub people: PeopleConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
     /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
@@ -291,6 +312,7 @@ impl Config {
         let ops = validate::ops(&raw.ops)?;
         let storage_path = validate::storage_path(raw.storage.path)?;
         let keep_runs_days = validate::keep_runs_days(raw.storage.keep_runs_days)?;
+        let people = validate::people(raw.roles, raw.teams, &raw.discord.allowed_roles)?;
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
@@ -306,6 +328,7 @@ impl Config {
             ops,
             discord,
             digest,
+            people,
             rows_per_image,
             fallback_fonts: raw.render.fallback_fonts,
             system_fonts: raw.render.system_fonts,

@@ -13,13 +13,15 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use secrecy::SecretString;
 
-use super::file::{RawAppointments, RawCrm, RawDigest, RawDiscord, RawOps, RawRender, RawRules, RawSync, RawZoho};
+use super::file::{
+    RawAppointments, RawCrm, RawDigest, RawDiscord, RawOps, RawRender, RawRoles, RawRules, RawSync, RawZoho,
+};
 use super::values::{
     clock_time, discord_id, duration, hours, is_loopback, stage_list, thresholds, url_key, weekday, DataCenter,
 };
 use super::{
-    bad, AppointmentSource, ConfigError, CrmKind, DigestConfig, DiscordConfig, Env, LogFormat, OpsConfig, RulesConfig,
-    SyncConfig, ZohoConfig, MIN_SYNC_EVERY,
+    bad, AppointmentSource, ConfigError, CrmKind, DigestConfig, DiscordConfig, Env, LogFormat, OpsConfig, PeopleConfig,
+    RoleIds, RulesConfig, SyncConfig, ZohoConfig, MIN_SYNC_EVERY,
 };
 
 pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
@@ -240,7 +242,35 @@ pub(super) fn digest(d: RawDigest) -> Result<DigestConfig, ConfigError> {
         .iter()
         .map(|day| weekday(day).ok_or_else(|| bad("[digest] days", format!("'{day}' is not a weekday (Mon…Sun)"))))
         .collect::<Result<_, _>>()?;
-    Ok(DigestConfig { time, days, cutoff, skip_when_quiet: d.skip_when_quiet })
+    Ok(DigestConfig { time, days, cutoff, skip_when_quiet: d.skip_when_quiet, personal: d.personal })
+}
+
+/// `[roles]` and `[teams]`. `[discord] allowed_roles` (from before roles) still works: its
+/// roles are coordinators.
+pub(super) fn people(
+    r: RawRoles,
+    teams: BTreeMap<String, Vec<String>>,
+    allowed_roles: &[u64],
+) -> Result<PeopleConfig, ConfigError> {
+    for (key, ids) in
+        [("coordinator", &r.coordinator), ("manager", &r.manager), ("member", &r.member), ("viewer", &r.viewer)]
+    {
+        for &id in ids {
+            discord_id(&format!("[roles] {key}"), id)?;
+        }
+    }
+    for (manager, members) in &teams {
+        if manager.trim().is_empty() || members.iter().any(|m| m.trim().is_empty()) {
+            return Err(bad("[teams]", "a manager or team member is empty: name each by CRM user id, email or name"));
+        }
+    }
+    let mut coordinator = r.coordinator;
+    for &id in allowed_roles {
+        if !coordinator.contains(&id) {
+            coordinator.push(id);
+        }
+    }
+    Ok(PeopleConfig { roles: RoleIds { coordinator, manager: r.manager, member: r.member, viewer: r.viewer }, teams })
 }
 
 pub(super) fn rows_per_image(render: &RawRender) -> Result<usize, ConfigError> {

@@ -176,14 +176,17 @@ pub fn leads_among(conn: &Connection, wanted: &std::collections::HashSet<&str>) 
 }
 
 /// How many leads are in each stage now (all leads, appointed or not); `None` = no stage.
-pub fn stage_counts(conn: &Connection) -> Result<Vec<(Option<String>, u64)>> {
-    let mut st = conn.prepare("SELECT stage, count(*) FROM leads WHERE converted = 0 GROUP BY stage ORDER BY stage")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
+/// Leads of one owner in one stage: (owner id, stage, converted, count).
+pub type OwnerStageCount = (Option<String>, Option<String>, bool, u64);
 
-pub fn count_converted(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT count(*) FROM leads WHERE converted = 1", [], |r| r.get::<_, i64>(0))? as u64)
+/// Leads per owner and stage over every lead. Scopes sum the owners they see.
+pub fn owner_stage_counts(conn: &Connection) -> Result<Vec<OwnerStageCount>> {
+    let mut st = conn.prepare(
+        "SELECT locator_id, stage, converted, count(*) FROM leads GROUP BY locator_id, stage, converted
+         ORDER BY locator_id, stage, converted",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 /// Leads whose name or company contains `needle` (case-insensitive), best matches first.

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_view_key", include_str!("../../migrations/0004_view_key.sql")),
     ("0005_history_due", include_str!("../../migrations/0005_history_due.sql")),
     ("0006_appointed_leads", include_str!("../../migrations/0006_appointed_leads.sql")),
+    ("0007_people", include_str!("../../migrations/0007_people.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).

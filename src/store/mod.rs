@@ -13,6 +13,7 @@ mod health;
 mod history_due;
 mod leads;
 mod migrate;
+mod people;
 mod retention;
 mod scan;
 mod stage_changes;
@@ -35,6 +36,7 @@ pub use history_due::*;
 pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;
+pub use people::*;
 pub use retention::*;
 pub use scan::*;
 pub use stage_changes::*;

@@ -76,6 +76,8 @@ pub struct LeanLead<'a> {
     pub converted: bool,
     pub created_at: Stamp,
     pub history_known: bool,
+    /// The owning CRM user's id (what scopes are decided on).
+    pub owner_id: Option<&'a str>,
 }
 
 /// The columns of a `LeanLead`, over `leads l LEFT JOIN users u`. The locator shown is the
@@ -85,7 +87,7 @@ pub struct LeanLead<'a> {
 fn lean_columns() -> String {
     format!(
         "l.id, l.full_name, l.company, l.stage, {LOCATOR_SHOWN}, l.converted, l.created_at, l.created_offset,
-         l.history_synced_modified_at IS NOT NULL"
+         l.history_synced_modified_at IS NOT NULL, l.locator_id"
     )
 }
 
@@ -251,6 +253,7 @@ fn lean_rows(mut rows: rusqlite::Rows, mut f: impl FnMut(LeanLead)) -> Result<()
             converted: r.get(5)?,
             created_at: stamp(r.get_ref(6)?, r.get_ref(7)?)?,
             history_known: r.get(8)?,
+            owner_id: text(r.get_ref(9)?)?,
         });
     }
     Ok(())

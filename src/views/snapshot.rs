@@ -4,6 +4,7 @@
 
 use super::need::Need;
 use crate::config::RulesConfig;
+use crate::people::Scope;
 use crate::rules::{Appointment, Change, StageName};
 use crate::store::{self, SyncRun};
 use crate::time::Stamp;
@@ -30,6 +31,8 @@ pub struct SnapLead {
     pub company: Option<String>,
     pub stage: Option<String>,
     pub locator: Option<String>,
+    /// The owning CRM user's id: what a member's scope is decided on (`people::Scope`).
+    pub owner_id: Option<String>,
     pub converted: bool,
     pub created_at: Stamp,
     pub history_known: bool,
@@ -53,6 +56,8 @@ pub struct Snapshot {
     /// for `Need::All` only (the pipeline counts them); empty otherwise.
     pub stage_counts: Vec<(Option<String>, u64)>,
     pub converted: u64,
+    /// The counts above per owner: (owner id, stage, converted, leads), for `within`.
+    owner_counts: Vec<store::OwnerStageCount>,
     pub last_run: Option<SyncRun>,
     pub last_good_run: Option<SyncRun>,
     /// Whether any lead has an appointment (with a narrow need, `leads` may be empty anyway).
@@ -91,6 +96,7 @@ impl Snapshot {
                 company: l.company.map(str::to_string),
                 stage: l.stage.map(str::to_string),
                 locator: l.locator.map(str::to_string),
+                owner_id: l.owner_id.map(str::to_string),
                 converted: l.converted,
                 created_at: l.created_at,
                 history_known: l.history_known,
@@ -149,17 +155,43 @@ impl Snapshot {
         let all = *need == Need::All;
         let last_good_run = store::last_good_run(&tx)?;
         let any_appointed = !leads.is_empty() || (!all && last_good_run.is_none() && store::any_appointed_lead(&tx)?);
+        let owner_counts = if all { store::owner_stage_counts(&tx)? } else { Vec::new() };
+        let (stage_counts, converted) = totals(owner_counts.iter());
         let snapshot = Snapshot {
             leads,
             need: need.clone(),
-            stage_counts: if all { store::stage_counts(&tx)? } else { Vec::new() },
-            converted: if all { store::count_converted(&tx)? } else { 0 },
+            stage_counts,
+            converted,
+            owner_counts,
             last_run: store::last_run(&tx)?,
             last_good_run,
             any_appointed,
         };
         tx.finish()?;
         Ok(snapshot)
+    }
+
+    /// What `scope` may see of this snapshot: its leads, and counts over its owners' leads.
+    /// Every view a member is shown is built from this, so lists, pages, filters, counts and
+    /// charts all stop at the same line.
+    pub fn within(&self, scope: &Scope) -> Snapshot {
+        let leads: Vec<SnapLead> = match scope {
+            Scope::Everyone => self.leads.clone(),
+            Scope::Owners(_) => self.leads.iter().filter(|l| scope.allows(l.owner_id.as_deref())).cloned().collect(),
+        };
+        let owner_counts: Vec<_> =
+            self.owner_counts.iter().filter(|(owner, ..)| scope.allows(owner.as_deref())).cloned().collect();
+        let (stage_counts, converted) = totals(owner_counts.iter());
+        Snapshot {
+            leads,
+            need: self.need.clone(),
+            stage_counts,
+            converted,
+            owner_counts,
+            last_run: self.last_run.clone(),
+            last_good_run: self.last_good_run.clone(),
+            any_appointed: self.any_appointed,
+        }
     }
 
     /// True when no sync has ever succeeded: there is nothing to show.
@@ -218,4 +250,18 @@ fn narrow_ids(need: &Need, leads: &[SnapLead]) -> Option<String> {
 /// The lead with id `id` in `leads`, which are sorted by id.
 fn find(leads: &[SnapLead], id: &str) -> Option<usize> {
     leads.binary_search_by(|l| l.id.as_str().cmp(id)).ok()
+}
+
+/// Leads per stage (converted left out) and converted leads, summed over owners.
+fn totals<'a>(counts: impl Iterator<Item = &'a store::OwnerStageCount>) -> (Vec<(Option<String>, u64)>, u64) {
+    let mut per_stage: std::collections::BTreeMap<Option<String>, u64> = std::collections::BTreeMap::new();
+    let mut converted = 0;
+    for (_, stage, conv, n) in counts {
+        if *conv {
+            converted += n;
+        } else {
+            *per_stage.entry(stage.clone()).or_default() += n;
+        }
+    }
+    (per_stage.into_iter().collect(), converted)
 }
