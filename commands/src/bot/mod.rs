@@ -49,13 +49,14 @@ pub fn refusal(
     let Some(member) = member else {
         return Some("Panopticon could not check your roles; try again in the team channel.".into());
     };
-    // Administrators always may; otherwise one of [discord] allowed_roles is needed.
+    // Administrators always may; otherwise one of the roles in [roles] is needed (what each
+    // role sees is decided later, by `kit::people::access`).
     let admin = member.permissions.is_some_and(|p| p.administrator());
-    let has_role = member.roles.iter().any(|r| d.allowed_roles.contains(&r.get()));
-    if admin || has_role {
-        return None;
+    let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
+    match panopticon::people::Role::of(&cfg.people, admin, &roles) {
+        Some(_) => None,
+        None => Some(panopticon::people::Refused::NoRole.message()),
     }
-    Some("You need the lead-gen role to use Panopticon. Ask an administrator.".into())
 }
 
 /// Said to anyone who asks while the bot shuts down.

@@ -8,6 +8,7 @@ mod data;
 pub mod digest;
 pub mod limits;
 pub mod ops;
+pub mod people;
 mod pool;
 pub mod reply;
 pub mod syncing;
