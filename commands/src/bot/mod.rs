@@ -4,10 +4,12 @@
 //! composing and sending a view). This module is the framework that wires them up: registration
 //! in the configured guild, the access check every command and click passes, the component
 //! router that turns a click's custom_id back into a view, and the one error handler; and what
-//! keeps it running by itself: the scheduled sync (`schedule.rs`), supervised background tasks
+//! keeps it running by itself: the scheduled sync (`schedule.rs`), who is still in the guild
+//! (`presence.rs`), supervised background tasks
 //! (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
 //! It imports `slash` and `kit`; neither imports it.
 
+mod presence;
 mod schedule;
 mod shutdown;
 mod supervise;
@@ -24,7 +26,7 @@ use serenity::{
 pub use token::TokenRejected;
 
 // The command-line `digest` posts through the same kit; re-exported so it finds it here.
-use crate::kit::{compose_view, limits, reply, Ctx};
+use crate::kit::{compose_view, limits, people, reply, Ctx};
 pub use crate::kit::{digest, Data, Error};
 use crate::slash;
 
@@ -85,6 +87,17 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         mci.create_response(ctx, ephemeral(why)).await?;
         return Ok(());
     }
+    // The scope is the clicker's, decided now: never read from the custom_id, so a forged or
+    // someone else's id can at most show the clicker what they may see anyway.
+    let Some(member) = mci.member.as_ref() else { return Ok(()) };
+    let access = match people::access(data, member).await? {
+        Ok(a) => a,
+        Err(refused) => {
+            traced::outcome("refused");
+            mci.create_response(ctx, ephemeral(refused.message())).await?;
+            return Ok(());
+        }
+    };
     let Ok(mut state) = ViewState::parse(&mci.data.custom_id, &data.view_key, chrono::Utc::now()) else {
         mci.create_response(
             ctx,
@@ -94,8 +107,11 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
         return Ok(());
     };
     // An upper-case tag (the digest's buttons, a list's "open a lead's story") opens the view
-    // privately for whoever clicked; any other control replaces its own message.
-    let private = state.tag.is_ascii_uppercase();
+    // privately for whoever clicked; any other control replaces its own message — when the
+    // message is the clicker's own (private) or they see everything it could show. Anyone
+    // narrower gets their own scope's view privately, and the shared message stays.
+    let theirs = mci.message.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
+    let private = state.tag.is_ascii_uppercase() || !(theirs || access.scope.is_everyone());
     state.tag = state.tag.to_ascii_lowercase();
     if let ComponentInteractionDataKind::StringSelect { values } = &mci.data.kind {
         match state.tag {
@@ -119,6 +135,11 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
             return Ok(());
         }
     }
+    if !access.role.sees_leads() && people::lead_level(state.view) {
+        traced::outcome("refused");
+        mci.create_response(ctx, ephemeral(people::viewers_only_aggregates().0)).await?;
+        return Ok(());
+    }
     // Answer at once, then work.
     if private {
         mci.create_response(
@@ -132,7 +153,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     crate::ops::metrics::click_acknowledged(arrived.elapsed());
     let command = state.view.command();
     let face = slash::face(state.view);
-    match compose_view(data, state, face).await {
+    match compose_view(data, &access, state, face).await {
         Ok(c) if private => {
             let mut msg = serenity::CreateInteractionResponseFollowup::new()
                 .embeds(c.embeds)
@@ -182,7 +203,11 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     }
     match error {
         E::Command { error, ctx, .. } => {
-            if error.downcast_ref::<panopticon::views::input::InputError>().is_some() {
+            if error.downcast_ref::<people::Denied>().is_some() {
+                traced::outcome("refused");
+                tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "refused: {error}");
+                say(ctx, error.to_string()).await;
+            } else if error.downcast_ref::<panopticon::views::input::InputError>().is_some() {
                 traced::outcome("bad input");
                 // The person typed something we could not use: say what would work.
                 tracing::info!(command = %ctx.command().name, user = %ctx.author().id, "bad input: {error}");
@@ -274,6 +299,9 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                     let d = data.clone();
                     supervise::supervise("sync schedule", health.clone(), move || schedule::scheduler(d.clone()));
                 }
+                let (d, http) = (data.clone(), ctx.http.clone());
+                let g = serenity::GuildId::from(guild);
+                supervise::supervise("presence", health.clone(), move || presence::watch(d.clone(), http.clone(), g));
                 if data.cfg.discord.channel_id.is_some() {
                     let (d, http) = (data.clone(), ctx.http.clone());
                     supervise::supervise("digest", health, move || digest::scheduler(d.clone(), http.clone()));

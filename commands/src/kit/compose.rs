@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use panopticon::config::Config;
+use panopticon::people::Scope;
 use panopticon::render::Image;
 use panopticon::views::state::{short_hash, ViewKey, ViewState, MAX_FILTER_VALUES};
 use panopticon::views::{Context, Filter, Header, Snapshot, NO_LOCATOR};
@@ -167,6 +168,11 @@ pub struct Scene<'a> {
     pub key: ViewKey,
     pub filter: Filter,
     pub per_page: usize,
+    /// Whose leads the asker sees (`snap` is already cut to it; the lead story checks it too,
+    /// as it reads the lead from the store).
+    pub scope: &'a Scope,
+    /// CRM user id → Discord id of linked members in the guild: mentioned in embeds.
+    pub mentions: HashMap<String, u64>,
 }
 
 impl<'a> Scene<'a> {
@@ -176,6 +182,7 @@ impl<'a> Scene<'a> {
         snap: &'a Snapshot,
         conn: &'a panopticon::store::Connection,
         state: &'a ViewState,
+        scope: &'a Scope,
     ) -> Result<Scene<'a>, Error> {
         let ctx = context(cfg, state);
         if !state.dates_near(ctx.now) {
@@ -187,7 +194,17 @@ impl<'a> Scene<'a> {
         }
         let key = ViewKey::load(conn)?;
         let filter = filter_of(snap, cfg, state)?;
-        Ok(Scene { cfg, snap, conn, state, ctx, key, filter, per_page: cfg.rows_per_image })
+        let mentions = panopticon::store::mentions(conn)?;
+        Ok(Scene { cfg, snap, conn, state, ctx, key, filter, per_page: cfg.rows_per_image, scope, mentions })
+    }
+
+    /// A locator's name with their Discord mention beside it when they are linked (embeds only:
+    /// a mention in an image would be plain text).
+    pub fn named(&self, locator: &str, owner: Option<&str>) -> String {
+        match owner.and_then(|o| self.mentions.get(o)) {
+            Some(d) => format!("{locator} <@{d}>"),
+            None => locator.to_string(),
+        }
     }
 }
 

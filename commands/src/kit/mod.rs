@@ -14,6 +14,7 @@ pub mod reply;
 pub mod syncing;
 
 pub use data::{Data, Error};
+use panopticon::people::Access;
 use panopticon::views::state::ViewState;
 
 pub type Ctx<'a> = poise::Context<'a, Data, Error>;
@@ -25,16 +26,30 @@ pub async fn sync_now(data: &Data) -> Result<panopticon::sync::SyncReport, Error
     syncing::run_sync(data, syncing::Trigger::Digest, &panopticon::sync::NoProgress).await
 }
 
-/// The message for `state`, composed by `face` on the CPU pool from the current snapshot.
-pub async fn compose_view(data: &Data, state: ViewState, face: compose::Face) -> Result<compose::Composed, Error> {
+/// The message for `state` as `access` may see it, composed by `face` on the CPU pool from the
+/// current snapshot cut to their scope: the only way a view is composed, so no path shows a
+/// narrowed member more than theirs. A viewer asking for a lead-level view is refused.
+pub async fn compose_view(
+    data: &Data,
+    access: &Access,
+    state: ViewState,
+    face: compose::Face,
+) -> Result<compose::Composed, Error> {
+    if !access.role.sees_leads() && people::lead_level(state.view) {
+        return Err(people::viewers_only_aggregates().into());
+    }
     let snap = data.snapshot().await?;
-    let cfg = data.cfg.clone();
-    data.db_pooled(move |conn| face(&compose::Scene::new(&cfg, &snap, conn, &state)?)).await
+    let (cfg, scope) = (data.cfg.clone(), access.scope.clone());
+    data.db_pooled(move |conn| {
+        let snap = people::scoped(snap, &scope);
+        face(&compose::Scene::new(&cfg, &snap, conn, &state, &scope)?)
+    })
+    .await
 }
 
 /// Sends a composed view as the reply to a command (acknowledged first, if not yet).
-pub async fn reply_view(ctx: Ctx<'_>, state: ViewState, face: compose::Face) -> Result<(), Error> {
+pub async fn reply_view(ctx: Ctx<'_>, access: &Access, state: ViewState, face: compose::Face) -> Result<(), Error> {
     reply::defer(ctx).await?;
-    let composed = compose_view(ctx.data(), state, face).await?;
+    let composed = compose_view(ctx.data(), access, state, face).await?;
     reply::send_view(ctx, composed).await
 }

@@ -1,16 +1,29 @@
 //! Who is asking: the one place a Discord member (from a command or a click, at that moment)
 //! becomes an `Access` — their role from their Discord roles, their CRM user from the link, their
 //! scope from the directory (`panopticon::people`). Nothing else decides what a member sees.
+//! Every view is composed from `scoped`, the snapshot cut to that scope.
 
-use panopticon::people::{Access, Refused};
+use std::sync::Arc;
+
+use panopticon::config::Config;
+use panopticon::people::{Access, Refused, Role, Scope};
 use panopticon::store;
+use panopticon::views::state::ViewKind;
+use panopticon::views::Snapshot;
 use poise::serenity_prelude as serenity;
 
 use super::{Data, Error};
 
+/// A member's role from their Discord roles alone (no database): enough to decide, before
+/// acknowledging, whether the answer is private and whether a viewer may ask at all.
+pub fn role(cfg: &Config, member: &serenity::Member) -> Option<Role> {
+    let administrator = member.permissions.is_some_and(|p| p.administrator());
+    let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
+    Role::of(&cfg.people, administrator, &roles)
+}
+
 /// What `member` may see now. The outer error is the database failing; the inner one why the
 /// member sees nothing (no role, or a manager or member not linked yet).
-#[allow(dead_code)] // Until the commands that use it land (issue 13, next commits).
 pub async fn access(data: &Data, member: &serenity::Member) -> Result<Result<Access, Refused>, Error> {
     let administrator = member.permissions.is_some_and(|p| p.administrator());
     let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
@@ -22,4 +35,45 @@ pub async fn access(data: &Data, member: &serenity::Member) -> Result<Result<Acc
         Ok(Access::decide(&cfg.people, administrator, &roles, linked.as_deref(), &dir))
     })
     .await
+}
+
+/// `access`, with a refusal as an error in the member's words (`Denied`).
+pub async fn require(data: &Data, member: &serenity::Member) -> Result<Access, Error> {
+    access(data, member).await?.map_err(|r| Denied(r.message()).into())
+}
+
+/// A refusal, said to the member as it is (privately), never as "something went wrong".
+#[derive(Debug)]
+pub struct Denied(pub String);
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Denied {}
+
+/// Whether a view shows leads one by one (a viewer may not see it).
+pub fn lead_level(view: ViewKind) -> bool {
+    matches!(view, ViewKind::List(_) | ViewKind::Calendar | ViewKind::Lead)
+}
+
+/// What a viewer reads when asking for a lead-level view.
+pub fn viewers_only_aggregates() -> Denied {
+    Denied(
+        "As a viewer you see aggregates only: /pipeline, /locators, /status and /help. \
+         Lists, the calendar and lead stories name leads one by one."
+            .into(),
+    )
+}
+
+/// `snap` cut to `scope`: the same snapshot for everyone who sees every lead (no copy), the
+/// scope's own for anyone narrower.
+pub fn scoped(snap: Arc<Snapshot>, scope: &Scope) -> Arc<Snapshot> {
+    if scope.is_everyone() {
+        snap
+    } else {
+        Arc::new(snap.within(scope))
+    }
 }

@@ -3,7 +3,9 @@
 //! - **Acknowledge first.** A view command defers (Discord shows "thinking…") before it touches
 //!   the database or renders anything, so the 3-second deadline holds however busy the bot is;
 //!   the CPU work then runs on the bounded pool (`pool.rs`).
-//! - **Views replace the "thinking…" reply**, for everyone in the channel.
+//! - **Views replace the "thinking…" reply**, for everyone in the channel — or for the asker
+//!   alone when the command was deferred privately (`defer_as`: members and managers, whose
+//!   scope narrows, and anyone who passes `private:true`).
 //! - **Errors reach only the person who asked.** Discord shows the first follow-up after a
 //!   public defer in place of "thinking…", to everyone, ignoring its ephemeral flag. So an error
 //!   after a public defer first removes that reply; the private follow-up is then a message of
@@ -20,6 +22,8 @@ use super::{Ctx, Error};
 enum Answer {
     /// Deferred publicly: the channel shows "thinking…" until the view or an error comes.
     PublicDefer,
+    /// Deferred privately: the answer (view or error) replaces it, seen by the asker alone.
+    PrivateDefer,
     /// The view replaced the deferred reply.
     Sent,
 }
@@ -30,12 +34,22 @@ async fn answer(ctx: Ctx<'_>) -> Option<Answer> {
 
 /// Acknowledges the command with a public "thinking…"; does nothing the second time.
 pub async fn defer(ctx: Ctx<'_>) -> Result<(), Error> {
+    defer_as(ctx, false).await
+}
+
+/// Acknowledges the command, privately (only the asker sees "thinking…" and then the answer)
+/// or publicly; does nothing the second time.
+pub async fn defer_as(ctx: Ctx<'_>, private: bool) -> Result<(), Error> {
     if answer(ctx).await.is_some() {
         return Ok(());
     }
-    ctx.defer().await?;
+    if private {
+        ctx.defer_ephemeral().await?;
+    } else {
+        ctx.defer().await?;
+    }
     crate::ops::metrics::command_acknowledged(ctx.id());
-    ctx.set_invocation_data(Answer::PublicDefer).await;
+    ctx.set_invocation_data(if private { Answer::PrivateDefer } else { Answer::PublicDefer }).await;
     Ok(())
 }
 

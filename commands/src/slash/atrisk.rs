@@ -3,7 +3,7 @@
 use panopticon::views::state::ViewKind;
 
 use super::reply_view;
-use crate::kit::{reply, Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// Leads about to go stale: past the at-risk threshold, not yet stale.
 #[poise::command(slash_command, guild_only)]
@@ -15,8 +15,9 @@ pub async fn atrisk(
     #[description = "Only leads in this stage"]
     #[autocomplete = "super::stages"]
     stage: Option<String>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
 ) -> Result<(), Error> {
-    reply::defer(ctx).await?;
-    let state = super::state(ctx, ViewKind::AT_RISK, stage, locator).await?;
-    reply_view(ctx, state).await
+    let access = super::asker(ctx, private, true).await?;
+    let state = super::state(ctx, &access, ViewKind::AT_RISK, stage, locator).await?;
+    reply_view(ctx, &access, state).await
 }

@@ -19,6 +19,7 @@ pub async fn calendar(
     #[description = "Around this date instead of today (YYYY-MM-DD)"] date: Option<String>,
     #[description = "A custom range: first day (YYYY-MM-DD; give `to` as well)"] from: Option<String>,
     #[description = "A custom range: last day (YYYY-MM-DD)"] to: Option<String>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
 ) -> Result<(), Error> {
     if from.is_some() || to.is_some() {
         let (Some(_), Some(_)) = (&from, &to) else {
@@ -31,7 +32,8 @@ pub async fn calendar(
         }
         let mut state = calendar_state(chrono::Utc::now(), PeriodKind::Week, f);
         (state.period, state.from, state.to) = (None, Some(f), Some(t));
-        return reply_view(ctx, state).await;
+        let access = super::asker(ctx, private, true).await?;
+        return reply_view(ctx, &access, state).await;
     }
     let tz = ctx.data().cfg.rules.timezone;
     let now = chrono::Utc::now();
@@ -40,7 +42,8 @@ pub async fn calendar(
         None => now.with_timezone(&tz).date_naive(),
     };
     let kind = period.map_or(PeriodKind::Week, |p| p.0);
-    reply_view(ctx, calendar_state(now, kind, day)).await
+    let access = super::asker(ctx, private, true).await?;
+    reply_view(ctx, &access, calendar_state(now, kind, day)).await
 }
 
 /// The message for a calendar state.

@@ -1,6 +1,7 @@
 //! /lead <name> — one lead's story, found by name, company or id. A name that fits several
 //! leads is not an error: the matches are offered in a select, and the pick shows the story.
 
+use panopticon::people::Scope;
 use panopticon::render::{table, Page};
 use panopticon::rules::Status;
 use panopticon::store::{self, StoredLead};
@@ -14,14 +15,32 @@ use serenity::{CreateActionRow, CreateEmbed, CreateSelectMenu, CreateSelectMenuK
 use super::reply_view;
 use crate::kit::compose::{embed, file, Composed, Scene, AMBER, BLUE, RED};
 use crate::kit::limits::{self, cut};
-use crate::kit::{reply, Ctx, Error};
+use crate::kit::{people, reply, Ctx, Error};
 
 /// The most matches offered to pick from (Discord's limit for a select).
 const PICK: usize = limits::SELECT_OPTIONS;
 
+/// How many matches a narrowed search reads before keeping those in scope: a member's own
+/// leads are a few among many, so the first 25 of everyone's would often hold none of them.
+const NARROWED_SEARCH: usize = 2000;
+
+/// Leads matching `q` that `scope` may see, at most `max` (best first, as `search_leads`).
+fn search_within(c: &store::Connection, q: &str, max: usize, scope: &Scope) -> store::Result<Vec<StoredLead>> {
+    if scope.is_everyone() {
+        return store::search_leads(c, q, max);
+    }
+    let found = store::search_leads(c, q, NARROWED_SEARCH)?;
+    Ok(found.into_iter().filter(|l| scope.allows(l.locator.as_ref().map(|u| u.id.as_str()))).take(max).collect())
+}
+
 async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let q: String = partial.trim().chars().take(100).collect();
-    let found = ctx.data().db(move |c| store::search_leads(c, &q, 25)).await;
+    let Some(member) = ctx.author_member().await else { return serenity::CreateAutocompleteResponse::new() };
+    let access = match people::access(ctx.data(), &member).await {
+        Ok(Ok(a)) if a.role.sees_leads() => a,
+        _ => return serenity::CreateAutocompleteResponse::new(),
+    };
+    let found = ctx.data().db(move |c| search_within(c, &q, 25, &access.scope)).await;
     let choices: Vec<serenity::AutocompleteChoice> = match found {
         Ok(leads) => leads
             .into_iter()
@@ -78,11 +97,15 @@ pub async fn lead(
     #[autocomplete = "search"]
     #[max_length = 100]
     name: String,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
 ) -> Result<(), Error> {
-    reply::defer(ctx).await?;
+    let access = super::asker(ctx, private, true).await?;
     let data = ctx.data();
     let q = name.trim().to_string();
-    let found = data.db_pooled(move |c| lead::find(c, &q, PICK)).await?;
+    let scope = access.scope.clone();
+    // A lead outside the asker's scope is not found: the same answer as a lead nobody has.
+    let found =
+        data.db_pooled(move |c| search_within(c, &q, PICK + 1, &scope).map(|f| lead::decide(&q, f, PICK))).await?;
     match found {
         Found::Nothing => Err(InputError(format!(
             "No lead has the name, company or id '{}'. Start typing and pick one from the list.",
@@ -91,7 +114,7 @@ pub async fn lead(
         .into()),
         Found::One(id) => {
             let state = ViewState { lead: Some(id), ..ViewState::new(ViewKind::Lead, chrono::Utc::now()) };
-            reply_view(ctx, state).await
+            reply_view(ctx, &access, state).await
         }
         Found::Several(leads, more) => reply::send_view(ctx, picker(&data.view_key, name.trim(), &leads, more)).await,
     }
@@ -101,7 +124,13 @@ pub async fn lead(
 pub fn face(sc: &Scene) -> Result<Composed, Error> {
     let (s, conn, state, ctx, per_page) = (sc.snap, sc.conn, sc.state, &sc.ctx, sc.per_page);
     let id = state.lead.as_deref().ok_or("this view names no lead")?;
-    let d = lead::build(conn, s, ctx, id)?.ok_or("that lead is no longer in the CRM copy")?;
+    const GONE: &str = "that lead is no longer in the CRM copy";
+    // Outside the asker's scope answers exactly as a lead that is not there: nothing leaks.
+    let owner = store::get_lead(conn, id)?.and_then(|l| l.locator.map(|u| u.id));
+    if !sc.scope.allows(owner.as_deref()) {
+        return Err(GONE.into());
+    }
+    let d = lead::build(conn, s, ctx, id)?.ok_or(GONE)?;
     let img = table::lead(&d, ctx, Page { index: state.page as usize, per_page })?;
     let l = &d.lead;
     let status = d.status.map(Status::word).unwrap_or("no appointment");
@@ -115,7 +144,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
             "**{}** · {} · {}",
             status,
             l.stage.as_deref().unwrap_or("—"),
-            l.locator.as_deref().unwrap_or(NO_LOCATOR)
+            l.locator.as_deref().map_or(NO_LOCATOR.to_string(), |n| sc.named(n, owner.as_deref()))
         ),
         format!("{} · {}", l.company.as_deref().unwrap_or("—"), l.phone.as_deref().unwrap_or("no phone")),
         format!("[Open in Zoho CRM]({})", l.zoho_url),

@@ -7,7 +7,7 @@ use panopticon::views::SortKey;
 
 use super::choice::Choice;
 use super::reply_view;
-use crate::kit::{reply, Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// Every appointed lead and its status; filter by stage, locator, status and dates.
 #[poise::command(slash_command, guild_only)]
@@ -23,15 +23,16 @@ pub async fn leads(
     #[description = "Appointments from this date (YYYY-MM-DD)"] from: Option<String>,
     #[description = "Appointments up to this date (YYYY-MM-DD)"] to: Option<String>,
     #[description = "Order (default: most urgent first)"] sort: Option<Choice<SortKey>>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
 ) -> Result<(), Error> {
     // Dates need no data: a typo is answered at once, privately, before anything else.
     let dates = input::FilterInput { from, to, ..Default::default() }.parse_named(&[], &[], ("from", "to"))?;
-    reply::defer(ctx).await?;
-    let mut state = super::state(ctx, ViewKind::LEADS, stage, locator).await?;
+    let access = super::asker(ctx, private, true).await?;
+    let mut state = super::state(ctx, &access, ViewKind::LEADS, stage, locator).await?;
     (state.from, state.to) = (dates.from, dates.to);
     state.sort = sort.map(|s| s.0);
     if let Some(Choice(s)) = status {
         state.statuses = vec![s];
     }
-    reply_view(ctx, state).await
+    reply_view(ctx, &access, state).await
 }

@@ -33,7 +33,14 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
             ListKind::Leads => "No appointed lead matches.".to_string(),
         });
     } else {
-        let by = v.per_locator.iter().map(|c| format!("**{}** {}", c.locator, c.count));
+        // A linked locator is mentioned beside their name (the embed only: never in the image).
+        let owners: std::collections::HashMap<&str, &str> =
+            s.leads.iter().filter_map(|l| Some((l.locator.as_deref()?, l.owner_id.as_deref()?))).collect();
+        let by = v.per_locator.iter().map(|c| {
+            let owner = owners.get(c.locator.as_str()).copied();
+            let name = format!("**{}**", c.locator);
+            format!("{} {}", sc.named(&name, owner), c.count)
+        });
         lines.push(format!("By locator: {}", join_capped(by, 8, " · ")));
         lines.push(page.describe(v.total));
     }

@@ -7,14 +7,17 @@ use poise::serenity_prelude::CreateEmbed;
 
 use super::reply_view;
 use crate::kit::compose::{embed, file, Composed, Scene, BLUE, RED};
-use crate::kit::{reply, Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// Per locator: appointed, awaiting, at risk, stale, progressed, conversion.
 #[poise::command(slash_command, guild_only)]
-pub async fn locators(ctx: Ctx<'_>) -> Result<(), Error> {
-    reply::defer(ctx).await?;
-    let state = super::state(ctx, ViewKind::Locators, None, None).await?;
-    reply_view(ctx, state).await
+pub async fn locators(
+    ctx: Ctx<'_>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
+) -> Result<(), Error> {
+    let access = super::asker(ctx, private, false).await?;
+    let state = super::state(ctx, &access, ViewKind::Locators, None, None).await?;
+    reply_view(ctx, &access, state).await
 }
 
 /// The message for a locators state.

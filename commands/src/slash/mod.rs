@@ -9,20 +9,24 @@ mod digest;
 mod help;
 mod lead;
 mod leads;
+mod link;
 mod list;
 mod locators;
 mod pipeline;
 mod refresh;
 mod stale;
 mod status;
+mod unlink;
+mod whoami;
 
+use panopticon::people::{Access, Refused};
 use panopticon::views::input;
 use panopticon::views::state::{short_hash, ViewKind, ViewState};
 use panopticon::views::NO_LOCATOR;
 use poise::serenity_prelude as serenity;
 
 use crate::kit::compose::Face;
-use crate::kit::{self, Ctx, Data, Error};
+use crate::kit::{self, people, reply, Ctx, Data, Error};
 
 /// Which face draws a view: the one table joining views to their messages. A new view is one
 /// more arm (the compiler asks for it).
@@ -36,10 +40,33 @@ pub fn face(view: ViewKind) -> Face {
     }
 }
 
-/// Composes `state` with its view's face and sends it as the reply to a command.
-async fn reply_view(ctx: Ctx<'_>, state: ViewState) -> Result<(), Error> {
+/// Composes `state` with its view's face, as `access` may see it, and sends it as the reply.
+async fn reply_view(ctx: Ctx<'_>, access: &Access, state: ViewState) -> Result<(), Error> {
     let face = face(state.view);
-    kit::reply_view(ctx, state, face).await
+    kit::reply_view(ctx, access, state, face).await
+}
+
+/// Who asks a view command, decided at this moment: a viewer asking for a lead-level view
+/// (`leads`) is refused before anything is sent; the command is then acknowledged — privately
+/// for members and managers, or when `private` is asked for — and the asker's `Access` read
+/// (a manager or member not linked is told to ask for /link, privately).
+async fn asker(ctx: Ctx<'_>, private: Option<bool>, leads: bool) -> Result<Access, Error> {
+    let data = ctx.data();
+    let member = ctx.author_member().await.ok_or("Panopticon could not check your roles; try again.")?;
+    let role = people::role(&data.cfg, &member).ok_or_else(|| people::Denied(Refused::NoRole.message()))?;
+    if leads && !role.sees_leads() {
+        return Err(people::viewers_only_aggregates().into());
+    }
+    reply::defer_as(ctx, role.private_by_default() || private == Some(true)).await?;
+    people::require(data, &member).await
+}
+
+/// The snapshot as the asker of an autocomplete sees it (`None`: they see nothing).
+async fn scoped_snapshot(ctx: Ctx<'_>) -> Option<std::sync::Arc<panopticon::views::Snapshot>> {
+    let member = ctx.author_member().await?;
+    let access = people::access(ctx.data(), &member).await.ok()?.ok()?;
+    let snap = ctx.data().snapshot().await.ok()?;
+    Some(people::scoped(snap, &access.scope))
 }
 
 /// Every command, with the day counts in /stale's and /atrisk's descriptions taken from the
@@ -59,6 +86,9 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         status::status(),
         help::help(),
         digest::digest(),
+        link::link(),
+        unlink::unlink(),
+        whoami::whoami(),
     ];
     for c in &mut all {
         let about = match &*c.name {
@@ -75,12 +105,14 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
 /// deferring: it may wait for the data to load.
 async fn state(
     ctx: Ctx<'_>,
+    access: &Access,
     view: ViewKind,
     stage: Option<String>,
     locator: Option<String>,
 ) -> Result<ViewState, Error> {
     let data = ctx.data();
-    let snap = data.snapshot().await?;
+    // Names are checked against what the asker sees: a locator outside their scope is unknown.
+    let snap = people::scoped(data.snapshot().await?, &access.scope);
     let mut st = ViewState::new(view, chrono::Utc::now());
     if let Some(s) = stage {
         let name = input::resolve("stage", &s, &snap.known_stages(&data.cfg.rules))?;
@@ -108,15 +140,15 @@ fn choices(known: Vec<String>, partial: &str) -> serenity::CreateAutocompleteRes
 }
 
 async fn stages(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    match ctx.data().snapshot().await {
-        Ok(s) => choices(s.known_stages(&ctx.data().cfg.rules), partial),
-        Err(_) => serenity::CreateAutocompleteResponse::new(),
+    match scoped_snapshot(ctx).await {
+        Some(s) => choices(s.known_stages(&ctx.data().cfg.rules), partial),
+        None => serenity::CreateAutocompleteResponse::new(),
     }
 }
 
 async fn locators(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    match ctx.data().snapshot().await {
-        Ok(s) => choices(s.known_locators(), partial),
-        Err(_) => serenity::CreateAutocompleteResponse::new(),
+    match scoped_snapshot(ctx).await {
+        Some(s) => choices(s.known_locators(), partial),
+        None => serenity::CreateAutocompleteResponse::new(),
     }
 }

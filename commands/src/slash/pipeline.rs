@@ -7,7 +7,7 @@ use poise::serenity_prelude::CreateEmbed;
 
 use super::reply_view;
 use crate::kit::compose::{embed, file, Composed, Scene, BLUE};
-use crate::kit::{reply, Ctx, Error};
+use crate::kit::{Ctx, Error};
 
 /// Leads per stage, who is in green and for how long, and conversion to delivered.
 #[poise::command(slash_command, guild_only)]
@@ -16,10 +16,11 @@ pub async fn pipeline(
     #[description = "Only this locator's leads"]
     #[autocomplete = "super::locators"]
     locator: Option<String>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
 ) -> Result<(), Error> {
-    reply::defer(ctx).await?;
-    let state = super::state(ctx, ViewKind::Pipeline, None, locator).await?;
-    reply_view(ctx, state).await
+    let access = super::asker(ctx, private, false).await?;
+    let state = super::state(ctx, &access, ViewKind::Pipeline, None, locator).await?;
+    reply_view(ctx, &access, state).await
 }
 
 /// The message for a pipeline state.

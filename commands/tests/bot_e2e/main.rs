@@ -5,12 +5,14 @@
 //! documented limits, and who sees each message is modelled as Discord shows it.
 //!
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
-//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler).
+//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler), `people` (what each role sees, /link, /whoami,
+//! members who left).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
 mod digest;
+mod people;
 mod refresh;
 mod views;

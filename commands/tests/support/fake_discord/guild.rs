@@ -4,6 +4,9 @@
 //! errors (404 Unknown Guild / Member / Channel). The guild has @everyone (View Channel, Send
 //! Messages, Read Message History) and the bot's own role (Embed Links, Attach Files), as a
 //! bot invited with those permissions gets; `deny_in_channel` adds an overwrite to the channel.
+//! Members: the bot, and whoever a test says is in the guild (`join`, `leave`); anyone else is
+//! 404 Unknown Member. `slash_with_user` types a command whose option names a member, with the
+//! `resolved` users Discord sends along.
 
 use std::sync::Mutex;
 
@@ -11,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{FakeDiscord, BOT, CHANNEL, GUILD, OTHER_CHANNEL};
+use super::{FakeDiscord, Who, BOT, CHANNEL, GUILD, OTHER_CHANNEL};
 
 /// The role Discord made for the bot when it was invited.
 pub const BOT_ROLE: u64 = 900_000_000_000_000_301;
@@ -28,12 +31,38 @@ const READ_MESSAGE_HISTORY: u64 = 1 << 16;
 pub struct GuildState {
     /// `CHANNEL`'s permission overwrites: (id, type 0 role / 1 member, allow, deny).
     overwrites: Vec<(u64, u8, u64, u64)>,
+    /// People in the guild besides the bot.
+    members: std::collections::BTreeSet<u64>,
 }
 
 impl FakeDiscord {
     /// Adds an overwrite to `CHANNEL` denying `bits` to role or member `id` (`member`: a user).
     pub fn deny_in_channel(&self, id: u64, member: bool, bits: u64) {
         self.shared.guild.lock().unwrap().overwrites.push((id, u8::from(member), 0, bits));
+    }
+}
+
+impl FakeDiscord {
+    /// `user` is in the guild from now on.
+    pub fn join(&self, user: u64) {
+        self.shared.guild.lock().unwrap().members.insert(user);
+    }
+
+    /// `user` left the guild.
+    pub fn leave(&self, user: u64) {
+        self.shared.guild.lock().unwrap().members.remove(&user);
+    }
+
+    /// A slash command with a user option `option` naming `user`, as Discord sends it (the user
+    /// in `data.resolved`), plus any `more` options; returns its token.
+    pub fn slash_with_user(&self, name: &str, option: &str, user: u64, more: Value, who: &Who) -> String {
+        let mut options = vec![json!({"name": option, "type": 6, "value": user.to_string()})];
+        options.extend(more.as_array().cloned().unwrap_or_default());
+        let data = json!({"id": "600000000000000000", "name": name, "type": 1, "options": options,
+            "resolved": {"users": {user.to_string(): super::user_json(user)}}});
+        let (token, v) = self.base(who, CHANNEL, 2, data);
+        self.send("INTERACTION_CREATE", v);
+        token
     }
 }
 
@@ -64,6 +93,11 @@ pub fn answer(state: &Mutex<GuildState>, parts: &[&str]) -> Response {
         ["guilds", _, "members", u] if id(u) == BOT => axum::Json(json!({
             "user": {"id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "avatar": null, "bot": true},
             "roles": [BOT_ROLE.to_string()], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false
+        }))
+        .into_response(),
+        ["guilds", _, "members", u] if state.lock().unwrap().members.contains(&id(u)) => axum::Json(json!({
+            "user": super::user_json(id(u)), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": false, "mute": false
         }))
         .into_response(),
         ["guilds", _, "members", _] => not_found("Unknown Member", 10007),
