@@ -10,6 +10,8 @@ use super::reply_view;
 use crate::kit::{Ctx, Error};
 
 /// Every appointed lead and its status; filter by stage, locator, status and dates.
+// Each argument is one of Discord's options: poise takes them as parameters.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only)]
 pub async fn leads(
     ctx: Ctx<'_>,

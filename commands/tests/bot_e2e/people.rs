@@ -298,6 +298,11 @@ async fn clicks_on_shared_messages_and_foreign_ids_never_widen_a_scope_and_manag
     let t = fake.slash("whoami", json!([]), &coordinator(), CHANNEL);
     let said = content(&answer(fake, &t).await.0);
     assert!(said.contains("Role: **coordinator**") && said.contains("every lead"), "{said}");
+    // A coordinator may keep an answer to themselves.
+    let t = fake.slash("atrisk", json!([{"name": "private", "type": 5, "value": true}]), &coordinator(), CHANNEL);
+    let (m, _) = answer(fake, &t).await;
+    assert!(title(&m).contains("At risk"), "{m}");
+    only_private(fake, &t);
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
