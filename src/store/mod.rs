@@ -228,6 +228,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
         ("appointments", "id"),
         ("stage_changes", "id"),
         ("users", "id"),
+        ("crm_roles", "id"),
         ("sync_state", "endpoint"),
         ("history_due", "lead_id"),
         ("history_due_rules", "id"),

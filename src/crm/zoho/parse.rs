@@ -266,3 +266,22 @@ pub fn stage_changes(e: &Value, lead: &LeadId, stage_field: &str) -> Result<Vec<
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_users_role_and_manager_are_read_only_when_they_are_ids() {
+        let (u, _) = super::user(&json!({"id": "1", "full_name": "A",
+            "role": {"name": "CEO", "id": "3652397000900000001"}, "Reporting_To": {"name": "B", "id": 3652397000000000002u64}}))
+        .unwrap();
+        assert_eq!(u.role_id.as_deref(), Some("3652397000900000001"));
+        assert_eq!(u.reporting_to_id.as_deref(), Some("3652397000000000002"));
+        for hostile in [json!("CEO"), json!({"name": "CEO"}), json!({"id": "../../etc"}), json!([1]), json!(null)] {
+            let (u, _) =
+                super::user(&json!({"id": "1", "full_name": "A", "role": hostile, "Reporting_To": hostile})).unwrap();
+            assert_eq!((u.role_id, u.reporting_to_id), (None, None), "{hostile}");
+        }
+    }
+}
