@@ -347,8 +347,9 @@ async fn users_carry_their_role_and_manager() {
     use panopticon::crm::CrmSource;
     let env = Env::new(generate(&spec(100, 20, 60))).await;
     let users = env.client().fetch_users(None).await.unwrap();
-    let want: BTreeSet<(String, Option<String>, Option<String>)> =
-        env.sandbox.org(|o| o.users.iter().map(|u| (u.id.clone(), u.role_id.clone(), u.reporting_to.clone())).collect());
+    let want: BTreeSet<(String, Option<String>, Option<String>)> = env
+        .sandbox
+        .org(|o| o.users.iter().map(|u| (u.id.clone(), u.role_id.clone(), u.reporting_to.clone())).collect());
     let got: BTreeSet<(String, Option<String>, Option<String>)> =
         users.items.into_iter().map(|u| (u.id, u.role_id, u.reporting_to_id)).collect();
     assert_eq!(got, want);

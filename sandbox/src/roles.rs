@@ -162,9 +162,7 @@ pub(super) async fn role(State(s): S, Path((_version, id)): Path<(String, String
     let org = s.org.read().expect("org lock");
     match org.roles.iter().find(|r| r.id == id) {
         Some(r) => json_bytes(&json!({ "roles": [render_role(&org, r)] })),
-        None => {
-            envelope(StatusCode::BAD_REQUEST, "INVALID_DATA", "the role id given seems to be invalid", json!({}))
-                .into_response()
-        }
+        None => envelope(StatusCode::BAD_REQUEST, "INVALID_DATA", "the role id given seems to be invalid", json!({}))
+            .into_response(),
     }
 }

@@ -30,9 +30,7 @@ const ROLES_READ: &str = "settings/roles";
 
 /// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
 pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
-    Ok(watermark(conn, ROLES_READ)?
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc)))
+    Ok(watermark(conn, ROLES_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
 }
 
 pub fn set_roles_read_at(conn: &Connection, at: DateTime<Utc>) -> Result<()> {

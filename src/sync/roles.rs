@@ -34,9 +34,9 @@ pub(super) fn warning(e: &CrmError, stored: bool) -> String {
             "the CRM's roles were not read: the refresh token lacks ZohoCRM.settings.roles.READ (add it and \
              generate a new refresh token, see README, Setting up); {kept}"
         ),
-        CrmError::Api { code, .. } if code == "NO_PERMISSION" => format!(
-            "the CRM's roles were not read: the Zoho user behind the refresh token may not read roles; {kept}"
-        ),
+        CrmError::Api { code, .. } if code == "NO_PERMISSION" => {
+            format!("the CRM's roles were not read: the Zoho user behind the refresh token may not read roles; {kept}")
+        }
         e => format!("the CRM's roles were not read ({e}); {kept}"),
     }
 }

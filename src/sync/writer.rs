@@ -161,7 +161,8 @@ impl Writer<'_> {
                 self.skipped[ROLES].extend(skipped);
                 // Every org has at least one role: a reply with none readable replaces nothing.
                 if list.is_empty() {
-                    let e = CrmError::Malformed { endpoint: "settings/roles".into(), detail: "no readable role".into() };
+                    let e =
+                        CrmError::Malformed { endpoint: "settings/roles".into(), detail: "no readable role".into() };
                     self.report.warnings.push(roles::warning(&e, self.roles_stored));
                 } else {
                     store::replace_roles(self.conn, &list)?;
