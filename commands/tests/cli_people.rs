@@ -211,3 +211,24 @@ async fn help_explains_and_a_missing_database_is_named() {
     let (code, _, _) = run(&config, &["people"]).await;
     assert_eq!(code, Some(2), "a subcommand is needed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_whether_the_roles_can_be_read_without_failing_for_it() {
+    let s = Setup::new(|_| {}).await;
+    let users_line = |out: &str| out.lines().find(|l| l.contains("  Zoho users ")).unwrap_or("").to_string();
+    let (_, out, err) = run(&s.config, &["doctor"]).await;
+    let l = users_line(&out);
+    assert!(
+        l.starts_with("✓ PASS") && l.contains("roles readable (ZohoCRM.settings.roles.READ): 5 roles"),
+        "{out}{err}"
+    );
+    s.sb.grant_roles_scope(false);
+    let (_, out, err) = run(&s.config, &["doctor"]).await;
+    let l = users_line(&out);
+    assert!(
+        l.starts_with("✓ PASS")
+            && l.contains("roles NOT readable (OAUTH_SCOPE_MISMATCH)")
+            && l.contains("lacks ZohoCRM.settings.roles.READ"),
+        "a sync without the roles still works, so the line passes and says what is missing:\n{out}{err}"
+    );
+}

@@ -26,7 +26,7 @@ pub fn clear_watermarks(conn: &Connection) -> Result<()> {
 
 /// Where the time the CRM's roles were last read is kept (`sync_state`, beside the watermarks:
 /// a full run clears both, and reads the roles again).
-const ROLES_READ: &str = "settings/roles";
+pub(super) const ROLES_READ: &str = "settings/roles";
 
 /// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
 pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
