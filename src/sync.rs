@@ -1,6 +1,7 @@
 //! CRM → store, incremental and atomic.
 //!
-//! A run has two halves that work at once. The pull reads users, changed leads, deleted leads,
+//! A run has two halves that work at once. The pull reads users (and, when they may have
+//! changed, the CRM's roles — see `roles`), changed leads, deleted leads,
 //! changed and deleted appointments side by side, then the stage timeline of exactly the leads
 //! that need it (`history_due` and what this run changed — see `apply`). The writer (`writer`)
 //! applies each page as it arrives, inside one SQLite transaction for the whole run, committed
@@ -29,6 +30,7 @@ use crate::time::utc_text;
 mod apply;
 mod guard;
 mod interrupt;
+mod roles;
 mod writer;
 
 pub use guard::is_mass_delete;
@@ -127,6 +129,8 @@ pub struct SyncReport {
     pub timeline_reads: u64,
     pub calls: CallCounts,
     pub skipped: Vec<Skipped>,
+    /// What the run could not do but went on without (the roles refused, say), one line each.
+    pub warnings: Vec<String>,
     pub duration_ms: u64,
 }
 
@@ -202,7 +206,7 @@ pub async fn run_with<C: CrmSource>(
     let clock = Instant::now();
     crm.take_calls();
     let (to_writer, pages) = mpsc::channel(PAGES_IN_FLIGHT);
-    let (ready, marks) = oneshot::channel();
+    let (ready, start) = oneshot::channel();
     let job = Job {
         store: store.clone(),
         settings: settings.clone(),
@@ -214,7 +218,7 @@ pub async fn run_with<C: CrmSource>(
     };
     let writer = tokio::task::spawn_blocking(move || writer::run(job, pages, ready));
     let pulled = tokio::select! {
-        r = pull(crm, settings, full, progress, to_writer, marks) => r,
+        r = pull(crm, settings, full, progress, to_writer, start) => r,
         why = opts.interrupt.wait() => Err(SyncError::Interrupted(why)),
     };
     // Awaited to the end even when the pull failed: the writer rolls its transaction back when
@@ -305,9 +309,9 @@ async fn pull<C: CrmSource>(
     full: bool,
     progress: &dyn Progress,
     to_writer: mpsc::Sender<ToWriter>,
-    marks: oneshot::Receiver<writer::Marks>,
+    start: oneshot::Receiver<writer::Start>,
 ) -> Result<(), SyncError> {
-    let marks = marks.await.map_err(|_| writer_gone("the database"))?;
+    let writer::Start { marks, roles_due } = start.await.map_err(|_| writer_gone("the database"))?;
     let mark = |key: &str| marks.get(key).cloned().flatten();
     let tx = &to_writer;
     let send = |msg: ToWriter, what: &'static str| async move { tx.send(msg).await.map_err(|_| writer_gone(what)) };
@@ -319,7 +323,17 @@ async fn pull<C: CrmSource>(
     // the listing was read is deleted in this run, as before; the modules run side by side.
     let users = async {
         let f = crm.fetch_users(mark(W_USERS).as_deref()).await?;
+        let changed = !f.items.is_empty();
         send(ToWriter::Users(f.items, f.skipped), "users").await?;
+        // The roles only when they may have changed (see `roles`); a refusal is a warning,
+        // the run goes on with the roles it has.
+        if changed || roles_due {
+            let msg = match crm.fetch_roles().await {
+                Ok(r) => ToWriter::Roles(r.items, r.skipped),
+                Err(e) => ToWriter::RolesUnread(e),
+            };
+            send(msg, "settings/roles").await?;
+        }
         Ok::<_, SyncError>(f.next_watermark)
     };
     let leads = async {

@@ -299,3 +299,59 @@ async fn api_failures_are_one_plain_line() {
     let run = store::last_run(&env.conn()).unwrap().unwrap();
     assert_eq!(run.error.as_deref(), Some(err.as_str()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_role_records_are_skipped_and_the_rest_read() {
+    use panopticon::crm::CrmSource;
+    use serde_json::json;
+    let mut org = generate(&spec(100, 20, 60));
+    let good: Vec<(String, String)> = org.roles.iter().map(|r| (r.id.clone(), r.name.clone())).collect();
+    let plant = |org: &mut Org, i: usize, key: &str, v: serde_json::Value| {
+        org.roles[i].overrides.insert(key.into(), v);
+    };
+    let mut extra = org.roles[4].clone();
+    extra.id = "3652397000900000077".into();
+    extra.name = "\u{1b}[31mEvil\nRole\u{202e}".into();
+    org.roles.push(extra);
+    let mut twin = org.roles[0].clone();
+    twin.name = "A second CEO".into();
+    org.roles.push(twin);
+    plant(&mut org, 1, "id", json!("not-a-number"));
+    plant(&mut org, 2, "reporting_to", json!("CEO"));
+    plant(&mut org, 3, "name", json!(null));
+    plant(&mut org, 3, "display_label", json!(""));
+    let own = org.roles[4].id.clone();
+    plant(&mut org, 4, "reporting_to", json!({"name": "itself", "id": own}));
+    let env = Env::new(org).await;
+    let got = env.client().fetch_roles().await.unwrap();
+    let ids: Vec<&str> = got.items.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [good[0].0.as_str(), "3652397000900000077"], "{got:?}");
+    assert_eq!(got.items[1].name, "[31mEvil Role\u{202e}", "control characters never reach the store");
+    let reasons: Vec<String> = got.skipped.iter().map(|s| s.to_string()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("not-a-number") && r.contains("is not a Zoho record id")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("reporting_to: expected {name, id} or null")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("no name")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("reports to itself")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("the same role id twice")), "{reasons:?}");
+
+    // Through a sync: the run is ok, the readable roles stored, the others reported.
+    let r = env.sync().await.unwrap();
+    assert_eq!(r.skipped.iter().filter(|s| s.endpoint == "settings/roles").count(), 5, "{:?}", r.skipped);
+    let stored: Vec<String> = store::directory(&env.conn()).unwrap().roles.into_iter().map(|r| r.id).collect();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_carry_their_role_and_manager() {
+    use panopticon::crm::CrmSource;
+    let env = Env::new(generate(&spec(100, 20, 60))).await;
+    let users = env.client().fetch_users(None).await.unwrap();
+    let want: BTreeSet<(String, Option<String>, Option<String>)> = env
+        .sandbox
+        .org(|o| o.users.iter().map(|u| (u.id.clone(), u.role_id.clone(), u.reporting_to.clone())).collect());
+    let got: BTreeSet<(String, Option<String>, Option<String>)> =
+        users.items.into_iter().map(|u| (u.id, u.role_id, u.reporting_to_id)).collect();
+    assert_eq!(got, want);
+    assert!(got.iter().all(|u| u.1.is_some()), "every generated user has a role: {got:?}");
+}

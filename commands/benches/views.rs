@@ -178,6 +178,8 @@ fn write_org(store: &Store, org: &Org, now: chrono::DateTime<Utc>) {
             name: u.full_name(),
             email: Some(u.email.clone()),
             status: Some(u.status.clone()),
+            role_id: u.role_id.clone(),
+            reporting_to_id: u.reporting_to.clone(),
         };
         store::upsert_user(&tx, &user).expect("user");
     }

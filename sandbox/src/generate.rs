@@ -97,6 +97,9 @@ pub fn generate(spec: &Spec) -> Org {
             email: format!("{}.{}@vendco.example", f.to_lowercase(), l.to_lowercase().replace('\'', "")),
             status: if i == n_loc - 1 && n_loc > 3 { "disabled".into() } else { "active".into() },
             modified: past - Duration::days(30),
+            role_id: None,
+            profile: "Standard".into(),
+            reporting_to: None,
         });
     }
     let coordinator = org.new_id();
@@ -107,7 +110,12 @@ pub fn generate(spec: &Spec) -> Org {
         email: "chris.alvarez@vendco.example".into(),
         status: "active".into(),
         modified: past - Duration::days(30),
+        role_id: None,
+        profile: "Administrator".into(),
+        reporting_to: None,
     });
+    // Roles take no random numbers and no record ids: the leads come out as they always did.
+    crate::roles::assign(&mut org, n_loc);
     let locators: Vec<(String, String)> = org.users[..n_loc].iter().map(|u| (u.id.clone(), u.full_name())).collect();
 
     // Which leads are appointed: a deterministic shuffle of the indices.

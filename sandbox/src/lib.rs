@@ -7,8 +7,9 @@
 //! It serves what Panopticon reads with Zoho's shapes and rules (see reference/zoho-api.md
 //! §10): the OAuth token endpoint, `fields` required, 200 per page, 2,000 records by `page`
 //! and then `page_token` (bound to the other parameters), 204 for nothing, 304 for nothing
-//! modified, `converted`, `/deleted`, `__timeline` with paging, `/users`, Events and
-//! `Appointments__s`, and the standard error envelope. Faults can be switched on at will
+//! modified, `converted`, `/deleted`, `__timeline` with paging, `/users` (with each user's role
+//! and `Reporting_To`), `/settings/roles`, Events and `Appointments__s`, and the standard error
+//! envelope. Faults can be switched on at will
 //! (429, 5xx, 502 from a proxy, hangs, dropped connections, garbled or non-UTF-8 bodies, errors
 //! sent with HTTP 200, redirects, lists that never end), and `before_request` edits the org
 //! between two requests — positions are recomputed on every request, so a record edited between
@@ -24,6 +25,7 @@ mod names;
 pub mod org;
 mod render;
 mod rng;
+pub mod roles;
 mod server;
 
 use std::net::SocketAddr;
@@ -245,6 +247,8 @@ fn router(shared: Arc<server::Shared>) -> Router {
         .route("/oauth/v2/token", post(server::token))
         .route("/crm/{version}/users", get(listing::users))
         .route("/crm/{version}/settings/fields", get(fields::fields))
+        .route("/crm/{version}/settings/roles", get(roles::roles))
+        .route("/crm/{version}/settings/roles/{id}", get(roles::role))
         .route("/crm/{version}/{module}", get(listing::list_records))
         .route("/crm/{version}/{module}/deleted", get(listing::list_deleted))
         .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))

@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::org::{Org, STimelineEntry};
 use super::render::{known_fields, render_appointment, render_deleted, render_entry, render_event, render_lead, zt};
+use super::roles::user_extras;
 use super::server::{authorize, envelope, invalid, json_bytes, Cursor, Shared, S};
 
 fn parse_ims(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response> {
@@ -344,18 +345,22 @@ pub(super) async fn users(
     }
     page_reply(&s, &org, &q, &headers, &ids, "users", |id| {
         let u = org.users.iter().find(|u| u.id == id).expect("listed user");
-        json!({
+        let mut v = json!({
             "id": u.id,
             "full_name": u.full_name(),
             "first_name": u.first_name,
             "last_name": u.last_name,
             "email": u.email,
             "status": u.status,
-            "role": {"name": "Locator", "id": "3652397000000026005"},
-            "profile": {"name": "Standard", "id": "3652397000000026014"},
             "time_zone": org.user_tz.name(),
             "Modified_Time": zt(&org, u.modified),
-        })
+        });
+        if let (Value::Object(o), Value::Object(x)) =
+            (&mut v, user_extras(&org, u.role_id.as_deref(), &u.profile, u.reporting_to.as_deref()))
+        {
+            o.extend(x);
+        }
+        v
     })
 }
 

@@ -15,6 +15,11 @@ pub struct SUser {
     pub email: String,
     pub status: String,
     pub modified: DateTime<Utc>,
+    /// The user's role (`SRole::id`) and profile name (Administrator, Standard).
+    pub role_id: Option<String>,
+    pub profile: String,
+    /// The user-level manager (`Reporting_To`): another user's id; `None` at the top.
+    pub reporting_to: Option<String>,
 }
 
 impl SUser {
@@ -104,6 +109,18 @@ pub struct SDeleted {
     pub deleted: DateTime<Utc>,
 }
 
+/// A role of the org's hierarchy (`/settings/roles`).
+#[derive(Clone, Debug)]
+pub struct SRole {
+    pub id: String,
+    pub name: String,
+    /// The parent role's id; `None` for the top (CEO).
+    pub reporting_to: Option<String>,
+    pub share_with_peers: bool,
+    /// Raw JSON values that replace rendered keys: how tests plant hostile role records.
+    pub overrides: Map<String, Value>,
+}
+
 /// One stage change as the sandbox knows it: (timeline entry id, time, old, new).
 pub type HistoryRow = (String, DateTime<Utc>, Option<String>, Option<String>);
 
@@ -115,6 +132,7 @@ pub struct Org {
     /// The API user's zone: datetimes are rendered with its offset, as Zoho does.
     pub user_tz: Tz,
     pub users: Vec<SUser>,
+    pub roles: Vec<SRole>,
     pub leads: BTreeMap<String, SLead>,
     pub events: BTreeMap<String, SEvent>,
     pub appointments: BTreeMap<String, SAppointment>,
@@ -134,6 +152,7 @@ impl Org {
             now,
             user_tz,
             users: vec![],
+            roles: vec![],
             leads: BTreeMap::new(),
             events: BTreeMap::new(),
             appointments: BTreeMap::new(),
@@ -156,7 +175,7 @@ impl Org {
 
     /// The clock moves on after each edit, as it does between an edit and the next sync:
     /// without this, an edit and a sync in the same second would be indistinguishable.
-    fn touch(&mut self) -> DateTime<Utc> {
+    pub(crate) fn touch(&mut self) -> DateTime<Utc> {
         let t = self.now;
         self.now += Duration::seconds(61);
         self.version += 1;

@@ -58,6 +58,8 @@ pub struct Shared {
     pub(super) counter: Mutex<u64>,
     /// Fields an admin deleted from the org (module, api name): see `fields.rs`.
     pub(super) removed_fields: Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// The token lacks ZohoCRM.settings.roles.READ (see `roles.rs`).
+    pub(super) roles_denied: std::sync::atomic::AtomicBool,
     /// Requests being handled now, and the most ever at once (to check a client's cap).
     in_flight: std::sync::atomic::AtomicUsize,
     pub max_in_flight: std::sync::atomic::AtomicUsize,
@@ -84,6 +86,7 @@ impl Shared {
             orders: Mutex::new(HashMap::new()),
             counter: Mutex::new(0),
             removed_fields: Mutex::new(Default::default()),
+            roles_denied: Default::default(),
             in_flight: Default::default(),
             max_in_flight: Default::default(),
         }

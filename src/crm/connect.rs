@@ -3,6 +3,7 @@
 
 use crate::config::{Config, CrmKind};
 use crate::domain::LeadId;
+use crate::people::DirRole;
 
 use super::zoho::ZohoClient;
 use super::{
@@ -26,6 +27,11 @@ impl CrmSource for Crm {
     async fn fetch_users(&self, since: Option<&str>) -> Result<Fetched<CrmUser>, CrmError> {
         match self {
             Crm::Zoho(c) => c.fetch_users(since).await,
+        }
+    }
+    async fn fetch_roles(&self) -> Result<Fetched<DirRole>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_roles().await,
         }
     }
     async fn fetch_leads(&self, since: Option<&str>, pages: &impl Pages<CrmLead>) -> Result<Listed, CrmError> {

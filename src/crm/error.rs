@@ -136,6 +136,7 @@ impl fmt::Display for Reading<'_> {
             e if e.starts_with("oauth") => f.write_str("the access token request"),
             "__timeline" => f.write_str("a lead's stage history"),
             "users" => f.write_str("the users"),
+            "settings/roles" => f.write_str("the roles"),
             e => match e.strip_suffix("/deleted") {
                 Some(module) => write!(f, "the deleted {module}"),
                 None => f.write_str(e),
@@ -197,7 +198,8 @@ impl CrmError {
         match code {
             "OAUTH_SCOPE_MISMATCH" => {
                 " — the refresh token lacks a scope; regenerate it with ZohoCRM.modules.leads.READ, \
-                ZohoCRM.modules.events.READ, ZohoCRM.modules.appointments.READ and ZohoCRM.users.READ"
+                ZohoCRM.modules.events.READ, ZohoCRM.modules.appointments.READ, ZohoCRM.users.READ and \
+                ZohoCRM.settings.roles.READ"
                     .into()
             }
             "NO_PERMISSION" => " — the Zoho user behind the refresh token cannot read this module".into(),

@@ -17,6 +17,7 @@ pub use connect::{connect, Crm};
 pub use error::CrmError;
 
 use crate::domain::LeadId;
+use crate::people::DirRole;
 use crate::time::Stamp;
 
 /// A reference to a CRM user (the locator).
@@ -32,6 +33,10 @@ pub struct CrmUser {
     pub name: String,
     pub email: Option<String>,
     pub status: Option<String>,
+    /// The user's role in the CRM's hierarchy (Zoho `role.id`).
+    pub role_id: Option<String>,
+    /// The user-level manager (Zoho `Reporting_To.id`); `None` at the top.
+    pub reporting_to_id: Option<String>,
 }
 
 /// A date-only or datetime value of a lead's appointment field (`[appointments] source = "field"`).
@@ -144,6 +149,8 @@ pub type CallCounts = BTreeMap<String, u64>;
 /// What the sync needs from a CRM. `since` is an opaque watermark returned by an earlier fetch.
 pub trait CrmSource: Send + Sync {
     fn fetch_users(&self, since: Option<&str>) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
+    /// The CRM's role tree, whole (it is small and has no Modified_Time to list by).
+    fn fetch_roles(&self) -> impl Future<Output = Result<Fetched<DirRole>, CrmError>> + Send;
     /// Each page goes to `pages` as it is read.
     fn fetch_leads(
         &self,

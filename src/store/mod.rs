@@ -228,11 +228,18 @@ pub fn dump(conn: &Connection) -> Result<String> {
         ("appointments", "id"),
         ("stage_changes", "id"),
         ("users", "id"),
+        ("crm_roles", "id"),
         ("sync_state", "endpoint"),
         ("history_due", "lead_id"),
         ("history_due_rules", "id"),
     ] {
-        let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        // When the roles were last read is the run's own clock, like its log: not data.
+        let only = if table == "sync_state" {
+            format!(" WHERE endpoint != '{}'", sync_state::ROLES_READ)
+        } else {
+            String::new()
+        };
+        let mut st = conn.prepare(&format!("SELECT * FROM {table}{only} ORDER BY {order}"))?;
         let n = st.column_count();
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {

@@ -1,8 +1,10 @@
-//! Per-endpoint watermarks for incremental sync.
+//! Per-endpoint watermarks for incremental sync, and when the CRM's roles were last read.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
+use crate::time::utc_text;
 
 pub fn watermark(conn: &Connection, endpoint: &str) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT watermark FROM sync_state WHERE endpoint = ?1", [endpoint], |r| r.get(0)).optional()?)
@@ -20,4 +22,17 @@ pub fn set_watermark(conn: &Connection, endpoint: &str, watermark: &str) -> Resu
 pub fn clear_watermarks(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM sync_state", [])?;
     Ok(())
+}
+
+/// Where the time the CRM's roles were last read is kept (`sync_state`, beside the watermarks:
+/// a full run clears both, and reads the roles again).
+pub(super) const ROLES_READ: &str = "settings/roles";
+
+/// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
+pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
+    Ok(watermark(conn, ROLES_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
+}
+
+pub fn set_roles_read_at(conn: &Connection, at: DateTime<Utc>) -> Result<()> {
+    set_watermark(conn, ROLES_READ, &utc_text(at))
 }

@@ -17,18 +17,23 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{apply, Job, SyncError, SyncReport, SyncSettings, MARKS};
+use super::{apply, roles, Job, SyncError, SyncReport, SyncSettings, MARKS};
 use crate::config::AppointmentSource;
 use crate::crm::{
-    AppointmentChange, CallCounts, CrmAppointment, CrmLead, CrmStageChange, CrmUser, FieldValue, Skipped,
+    AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmStageChange, CrmUser, FieldValue, Skipped,
 };
 use crate::domain::LeadId;
+use crate::people::DirRole;
 use crate::store::{self, staging, ChangeSource, Connection, SyncRun, Upserted};
 use crate::time::{utc_text, Stamp};
 
 /// What the pull sends the writer, in the order it happens.
 pub(super) enum ToWriter {
     Users(Vec<CrmUser>, Vec<Skipped>),
+    /// The CRM's whole role tree, read this run.
+    Roles(Vec<DirRole>, Vec<Skipped>),
+    /// The roles could not be read: the stored ones stay, and the run warns.
+    RolesUnread(CrmError),
     Leads(Vec<CrmLead>, Vec<Skipped>),
     DeletedLeads(Vec<LeadId>, Vec<Skipped>),
     Appointments(Vec<AppointmentChange>, Vec<Skipped>),
@@ -50,27 +55,39 @@ pub(super) enum ToWriter {
 /// The watermarks a run starts from (`None` for each in a full run).
 pub(super) type Marks = BTreeMap<&'static str, Option<String>>;
 
+/// What the pull needs from the database before it reads anything.
+pub(super) struct Start {
+    pub marks: Marks,
+    /// Read the roles even if the users did not change (`roles::due`).
+    pub roles_due: bool,
+}
+
 /// Skipped records are reported per source in this order, whatever order the pages came in.
 const USERS: usize = 0;
-const LEADS: usize = 1;
-const LEADS_DELETED: usize = 2;
-const APPTS: usize = 3;
-const APPTS_DELETED: usize = 4;
-const TIMELINE: usize = 5;
+const ROLES: usize = 1;
+const LEADS: usize = 2;
+const LEADS_DELETED: usize = 3;
+const APPTS: usize = 4;
+const APPTS_DELETED: usize = 5;
+const TIMELINE: usize = 6;
 
 /// The writer's state within its transaction.
 struct Writer<'a> {
     conn: &'a Connection,
     job: &'a Job,
     report: SyncReport,
-    skipped: [Vec<Skipped>; 6],
+    skipped: [Vec<Skipped>; 7],
+    /// Roles were stored before this run (for the warning when they cannot be read).
+    roles_stored: bool,
+    /// This run replaced the role tree (its time is remembered at the end).
+    roles_read: bool,
 }
 
 /// Runs on a blocking thread until the pull finishes (commit) or stops (rollback).
 pub(super) fn run(
     job: Job,
     rx: mpsc::Receiver<ToWriter>,
-    ready: oneshot::Sender<Marks>,
+    ready: oneshot::Sender<Start>,
 ) -> Result<SyncReport, SyncError> {
     let mut conn = job.store.connect()?;
     job.interrupt.attach(Some(conn.get_interrupt_handle()));
@@ -83,7 +100,7 @@ fn run_in(
     conn: &mut Connection,
     job: &Job,
     mut rx: mpsc::Receiver<ToWriter>,
-    ready: oneshot::Sender<Marks>,
+    ready: oneshot::Sender<Start>,
 ) -> Result<SyncReport, SyncError> {
     job.interrupt.check()?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -93,14 +110,17 @@ fn run_in(
         marks.insert(key, if job.full { None } else { store::watermark(&tx, key)? });
     }
     let first = !job.full && marks[super::W_LEADS].is_none();
+    let roles_due = roles::due(&tx, job.full, job.started)?;
     let mut w = Writer {
         conn: &tx,
         job,
         report: SyncReport { full: job.full, first, ..SyncReport::default() },
         skipped: Default::default(),
+        roles_stored: store::roles_stored(&tx)?,
+        roles_read: false,
     };
     // A pull that is gone already shows as a closed channel below.
-    let _ = ready.send(marks);
+    let _ = ready.send(Start { marks, roles_due });
     let mut finish = None;
     while let Some(msg) = rx.blocking_recv() {
         // SQLite's own interrupt only stops a statement in progress; between the many short
@@ -137,6 +157,19 @@ impl Writer<'_> {
                     store::upsert_user(self.conn, u)?;
                 }
             }
+            ToWriter::Roles(list, skipped) => {
+                self.skipped[ROLES].extend(skipped);
+                // Every org has at least one role: a reply with none readable replaces nothing.
+                if list.is_empty() {
+                    let e =
+                        CrmError::Malformed { endpoint: "settings/roles".into(), detail: "no readable role".into() };
+                    self.report.warnings.push(roles::warning(&e, self.roles_stored));
+                } else {
+                    store::replace_roles(self.conn, &list)?;
+                    self.roles_read = true;
+                }
+            }
+            ToWriter::RolesUnread(e) => self.report.warnings.push(roles::warning(&e, self.roles_stored)),
             ToWriter::Leads(leads, skipped) => {
                 for id in skipped.iter().filter_map(|s| s.id.as_deref()) {
                     // A record Zoho sent but we could not read is still there: not gone.
@@ -246,7 +279,7 @@ impl Writer<'_> {
 
     /// Everything but the commit: the history debt left, watermarks, the run's record.
     fn finish(self, watermarks: BTreeMap<&'static str, String>, calls: CallCounts) -> Result<SyncReport, SyncError> {
-        let Writer { conn, job, mut report, skipped } = self;
+        let Writer { conn, job, mut report, skipped, roles_read, .. } = self;
         store::rewrite_history_due(conn)?;
         store::set_history_due_rules(conn, &apply::rules_fingerprint(&job.settings))?;
         if job.full {
@@ -255,9 +288,15 @@ impl Writer<'_> {
         for (k, v) in &watermarks {
             store::set_watermark(conn, k, v)?;
         }
+        if roles_read {
+            store::set_roles_read_at(conn, job.started)?;
+        }
         let skipped: Vec<Skipped> = skipped.into_iter().flatten().collect();
         for s in &skipped {
             tracing::warn!(target: "panopticon::sync", "skipped {s}");
+        }
+        for w in &report.warnings {
+            tracing::warn!(target: "panopticon::sync", "{w}");
         }
         report.calls = calls;
         report.skipped = skipped;
@@ -278,7 +317,13 @@ impl Writer<'_> {
                 appointments: r.appointments,
                 api_calls: r.api_calls(),
                 skipped: r.skipped.len() as u64,
-                warnings: r.skipped.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n"),
+                warnings: r
+                    .warnings
+                    .iter()
+                    .cloned()
+                    .chain(r.skipped.iter().map(|s| s.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 duration_ms: r.duration_ms,
                 ..SyncRun::default()
             },

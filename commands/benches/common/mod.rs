@@ -97,6 +97,8 @@ pub fn minimum_calls(org: &Org, rules: &RulesConfig) -> BTreeMap<String, u64> {
     let deleted = |module: &str| org.deleted.iter().filter(|d| d.module == module).count();
     [
         ("users", pages(org.users.len())),
+        // The role tree, once, when there are users to read it for (a batch of leads has none).
+        ("settings/roles", u64::from(!org.users.is_empty())),
         ("Leads", pages(org.leads.len())),
         ("Leads/deleted", pages(deleted("Leads"))),
         ("Events", pages(org.events.len())),

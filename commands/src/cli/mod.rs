@@ -9,6 +9,7 @@ mod doctor;
 mod health;
 mod maintain;
 pub mod out;
+mod people;
 mod progress;
 mod report;
 mod sync;
@@ -77,6 +78,8 @@ enum Command {
     Doctor,
     /// Ask the running bot's /healthz ([ops] listen): exit 0 when well, 1 otherwise.
     Health(health::HealthArgs),
+    /// Who each Discord member is in the CRM: list the links, link a member, unlink one.
+    People(people::PeopleArgs),
 }
 
 /// The command line, parsed. A view is named in any case (`report AT-RISK`), as before views
@@ -236,5 +239,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Maintain => maintain::run(&load_config(cli.config)?),
         Command::Doctor => doctor::run(cli.config).await,
         Command::Health(args) => health::run(cli.config, args).await,
+        Command::People(args) => people::run(&load_config(cli.config)?, args),
     }
 }

@@ -42,6 +42,9 @@ pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
             }
             let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });
+            for w in &report.warnings {
+                println!("  warning: {}", panopticon::views::text::for_terminal(w));
+            }
             for s in report.skipped.iter().take(20) {
                 println!("  skipped {}", panopticon::views::text::for_terminal(&s.to_string()));
             }

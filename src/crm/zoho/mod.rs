@@ -16,6 +16,7 @@ mod oauth;
 mod paging;
 mod parse;
 mod retry;
+mod roles;
 mod transport;
 
 use std::collections::HashSet;
@@ -29,6 +30,7 @@ use crate::crm::{
     Skipped,
 };
 use crate::domain::LeadId;
+use crate::people::DirRole;
 use crate::time::{zoho_text, Stamp};
 pub use fields::FieldInfo;
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
@@ -199,6 +201,10 @@ impl CrmSource for ZohoClient {
         .await?;
         out.next_watermark = watermark(newest, meta.server_date);
         Ok(out)
+    }
+
+    async fn fetch_roles(&self) -> Result<Fetched<DirRole>, CrmError> {
+        roles::fetch(&self.t).await
     }
 
     async fn fetch_leads(&self, since: Option<&str>, pages: &impl Pages<CrmLead>) -> Result<Listed, CrmError> {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::crm::{AppointmentChange, CrmAppointment, CrmLead, CrmStageChange, CrmUser, FieldValue, UserRef};
 use crate::domain::LeadId;
+use crate::people::DirRole;
 use crate::time::Stamp;
 
 pub struct LeadFields<'a> {
@@ -133,7 +134,42 @@ pub fn user(v: &Value) -> Result<(CrmUser, Option<Stamp>), String> {
         })
         .unwrap_or_else(|| id.clone());
     let modified = stamp(v, "Modified_Time").unwrap_or(None);
-    Ok((CrmUser { id, name, email: text(v, "email"), status: text(v, "status") }, modified))
+    let user = CrmUser {
+        id,
+        name,
+        email: text(v, "email"),
+        status: text(v, "status"),
+        role_id: lookup_id(v, "role"),
+        reporting_to_id: lookup_id(v, "Reporting_To"),
+    };
+    Ok((user, modified))
+}
+
+/// The id of a `{name, id}` lookup when it is a Zoho id; anything else (a bare string, a
+/// number, an object without a usable id) is no value: a user's role must not be guessed.
+fn lookup_id(v: &Value, key: &str) -> Option<String> {
+    let raw = id_of(v.get(key)?)?;
+    LeadId::parse(&raw).ok().map(|l| l.as_str().to_string())
+}
+
+/// A role of `/settings/roles`: `{id, name, display_label, reporting_to: {name, id} | null}`.
+/// A role whose parent cannot be read is refused rather than put at the top of the tree,
+/// where it would widen a manager's team.
+pub fn role(v: &Value) -> Result<DirRole, String> {
+    let id = id(v)?;
+    let name = text(v, "name").or_else(|| text(v, "display_label")).ok_or("no name")?;
+    let reporting_to = match v.get("reporting_to") {
+        None | Some(Value::Null) => None,
+        Some(p @ Value::Object(_)) => {
+            let parent = id_of(p).ok_or("reporting_to has no id")?;
+            Some(LeadId::parse(&parent).map_err(|e| format!("reporting_to: {e}"))?.as_str().to_string())
+        }
+        Some(other) => return Err(format!("reporting_to: expected {{name, id}} or null, got {other}")),
+    };
+    if reporting_to.as_deref() == Some(id.as_str()) {
+        return Err("the role reports to itself".into());
+    }
+    Ok(DirRole { id, name: crate::crm::error::one_line(&name), reporting_to })
 }
 
 pub fn deleted(v: &Value) -> Result<(String, Option<Stamp>), String> {
@@ -229,4 +265,23 @@ pub fn stage_changes(e: &Value, lead: &LeadId, stage_field: &str) -> Result<Vec<
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_users_role_and_manager_are_read_only_when_they_are_ids() {
+        let (u, _) = super::user(&json!({"id": "1", "full_name": "A",
+            "role": {"name": "CEO", "id": "3652397000900000001"}, "Reporting_To": {"name": "B", "id": 3652397000000000002u64}}))
+        .unwrap();
+        assert_eq!(u.role_id.as_deref(), Some("3652397000900000001"));
+        assert_eq!(u.reporting_to_id.as_deref(), Some("3652397000000000002"));
+        for hostile in [json!("CEO"), json!({"name": "CEO"}), json!({"id": "../../etc"}), json!([1]), json!(null)] {
+            let (u, _) =
+                super::user(&json!({"id": "1", "full_name": "A", "role": hostile, "Reporting_To": hostile})).unwrap();
+            assert_eq!((u.role_id, u.reporting_to_id), (None, None), "{hostile}");
+        }
+    }
 }

@@ -1,11 +1,12 @@
 //! The Zoho lines of `panopticon doctor`: the refresh token is accepted (sign-in), the stage and
 //! locator fields (and an appointment field) exist in Leads (`/settings/fields`), and the leads,
-//! the appointment module and the users can be read with the sync's own fields — each refusal
-//! naming the scope, setting or field to fix. No line ever shows a secret.
+//! the appointment module and the users can be read with the sync's own fields, and whether the
+//! CRM's roles can be read — each refusal naming the scope, setting or field to fix. No line
+//! ever shows a secret.
 
 use panopticon::config::{AppointmentSource, Config};
 use panopticon::crm::zoho::{FieldInfo, ZohoClient};
-use panopticon::crm::{Crm, CrmError};
+use panopticon::crm::{Crm, CrmError, CrmSource};
 
 use super::check::{skipped, Check};
 
@@ -50,15 +51,30 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         }
         (_, None) => Check::skip(APPOINTMENTS, "no appointment module configured"),
     });
-    out.push(Check::of(
-        USERS,
-        client
-            .read_one_user()
-            .await
-            .map(|()| "readable (ZohoCRM.users.READ), for the locators' names".into())
-            .map_err(|e| e.to_string()),
-    ));
+    let users = match client.read_one_user().await {
+        Ok(()) => Ok(format!("readable (ZohoCRM.users.READ), for the locators' names; {}", roles_words(&client).await)),
+        Err(e) => Err(e.to_string()),
+    };
+    out.push(Check::of(USERS, users));
     out
+}
+
+/// Whether the role tree can be read (`ZohoCRM.settings.roles.READ`). Said on the users' line
+/// and never a failure: a sync without it goes on (teams then come from Reporting_To and
+/// [teams]), so it must not turn the verdict red.
+async fn roles_words(client: &ZohoClient) -> String {
+    match client.fetch_roles().await {
+        Ok(r) => format!(
+            "roles readable (ZohoCRM.settings.roles.READ): {} role{}, for managers' teams",
+            r.items.len(),
+            if r.items.len() == 1 { "" } else { "s" }
+        ),
+        Err(CrmError::Api { code, .. }) if code == "OAUTH_SCOPE_MISMATCH" || code == "NO_PERMISSION" => format!(
+            "roles NOT readable ({code}): the refresh token lacks ZohoCRM.settings.roles.READ, so managers' teams \
+             come from Reporting_To and [teams] only; add the scope to a new refresh token (see README, Setting up)"
+        ),
+        Err(e) => format!("roles not read: {e}"),
+    }
 }
 
 fn connect(cfg: &Config) -> Result<ZohoClient, String> {
