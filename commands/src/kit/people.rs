@@ -10,7 +10,6 @@ use super::{Data, Error};
 
 /// What `member` may see now. The outer error is the database failing; the inner one why the
 /// member sees nothing (no role, or a manager or member not linked yet).
-#[allow(dead_code)] // Until the commands that use it land (issue 13, next commits).
 pub async fn access(data: &Data, member: &serenity::Member) -> Result<Result<Access, Refused>, Error> {
     let administrator = member.permissions.is_some_and(|p| p.administrator());
     let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();

@@ -1,12 +1,30 @@
-//! /digest — a preview of the morning digest, just for you (nothing is posted or recorded).
+//! /digest — a preview of the morning digest, just for you (nothing is posted or recorded); and
+//! `/digest personal:on|off`, your own digest by DM each digest morning (`[digest] personal`).
 
 use crate::kit::digest::{compose_in, digest_context, message};
 use crate::kit::{Ctx, Error};
 
-/// Preview today's morning digest (only you see it).
+/// `personal:` on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum OnOff {
+    #[name = "on"]
+    On,
+    #[name = "off"]
+    Off,
+}
+
+/// Preview today's morning digest (only you see it), or turn your own morning DM on or off.
 #[poise::command(slash_command, guild_only)]
-pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
+pub async fn digest(
+    ctx: Ctx<'_>,
+    #[description = "Your own digest (your leads only) by DM each digest morning: on or off"] personal: Option<OnOff>,
+) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
+    if let Some(choice) = personal {
+        let said = set_personal(ctx, choice == OnOff::On).await?;
+        ctx.send(poise::CreateReply::default().content(said).ephemeral(true)).await?;
+        return Ok(());
+    }
     let data = ctx.data();
     let snap = data.snapshot().await?;
     let (cfg, key) = (data.cfg.clone(), data.view_key.clone());
@@ -25,4 +43,35 @@ pub async fn digest(ctx: Ctx<'_>) -> Result<(), Error> {
     };
     ctx.send(reply.ephemeral(true)).await?;
     Ok(())
+}
+
+/// Turns the asker's personal DM on or off; what they read about it.
+async fn set_personal(ctx: Ctx<'_>, on: bool) -> Result<String, Error> {
+    let data = ctx.data();
+    let d = &data.cfg.digest;
+    if !d.personal {
+        return Ok("The personal morning DM is not offered here: an administrator can offer it with \
+                   `[digest] personal = true` in Panopticon's config."
+            .into());
+    }
+    let (me, now) = (ctx.author().id.get(), chrono::Utc::now());
+    let linked = data.db(move |c| panopticon::store::set_personal_digest(c, me, on, now)).await?;
+    if !linked {
+        return Ok("Panopticon does not know who you are in the CRM yet, so there is no digest of your own \
+                   to send. Ask a coordinator to /link you."
+            .into());
+    }
+    Ok(if on {
+        let days: Vec<String> = d.days.iter().map(|w| w.to_string()).collect();
+        format!(
+            "Done: each digest morning ({} {}, {}) you will get your own digest by DM — your stale and at-risk \
+             leads and today's appointments; nothing is sent on a day with none. Discord must let members of \
+             this server DM you. Turn it off with `/digest personal:off`.",
+            d.time.format("%H:%M"),
+            data.cfg.rules.timezone,
+            if days.is_empty() { "no day is scheduled yet".to_string() } else { days.join(", ") },
+        )
+    } else {
+        "Done: no more personal morning DMs. Turn them back on with `/digest personal:on`.".into()
+    })
 }

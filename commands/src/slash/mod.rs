@@ -11,6 +11,7 @@ mod lead;
 mod leads;
 mod list;
 mod locators;
+mod mine;
 mod pipeline;
 mod refresh;
 mod stale;
@@ -59,6 +60,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         status::status(),
         help::help(),
         digest::digest(),
+        mine::mine(),
     ];
     for c in &mut all {
         let about = match &*c.name {

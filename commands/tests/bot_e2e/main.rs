@@ -5,12 +5,14 @@
 //! documented limits, and who sees each message is modelled as Discord shows it.
 //!
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
-//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler).
+//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
+//! `mine` (/mine, and the personal morning DM).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
 mod digest;
+mod mine;
 mod refresh;
 mod views;
