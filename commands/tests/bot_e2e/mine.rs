@@ -147,15 +147,16 @@ async fn restart(bot: &mut TestBot, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their_leads() {
+    // Opting in and out happens on a bot with no digest day, so nothing is sent meanwhile; the
+    // restart below brings the morning's schedule.
+    let quiet = format!("{NO_DIGEST}personal = true\n[roles]\nmember = [{MEMBER_ROLE}]\n");
+    let mut bot = spawn_bot(&quiet).await;
     let tail = noon_somewhere();
     let zone = tail.split('"').nth(1).unwrap().parse().unwrap();
-    let mut bot = spawn_bot(&format!("{tail}personal = true\n[roles]\nmember = [{MEMBER_ROLE}]\n")).await;
-    // The team digest goes out at start, while nobody has opted in.
     let posts = |log: &[Recorded]| {
         log.iter().filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL}/messages")).count()
     };
     let team = |fake: &FakeDiscord| posts(&fake.requests());
-    bot.fake.wait_for(60, |log| (posts(log) == 1).then_some(())).await;
 
     let want = expected(&bot.db, &RulesConfig { timezone: zone, ..RulesConfig::default() });
     let mut owners: Vec<(&String, usize)> =
@@ -172,30 +173,29 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
     link(&bot.db, &b, "nobody-1");
     link(&bot.db, &c, &c_crm);
     link(&bot.db, &d, &d_crm);
-    let set = |who: &Who, on: bool| {
-        bot.fake.slash(
-            "digest",
-            json!([{"name": "personal", "type": 4, "value": if on { 0 } else { 1 }}]),
-            who,
-            CHANNEL,
-        )
+    let set = |fake: &FakeDiscord, who: &Who, on: bool| {
+        fake.slash("digest", json!([{"name": "personal", "type": 4, "value": if on { 0 } else { 1 }}]), who, CHANNEL)
     };
     for who in [&a, &b, &c, &d] {
-        let t = set(who, true);
+        let t = set(&bot.fake, who, true);
         let (m, _) = answer(&bot.fake, &t).await;
         assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains("you will get your own digest by DM"), "{m}");
     }
     // d changes their mind; e is not linked and is told so.
-    let t = set(&d, false);
+    let t = set(&bot.fake, &d, false);
     let (m, _) = answer(&bot.fake, &t).await;
     assert!(m["content"].as_str().unwrap().contains("no more personal morning DMs"), "{m}");
-    let t = set(&e, true);
+    let t = set(&bot.fake, &e, true);
     let (m, _) = answer(&bot.fake, &t).await;
     assert!(m["content"].as_str().unwrap().contains("/link you"), "{m}");
     bot.fake.close_dms(c.user);
+    assert!(bot.fake.dms(a.user).is_empty() && team(&bot.fake) == 0);
 
-    // A restart the same morning: the team digest is not posted again, the DMs go out.
+    // The morning comes (a restart on the digest's schedule): the team digest, then the DMs.
+    let text = std::fs::read_to_string(&bot.cfg).unwrap();
+    std::fs::write(&bot.cfg, text.replace(NO_DIGEST, &tail)).unwrap();
     restart(&mut bot, 2).await;
+    bot.fake.wait_for(60, |log| (posts(log) == 1).then_some(())).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while [&a, &b, &c].iter().any(|w| done(&bot.db, w).is_none()) {
         assert!(std::time::Instant::now() < deadline, "the personal DMs were not all done");
@@ -224,6 +224,9 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
 
     // Once a day: another restart sends nobody anything more.
     restart(&mut bot, 3).await;
+    let t = set(&bot.fake, &a, false);
+    let (m, _) = answer(&bot.fake, &t).await;
+    assert!(m["content"].as_str().unwrap().contains("no more personal morning DMs"), "{m}");
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     assert_eq!(bot.fake.dms(a.user).len(), 1, "one DM per person per day");
     assert_eq!(team(&bot.fake), 1, "one team digest per day");
