@@ -121,7 +121,7 @@ async fn mine_shows_a_linked_member_exactly_their_items_privately() {
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
-/// The rows of `personal_digests` for `date`, by member.
+/// How `who`'s personal DM ended (`None`: never tried, or still claimed).
 fn done(db: &std::path::Path, who: &Who) -> Option<PersonalDone> {
     let c = Store::open(db).unwrap().connect().unwrap();
     let date: Option<String> = c
