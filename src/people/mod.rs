@@ -264,6 +264,17 @@ impl Access {
         Ok(Access { role, crm_user, scope })
     }
 
+    /// What is *theirs*, for `/mine` and the personal DM: a manager's team, a member's leads,
+    /// and for a coordinator or viewer (who see everyone elsewhere) their own CRM user's leads.
+    /// `None`: a coordinator or viewer not linked has nothing of their own.
+    pub fn own_scope(&self) -> Option<Scope> {
+        match (self.role, &self.crm_user) {
+            (Role::Manager | Role::Member, _) => Some(self.scope.clone()),
+            (Role::Coordinator | Role::Viewer, Some(me)) => Some(Scope::Owners(BTreeSet::from([me.clone()]))),
+            (Role::Coordinator | Role::Viewer, None) => None,
+        }
+    }
+
     /// Whether this member's answers are private unless they ask otherwise.
     pub fn private_by_default(&self) -> bool {
         self.role.private_by_default()

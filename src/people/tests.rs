@@ -98,7 +98,7 @@ fn a_cycle_in_the_hierarchy_ends() {
 fn access_is_decided_from_role_link_and_directory() {
     let (c, d) = (cfg(), dir());
     let coord = Access::decide(&c, false, &[1], None, &d).unwrap();
-    assert_eq!((coord.role, coord.scope), (Role::Coordinator, Scope::Everyone));
+    assert_eq!((coord.role, &coord.scope), (Role::Coordinator, &Scope::Everyone));
     let viewer = Access::decide(&c, false, &[4], None, &d).unwrap();
     assert_eq!(viewer.scope, Scope::Everyone);
     assert!(!viewer.role.sees_leads());
@@ -111,6 +111,12 @@ fn access_is_decided_from_role_link_and_directory() {
     assert_eq!(Access::decide(&c, false, &[2], None, &d), Err(Refused::NotLinked(Role::Manager)));
     assert_eq!(Access::decide(&c, false, &[], Some("eve"), &d), Err(Refused::NoRole));
     assert!(Refused::NotLinked(Role::Member).message().contains("Ask a coordinator to /link you"));
+    // What is theirs: a manager's team, a member's leads, a linked coordinator's own leads.
+    assert_eq!(manager.own_scope(), Some(manager.scope.clone()));
+    assert_eq!(member.own_scope(), Some(Scope::Owners(ids(&["eve"]))));
+    assert_eq!(coord.own_scope(), None);
+    let linked_coord = Access::decide(&c, false, &[1], Some("ann"), &d).unwrap();
+    assert_eq!(linked_coord.own_scope(), Some(Scope::Owners(ids(&["ann"]))));
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod history_due;
 mod leads;
 mod migrate;
 mod people;
+mod personal_digests;
 mod retention;
 mod scan;
 mod stage_changes;
@@ -37,6 +38,7 @@ pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;
 pub use people::*;
+pub use personal_digests::*;
 pub use retention::*;
 pub use scan::*;
 pub use stage_changes::*;

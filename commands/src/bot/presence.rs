@@ -6,20 +6,7 @@
 use panopticon::store;
 use poise::serenity_prelude as serenity;
 
-use crate::kit::{Data, Error};
-
-/// Discord's JSON error code for "Unknown Member".
-const UNKNOWN_MEMBER: isize = 10007;
-
-/// Whether `e` is Discord saying the member is not in the guild.
-fn left(e: &serenity::Error) -> bool {
-    match e {
-        // Only this code: a 404 for another reason (Unknown Guild, a wrong guild id) says
-        // nothing about the member.
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => r.error.code == UNKNOWN_MEMBER,
-        _ => false,
-    }
-}
+use crate::kit::{self, Data, Error};
 
 /// Checks every linked member once; returns how many changed (left or came back).
 pub async fn check(data: &Data, http: &serenity::Http, guild: serenity::GuildId) -> Result<usize, Error> {
@@ -28,7 +15,7 @@ pub async fn check(data: &Data, http: &serenity::Http, guild: serenity::GuildId)
     for p in linked {
         let away = match http.get_member(guild, serenity::UserId::new(p.discord_id)).await {
             Ok(_) => false,
-            Err(e) if left(&e) => true,
+            Err(e) if kit::people::unknown_member(&e) => true,
             Err(e) => {
                 // Discord unreachable or rate-limited: decide nothing on a failure.
                 tracing::warn!(member = p.discord_id, "could not check whether a linked member is in the guild: {e}");

@@ -1,5 +1,8 @@
 //! The digest in Discord: the message, posting it exactly once per day, and the loop that
-//! wakes for it. The rules of when and what live in the engine (`panopticon::digest`).
+//! wakes for it; and after it, each opted-in member's own digest by DM (`personal`). The rules
+//! of when and what live in the engine (`panopticon::digest`).
+
+mod personal;
 
 use chrono::{NaiveDate, Utc};
 use panopticon::config::Config;
@@ -43,8 +46,18 @@ pub fn digest_context(cfg: &Config, now: chrono::DateTime<Utc>) -> Context<'_> {
     context(cfg, &ViewState::new(ViewKind::STALE, now))
 }
 
-/// Embeds, images and buttons of a digest. `None` when the day is quiet and quiet days are
-/// skipped.
+/// Who a digest message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The team channel: with buttons opening the views.
+    Team,
+    /// One member's DMs: their own leads, and no buttons (Panopticon answers clicks in the team
+    /// channel only). A quiet day is never sent: nothing needs them.
+    Personal,
+}
+
+/// Embeds, images and buttons of the team digest. `None` when the day is quiet and quiet days
+/// are skipped.
 pub fn message(
     cfg: &Config,
     snap: &Snapshot,
@@ -52,7 +65,20 @@ pub fn message(
     ctx: &Context,
     key: &ViewKey,
 ) -> Result<Option<Composed>, Error> {
-    if d.quiet && cfg.digest.skip_when_quiet {
+    message_to(Audience::Team, cfg, snap, d, ctx, key)
+}
+
+/// The digest's message for `audience`; `None` when there is nothing to send.
+pub fn message_to(
+    audience: Audience,
+    cfg: &Config,
+    snap: &Snapshot,
+    d: &Digest,
+    ctx: &Context,
+    key: &ViewKey,
+) -> Result<Option<Composed>, Error> {
+    let personal = audience == Audience::Personal;
+    if d.quiet && (cfg.digest.skip_when_quiet || personal) {
         return Ok(None);
     }
     let mut lines = Vec::new();
@@ -66,9 +92,13 @@ pub fn message(
         lines.push(format!("**{}** new since the last digest (marked NEW)", d.new.len()));
     }
     lines.extend(d.today_line(12));
-    let foot = format!("{} · as of {}", marker(d.date), ctx.as_of.with_timezone(&ctx.tz()).format("%H:%M %Z"));
+    let (mark, title) = match audience {
+        Audience::Team => (marker(d.date), "Morning digest"),
+        Audience::Personal => (personal::marker(d.date), "Your morning digest"),
+    };
+    let foot = format!("{mark} · as of {}", ctx.as_of.with_timezone(&ctx.tz()).format("%H:%M %Z"));
     let mut embeds = vec![CreateEmbed::new()
-        .title(format!("☀️ Morning digest — {}", d.date.format("%A %d %B")))
+        .title(format!("☀️ {title} — {}", d.date.format("%A %d %B")))
         .colour(0xD55E00)
         .description(cut(&lines.join("\n"), limits::DESCRIPTION - 200))
         .footer(CreateEmbedFooter::new(foot))];
@@ -106,6 +136,9 @@ pub fn message(
         }
         CreateButton::new(st.encode(key)).label(label).style(ButtonStyle::Secondary)
     };
+    if personal {
+        return Ok(Some(Composed { embeds, files, components: vec![] }));
+    }
     let rows = vec![CreateActionRow::Buttons(vec![
         // Upper-case tags open a new view for the one who clicks, leaving the digest in place.
         open(ViewKind::STALE, 'A', "Open stale"),
@@ -116,17 +149,13 @@ pub fn message(
     Ok(Some(Composed { embeds, files, components: rows }))
 }
 
-/// The id of a digest for `date` already in the channel, if any (for recovering a crash).
-async fn find_posted(
-    http: &serenity::Http,
-    channel: serenity::ChannelId,
-    date: NaiveDate,
-) -> Result<Option<String>, Error> {
+/// The id of a message already in `channel` whose footer starts with `mark` (a digest's
+/// `marker`), if any: for recovering a crash between posting and recording.
+async fn find_posted(http: &serenity::Http, channel: serenity::ChannelId, mark: &str) -> Result<Option<String>, Error> {
     let recent = channel.messages(http, serenity::GetMessages::new().limit(50)).await?;
-    let mark = marker(date);
     Ok(recent
         .into_iter()
-        .find(|m| m.embeds.iter().any(|e| e.footer.as_ref().is_some_and(|f| f.text.starts_with(&mark))))
+        .find(|m| m.embeds.iter().any(|e| e.footer.as_ref().is_some_and(|f| f.text.starts_with(mark))))
         .map(|m| m.id.to_string()))
 }
 
@@ -156,7 +185,7 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
         Claim::Sent | Claim::Busy => return Ok(Outcome::AlreadySent),
         Claim::Abandoned { by } => {
             tracing::warn!(%date, %by, "a digest claim was never completed; looking in the channel");
-            if let Some(id) = find_posted(http, channel, date).await? {
+            if let Some(id) = find_posted(http, channel, &marker(date)).await? {
                 let (snap, cfg, posted) = (data.snapshot().await?, data.cfg.clone(), id.clone());
                 data.db(move |c| -> Result<_, Error> {
                     let d = compose_in(c, &snap, &digest_context(&cfg, now))?;
@@ -197,20 +226,34 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     Ok(Outcome::Posted(id))
 }
 
-/// Wakes when the schedule says and sends the digest; runs for the life of the bot.
+/// Wakes when the schedule says and sends the digest, then the personal DMs; runs for the life
+/// of the bot.
 pub async fn scheduler(data: Data, http: std::sync::Arc<serenity::Http>) {
     let schedule = schedule(&data.cfg);
     let instance = format!("bot-{}", std::process::id());
+    let personal = data.cfg.digest.personal;
     loop {
         let now = Utc::now();
-        // A day whose digest cannot be checked counts as in hand: nothing is sent twice.
+        // A day whose digest cannot be checked counts as in hand: nothing is sent twice. The
+        // personal DMs count too, so a restart between the team digest and them still sends them.
         let sched = schedule.clone();
         let decided = data
-            .db(move |c| Ok::<_, Error>(sched.decide(now, |d| store::digest_in_hand(c, d, now).unwrap_or(true))))
+            .db(move |c| {
+                Ok::<_, Error>(sched.decide(now, |d| {
+                    store::digest_in_hand(c, d, now).unwrap_or(true)
+                        && (!personal || store::personal_digests_in_hand(c, d, now).unwrap_or(true))
+                }))
+            })
             .await;
         match decided.unwrap_or_else(|_| schedule.decide(now, |_| true)) {
             Decision::Send(date) => match run(&data, &http, date, &instance).await {
-                Ok(o) => tracing::info!(%date, ?o, "digest"),
+                Ok(o) => {
+                    tracing::info!(%date, ?o, "digest");
+                    if personal::send_all(&data, &http, date, &instance).await > 0 {
+                        // Whoever failed keeps a claim, tried again once it is abandoned.
+                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    }
+                }
                 Err(e) => {
                     tracing::error!(%date, "digest failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_secs(60)).await;

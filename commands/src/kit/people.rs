@@ -37,6 +37,34 @@ pub async fn access(data: &Data, member: &serenity::Member) -> Result<Result<Acc
     .await
 }
 
+/// Discord's JSON error code for "Unknown Member".
+const UNKNOWN_MEMBER: isize = 10007;
+
+/// Whether `e` is Discord saying the member is not in the guild. Only this code: a 404 for
+/// another reason (Unknown Guild, a wrong guild id) says nothing about the member.
+pub fn unknown_member(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.error.code == UNKNOWN_MEMBER)
+}
+
+/// What a member may see, for work the bot does by itself (the personal DM): their roles read
+/// from Discord now (`GET /guilds/{guild}/members/{user}`), then `access`. `Ok(None)`: not in
+/// the guild. (Discord's member object carries no permissions: an administrator counts here by
+/// the roles in `[roles]` alone.)
+pub async fn access_now(
+    data: &Data,
+    http: &serenity::Http,
+    user: u64,
+) -> Result<Option<Result<Access, Refused>>, Error> {
+    let Some(guild) = data.cfg.discord.guild_id else {
+        return Ok(None);
+    };
+    match http.get_member(serenity::GuildId::new(guild.get()), serenity::UserId::new(user)).await {
+        Ok(member) => Ok(Some(access(data, &member).await?)),
+        Err(e) if unknown_member(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `access`, with a refusal as an error in the member's words (`Denied`).
 pub async fn require(data: &Data, member: &serenity::Member) -> Result<Access, Error> {
     access(data, member).await?.map_err(|r| Denied(r.message()).into())

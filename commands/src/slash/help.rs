@@ -45,6 +45,8 @@ pub fn text(rules: &RulesConfig) -> String {
 `/pipeline` — leads per stage and Green → Delivered.\n\
 `/locators` — who has how many stale and at-risk leads.\n\
 `/refresh` — sync from Zoho now. `/status` — how fresh the data is. `/digest` — preview the morning digest.\n\
+`/mine` — what needs you now (your stale and at-risk leads, today and tomorrow), just for you. \
+`/digest personal:on` — your own digest by DM each morning.\n\
 `/whoami` — your role and what you can see. `/link`, `/unlink` — who is who in the CRM (coordinators). \
 Add `private:true` to a view to keep it to yourself.\n\
 Buttons page and filter in place; they keep working after the bot restarts. \

@@ -12,6 +12,7 @@ mod leads;
 mod link;
 mod list;
 mod locators;
+mod mine;
 mod pipeline;
 mod refresh;
 mod stale;
@@ -89,6 +90,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         link::link(),
         unlink::unlink(),
         whoami::whoami(),
+        mine::mine(),
     ];
     for c in &mut all {
         let about = match &*c.name {

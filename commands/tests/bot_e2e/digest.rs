@@ -97,7 +97,7 @@ async fn the_digest_posts_once_with_images_and_working_buttons() {
 
 /// A fixed-offset zone where it is now about noon, with the digest set two hours earlier and
 /// the cut-off two hours later: the real scheduler, on the real clock, must find it due.
-fn noon_somewhere() -> String {
+pub(crate) fn noon_somewhere() -> String {
     let now = chrono::Utc::now();
     let mut offset = 12 - chrono::Timelike::hour(&now) as i32;
     if offset > 14 {

@@ -5,14 +5,16 @@
 //! documented limits, and who sees each message is modelled as Discord shows it.
 //!
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
-//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler), `people` (what each role sees, /link, /whoami,
-//! members who left).
+//! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
+//! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
+//! personal morning DM).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
 mod digest;
+mod mine;
 mod people;
 mod refresh;
 mod views;

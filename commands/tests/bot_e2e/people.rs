@@ -21,7 +21,7 @@ use crate::support::fake_discord::*;
 const MANAGER_ROLE: u64 = 900_000_000_000_000_310;
 const MEMBER_ROLE: u64 = 900_000_000_000_000_311;
 const VIEWER_ROLE: u64 = 900_000_000_000_000_312;
-/// Discord members: Dana Whitfield (a locator), Marcus Reyes (her manager), a viewer, and a
+/// Discord members: Dana Whitfield (a locator), Marcus Reyes (a manager in the CRM), a viewer, and a
 /// locator nobody has linked yet.
 const DANA: u64 = 700_000_000_000_000_011;
 const MARCUS: u64 = 700_000_000_000_000_012;
@@ -121,17 +121,19 @@ fn only_private(fake: &FakeDiscord, token: &str) -> Value {
     seen[0].body.clone()
 }
 
-/// The demo org's role tree: Marcus's "Lead" role above "Locator", held by Dana and Kenji; and
-/// the links for Dana and Marcus, both in the guild.
+/// The demo org's people as the sync brought them from the CRM: the manager is whoever holds
+/// "Sales Manager East" (the sandbox's role tree); Dana is linked as a member and the manager as
+/// a manager, both in the guild.
 fn people_of_the_demo(bot: &TestBot) -> (Connection, String, String, String) {
     let mut conn = Store::open(&bot.db).unwrap().connect().unwrap();
-    let (dana, marcus, kenji) = (user_id(&conn, "Dana"), user_id(&conn, "Marcus"), user_id(&conn, "Kenji"));
-    conn.execute_batch(&format!(
-        "INSERT INTO crm_roles(id, name, reporting_to) VALUES ('r-lead', 'Lead', NULL), ('r-loc', 'Locator', 'r-lead');
-         UPDATE users SET role_id = 'r-lead' WHERE id = '{marcus}';
-         UPDATE users SET role_id = 'r-loc' WHERE id IN ('{dana}', '{kenji}');"
-    ))
-    .unwrap();
+    let marcus: String = conn
+        .query_row(
+            "SELECT u.id FROM users u JOIN crm_roles r ON r.id = u.role_id WHERE r.name = 'Sales Manager East'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (dana, kenji) = (user_id(&conn, "Dana"), user_id(&conn, "Kenji"));
     for (discord, crm) in [(DANA, &dana), (MARCUS, &marcus)] {
         bot.fake.join(discord);
         store::link(&mut conn, discord, crm, "test", chrono::Utc::now()).unwrap().unwrap();
@@ -275,20 +277,40 @@ async fn clicks_on_shared_messages_and_foreign_ids_never_widen_a_scope_and_manag
     assert!(embed(&m).is_null() && content(&m).contains("no longer exists"), "{m}");
     assert!(fake.seen(&t).iter().all(|s| s.ephemeral) && !fake.for_token(&t).iter().any(|r| r.method == "PATCH"));
 
-    // Marcus manages Dana and Kenji: exactly their leads and his own, privately.
+    // The manager sees exactly their team, privately: computed here from the synced tables
+    // on their own (roles below theirs, and who reports to them, directly or not).
     let boss = who(MARCUS, MANAGER_ROLE);
-    let team = owners(&[&marcus, &dana, &kenji]);
+    let team_ids: Vec<String> = conn
+        .prepare(
+            "WITH RECURSIVE below(id) AS (
+                 SELECT id FROM crm_roles WHERE reporting_to = (SELECT role_id FROM users WHERE id = ?1)
+                 UNION SELECT r.id FROM crm_roles r JOIN below b ON r.reporting_to = b.id),
+             reports(id) AS (
+                 SELECT ?1 UNION SELECT u.id FROM users u JOIN reports p ON u.reporting_to_id = p.id)
+             SELECT id FROM users WHERE role_id IN (SELECT id FROM below) UNION SELECT id FROM reports",
+        )
+        .unwrap()
+        .query_map([&marcus], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(team_ids.len() > 2 && team_ids.len() < 10, "a real team: {team_ids:?}");
+    let team = owners(&team_ids.iter().map(String::as_str).collect::<Vec<_>>());
     let t = fake.slash("leads", json!([]), &boss, CHANNEL);
     let (m, _) = answer(fake, &t).await;
     only_private(fake, &t);
     assert_eq!(title(&m), format!("Appointed leads — {}", expected(&conn, ListKind::Leads, &team)));
     let locs = labels(&select(&components(&m), "locator"));
-    let members = ["Marcus Reyes", "Dana Whitfield", "Kenji Watanabe"];
-    assert!(!locs.is_empty() && locs.iter().all(|l| members.iter().any(|n| l.starts_with(n))), "{locs:?}");
+    let members: Vec<String> = team_ids
+        .iter()
+        .map(|id| conn.query_row("SELECT name FROM users WHERE id = ?1", [id], |r| r.get(0)).unwrap())
+        .collect();
+    assert!(!locs.is_empty() && locs.iter().all(|l| members.iter().any(|n| l.starts_with(n.as_str()))), "{locs:?}");
     let t = fake.slash("whoami", json!([]), &boss, CHANNEL);
     let said = content(&answer(fake, &t).await.0);
     assert!(said.contains("Role: **manager**") && said.contains("Linked to CRM user **Marcus Reyes**"), "{said}");
-    assert!(members.iter().all(|n| said.contains(n)) && said.contains("(3 people)"), "{said}");
+    let people = format!("({} people)", members.len());
+    assert!(members.iter().all(|n| said.contains(n)) && said.contains(&people), "{said}");
 
     // /whoami for Dana and for the coordinator.
     let t = fake.slash("whoami", json!([]), &me, CHANNEL);

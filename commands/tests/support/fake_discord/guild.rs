@@ -31,8 +31,8 @@ const READ_MESSAGE_HISTORY: u64 = 1 << 16;
 pub struct GuildState {
     /// `CHANNEL`'s permission overwrites: (id, type 0 role / 1 member, allow, deny).
     overwrites: Vec<(u64, u8, u64, u64)>,
-    /// People in the guild besides the bot.
-    members: std::collections::BTreeSet<u64>,
+    /// People in the guild besides the bot, with their role ids.
+    members: std::collections::BTreeMap<u64, Vec<u64>>,
 }
 
 impl FakeDiscord {
@@ -43,9 +43,14 @@ impl FakeDiscord {
 }
 
 impl FakeDiscord {
-    /// `user` is in the guild from now on.
+    /// `user` is in the guild from now on (with no role).
     pub fn join(&self, user: u64) {
-        self.shared.guild.lock().unwrap().members.insert(user);
+        self.join_as(user, &[]);
+    }
+
+    /// `user` is in the guild from now on, holding `roles` (what `GET …/members/{user}` says).
+    pub fn join_as(&self, user: u64, roles: &[u64]) {
+        self.shared.guild.lock().unwrap().members.insert(user, roles.to_vec());
     }
 
     /// `user` left the guild.
@@ -95,11 +100,14 @@ pub fn answer(state: &Mutex<GuildState>, parts: &[&str]) -> Response {
             "roles": [BOT_ROLE.to_string()], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false
         }))
         .into_response(),
-        ["guilds", _, "members", u] if state.lock().unwrap().members.contains(&id(u)) => axum::Json(json!({
-            "user": super::user_json(id(u)), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
-            "deaf": false, "mute": false
-        }))
-        .into_response(),
+        ["guilds", _, "members", u] if state.lock().unwrap().members.contains_key(&id(u)) => {
+            let roles: Vec<String> = state.lock().unwrap().members[&id(u)].iter().map(u64::to_string).collect();
+            axum::Json(json!({
+                "user": super::user_json(id(u)), "roles": roles, "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": false, "mute": false
+            }))
+            .into_response()
+        }
         ["guilds", _, "members", _] => not_found("Unknown Member", 10007),
         ["channels", c] if id(c) == CHANNEL || id(c) == OTHER_CHANNEL => {
             let overwrites: Vec<Value> = if id(c) == CHANNEL {

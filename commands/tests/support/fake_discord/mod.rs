@@ -8,7 +8,8 @@
 //! after a deferred reply (callback type 5) *edits* that reply and keeps its visibility, so an
 //! ephemeral follow-up after a public defer is posted publicly (recorded as a violation). A first
 //! answer later than 3 s is refused (404 Unknown interaction) and recorded too. And it can reject
-//! the bot's token as Discord does: 401 on REST, close code 4004 on the gateway.
+//! the bot's token as Discord does: 401 on REST, close code 4004 on the gateway. Direct messages
+//! go to a DM channel per user and are kept per user; a user's DMs can be closed (50007).
 //!
 //! Here: the fake's state, and what a test does with it (start it, type and click as someone,
 //! read what was sent). The REST routes are in `rest.rs`, the gateway in `gateway.rs`, the
@@ -71,6 +72,17 @@ struct Shared {
     lenient: std::sync::atomic::AtomicBool,
     /// The guild, its roles and the channel's overwrites (`guild.rs`).
     guild: Mutex<guild::GuildState>,
+    /// Direct messages (`rest.rs`): each user's DM channel, what was posted to it, whose are closed.
+    dms: Mutex<Dms>,
+}
+
+/// Direct messages: one DM channel per user (`POST /users/@me/channels`), the messages posted
+/// to each, by user, and the users whose DMs are closed (Discord's 50007 on posting).
+#[derive(Default)]
+struct Dms {
+    channels: HashMap<u64, u64>,
+    messages: HashMap<u64, Vec<Value>>,
+    closed: std::collections::HashSet<u64>,
 }
 
 /// Discord's deadline for an interaction's first response; later, the token is invalid and the
@@ -173,6 +185,17 @@ impl FakeDiscord {
     /// still recorded as violations. For the load benchmark, which counts them.
     pub fn accept_late_answers(&self) {
         self.shared.lenient.store(true, Ordering::SeqCst);
+    }
+
+    /// The messages the bot sent `user` by DM, oldest first.
+    pub fn dms(&self, user: u64) -> Vec<Value> {
+        self.shared.dms.lock().unwrap().messages.get(&user).cloned().unwrap_or_default()
+    }
+
+    /// From now on `user`'s DMs are closed: posting to them answers 403, code 50007, as Discord
+    /// does for a member who does not accept DMs from the server.
+    pub fn close_dms(&self, user: u64) {
+        self.shared.dms.lock().unwrap().closed.insert(user);
     }
 
     /// The messages interaction `token` left on screen (deleted ones left out), oldest first.

@@ -1,6 +1,7 @@
 //! The fake's REST routes under /api/v10: every request recorded (JSON or multipart, with
 //! files) and checked against Discord's limits, what people see updated, late first answers
-//! refused, and a rejected token answered 401 as Discord does.
+//! refused, a rejected token answered 401 as Discord does, and direct messages (a DM channel per
+//! user, closed DMs refused with 50007).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -155,6 +156,25 @@ pub(super) async fn rest(
             }
             axum::Json(m).into_response()
         }
+        ("POST", ["users", "@me", "channels"]) => dm_channel(&s, &json_body),
+        ("POST", ["channels", c, "messages"]) if dm_user(&s, c).is_some() => {
+            let user = dm_user(&s, c).unwrap_or_default();
+            let mut dms = s.dms.lock().unwrap();
+            if dms.closed.contains(&user) {
+                let body = json!({"message": "Cannot send messages to this user", "code": 50007});
+                return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+            }
+            let mut m = message_json(id, &json_body);
+            m["channel_id"] = json!(c);
+            dms.messages.entry(user).or_default().push(m.clone());
+            axum::Json(m).into_response()
+        }
+        ("GET", ["channels", c, "messages"]) if dm_user(&s, c).is_some() => {
+            let user = dm_user(&s, c).unwrap_or_default();
+            let mut all = s.dms.lock().unwrap().messages.get(&user).cloned().unwrap_or_default();
+            all.reverse();
+            axum::Json(Value::Array(all)).into_response()
+        }
         ("POST", ["channels", _, "messages"]) => {
             let m = message_json(id, &json_body);
             s.channel.lock().unwrap().push(m.clone());
@@ -168,4 +188,29 @@ pub(super) async fn rest(
         ("GET", ["guilds", ..]) | ("GET", ["channels", _]) => super::guild::answer(&s.guild, &parts),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The user whose DM channel `channel` is, if it is one.
+fn dm_user(s: &Shared, channel: &str) -> Option<u64> {
+    let c: u64 = channel.parse().ok()?;
+    s.dms.lock().unwrap().channels.iter().find(|(_, ch)| **ch == c).map(|(u, _)| *u)
+}
+
+/// `POST /users/@me/channels {recipient_id}`: the user's DM channel (the same one each time),
+/// in Discord's shape (type 1, the recipient in `recipients`).
+fn dm_channel(s: &Shared, body: &Value) -> Response {
+    let id = &body["recipient_id"];
+    let Some(user) = id.as_str().and_then(|u| u.parse::<u64>().ok()).or_else(|| id.as_u64()) else {
+        let body = json!({"message": "Invalid Form Body", "code": 50035});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    };
+    let mut dms = s.dms.lock().unwrap();
+    let next = 910_000_000_000_000_000 + dms.channels.len() as u64;
+    let channel = *dms.channels.entry(user).or_insert(next);
+    axum::Json(json!({
+        "id": channel.to_string(), "type": 1, "last_message_id": null, "flags": 0,
+        "recipients": [{"id": user.to_string(), "username": format!("user{user}"), "discriminator": "0",
+                        "global_name": null, "avatar": null}]
+    }))
+    .into_response()
 }
