@@ -84,3 +84,35 @@ async fn a_scope_sees_its_owners_leads_and_their_counts_only() {
         assert_eq!(p.converted, converted, "{pick:?}");
     }
 }
+
+/// A member's search finds their own leads among everyone's matches, in the query itself: the
+/// first page of a common letter is theirs, however many other leads match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scoped_search_finds_the_owners_leads_only() {
+    let env = Env::new(generate(&Spec::scaled(22, 1_200, now()))).await;
+    env.sync().await.unwrap();
+    let conn = env.conn();
+    let owner: String = conn
+        .query_row(
+            "SELECT locator_id FROM leads WHERE locator_id IS NOT NULL GROUP BY locator_id ORDER BY count(*) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let theirs: usize = conn
+        .query_row(
+            "SELECT count(*) FROM leads WHERE locator_id = ?1 AND (full_name LIKE '%a%' OR company LIKE '%a%')",
+            [&owner],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize;
+    let everyone = panopticon::store::search_leads(&conn, "a", 25).unwrap();
+    assert_eq!(everyone.len(), 25, "many leads match");
+    let set = BTreeSet::from([owner.clone()]);
+    let found = panopticon::store::search_leads_owned(&conn, "a", 25, Some(&set)).unwrap();
+    assert!(theirs > 0);
+    assert_eq!(found.len(), theirs.min(25));
+    assert!(found.iter().all(|l| l.locator.as_ref().map(|u| u.id.as_str()) == Some(owner.as_str())));
+    let nobody = BTreeSet::from(["nobody".to_string()]);
+    assert!(panopticon::store::search_leads_owned(&conn, "a", 25, Some(&nobody)).unwrap().is_empty());
+}

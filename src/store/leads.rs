@@ -191,13 +191,26 @@ pub fn owner_stage_counts(conn: &Connection) -> Result<Vec<OwnerStageCount>> {
 
 /// Leads whose name or company contains `needle` (case-insensitive), best matches first.
 pub fn search_leads(conn: &Connection, needle: &str, limit: usize) -> Result<Vec<StoredLead>> {
+    search_leads_owned(conn, needle, limit, None)
+}
+
+/// `search_leads` among the leads `owners` own (every lead with `None`): a member's search
+/// finds their own leads however many others match too.
+pub fn search_leads_owned(
+    conn: &Connection,
+    needle: &str,
+    limit: usize,
+    owners: Option<&std::collections::BTreeSet<String>>,
+) -> Result<Vec<StoredLead>> {
     let pattern = format!("%{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let mut st = conn.prepare(&format!(
         "SELECT {LEAD_COLUMNS} FROM {LEAD_FROM}
-         WHERE l.full_name LIKE ?1 ESCAPE '\\' OR l.company LIKE ?1 ESCAPE '\\' OR l.id = ?2
+         WHERE (l.full_name LIKE ?1 ESCAPE '\\' OR l.company LIKE ?1 ESCAPE '\\' OR l.id = ?2)
+           AND (?5 IS NULL OR l.locator_id IN (SELECT value FROM json_each(?5)))
          ORDER BY (l.id = ?2) DESC, (l.full_name LIKE ?3 ESCAPE '\\') DESC, l.full_name, l.id LIMIT ?4"
     ))?;
     let prefix = format!("{}%", needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let rows = st.query_map(rusqlite::params![pattern, needle, prefix, limit as i64], lead_from_row)?;
+    let owners = owners.map(|o| serde_json::to_string(o).unwrap_or_else(|_| "[]".into()));
+    let rows = st.query_map(rusqlite::params![pattern, needle, prefix, limit as i64, owners], lead_from_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

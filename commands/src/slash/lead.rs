@@ -20,17 +20,13 @@ use crate::kit::{people, reply, Ctx, Error};
 /// The most matches offered to pick from (Discord's limit for a select).
 const PICK: usize = limits::SELECT_OPTIONS;
 
-/// How many matches a narrowed search reads before keeping those in scope: a member's own
-/// leads are a few among many, so the first 25 of everyone's would often hold none of them.
-const NARROWED_SEARCH: usize = 2000;
-
 /// Leads matching `q` that `scope` may see, at most `max` (best first, as `search_leads`).
 fn search_within(c: &store::Connection, q: &str, max: usize, scope: &Scope) -> store::Result<Vec<StoredLead>> {
-    if scope.is_everyone() {
-        return store::search_leads(c, q, max);
+    match scope {
+        Scope::Everyone => store::search_leads(c, q, max),
+        // In the query itself: a member's own leads are a few among many matches.
+        Scope::Owners(owners) => store::search_leads_owned(c, q, max, Some(owners)),
     }
-    let found = store::search_leads(c, q, NARROWED_SEARCH)?;
-    Ok(found.into_iter().filter(|l| scope.allows(l.locator.as_ref().map(|u| u.id.as_str()))).take(max).collect())
 }
 
 async fn search(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
