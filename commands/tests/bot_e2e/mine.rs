@@ -19,6 +19,8 @@ use crate::support::fake_discord::*;
 
 /// The Discord role configured as `[roles] member` (locators and reps).
 const MEMBER_ROLE: u64 = 900_000_000_000_000_310;
+/// The Discord role configured as `[roles] manager`.
+const MANAGER_ROLE: u64 = 900_000_000_000_000_311;
 
 fn member(n: u64) -> Who {
     Who { user: 700_000_000_000_000_100 + n, roles: vec![MEMBER_ROLE], admin: false, dm: false }
@@ -161,7 +163,7 @@ async fn restart(bot: &mut TestBot, n: usize) {
 async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their_leads() {
     // Opting in and out happens on a bot with no digest day, so nothing is sent meanwhile; the
     // restart below brings the morning's schedule.
-    let quiet = format!("{NO_DIGEST}personal = true\n[roles]\nmember = [{MEMBER_ROLE}]\n");
+    let quiet = format!("{NO_DIGEST}personal = true\n[roles]\nmember = [{MEMBER_ROLE}]\nmanager = [{MANAGER_ROLE}]\n");
     let mut bot = spawn_bot(&quiet).await;
     let tail = noon_somewhere();
     let zone = tail.split('"').nth(1).unwrap().parse().unwrap();
@@ -171,8 +173,36 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
     let team = |fake: &FakeDiscord| posts(&fake.requests());
 
     let want = expected(&bot.db, &RulesConfig { timezone: zone, ..RulesConfig::default() });
+    // A manager in the CRM's role tree (synced from the sandbox), and their team computed here
+    // from the tables on its own: roles below theirs, and who reports to them.
+    let (mgr_crm, mgr_team): (String, Vec<String>) = {
+        let c = Store::open(&bot.db).unwrap().connect().unwrap();
+        let mgr: String = c
+            .query_row(
+                "SELECT u.id FROM users u JOIN crm_roles r ON r.id = u.role_id WHERE r.name = 'Sales Manager West'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let team = c
+            .prepare(
+                "WITH RECURSIVE below(id) AS (
+                     SELECT id FROM crm_roles WHERE reporting_to = (SELECT role_id FROM users WHERE id = ?1)
+                     UNION SELECT r.id FROM crm_roles r JOIN below b ON r.reporting_to = b.id),
+                 reports(id) AS (
+                     SELECT ?1 UNION SELECT u.id FROM users u JOIN reports p ON u.reporting_to_id = p.id)
+                 SELECT id FROM users WHERE role_id IN (SELECT id FROM below) UNION SELECT id FROM reports",
+            )
+            .unwrap()
+            .query_map([&mgr], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (mgr, team)
+    };
+    assert!(mgr_team.len() > 1, "{mgr_team:?}");
     let mut owners: Vec<(&String, usize)> =
-        want.stale.iter().filter(|(o, _)| !o.is_empty()).map(|(o, ids)| (o, ids.len())).collect();
+        want.stale.iter().filter(|(o, _)| !o.is_empty() && **o != mgr_crm).map(|(o, ids)| (o, ids.len())).collect();
     owners.sort_by_key(|(o, n)| (std::cmp::Reverse(*n), (*o).clone()));
     let (a_crm, c_crm, d_crm) = (owners[0].0.clone(), owners[1].0.clone(), owners[2].0.clone());
     {
@@ -181,10 +211,12 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
         c.execute("INSERT INTO users(id, name, status) VALUES ('nobody-1', 'Nora Nobody', 'active')", []).unwrap();
     }
     let (a, b, c, d, e) = (member(1), member(2), member(3), member(4), member(5));
-    // In the server with the member role (the DM's scope is read from Discord at send time).
-    for w in [&a, &b, &c, &d, &e] {
+    let boss = Who { user: 700_000_000_000_000_199, roles: vec![MANAGER_ROLE], admin: false, dm: false };
+    // In the server with their roles (the DM's scope is read from Discord at send time).
+    for w in [&a, &b, &c, &d, &e, &boss] {
         bot.fake.join_as(w.user, &w.roles);
     }
+    link(&bot.db, &boss, &mgr_crm);
     link(&bot.db, &a, &a_crm);
     link(&bot.db, &b, "nobody-1");
     link(&bot.db, &c, &c_crm);
@@ -192,7 +224,7 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
     let set = |fake: &FakeDiscord, who: &Who, on: bool| {
         fake.slash("digest", json!([{"name": "personal", "type": 4, "value": if on { 0 } else { 1 }}]), who, CHANNEL)
     };
-    for who in [&a, &b, &c, &d] {
+    for who in [&a, &b, &c, &d, &boss] {
         let t = set(&bot.fake, who, true);
         let (m, _) = answer(&bot.fake, &t).await;
         assert!(ephemeral(&m) && m["content"].as_str().unwrap().contains("you will get your own digest by DM"), "{m}");
@@ -213,7 +245,7 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
     restart(&mut bot, 2).await;
     bot.fake.wait_for(60, |log| (posts(log) == 1).then_some(())).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while [&a, &b, &c].iter().any(|w| done(&bot.db, w).is_none()) {
+    while [&a, &b, &c, &boss].iter().any(|w| done(&bot.db, w).is_none()) {
         assert!(std::time::Instant::now() < deadline, "the personal DMs were not all done");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
@@ -228,6 +260,16 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
         "only their leads: {desc}"
     );
     assert!(dm[0]["components"].as_array().is_none_or(|c| c.is_empty()), "no buttons in a DM: {}", dm[0]);
+    // The manager's DM covers their team: the team's stale and at-risk leads, counted here.
+    let count = |m: &BTreeMap<String, BTreeSet<String>>| {
+        mgr_team.iter().map(|u| m.get(u).map_or(0, BTreeSet::len)).sum::<usize>()
+    };
+    let (team_stale, team_at_risk) = (count(&want.stale), count(&want.at_risk));
+    assert!(team_stale > want.stale.get(&mgr_crm).map_or(0, BTreeSet::len), "the team has more than their own");
+    let theirs = bot.fake.dms(boss.user);
+    assert_eq!(theirs.len(), 1, "{theirs:#?}");
+    let desc = theirs[0]["embeds"][0]["description"].as_str().unwrap();
+    assert!(desc.contains(&format!("**Stale** {team_stale} · **At risk** {team_at_risk}")), "the team's: {desc}");
     assert!(matches!(done(&bot.db, &a), Some(PersonalDone::Sent(_))));
     assert!(bot.fake.dms(b.user).is_empty());
     assert_eq!(done(&bot.db, &b), Some(PersonalDone::Skipped("nothing needed them".into())));

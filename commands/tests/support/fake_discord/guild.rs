@@ -97,14 +97,15 @@ pub fn answer(state: &Mutex<GuildState>, parts: &[&str]) -> Response {
         ["guilds", _, "roles"] => axum::Json(roles).into_response(),
         ["guilds", _, "members", u] if id(u) == BOT => axum::Json(json!({
             "user": {"id": BOT.to_string(), "username": "panopticon", "discriminator": "0", "avatar": null, "bot": true},
-            "roles": [BOT_ROLE.to_string()], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false
+            "roles": [BOT_ROLE.to_string()], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false,
+            "flags": 0
         }))
         .into_response(),
         ["guilds", _, "members", u] if state.lock().unwrap().members.contains_key(&id(u)) => {
             let roles: Vec<String> = state.lock().unwrap().members[&id(u)].iter().map(u64::to_string).collect();
             axum::Json(json!({
                 "user": super::user_json(id(u)), "roles": roles, "joined_at": "2026-01-01T00:00:00+00:00",
-                "deaf": false, "mute": false
+                "deaf": false, "mute": false, "flags": 0
             }))
             .into_response()
         }
