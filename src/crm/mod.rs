@@ -39,6 +39,14 @@ pub struct CrmUser {
     pub reporting_to_id: Option<String>,
 }
 
+impl CrmUser {
+    /// Active unless the CRM says otherwise (Zoho's status: `active`, `disabled`, `deleted`…;
+    /// `None` when not sent).
+    pub fn active(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("active"))
+    }
+}
+
 /// A date-only or datetime value of a lead's appointment field (`[appointments] source = "field"`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldValue {

@@ -92,24 +92,9 @@ impl Scope {
     }
 }
 
-/// A CRM user as the directory knows them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirUser {
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    /// Zoho's status (`active`, `disabled`, `deleted`…); `None` when not sent.
-    pub status: Option<String>,
-    pub role_id: Option<String>,
-    pub reporting_to_id: Option<String>,
-}
-
-impl DirUser {
-    /// Active unless the CRM says otherwise.
-    pub fn active(&self) -> bool {
-        self.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("active"))
-    }
-}
+/// A CRM user as the directory knows them: the synced user (id, name, email, status, role,
+/// `Reporting_To`).
+pub use crate::crm::CrmUser as DirUser;
 
 /// A CRM role: a node of the hierarchy, `reporting_to` its parent.
 #[derive(Clone, Debug, PartialEq, Eq)]

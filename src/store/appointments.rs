@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use super::Result;
 use crate::crm::CrmAppointment;
@@ -22,18 +22,24 @@ pub fn upsert_appointment(conn: &Connection, a: &CrmAppointment) -> Result<bool>
                 IS NOT (excluded.lead_id, excluded.title, excluded.start_at, excluded.start_offset,
                         excluded.end_at, excluded.end_offset, excluded.all_day, excluded.status)",
         )?
-        .execute(params![
-            a.id,
-            a.lead_id.as_str(),
-            a.title,
-            a.start.utc_text(),
-            a.start.offset_secs(),
-            a.end.map(|e| e.utc_text()),
-            a.end.map(|e| e.offset_secs()),
-            a.all_day,
-            a.status,
-        ])?;
+        .execute(row_values(a))?;
     Ok(n > 0)
+}
+
+/// An appointment's nine values in the column order `appointments` and the sync's staging table
+/// share: id, lead_id, title, start_at, start_offset, end_at, end_offset, all_day, status.
+pub(super) fn row_values(a: &CrmAppointment) -> impl rusqlite::Params + '_ {
+    (
+        a.id.as_str(),
+        a.lead_id.as_str(),
+        a.title.as_deref(),
+        a.start.utc_text(),
+        a.start.offset_secs(),
+        a.end.map(|e| e.utc_text()),
+        a.end.map(|e| e.offset_secs()),
+        a.all_day,
+        a.status.as_deref(),
+    )
 }
 
 pub fn delete_appointment(conn: &Connection, id: &str) -> Result<bool> {

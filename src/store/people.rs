@@ -35,20 +35,7 @@ pub struct PeopleEvent {
 
 /// The CRM's users and roles as last synced.
 pub fn directory(conn: &Connection) -> Result<Directory> {
-    let mut st =
-        conn.prepare("SELECT id, name, email, status, role_id, reporting_to_id FROM users ORDER BY name, id")?;
-    let users = st
-        .query_map([], |r| {
-            Ok(DirUser {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-                status: r.get(3)?,
-                role_id: r.get(4)?,
-                reporting_to_id: r.get(5)?,
-            })
-        })?
-        .collect::<std::result::Result<_, _>>()?;
+    let users = super::all_users(conn)?;
     let mut st = conn.prepare("SELECT id, name, reporting_to FROM crm_roles ORDER BY name, id")?;
     let roles = st
         .query_map([], |r| Ok(DirRole { id: r.get(0)?, name: r.get(1)?, reporting_to: r.get(2)? }))?
@@ -224,6 +211,18 @@ pub fn person(conn: &Connection, discord: u64) -> Result<Option<Person>> {
             &format!("SELECT {PERSON_COLUMNS} FROM people WHERE discord_id = ?1 AND left_at IS NULL"),
             [discord.to_string()],
             |r| person_from(r, &dir),
+        )
+        .optional()?)
+}
+
+/// The CRM user `discord` is linked to, if they are linked and in the guild (what deciding
+/// their access needs, without reading the directory for the link's details).
+pub fn linked_user(conn: &Connection, discord: u64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT crm_user_id FROM people WHERE discord_id = ?1 AND left_at IS NULL",
+            [discord.to_string()],
+            |r| r.get(0),
         )
         .optional()?)
 }

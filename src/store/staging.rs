@@ -71,17 +71,7 @@ pub fn stage_appointment(conn: &Connection, c: &AppointmentChange) -> Result<()>
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     match c {
-        AppointmentChange::Upsert(a) => st.execute(params![
-            a.id,
-            a.lead_id.as_str(),
-            a.title,
-            a.start.utc_text(),
-            a.start.offset_secs(),
-            a.end.map(|e| e.utc_text()),
-            a.end.map(|e| e.offset_secs()),
-            a.all_day,
-            a.status,
-        ])?,
+        AppointmentChange::Upsert(a) => st.execute(super::appointments::row_values(a))?,
         AppointmentChange::Remove(id) => st.execute(params![
             id,
             None::<String>,

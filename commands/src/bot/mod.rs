@@ -53,9 +53,7 @@ pub fn refusal(
     };
     // Administrators always may; otherwise one of the roles in [roles] is needed (what each
     // role sees is decided later, by `kit::people::access`).
-    let admin = member.permissions.is_some_and(|p| p.administrator());
-    let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
-    match panopticon::people::Role::of(&cfg.people, admin, &roles) {
+    match crate::kit::people::role(cfg, member) {
         Some(_) => None,
         None => Some(panopticon::people::Refused::NoRole.message()),
     }

@@ -17,20 +17,23 @@ use super::{Data, Error};
 /// A member's role from their Discord roles alone (no database): enough to decide, before
 /// acknowledging, whether the answer is private and whether a viewer may ask at all.
 pub fn role(cfg: &Config, member: &serenity::Member) -> Option<Role> {
-    let administrator = member.permissions.is_some_and(|p| p.administrator());
-    let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
+    let (administrator, roles) = discord_roles(member);
     Role::of(&cfg.people, administrator, &roles)
+}
+
+/// Whether `member` is an administrator here, and the ids of their Discord roles.
+fn discord_roles(member: &serenity::Member) -> (bool, Vec<u64>) {
+    (member.permissions.is_some_and(|p| p.administrator()), member.roles.iter().map(|r| r.get()).collect())
 }
 
 /// What `member` may see now. The outer error is the database failing; the inner one why the
 /// member sees nothing (no role, or a manager or member not linked yet).
 pub async fn access(data: &Data, member: &serenity::Member) -> Result<Result<Access, Refused>, Error> {
-    let administrator = member.permissions.is_some_and(|p| p.administrator());
-    let roles: Vec<u64> = member.roles.iter().map(|r| r.get()).collect();
+    let (administrator, roles) = discord_roles(member);
     let user = member.user.id.get();
     let cfg = data.cfg.clone();
     data.db(move |c| -> Result<_, Error> {
-        let linked = store::person(c, user)?.map(|p| p.crm_user_id);
+        let linked = store::linked_user(c, user)?;
         let dir = store::directory(c)?;
         Ok(Access::decide(&cfg.people, administrator, &roles, linked.as_deref(), &dir))
     })

@@ -184,20 +184,7 @@ async fn the_personal_dm_goes_once_a_day_to_each_opted_in_member_with_only_their
                 |r| r.get(0),
             )
             .unwrap();
-        let team = c
-            .prepare(
-                "WITH RECURSIVE below(id) AS (
-                     SELECT id FROM crm_roles WHERE reporting_to = (SELECT role_id FROM users WHERE id = ?1)
-                     UNION SELECT r.id FROM crm_roles r JOIN below b ON r.reporting_to = b.id),
-                 reports(id) AS (
-                     SELECT ?1 UNION SELECT u.id FROM users u JOIN reports p ON u.reporting_to_id = p.id)
-                 SELECT id FROM users WHERE role_id IN (SELECT id FROM below) UNION SELECT id FROM reports",
-            )
-            .unwrap()
-            .query_map([&mgr], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let team: Vec<String> = crate::support::team_in_crm(&c, &mgr);
         (mgr, team)
     };
     assert!(mgr_team.len() > 1, "{mgr_team:?}");

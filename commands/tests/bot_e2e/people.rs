@@ -280,20 +280,7 @@ async fn clicks_on_shared_messages_and_foreign_ids_never_widen_a_scope_and_manag
     // The manager sees exactly their team, privately: computed here from the synced tables
     // on their own (roles below theirs, and who reports to them, directly or not).
     let boss = who(MARCUS, MANAGER_ROLE);
-    let team_ids: Vec<String> = conn
-        .prepare(
-            "WITH RECURSIVE below(id) AS (
-                 SELECT id FROM crm_roles WHERE reporting_to = (SELECT role_id FROM users WHERE id = ?1)
-                 UNION SELECT r.id FROM crm_roles r JOIN below b ON r.reporting_to = b.id),
-             reports(id) AS (
-                 SELECT ?1 UNION SELECT u.id FROM users u JOIN reports p ON u.reporting_to_id = p.id)
-             SELECT id FROM users WHERE role_id IN (SELECT id FROM below) UNION SELECT id FROM reports",
-        )
-        .unwrap()
-        .query_map([&marcus], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let team_ids: Vec<String> = crate::support::team_in_crm(&conn, &marcus);
     assert!(team_ids.len() > 2 && team_ids.len() < 10, "a real team: {team_ids:?}");
     let team = owners(&team_ids.iter().map(String::as_str).collect::<Vec<_>>());
     let t = fake.slash("leads", json!([]), &boss, CHANNEL);

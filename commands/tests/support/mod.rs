@@ -46,3 +46,22 @@ pub async fn synced_store(sb: &Sandbox, db: &Path) -> Store {
     sync::run(&store, &client, &settings, false, &NoProgress).await.expect("the sync runs");
     store
 }
+
+/// A manager's team as the synced tables say, computed here in SQL apart from the code under
+/// test: the users in roles below the manager's, and everyone who reports to them (directly or
+/// not), with the manager.
+pub fn team_in_crm(conn: &panopticon::store::Connection, manager: &str) -> Vec<String> {
+    conn.prepare(
+        "WITH RECURSIVE below(id) AS (
+             SELECT id FROM crm_roles WHERE reporting_to = (SELECT role_id FROM users WHERE id = ?1)
+             UNION SELECT r.id FROM crm_roles r JOIN below b ON r.reporting_to = b.id),
+         reports(id) AS (
+             SELECT ?1 UNION SELECT u.id FROM users u JOIN reports p ON u.reporting_to_id = p.id)
+         SELECT id FROM users WHERE role_id IN (SELECT id FROM below) UNION SELECT id FROM reports",
+    )
+    .expect("the team query")
+    .query_map([manager], |r| r.get(0))
+    .expect("the team")
+    .map(|r| r.expect("a user id"))
+    .collect()
+}

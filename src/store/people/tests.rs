@@ -75,6 +75,7 @@ fn a_member_who_leaves_is_hidden_but_kept_and_comes_back() {
     assert!(!set_away(&mut c, 11, false, at(12)).unwrap());
     unlink(&mut c, 12, "99", at(13)).unwrap();
     assert!(set_away(&mut c, 11, false, at(14)).unwrap());
+    assert_eq!(linked_user(&c, 11).unwrap().as_deref(), Some("u1"));
     assert_eq!(mentions(&c).unwrap().get("u1"), Some(&11));
     let actions: Vec<String> = people_log(&c, 10).unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions, vec!["returned", "unlink", "link", "left", "link"]);
