@@ -2,8 +2,8 @@
 //! module beside `zoho/`, one variant of `Crm`, and one arm in `connect` and in each delegation.
 
 use crate::config::{Config, CrmKind};
+use crate::crm::CrmRole;
 use crate::domain::LeadId;
-use crate::people::DirRole;
 
 use super::zoho::ZohoClient;
 use super::{
@@ -29,7 +29,7 @@ impl CrmSource for Crm {
             Crm::Zoho(c) => c.fetch_users(since).await,
         }
     }
-    async fn fetch_roles(&self) -> Result<Fetched<DirRole>, CrmError> {
+    async fn fetch_roles(&self) -> Result<Fetched<CrmRole>, CrmError> {
         match self {
             Crm::Zoho(c) => c.fetch_roles().await,
         }

@@ -17,7 +17,6 @@ pub use connect::{connect, Crm};
 pub use error::CrmError;
 
 use crate::domain::LeadId;
-use crate::people::DirRole;
 use crate::time::Stamp;
 
 /// A reference to a CRM user (the locator).
@@ -37,6 +36,14 @@ pub struct CrmUser {
     pub role_id: Option<String>,
     /// The user-level manager (Zoho `Reporting_To.id`); `None` at the top.
     pub reporting_to_id: Option<String>,
+}
+
+/// A role in the CRM's hierarchy: `reporting_to` is its parent role (`None` at the top).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmRole {
+    pub id: String,
+    pub name: String,
+    pub reporting_to: Option<String>,
 }
 
 impl CrmUser {
@@ -158,7 +165,7 @@ pub type CallCounts = BTreeMap<String, u64>;
 pub trait CrmSource: Send + Sync {
     fn fetch_users(&self, since: Option<&str>) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
     /// The CRM's role tree, whole (it is small and has no Modified_Time to list by).
-    fn fetch_roles(&self) -> impl Future<Output = Result<Fetched<DirRole>, CrmError>> + Send;
+    fn fetch_roles(&self) -> impl Future<Output = Result<Fetched<CrmRole>, CrmError>> + Send;
     /// Each page goes to `pages` as it is read.
     fn fetch_leads(
         &self,

@@ -97,12 +97,7 @@ impl Scope {
 pub use crate::crm::CrmUser as DirUser;
 
 /// A CRM role: a node of the hierarchy, `reporting_to` its parent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirRole {
-    pub id: String,
-    pub name: String,
-    pub reporting_to: Option<String>,
-}
+pub use crate::crm::CrmRole as DirRole;
 
 /// The CRM's users and roles, as last synced.
 #[derive(Clone, Debug, Default)]

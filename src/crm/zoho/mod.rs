@@ -25,12 +25,12 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::config::{AppointmentSource, ZohoConfig};
+use crate::crm::CrmRole;
 use crate::crm::{
     AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
     Skipped,
 };
 use crate::domain::LeadId;
-use crate::people::DirRole;
 use crate::time::{zoho_text, Stamp};
 pub use fields::FieldInfo;
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
@@ -203,7 +203,7 @@ impl CrmSource for ZohoClient {
         Ok(out)
     }
 
-    async fn fetch_roles(&self) -> Result<Fetched<DirRole>, CrmError> {
+    async fn fetch_roles(&self) -> Result<Fetched<CrmRole>, CrmError> {
         roles::fetch(&self.t).await
     }
 

@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::crm::CrmRole;
 use crate::crm::{AppointmentChange, CrmAppointment, CrmLead, CrmStageChange, CrmUser, FieldValue, UserRef};
 use crate::domain::LeadId;
-use crate::people::DirRole;
 use crate::time::Stamp;
 
 pub struct LeadFields<'a> {
@@ -155,7 +155,7 @@ fn lookup_id(v: &Value, key: &str) -> Option<String> {
 /// A role of `/settings/roles`: `{id, name, display_label, reporting_to: {name, id} | null}`.
 /// A role whose parent cannot be read is refused rather than put at the top of the tree,
 /// where it would widen a manager's team.
-pub fn role(v: &Value) -> Result<DirRole, String> {
+pub fn role(v: &Value) -> Result<CrmRole, String> {
     let id = id(v)?;
     let name = text(v, "name").or_else(|| text(v, "display_label")).ok_or("no name")?;
     let reporting_to = match v.get("reporting_to") {
@@ -169,7 +169,7 @@ pub fn role(v: &Value) -> Result<DirRole, String> {
     if reporting_to.as_deref() == Some(id.as_str()) {
         return Err("the role reports to itself".into());
     }
-    Ok(DirRole { id, name: crate::crm::error::one_line(&name), reporting_to })
+    Ok(CrmRole { id, name: crate::crm::error::one_line(&name), reporting_to })
 }
 
 pub fn deleted(v: &Value) -> Result<(String, Option<Stamp>), String> {

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::parse;
 use super::transport::{Reply, Transport};
+use crate::crm::CrmRole;
 use crate::crm::{CrmError, Fetched, Skipped};
-use crate::people::DirRole;
 
 /// The endpoint's name in call counts and errors.
 pub const ENDPOINT: &str = "settings/roles";
@@ -16,7 +16,7 @@ pub const ENDPOINT: &str = "settings/roles";
 /// is not a role list a person made.
 const MAX_ROLES: usize = 10_000;
 
-pub async fn fetch(t: &Transport) -> Result<Fetched<DirRole>, CrmError> {
+pub async fn fetch(t: &Transport) -> Result<Fetched<CrmRole>, CrmError> {
     let body = match t.get(ENDPOINT, ENDPOINT, &[], None).await? {
         Reply::Json { body, .. } => body,
         Reply::NoContent | Reply::NotModified => return Ok(Fetched::default()),
@@ -34,7 +34,7 @@ pub async fn fetch(t: &Transport) -> Result<Fetched<DirRole>, CrmError> {
     let mut out = Fetched::default();
     for v in list {
         match parse::role(v) {
-            Ok(r) if out.items.iter().any(|o: &DirRole| o.id == r.id) => out.skipped.push(Skipped {
+            Ok(r) if out.items.iter().any(|o: &CrmRole| o.id == r.id) => out.skipped.push(Skipped {
                 endpoint: ENDPOINT.into(),
                 id: Some(r.id),
                 reason: "the same role id twice in one reply".into(),
