@@ -54,6 +54,9 @@ fn row(i: usize, name: &str, status: Status) -> LeadRow {
         status,
         stuck_in_green: i % 3 == 2,
         next_appointment_at: None,
+        snoozed: false,
+        snoozed_until: None,
+        snooze_reason: None,
         appointment_all_day: false,
     }
 }

@@ -29,6 +29,9 @@ fn view(name: &str) -> ListView {
         status: Status::Stale,
         stuck_in_green: false,
         next_appointment_at: None,
+        snoozed: false,
+        snoozed_until: None,
+        snooze_reason: None,
     };
     let rows = vec![row];
     ListView {

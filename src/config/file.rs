@@ -35,6 +35,7 @@ pub(super) struct RawConfig {
     pub teams: BTreeMap<String, Vec<String>>,
     pub render: RawRender,
     pub ops: RawOps,
+    pub alerts: super::alerts::RawAlerts,
 }
 
 /// `[crm]`: which CRM to read; absent means Zoho.

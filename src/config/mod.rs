@@ -19,6 +19,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use secrecy::SecretString;
 
+mod alerts;
 mod file;
 mod file_errors;
 #[cfg(test)]
@@ -26,6 +27,7 @@ mod tests;
 mod validate;
 mod values;
 
+pub use alerts::AlertsConfig;
 pub use file::{DEFAULT_CLOSED_STAGES, DEFAULT_DELIVERED_STAGES, DEFAULT_GREEN_STAGES};
 pub use values::DataCenter;
 
@@ -273,6 +275,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
     pub people: PeopleConfig,
+    /// The accountability loop (`[alerts]`).
+    pub alerts: AlertsConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
     /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
@@ -315,6 +319,7 @@ impl Config {
         let people = validate::people(raw.roles, raw.teams, &raw.discord.allowed_roles)?;
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
+        let alerts = alerts::alerts(raw.alerts)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
         Ok(Config {
             crm,
@@ -329,6 +334,7 @@ impl Config {
             discord,
             digest,
             people,
+            alerts,
             rows_per_image,
             fallback_fonts: raw.render.fallback_fonts,
             system_fonts: raw.render.system_fonts,

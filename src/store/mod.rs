@@ -5,12 +5,14 @@
 //! so it works on a read-only file, a read-only directory or a full disk. A new database file is
 //! readable by its owner only (0600); SQLite gives its -wal and -shm files the same mode.
 
+mod alerts;
 mod appointed;
 mod appointments;
 pub mod backup;
 mod digests;
 mod health;
 mod history_due;
+mod interventions;
 mod leads;
 mod migrate;
 mod people;
@@ -29,11 +31,13 @@ use std::path::{Path, PathBuf};
 pub use rusqlite::Connection;
 use rusqlite::OpenFlags;
 
+pub use alerts::*;
 pub use appointed::*;
 pub use appointments::*;
 pub use digests::*;
 pub use health::{digest_state, health, row_counts, Health};
 pub use history_due::*;
+pub use interventions::*;
 pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;

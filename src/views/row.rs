@@ -42,6 +42,12 @@ pub struct LeadRow {
     pub stuck_in_green: bool,
     #[serde(serialize_with = "ser_stamp")]
     pub next_appointment_at: Option<Stamp>,
+    /// Snoozed at `as_of`: still counted, left out of alerts, marked SNOOZED.
+    pub snoozed: bool,
+    /// When the snooze ends; `null` while snoozed means until the next appointment.
+    #[serde(serialize_with = "ser_stamp")]
+    pub snoozed_until: Option<Stamp>,
+    pub snooze_reason: Option<String>,
 }
 
 /// Applies the rules to every appointed lead in the snapshot, in lead id order (each view
@@ -68,6 +74,7 @@ pub fn assess_lead(l: &SnapLead, as_of: DateTime<Utc>, rules: &RulesConfig) -> O
     let shown = if a.status == Status::Upcoming { a.next_appointment } else { a.reference_appointment };
     let shown = shown.or(a.next_appointment);
     let tz = rules.timezone;
+    let snooze = l.snooze_at(as_of);
     Some(LeadRow {
         id: l.id.clone(),
         name: l.name.clone(),
@@ -82,6 +89,9 @@ pub fn assess_lead(l: &SnapLead, as_of: DateTime<Utc>, rules: &RulesConfig) -> O
         status: a.status,
         stuck_in_green: a.stuck_in_green,
         next_appointment_at: a.next_appointment.map(|x| x.at(tz)),
+        snoozed: snooze.is_some(),
+        snoozed_until: snooze.and_then(|s| s.until).map(Stamp::from_utc),
+        snooze_reason: snooze.map(|s| s.reason.clone()),
     })
 }
 

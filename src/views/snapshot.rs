@@ -3,6 +3,7 @@
 //! plus stage counts and the sync record, in one read transaction.
 
 use super::need::Need;
+use crate::alerts::Snooze;
 use crate::config::RulesConfig;
 use crate::people::Scope;
 use crate::rules::{Appointment, Change, StageName};
@@ -43,6 +44,25 @@ pub struct SnapLead {
     /// Oldest first. A `Need::Quiet` load holds only what the rules read at its moment: the
     /// changes from the last one at or before it on.
     pub changes: Vec<Change>,
+    /// Its recorded snooze, if any (whether it still holds depends on the moment: `snooze_at`).
+    pub snooze: Option<Snooze>,
+}
+
+impl SnapLead {
+    /// The latest appointment's start (UTC text), past or future: a snooze ends when it changes.
+    pub fn latest_appointment_key(&self) -> Option<String> {
+        self.appointments.iter().map(|a| a.start).max().map(|s| s.utc_text())
+    }
+
+    /// Its snooze, if it holds at `now` (not expired; same stage, same latest appointment).
+    pub fn snooze_at(&self, now: chrono::DateTime<chrono::Utc>) -> Option<&Snooze> {
+        let s = self.snooze.as_ref()?;
+        s.holds(now, self.stage.as_deref(), self.latest_appointment_key().as_deref()).then_some(s)
+    }
+
+    pub fn snoozed_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.snooze_at(now).is_some()
+    }
 }
 
 /// Everything the views read, loaded in one go: the appointed leads, each with its
@@ -103,6 +123,7 @@ impl Snapshot {
                 appointments: Vec::new(),
                 starts: Vec::new(),
                 changes: Vec::new(),
+                snooze: None,
             });
         };
         match (need, &scope) {
@@ -151,6 +172,12 @@ impl Snapshot {
         }
         for l in &mut leads {
             l.starts = l.appointments.iter().map(SnapAppointment::rules).collect();
+        }
+        // A few snoozes at most, against many leads: a seek each.
+        for (lead, snooze) in store::snoozes(&tx)? {
+            if let Some(i) = find(&leads, &lead) {
+                leads[i].snooze = Some(snooze);
+            }
         }
         let all = *need == Need::All;
         let last_good_run = store::last_good_run(&tx)?;

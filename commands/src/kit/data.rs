@@ -15,15 +15,19 @@ use tokio::sync::{watch, Mutex, RwLock};
 use super::ops::Ops;
 use super::pool::CpuPool;
 
-/// A loaded snapshot and the id of the sync run it reflects.
-type Cached = Option<(Option<i64>, Arc<Snapshot>)>;
+/// What a snapshot reflects: the last sync run, and the last intervention (a snooze changes
+/// what the views show without a sync).
+type Version = (Option<i64>, i64);
+
+/// A loaded snapshot and what it reflects.
+type Cached = Option<(Version, Arc<Snapshot>)>;
 
 /// Cheap to clone: every field is shared, so the digest scheduler holds the same state.
 #[derive(Clone)]
 pub struct Data {
     pub cfg: Arc<Config>,
     pub store: Store,
-    /// The snapshot and the sync run it reflects (`None` before the first load).
+    /// The snapshot and what it reflects (`None` before the first load).
     snapshot: Arc<RwLock<Cached>>,
     /// Held while a sync runs; a second caller waits for it, then reads `last_sync`.
     pub sync_lock: Arc<Mutex<()>>,
@@ -77,13 +81,16 @@ impl Data {
         }
     }
 
-    /// The current snapshot, reloaded when a sync has run since it was taken. It holds every
+    /// The current snapshot, reloaded when a sync has run since it was taken, or someone
+    /// snoozed, nudged or answered (`store::last_intervention_id`). It holds every
     /// appointed lead (`Snapshot::load`, `Need::All`): one load per sync serves every view, page,
     /// click, autocomplete and the digest from memory, where loading only what each command
     /// needs would read the store again for each. The narrow loads are for a process that shows
     /// one view and exits (`panopticon report`).
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
-        let last = self.db(|c| store::last_run(c)).await?.map(|r| r.id);
+        let last: Version = self
+            .db(|c| Ok::<_, store::StoreError>((store::last_run(c)?.map(|r| r.id), store::last_intervention_id(c)?)))
+            .await?;
         if let Some((id, s)) = self.snapshot.read().await.as_ref() {
             if *id == last {
                 return Ok(s.clone());
