@@ -3,9 +3,11 @@
 //!
 //! - `schedule`: when (`Schedule::decide` tells the bot's loop to send now or sleep until when);
 //! - `content`: what (`compose` makes a `Digest` from a snapshot and the previous digest);
-//! - `mine`: what needs one person now (`/mine`), from a snapshot narrowed to them.
+//! - `mine`: what needs one person now (`/mine`), from a snapshot narrowed to them;
+//! - `cron`: a subscription's schedule (a cron expression or a preset) and when it is due.
 
 mod content;
+pub mod cron;
 mod mine;
 mod schedule;
 

@@ -5,13 +5,14 @@
 //! in the configured guild, the access check every command and click passes, the component
 //! router that turns a click's custom_id back into a view, and the one error handler; and what
 //! keeps it running by itself: the scheduled sync (`schedule.rs`), who is still in the guild
-//! (`presence.rs`), supervised background tasks
+//! (`presence.rs`), the subscriptions' DMs (`subscriptions.rs`), supervised background tasks
 //! (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
 //! It imports `slash` and `kit`; neither imports it.
 
 mod presence;
 mod schedule;
 mod shutdown;
+mod subscriptions;
 mod supervise;
 mod token;
 mod traced;
@@ -300,6 +301,10 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 let (d, http) = (data.clone(), ctx.http.clone());
                 let g = serenity::GuildId::from(guild);
                 supervise::supervise("presence", health.clone(), move || presence::watch(d.clone(), http.clone(), g));
+                let (d, http) = (data.clone(), ctx.http.clone());
+                supervise::supervise("subscriptions", health.clone(), move || {
+                    subscriptions::sender(d.clone(), http.clone())
+                });
                 if data.cfg.discord.channel_id.is_some() {
                     let (d, http) = (data.clone(), ctx.http.clone());
                     supervise::supervise("digest", health, move || digest::scheduler(d.clone(), http.clone()));

@@ -26,6 +26,9 @@ pub fn marker(date: NaiveDate) -> String {
     format!("Panopticon digest {date}")
 }
 
+/// The footer of a subscribed digest until its sender marks it with the subscription's slot.
+const SUBSCRIBED: &str = "Panopticon subscription";
+
 pub fn schedule(cfg: &Config) -> Schedule {
     Schedule { tz: cfg.rules.timezone, time: cfg.digest.time, days: cfg.digest.days.clone(), cutoff: cfg.digest.cutoff }
 }
@@ -54,6 +57,10 @@ pub enum Audience {
     /// One member's DMs: their own leads, and no buttons (Panopticon answers clicks in the team
     /// channel only). A quiet day is never sent: nothing needs them.
     Personal,
+    /// A `/subscribe` DM on the subscriber's own schedule: the team's digest (`team`) or their
+    /// scope's, no buttons (as `Personal`), quiet days as the team channel has them. The sender
+    /// puts its own marker in the footer.
+    Subscribed { team: bool },
 }
 
 /// Embeds, images and buttons of the team digest. `None` when the day is quiet and quiet days
@@ -78,6 +85,7 @@ pub fn message_to(
     key: &ViewKey,
 ) -> Result<Option<Composed>, Error> {
     let personal = audience == Audience::Personal;
+    let direct = audience != Audience::Team;
     if d.quiet && (cfg.digest.skip_when_quiet || personal) {
         return Ok(None);
     }
@@ -95,6 +103,8 @@ pub fn message_to(
     let (mark, title) = match audience {
         Audience::Team => (marker(d.date), "Morning digest"),
         Audience::Personal => (personal::marker(d.date), "Your morning digest"),
+        Audience::Subscribed { team: true } => (SUBSCRIBED.to_string(), "Team digest"),
+        Audience::Subscribed { team: false } => (SUBSCRIBED.to_string(), "Your digest"),
     };
     let foot = format!("{mark} · as of {}", ctx.as_of.with_timezone(&ctx.tz()).format("%H:%M %Z"));
     let mut embeds = vec![CreateEmbed::new()
@@ -136,7 +146,7 @@ pub fn message_to(
         }
         CreateButton::new(st.encode(key)).label(label).style(ButtonStyle::Secondary)
     };
-    if personal {
+    if direct {
         return Ok(Some(Composed { embeds, files, components: vec![] }));
     }
     let rows = vec![CreateActionRow::Buttons(vec![
@@ -151,7 +161,11 @@ pub fn message_to(
 
 /// The id of a message already in `channel` whose footer starts with `mark` (a digest's
 /// `marker`), if any: for recovering a crash between posting and recording.
-async fn find_posted(http: &serenity::Http, channel: serenity::ChannelId, mark: &str) -> Result<Option<String>, Error> {
+pub async fn find_posted(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    mark: &str,
+) -> Result<Option<String>, Error> {
     let recent = channel.messages(http, serenity::GetMessages::new().limit(50)).await?;
     Ok(recent
         .into_iter()

@@ -17,6 +17,7 @@ mod pipeline;
 mod refresh;
 mod stale;
 mod status;
+pub mod subscribe;
 mod unlink;
 mod whoami;
 
@@ -91,6 +92,8 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         unlink::unlink(),
         whoami::whoami(),
         mine::mine(),
+        subscribe::subscribe(),
+        subscribe::unsubscribe(),
     ];
     for c in &mut all {
         let about = match &*c.name {

@@ -7,7 +7,7 @@
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
 //! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
-//! personal morning DM).
+//! personal morning DM), `subscribe` (/subscribe, /unsubscribe and the subscriptions' DMs).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -17,4 +17,5 @@ mod digest;
 mod mine;
 mod people;
 mod refresh;
+mod subscribe;
 mod views;
