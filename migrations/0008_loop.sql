@@ -84,8 +84,9 @@ CREATE TABLE threshold_states (
 
 -- What each person chose to receive, and when (a cron schedule in the business time zone; NULL
 -- for "with each alerts pass").
+-- AUTOINCREMENT: an id is never reused, so a new subscription never inherits a deleted one's sends.
 CREATE TABLE subscriptions (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     discord_id TEXT NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('team_digest', 'my_alerts', 'weekly_locators')),
     schedule   TEXT,

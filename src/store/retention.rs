@@ -21,9 +21,11 @@ pub const DEFAULT_KEEP_DAYS: u32 = 90;
 pub struct Pruned {
     pub runs: u64,
     pub digests: u64,
+    /// Subscription sends (each subscription keeps its last, which its schedule counts from).
+    pub sends: u64,
 }
 
-/// Deletes sync runs and digests older than `keep_days` before `now`, except the last good run
+/// Deletes sync runs, digests and subscription sends older than `keep_days` before `now`, except the last good run
 /// and the last digest sent. Cheap: both tables are small and this runs after every sync.
 pub fn prune(conn: &Connection, keep_days: u32, now: DateTime<Utc>) -> Result<Pruned> {
     let cutoff = now - Duration::days(i64::from(keep_days));
@@ -37,7 +39,13 @@ pub fn prune(conn: &Connection, keep_days: u32, now: DateTime<Utc>) -> Result<Pr
            AND date IS NOT (SELECT max(date) FROM digests WHERE state = 'sent')",
         params![cutoff.date_naive().to_string()],
     )?;
-    Ok(Pruned { runs: runs as u64, digests: digests as u64 })
+    let sends = conn.execute(
+        "DELETE FROM subscription_sends WHERE slot < ?1 AND state != 'claimed'
+           AND slot < (SELECT max(s.slot) FROM subscription_sends s
+                       WHERE s.subscription_id = subscription_sends.subscription_id AND s.state != 'claimed')",
+        params![utc_text(cutoff)],
+    )?;
+    Ok(Pruned { runs: runs as u64, digests: digests as u64, sends: sends as u64 })
 }
 
 /// What `maintain` did.
@@ -72,7 +80,10 @@ pub fn maintain(store: &Store, keep_days: u32, now: DateTime<Utc>) -> Result<Mai
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{claim_digest, count_runs, insert_run, last_good_run, mark_digest_sent, DigestRecord, SyncRun};
+    use crate::store::{
+        claim_digest, claim_subscription_send, count_runs, finish_subscription_send, insert_run, last_good_run,
+        last_subscription_slot, mark_digest_sent, subscribe, DigestRecord, SubscriptionKind, SyncRun,
+    };
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -98,10 +109,20 @@ mod tests {
                 mark_digest_sent(&c, &rec, "m", at("2026-01-01T00:00:00Z")).unwrap();
             }
         }
+        // A subscription sent in January and February, and one sent only in January.
+        let jan = at("2026-01-05T13:00:00Z");
+        let sub = subscribe(&c, 42, SubscriptionKind::TeamDigest, None, jan).unwrap();
+        let other = subscribe(&c, 43, SubscriptionKind::TeamDigest, None, jan).unwrap();
+        for (id, slot) in [(sub, jan), (sub, at("2026-02-05T13:00:00Z")), (other, jan)] {
+            claim_subscription_send(&mut c, id, slot, "a", slot).unwrap();
+            finish_subscription_send(&c, id, slot, true, "m", slot).unwrap();
+        }
         let now = at("2026-11-20T12:00:00Z");
         let pruned = prune(&c, 90, now).unwrap();
-        // The failed January run goes; the good one stays, being the last good one.
-        assert_eq!(pruned, Pruned { runs: 1, digests: 1 });
+        // The failed January run goes; the good one stays, being the last good one. Each
+        // subscription keeps its last send, however old (its schedule counts from it).
+        assert_eq!(pruned, Pruned { runs: 1, digests: 1, sends: 1 });
+        assert_eq!(last_subscription_slot(&c, other).unwrap().as_deref(), Some("2026-01-05T13:00:00Z"));
         assert_eq!(count_runs(&c).unwrap(), 2);
         assert_eq!(last_good_run(&c).unwrap().map(|r| r.id), Some(good));
         let days: Vec<String> = c

@@ -87,11 +87,18 @@ pub fn subscribe(
 }
 
 /// Ends `discord`'s subscription to `kind`; false if there was none.
-pub fn unsubscribe(conn: &Connection, discord: u64, kind: SubscriptionKind) -> Result<bool> {
-    Ok(conn.execute(
-        "DELETE FROM subscriptions WHERE discord_id = ?1 AND kind = ?2",
-        params![discord.to_string(), kind.as_str()],
-    )? == 1)
+pub fn unsubscribe(conn: &mut Connection, discord: u64, kind: SubscriptionKind) -> Result<bool> {
+    // Its sends go with it, in the same transaction: nothing is left that names a gone id.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let key = params![discord.to_string(), kind.as_str()];
+    tx.execute(
+        "DELETE FROM subscription_sends WHERE subscription_id IN
+             (SELECT id FROM subscriptions WHERE discord_id = ?1 AND kind = ?2)",
+        key,
+    )?;
+    let gone = tx.execute("DELETE FROM subscriptions WHERE discord_id = ?1 AND kind = ?2", key)? == 1;
+    tx.commit()?;
+    Ok(gone)
 }
 
 /// One person's subscriptions.
@@ -213,8 +220,13 @@ mod tests {
         assert_eq!(claim_subscription_send(&mut c, id, slot, "a", later).unwrap(), Claim::Sent);
         assert_eq!(last_subscription_slot(&c, id).unwrap().as_deref(), Some("2026-11-23T12:30:00Z"));
 
-        assert!(unsubscribe(&c, 42, SubscriptionKind::MyAlerts).unwrap());
-        assert!(!unsubscribe(&c, 42, SubscriptionKind::MyAlerts).unwrap());
+        assert!(unsubscribe(&mut c, 42, SubscriptionKind::MyAlerts).unwrap());
+        assert!(!unsubscribe(&mut c, 42, SubscriptionKind::MyAlerts).unwrap());
         assert_eq!(subscriptions_of(&c, 42).unwrap().len(), 1);
+        // The digest subscription goes with its sends, and a new one never reuses its id.
+        assert!(unsubscribe(&mut c, 42, SubscriptionKind::TeamDigest).unwrap());
+        let n: i64 = c.query_row("SELECT COUNT(*) FROM subscription_sends", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+        assert!(subscribe(&c, 42, SubscriptionKind::TeamDigest, None, now).unwrap() > id);
     }
 }
