@@ -7,7 +7,7 @@
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
 //! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
-//! personal morning DM).
+//! personal morning DM), `nudge` (nudges, their answers, snoozes).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,6 +15,7 @@ mod support;
 mod access;
 mod digest;
 mod mine;
+mod nudge;
 mod people;
 mod refresh;
 mod views;
