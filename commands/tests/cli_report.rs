@@ -163,6 +163,8 @@ const CONTRACT: &[&str] = &[
     "days_in_stage",
     "status",
     "stuck_in_green",
+    "snoozed_until",
+    "snooze_reason",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -261,5 +261,75 @@ impl Access {
     }
 }
 
+// ---- The follow-up loop (issue 14): who may nudge, snooze and answer about one lead. ----
+
+/// Something done about one lead in the follow-up loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopAct {
+    /// DM the lead's locator a nudge.
+    Nudge,
+    /// Snooze the lead, or lift its snooze.
+    Snooze,
+    /// Answer a nudge (followed up, snooze 2 days, need help).
+    Answer,
+}
+
+impl Access {
+    /// Whether this member may do `act` about a lead owned by `owner` (a CRM user id), decided
+    /// at the moment they click:
+    /// - nudge: coordinators, and managers for their team's leads (a locator does not nudge
+    ///   themselves);
+    /// - snooze: coordinators, managers for their team, and the owning locator for their own;
+    /// - answer a nudge: the locator linked to the owner, or a coordinator.
+    ///
+    /// A lead with no owner is nobody's: only a coordinator may act on it. Viewers never act.
+    pub fn may(&self, act: LoopAct, owner: Option<&str>) -> bool {
+        let theirs = owner.is_some() && self.crm_user.as_deref() == owner;
+        match (self.role, act) {
+            (Role::Coordinator, _) => true,
+            (Role::Viewer, _) => false,
+            (Role::Manager, LoopAct::Nudge | LoopAct::Snooze) => self.scope.allows(owner),
+            (Role::Member, LoopAct::Nudge) => false,
+            (Role::Member, LoopAct::Snooze) => theirs && self.scope.allows(owner),
+            (Role::Manager | Role::Member, LoopAct::Answer) => theirs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::*;
+
+    fn who(role: Role, me: Option<&str>, scope: &[&str]) -> Access {
+        let scope = if scope.is_empty() {
+            Scope::Everyone
+        } else {
+            Scope::Owners(scope.iter().map(|s| s.to_string()).collect())
+        };
+        Access { role, crm_user: me.map(str::to_string), scope }
+    }
+
+    #[test]
+    fn who_may_nudge_snooze_and_answer() {
+        use LoopAct::*;
+        let coord = who(Role::Coordinator, None, &[]);
+        let manager = who(Role::Manager, Some("m"), &["m", "bo", "cy"]);
+        let bo = who(Role::Member, Some("bo"), &["bo"]);
+        let viewer = who(Role::Viewer, None, &[]);
+        for act in [Nudge, Snooze, Answer] {
+            assert!(coord.may(act, Some("bo")) && coord.may(act, None), "{act:?}: a coordinator may");
+            assert!(!viewer.may(act, Some("bo")), "{act:?}: a viewer may not");
+        }
+        assert!(manager.may(Nudge, Some("bo")) && manager.may(Snooze, Some("cy")), "their team");
+        assert!(!manager.may(Nudge, Some("zed")) && !manager.may(Snooze, Some("zed")), "not another team");
+        assert!(!manager.may(Answer, Some("bo")), "a manager does not answer for the locator");
+        assert!(manager.may(Answer, Some("m")), "their own lead's nudge");
+        assert!(!bo.may(Nudge, Some("bo")), "a member does not nudge");
+        assert!(bo.may(Snooze, Some("bo")) && bo.may(Answer, Some("bo")), "their own lead");
+        assert!(!bo.may(Snooze, Some("cy")) && !bo.may(Answer, Some("cy")), "another's lead");
+        assert!(!bo.may(Snooze, None) && !manager.may(Snooze, None) && !bo.may(Answer, None), "nobody's lead");
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,8 @@ pub enum Cell {
     /// A main line (regular) and a muted second line.
     Pair(String, Option<String>),
     Chip(Status),
+    /// A status chip with "SNOOZED" under it: words, not a colour, so it reads in grey too.
+    Snoozed(Status),
     Num(Option<i64>),
     /// Bold text, for totals.
     Strong(String),
@@ -149,6 +151,17 @@ pub fn table(name: &str, f: &Frame, columns: &[Column], rows: &[Vec<Cell>], empt
                     // 7.2 logical px: capitals 10 px tall in the PNG, the legibility floor.
                     body.text(label, bx + 2.0, bw - 4.0, y + row_h / 2.0 + 2.6, 7.2, true, ink, Anchor::Middle);
                 }
+                Cell::Snoozed(s) => {
+                    // The chip moves up and the word sits under it, in the text colour: the
+                    // status stays readable and the snooze is a word, not a shade.
+                    let (fill, ink, label) = theme::chip(*s);
+                    let chip_h = 12.0;
+                    let top = if two_line { y + 2.0 } else { y + (row_h - chip_h) / 2.0 - 3.0 };
+                    body.rect(bx, top, bw, chip_h, fill, 6.0);
+                    body.text(label, bx + 2.0, bw - 4.0, top + chip_h / 2.0 + 2.6, 7.2, true, ink, Anchor::Middle);
+                    let word_y = if two_line { y + 23.0 } else { y + row_h - 1.0 };
+                    body.text("SNOOZED", bx, bw, word_y, 7.2, true, theme::TEXT, Anchor::Middle);
+                }
             }
             x += c.width;
         }
@@ -202,7 +215,7 @@ pub fn list(v: &ListView, ctx: &Context, page: Page) -> Result<Image, RenderErro
         .map(|r| {
             let (d, t) = appt(&r.appointment_at, r.appointment_all_day, ctx.tz());
             vec![
-                Cell::Chip(r.status),
+                if r.snoozed { Cell::Snoozed(r.status) } else { Cell::Chip(r.status) },
                 Cell::Two(r.name.clone(), Some(r.company.clone().unwrap_or_else(|| "—".into()))),
                 Cell::Pair(
                     r.stage.clone().unwrap_or_else(|| "—".into()),
@@ -264,7 +277,8 @@ pub fn lead(d: &LeadDetail, ctx: &Context, page: Page) -> Result<Image, RenderEr
     let l = &d.lead;
     let status = d.status.map(|s| theme::chip(s).2).unwrap_or("NO APPOINTMENT");
     let since = d.days_since_appointment.map(|n| format!(" · {n} days since the appointment")).unwrap_or_default();
-    let mut frame = Frame::of(format!("{} — {}", l.name, status), &d.header, ctx, None);
+    let snoozed = if d.snooze.is_some() { " · SNOOZED" } else { "" };
+    let mut frame = Frame::of(format!("{} — {status}{snoozed}", l.name), &d.header, ctx, None);
     frame.subtitle = format!(
         "{} · {} · {}{} · {}",
         l.company.as_deref().unwrap_or("—"),

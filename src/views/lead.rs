@@ -10,6 +10,10 @@ use crate::rules::{self, Appointment, Change, Facts, Status};
 use crate::store::{self, ChangeSource, StoredLead};
 use crate::time::Stamp;
 
+mod follow;
+
+pub use follow::{FollowLine, SnoozeNow};
+
 #[derive(Clone, Debug, Serialize)]
 pub struct LeadInfo {
     pub id: String,
@@ -76,6 +80,12 @@ pub struct LeadDetail {
     pub appointments: Vec<AppointmentLine>,
     pub history: Vec<HistoryLine>,
     pub stages: Vec<StageSpell>,
+    /// What was done about the lead (nudges, answers, snoozes, escalations), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<FollowLine>,
+    /// The snooze holding now, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snooze: Option<SnoozeNow>,
     #[serde(skip)]
     tz: chrono_tz::Tz,
 }
@@ -135,6 +145,14 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
         history_known: l.history_known,
     };
     let a = rules::assess(&facts, ctx.as_of, ctx.rules);
+    // Only what happened by the view's moment, like the history.
+    let interventions: Vec<FollowLine> =
+        store::interventions_of(conn, id)?.iter().filter(|i| i.at <= ctx.as_of).map(FollowLine::of).collect();
+    let snooze = s.lead(id).and_then(|sl| sl.snooze_at(ctx.as_of)).map(|sn| SnoozeNow {
+        until: sn.until.map(Stamp::from_utc),
+        reason: sn.reason.clone(),
+        by: sn.by_name.clone(),
+    });
     let mut appointments: Vec<AppointmentLine> = starts
         .iter()
         .zip(&appts)
@@ -179,6 +197,8 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
             })
             .collect(),
         stages: spells(&l, &changes, ctx),
+        interventions,
+        snooze,
         tz: ctx.tz(),
     }))
 }
@@ -246,6 +266,9 @@ impl LeadDetail {
             None => "no appointment".into(),
         };
         out.push_str(&format!("Status:   {status}{}\n", if self.stuck_in_green { " — stuck in green" } else { "" }));
+        if let Some(sn) = &self.snooze {
+            out.push_str(&format!("Snooze:   {}\n", sn.sentence(self.tz)));
+        }
         out.push_str(&format!("Company:  {}\n", dash(&l.company)));
         out.push_str(&format!(
             "Stage:    {} ({}){}\n",
@@ -293,6 +316,12 @@ impl LeadDetail {
             let cols = [col("When", Align::Left, 16), col("Change", Align::Left, 50), col("By", Align::Left, 40)];
             for line in render(&cols, &rows, false).lines() {
                 out.push_str(&format!("  {line}\n"));
+            }
+        }
+        if !self.interventions.is_empty() {
+            out.push_str("\nFollow-up\n");
+            for i in &self.interventions {
+                out.push_str(&format!("  {}\n", i.line(self.tz)));
             }
         }
         out.push_str("\nTime in each stage\n");

@@ -108,7 +108,9 @@ impl ListView {
         let by: Vec<String> = self.per_locator.iter().map(|c| format!("{} {}", c.locator, c.count)).collect();
         out.push_str(&format!("By locator: {}\n\n", by.join(" · ")));
         let columns = [
-            col("Status", Align::Left, 10),
+            // Room for "AT RISK SNOOZED"; a column is as wide as its widest cell, so lists with
+            // no snoozed lead look as before.
+            col("Status", Align::Left, 16),
             col("Lead", Align::Left, 26),
             col("Company", Align::Left, 28),
             col("Stage", Align::Left, 22),
@@ -122,7 +124,14 @@ impl ListView {
             .iter()
             .map(|r| {
                 vec![
-                    colored(status_label(r.status), Color::of(r.status)),
+                    colored(
+                        if r.snoozed {
+                            format!("{} SNOOZED", status_label(r.status))
+                        } else {
+                            status_label(r.status).to_string()
+                        },
+                        Color::of(r.status),
+                    ),
                     r.name.as_str().into(),
                     r.company.as_deref().unwrap_or("—").into(),
                     r.stage.as_deref().unwrap_or("—").into(),
@@ -160,6 +169,8 @@ impl ListView {
         "days_in_stage",
         "status",
         "stuck_in_green",
+        "snoozed_until",
+        "snooze_reason",
     ];
 
     pub fn csv(&self) -> String {
@@ -178,6 +189,14 @@ impl ListView {
                 r.days_in_stage.map(|d| d.to_string()).unwrap_or_default(),
                 r.status.as_str().to_string(),
                 r.stuck_in_green.to_string(),
+                // Snoozed until the next appointment: the word, since an empty cell reads as
+                // "not snoozed".
+                match (r.snoozed, r.snoozed_until) {
+                    (false, _) => String::new(),
+                    (true, Some(u)) => u.to_string(),
+                    (true, None) => "next appointment".into(),
+                },
+                o(&r.snooze_reason),
             ]));
         }
         out

@@ -28,9 +28,11 @@ use sha2::Sha256;
 use crate::rules::Status;
 use crate::views::SortKey;
 
+mod action;
 mod kind;
 
 pub use super::calendar::PeriodKind;
+pub use action::{Action, ActionKind};
 pub use kind::{ListKind, ViewKind};
 
 pub const PREFIX: &str = "pn2";

@@ -3,10 +3,11 @@
 //! Slash commands live in `slash/`, one file each, built on the kit in `kit/` (context, errors,
 //! composing and sending a view). This module is the framework that wires them up: registration
 //! in the configured guild, the access check every command and click passes, the component
-//! router that turns a click's custom_id back into a view, and the one error handler; and what
-//! keeps it running by itself: the scheduled sync (`schedule.rs`), who is still in the guild
-//! (`presence.rs`), the subscriptions' DMs (`subscriptions.rs`), supervised background tasks
-//! (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
+//! router that turns a click's custom_id back into a view (or, for the follow-up loop's
+//! `Action` ids, to the nudge and snooze handlers, forms included), and the one error handler;
+//! and what keeps it running by itself: the scheduled sync (`schedule.rs`), who is still in the
+//! guild (`presence.rs`), the subscriptions' DMs (`subscriptions.rs`), supervised background
+//! tasks (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
 //! It imports `slash` and `kit`; neither imports it.
 
 mod presence;
@@ -18,11 +19,11 @@ mod token;
 mod traced;
 
 use panopticon::config::Config;
-use panopticon::views::state::{ViewKind, ViewState, MAX_FILTER_VALUES};
+use panopticon::views::state::{Action, ActionKind, ViewKind, ViewState, MAX_FILTER_VALUES};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
-    EditInteractionResponse, FullEvent, Interaction,
+    EditInteractionResponse, FullEvent, Interaction, ModalInteraction,
 };
 pub use token::TokenRejected;
 
@@ -74,12 +75,84 @@ async fn check(ctx: Ctx<'_>) -> Result<bool, Error> {
     }
 }
 
+/// Said for a follow-up control's id we did not sign (forged, altered, another bot's).
+const NOT_OURS: &str = "This button is not Panopticon's or has expired — open the lead again with /lead.";
+
+/// What asked for a follow-up action: a click on its button, or its form submitted.
+#[derive(Clone, Copy)]
+enum Asked<'a> {
+    Click(&'a ComponentInteraction),
+    Form(&'a ModalInteraction),
+}
+
+/// A follow-up control (`Action`: nudge, snooze, answers), clicked or its form submitted. The
+/// answers to a nudge come from the locator's DMs: they pass their own check (the clicker is
+/// the lead's locator, or a coordinator) instead of the guild-only one; everything else passes
+/// the guild's check and acts with the clicker's access, decided now.
+async fn on_action(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Result<(), Error> {
+    let (custom_id, guild, channel, member) = match asked {
+        Asked::Click(c) => (&c.data.custom_id, c.guild_id, c.channel_id, c.member.as_ref()),
+        Asked::Form(m) => (&m.data.custom_id, m.guild_id, m.channel_id, m.member.as_ref()),
+    };
+    let say = |text: String| async move {
+        let r = private_answer(text);
+        match asked {
+            Asked::Click(c) => c.create_response(ctx, r).await,
+            Asked::Form(m) => m.create_response(ctx, r).await,
+        }
+    };
+    let stopping = data.ops.stopping().then(|| STOPPING.to_string());
+    let action = match Action::parse(custom_id, &data.view_key) {
+        Ok(a) => a,
+        Err(_) => {
+            traced::outcome("refused");
+            return Ok(say(stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
+        }
+    };
+    if let Some(why) = stopping {
+        return Ok(say(why).await?);
+    }
+    match (action.kind, asked) {
+        (ActionKind::FollowedUpSubmit, Asked::Form(m)) => {
+            return slash::nudge::followed_up(ctx, data, m, &action).await
+        }
+        (k, Asked::Click(c)) if k.answers_nudge() => return slash::nudge::answer(ctx, data, c, &action).await,
+        _ => {}
+    }
+    if let Some(why) = refusal(&data.cfg, guild, channel, member) {
+        traced::outcome("refused");
+        return Ok(say(why).await?);
+    }
+    let Some(member) = member else { return Ok(()) };
+    let access = match people::access(data, member).await? {
+        Ok(a) => a,
+        Err(refused) => {
+            traced::outcome("refused");
+            return Ok(say(refused.message()).await?);
+        }
+    };
+    match (action.kind, asked) {
+        (ActionKind::Nudge, Asked::Click(c)) => slash::nudge::nudge(ctx, data, c, &access, &action).await,
+        (ActionKind::SnoozeForm, Asked::Click(c)) => slash::snooze::open_form(ctx, data, c, &access, &action).await,
+        (ActionKind::Unsnooze, Asked::Click(c)) => slash::snooze::lift(ctx, data, c, &access, &action).await,
+        (ActionKind::SnoozeSubmit, Asked::Form(m)) => slash::snooze::submit(ctx, data, m, &access, &action).await,
+        // A signed id used where it does not belong (a form's id on a button): not ours to act on.
+        _ => Ok(say(NOT_OURS.into()).await?),
+    }
+}
+
+/// An answer only the clicker sees.
+fn private_answer(text: String) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
+}
+
 /// A click on one of our buttons or selects: decode, check, answer in place.
 async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInteraction) -> Result<(), Error> {
+    if Action::is_action_id(&mci.data.custom_id) {
+        return on_action(ctx, data, Asked::Click(mci)).await;
+    }
     let arrived = std::time::Instant::now();
-    let ephemeral = |text: String| {
-        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
-    };
+    let ephemeral = private_answer;
     let stopping = data.ops.stopping().then(|| STOPPING.to_string());
     if let Some(why) = stopping.or_else(|| refusal(&data.cfg, mci.guild_id, mci.channel_id, mci.member.as_ref())) {
         traced::outcome("refused");
@@ -183,12 +256,23 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
 }
 
 async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<(), Error> {
-    if let FullEvent::InteractionCreate { interaction: Interaction::Component(mci) } = event {
-        if let Err(e) = on_component(ctx, data, mci).await {
-            traced::outcome("error");
-            crate::ops::metrics::error("click_failed");
-            tracing::warn!(custom_id = %mci.data.custom_id, user = %mci.user.id, "click failed: {e}");
+    match event {
+        FullEvent::InteractionCreate { interaction: Interaction::Component(mci) } => {
+            if let Err(e) = on_component(ctx, data, mci).await {
+                traced::outcome("error");
+                crate::ops::metrics::error("click_failed");
+                tracing::warn!(custom_id = %mci.data.custom_id, user = %mci.user.id, "click failed: {e}");
+            }
         }
+        // A form submitted (snooze, followed up): only ours carry an `Action` id.
+        FullEvent::InteractionCreate { interaction: Interaction::Modal(m) } => {
+            if let Err(e) = on_action(ctx, data, Asked::Form(m)).await {
+                traced::outcome("error");
+                crate::ops::metrics::error("click_failed");
+                tracing::warn!(custom_id = %m.data.custom_id, user = %m.user.id, "form failed: {e}");
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

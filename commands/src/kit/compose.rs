@@ -173,6 +173,9 @@ pub struct Scene<'a> {
     pub scope: &'a Scope,
     /// CRM user id → Discord id of linked members in the guild: mentioned in embeds.
     pub mentions: HashMap<String, u64>,
+    /// Who asks, when a member does (what they may do: the lead story's nudge and snooze
+    /// buttons); `None` for work the bot does by itself.
+    pub access: Option<panopticon::people::Access>,
 }
 
 impl<'a> Scene<'a> {
@@ -195,7 +198,19 @@ impl<'a> Scene<'a> {
         let key = ViewKey::load(conn)?;
         let filter = filter_of(snap, cfg, state)?;
         let mentions = panopticon::store::mentions(conn)?;
-        Ok(Scene { cfg, snap, conn, state, ctx, key, filter, per_page: cfg.rows_per_image, scope, mentions })
+        Ok(Scene {
+            cfg,
+            snap,
+            conn,
+            state,
+            ctx,
+            key,
+            filter,
+            per_page: cfg.rows_per_image,
+            scope,
+            mentions,
+            access: None,
+        })
     }
 
     /// A locator's name with their Discord mention beside it when they are linked (embeds only:

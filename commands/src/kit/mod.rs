@@ -39,10 +39,12 @@ pub async fn compose_view(
         return Err(people::viewers_only_aggregates().into());
     }
     let snap = data.snapshot().await?;
-    let (cfg, scope) = (data.cfg.clone(), access.scope.clone());
+    let (cfg, scope, who) = (data.cfg.clone(), access.scope.clone(), access.clone());
     data.db_pooled(move |conn| {
         let snap = people::scoped(snap, &scope);
-        face(&compose::Scene::new(&cfg, &snap, conn, &state, &scope)?)
+        let mut scene = compose::Scene::new(&cfg, &snap, conn, &state, &scope)?;
+        scene.access = Some(who);
+        face(&scene)
     })
     .await
 }

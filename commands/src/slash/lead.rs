@@ -135,7 +135,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         Some(Status::AtRisk) => AMBER,
         _ => BLUE,
     };
-    let lines = vec![
+    let mut lines = vec![
         format!(
             "**{}** · {} · {}",
             status,
@@ -145,10 +145,12 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         format!("{} · {}", l.company.as_deref().unwrap_or("—"), l.phone.as_deref().unwrap_or("no phone")),
         format!("[Open in Zoho CRM]({})", l.zoho_url),
     ];
-    let title = format!("{} — {}", l.name, status);
+    lines.extend(super::nudge::story_lines(&d, sc.ctx.tz()));
+    let snoozed = if d.snooze.is_some() { " · SNOOZED" } else { "" };
+    let title = format!("{} — {status}{snoozed}", l.name);
     Ok(Composed {
         embeds: vec![embed(&title, color, &lines, ctx, &d.header, Some(&img))],
         files: vec![file(&img)],
-        components: vec![],
+        components: super::nudge::story_buttons(sc, &d, owner.as_deref()),
     })
 }

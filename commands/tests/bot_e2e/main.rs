@@ -7,7 +7,8 @@
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
 //! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
-//! personal morning DM), `subscribe` (/subscribe, /unsubscribe and the subscriptions' DMs).
+//! personal morning DM), `subscribe` (/subscribe, /unsubscribe and the subscriptions' DMs),
+//! `nudge` (nudges, their answers, snoozes).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,6 +16,7 @@ mod support;
 mod access;
 mod digest;
 mod mine;
+mod nudge;
 mod people;
 mod refresh;
 mod subscribe;

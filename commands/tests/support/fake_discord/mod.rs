@@ -12,8 +12,8 @@
 //! go to a DM channel per user and are kept per user; a user's DMs can be closed (50007).
 //!
 //! Here: the fake's state, and what a test does with it (start it, type and click as someone,
-//! read what was sent). The REST routes are in `rest.rs`, the gateway in `gateway.rs`, the
-//! limits in `limits.rs`, and the model of what people see in `seen.rs`.
+//! submit a form, read what was sent). The REST routes are in `rest.rs`, the gateway in
+//! `gateway.rs`, the limits in `limits.rs`, and the model of what people see in `seen.rs`.
 
 mod gateway;
 pub mod guild;
@@ -312,6 +312,28 @@ impl FakeDiscord {
         };
         let (token, mut v) = self.base(who, channel, 3, data);
         v["message"] = message.clone();
+        self.send("INTERACTION_CREATE", v);
+        token
+    }
+
+    /// A form (modal) submitted with `fields` (input id, typed text); `message` is the message
+    /// whose button opened it, if one did (Discord sends it then).
+    pub fn submit(
+        &self,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+        message: Option<&Value>,
+        who: &Who,
+        channel: u64,
+    ) -> String {
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(id, text)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": text}]}))
+            .collect();
+        let (token, mut v) = self.base(who, channel, 5, json!({"custom_id": custom_id, "components": rows}));
+        if let Some(m) = message {
+            v["message"] = m.clone();
+        }
         self.send("INTERACTION_CREATE", v);
         token
     }
