@@ -7,13 +7,14 @@
 //! By area: `views` (the views, their paging, filters and drill-down), `access` (who may ask,
 //! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
-//! personal morning DM).
+//! personal morning DM), `export` ("Export CSV" and /export, and /locators' follow-up medians).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
 mod digest;
+mod export;
 mod mine;
 mod people;
 mod refresh;
