@@ -231,5 +231,4 @@ pub fn hours_text(hours: Option<f64>) -> String {
 }
 
 #[cfg(test)]
-#[path = "kpi_tests.rs"]
 mod tests;
