@@ -8,6 +8,7 @@
 
 pub mod escalation;
 pub mod intervention;
+pub mod kpi;
 pub mod pass;
 pub mod snooze;
 pub mod threshold;

@@ -1,5 +1,6 @@
 //! What the digest says: headline counts with their change since the previous digest, the
-//! stale and at-risk lists grouped by locator, today's calendar, and which leads are new.
+//! stale and at-risk lists grouped by locator, today's calendar, which leads are new, and how
+//! fast leads are followed up (the follow-up KPIs, this week against last).
 
 use std::collections::HashSet;
 
@@ -44,6 +45,8 @@ pub struct Digest {
     /// Stale or at-risk leads that were neither in the previous digest.
     pub new: HashSet<String>,
     pub warning: Option<String>,
+    /// "Follow-up: median time to intervention this week …": `None` when nothing was measured.
+    pub follow_up: Option<String>,
     /// Nothing stale, at risk, or booked today: the digest is one line.
     pub quiet: bool,
     /// What to remember for the next digest.
@@ -98,6 +101,7 @@ pub fn compose(s: &Snapshot, ctx: &Context, previous: Option<&DigestRecord>) -> 
     };
     let quiet = stale.total == 0 && at_risk.total == 0 && today.total == 0;
     Digest {
+        follow_up: follow_up(s, ctx),
         date,
         headlines,
         warning: stale.header.warning.clone(),
@@ -109,6 +113,29 @@ pub fn compose(s: &Snapshot, ctx: &Context, previous: Option<&DigestRecord>) -> 
         quiet,
         record,
     }
+}
+
+/// "Follow-up: median time to intervention this week 1 d 4 h (last week 2 d 1 h) · response
+/// to nudges 5 h" — the appointments and nudges of this ISO week and the last (business zone);
+/// "—" where none has ended yet. `None` when neither week has anything to measure.
+fn follow_up(s: &Snapshot, ctx: &Context) -> Option<String> {
+    use crate::alerts::kpi::{last_weeks, length_text, summarize, week_of, Wait};
+    let w = crate::views::interventions::measure(s, ctx, &Filter::default());
+    let tz = ctx.tz();
+    let weeks = last_weeks(ctx.as_of, tz, 2);
+    let of = |v: &[Wait], monday| summarize(v.iter().filter(|x| week_of(x.start, tz) == monday), ctx.as_of);
+    let (last, this) = (of(&w.to_intervention, weeks[0]), of(&w.to_intervention, weeks[1]));
+    let reply = of(&w.response, weeks[1]);
+    if last.count + this.count + reply.count == 0 {
+        return None;
+    }
+    let shown = |x: Option<i64>| x.map(length_text).unwrap_or_else(|| "—".into());
+    Some(format!(
+        "Follow-up: median time to intervention this week {} (last week {}) · response to nudges {}",
+        shown(this.median_secs),
+        shown(last.median_secs),
+        shown(reply.median_secs)
+    ))
 }
 
 impl Digest {
@@ -153,8 +180,8 @@ impl Digest {
         if self.quiet {
             return out;
         }
-        if let Some(by) = self.locator_line(usize::MAX) {
-            out.push_str(&by);
+        for line in self.locator_line(usize::MAX).into_iter().chain(self.follow_up.clone()) {
+            out.push_str(&line);
             out.push('\n');
         }
         if !self.new.is_empty() {

@@ -236,21 +236,28 @@ pub fn list(v: &ListView, ctx: &Context, page: Page) -> Result<Image, RenderErro
     table(&format!("{}-{}.png", v.kind.name(), page.index + 1), &frame, &columns, &rows, empty)
 }
 
-/// The accountability table, a page at a time.
+/// The accountability table, a page at a time, with the follow-up medians (time to act on an
+/// appointment, time to answer a nudge) in its last two columns.
 pub fn locators(v: &LocatorsView, ctx: &Context, page: Page) -> Result<Image, RenderError> {
     let page = page.clamp(v.rows.len());
-    let frame = Frame::of(format!("Locators — {}", v.rows.len()), &v.header, ctx, Some(page.describe(v.rows.len())));
+    let mut frame =
+        Frame::of(format!("Locators — {}", v.rows.len()), &v.header, ctx, Some(page.describe(v.rows.len())));
+    frame.note =
+        Some("TO ACT: median time from an appointment to the first follow-up · REPLY: to answer a nudge".into());
     let columns = [
-        col("LOCATOR", 140.0, Align::Left),
-        col("APPTD", 46.0, Align::Right),
-        col("UPCOM.", 50.0, Align::Right),
-        col("AWAIT.", 48.0, Align::Right),
-        col("AT RISK", 50.0, Align::Right),
-        col("STALE", 42.0, Align::Right),
-        col("PROGR.", 48.0, Align::Right),
-        col("GREEN", 48.0, Align::Right),
-        col("CONV.", 60.0, Align::Right),
+        col("LOCATOR", 112.0, Align::Left),
+        col("APPTD", 40.0, Align::Right),
+        col("UPCOM.", 42.0, Align::Right),
+        col("AWAIT.", 42.0, Align::Right),
+        col("AT RISK", 44.0, Align::Right),
+        col("STALE", 38.0, Align::Right),
+        col("PROGR.", 42.0, Align::Right),
+        col("GREEN", 40.0, Align::Right),
+        col("CONV.", 36.0, Align::Right),
+        col("TO ACT", 48.0, Align::Right),
+        col("REPLY", 48.0, Align::Right),
     ];
+    let hours = crate::alerts::kpi::hours_text;
     let row = |x: &crate::views::locators::LocatorRow, strong: bool| {
         let n = |v: u64| Cell::Num(Some(v as i64));
         vec![
@@ -263,6 +270,8 @@ pub fn locators(v: &LocatorsView, ctx: &Context, page: Page) -> Result<Image, Re
             n(x.progressed),
             n(x.reached_green),
             Cell::Text(crate::views::percent(x.conversion_rate)),
+            Cell::Text(hours(x.median_hours_to_intervention)),
+            Cell::Text(hours(x.median_hours_to_answer)),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = v.rows[page.range(v.rows.len())].iter().map(|x| row(x, false)).collect();

@@ -1,5 +1,6 @@
 //! **locators**: the accountability table — per locator, how many appointed leads are
-//! upcoming, awaiting, at risk, stale, progressed or closed, and how many reached green.
+//! upcoming, awaiting, at risk, stale, progressed or closed, how many reached green, and how
+//! fast their leads are followed up (the medians of `interventions`).
 
 use serde::Serialize;
 
@@ -20,6 +21,11 @@ pub struct LocatorRow {
     pub reached_green: u64,
     /// reached_green / appointed.
     pub conversion_rate: Option<f64>,
+    /// The median time from an appointment to the first intervention or stage change, and
+    /// from a nudge to its answer (hours; `None` when none has ended): `interventions::Stats`.
+    /// In JSON and the image; the text table and CSV keep their columns.
+    pub median_hours_to_intervention: Option<f64>,
+    pub median_hours_to_answer: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -53,6 +59,18 @@ pub fn build(s: &Snapshot, ctx: &Context, filter: &Filter) -> LocatorsView {
             x.reached_green += u64::from(green);
         }
     }
+    // The follow-up medians, per locator, over the same locators and dates.
+    let waits = super::interventions::measure(s, ctx, filter);
+    let stats = |v: &[crate::alerts::kpi::Wait], who: Option<&str>| {
+        let mine = v.iter().filter(|w| who.is_none_or(|n| w.locator.as_deref().unwrap_or(NO_LOCATOR) == n));
+        crate::alerts::kpi::summarize(mine, ctx.as_of).median_secs.map(|x| (x as f64 / 360.0).round() / 10.0)
+    };
+    for x in by.values_mut() {
+        x.median_hours_to_intervention = stats(&waits.to_intervention, Some(&x.locator));
+        x.median_hours_to_answer = stats(&waits.response, Some(&x.locator));
+    }
+    total.median_hours_to_intervention = stats(&waits.to_intervention, None);
+    total.median_hours_to_answer = stats(&waits.response, None);
     let mut rows: Vec<LocatorRow> = by.into_values().collect();
     for x in rows.iter_mut().chain([&mut total]) {
         x.conversion_rate = (x.appointed > 0).then(|| x.reached_green as f64 / x.appointed as f64);

@@ -2,7 +2,7 @@
 //!
 //! `Snapshot` is the store read once; `LeadRow` is one appointed lead as every view shows it
 //! (the JSON contract of DESIGN.md §6). Each view (`list`, `calendar`, `lead`, `pipeline`,
-//! `locators`) builds a model from a snapshot and a `Context`, and renders it as a text
+//! `locators`, `interventions`) builds a model from a snapshot and a `Context`, and renders it as a text
 //! table, JSON and CSV. Discord, the CLI and the digest all show these same models.
 //!
 //! The rooms shared by every view:
@@ -22,6 +22,7 @@ mod csv;
 mod filter;
 mod header;
 pub mod input;
+pub mod interventions;
 pub mod lead;
 pub mod list;
 pub mod locators;

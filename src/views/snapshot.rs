@@ -1,9 +1,9 @@
 //! The store read once for the views: the appointed leads a view needs (every one, or only
 //! those that can be in its answer: `Need`) with their appointments and stage changes inline,
-//! plus stage counts and the sync record, in one read transaction.
+//! plus stage counts, the sync record and the recorded interventions, in one read transaction.
 
 use super::need::Need;
-use crate::alerts::Snooze;
+use crate::alerts::{Intervention, Snooze};
 use crate::config::RulesConfig;
 use crate::people::Scope;
 use crate::rules::{Appointment, Change, StageName};
@@ -82,6 +82,9 @@ pub struct Snapshot {
     pub last_good_run: Option<SyncRun>,
     /// Whether any lead has an appointment (with a narrow need, `leads` may be empty anyway).
     any_appointed: bool,
+    /// Every recorded intervention, oldest first (the follow-up KPIs read them). Loaded for
+    /// `Need::All` only; empty otherwise. The bot's cache reloads when a new one is recorded.
+    pub interventions: Vec<Intervention>,
 }
 
 impl Snapshot {
@@ -183,6 +186,7 @@ impl Snapshot {
         let last_good_run = store::last_good_run(&tx)?;
         let any_appointed = !leads.is_empty() || (!all && last_good_run.is_none() && store::any_appointed_lead(&tx)?);
         let owner_counts = if all { store::owner_stage_counts(&tx)? } else { Vec::new() };
+        let interventions = if all { store::interventions_since(&tx, None)? } else { Vec::new() };
         let (stage_counts, converted) = totals(owner_counts.iter());
         let snapshot = Snapshot {
             leads,
@@ -193,6 +197,7 @@ impl Snapshot {
             last_run: store::last_run(&tx)?,
             last_good_run,
             any_appointed,
+            interventions,
         };
         tx.finish()?;
         Ok(snapshot)
@@ -209,7 +214,22 @@ impl Snapshot {
         let owner_counts: Vec<_> =
             self.owner_counts.iter().filter(|(owner, ..)| scope.allows(owner.as_deref())).cloned().collect();
         let (stage_counts, converted) = totals(owner_counts.iter());
+        // Interventions on the leads it may see (and, for a lead no longer appointed, on its
+        // owners' leads by the owner recorded at the time).
+        let interventions = match scope {
+            Scope::Everyone => self.interventions.clone(),
+            Scope::Owners(_) => self
+                .interventions
+                .iter()
+                .filter(|i| match find(&leads, &i.lead_id) {
+                    Some(_) => true,
+                    None => self.lead(&i.lead_id).is_none() && scope.allows(i.owner_id.as_deref()),
+                })
+                .cloned()
+                .collect(),
+        };
         Snapshot {
+            interventions,
             leads,
             need: self.need.clone(),
             stage_counts,

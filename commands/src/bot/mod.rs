@@ -184,6 +184,8 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     // narrower gets their own scope's view privately, and the shared message stays.
     let theirs = mci.message.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
     let private = state.tag.is_ascii_uppercase() || !(theirs || access.scope.is_everyone());
+    // "Export CSV": the same view as a file, privately (slash/export.rs).
+    let export = state.tag == slash::EXPORT_TAG;
     state.tag = state.tag.to_ascii_lowercase();
     if let ComponentInteractionDataKind::StringSelect { values } = &mci.data.kind {
         match state.tag {
@@ -224,7 +226,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     }
     crate::ops::metrics::click_acknowledged(arrived.elapsed());
     let command = state.view.command();
-    let face = slash::face(state.view);
+    let face = if export { slash::export_face } else { slash::face(state.view) };
     match compose_view(data, &access, state, face).await {
         Ok(c) if private => {
             let mut msg = serenity::CreateInteractionResponseFollowup::new()

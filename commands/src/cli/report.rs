@@ -1,7 +1,8 @@
 //! `panopticon report <VIEW>`: every view as a table, JSON or CSV (DESIGN.md §6). Each view is
 //! a subcommand named from the engine's table of views (`ViewKind`: name, other spellings, what
 //! it shows) and takes only the flags that apply to it, so a flag or value that does not fit is
-//! clap's error (exit 2) before any config is read.
+//! clap's error (exit 2) before any config is read. `interventions` (the follow-up KPIs) is
+//! not a lead view of that table: it is added beside them, with its own flags.
 
 use std::io::IsTerminal;
 
@@ -11,12 +12,13 @@ use panopticon::rules::Status;
 use panopticon::store::Store;
 use panopticon::views::calendar::{self, Period, PeriodKind};
 use panopticon::views::input::{self, FilterInput};
+use panopticon::views::interventions::{self, InterventionsView};
 use panopticon::views::lead::{self, Found};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
 use panopticon::views::{known_names, locators, pipeline, Context, Need, Snapshot, SortKey};
 
-use super::out::{emit, Format};
+use super::out::{emit, Format, Report};
 use super::{values, Failure};
 
 #[derive(Args, Debug)]
@@ -109,6 +111,26 @@ struct SpanArgs {
     to: Option<String>,
 }
 
+/// `interventions`: the follow-up KPIs, narrowed to locators and to the dates of the
+/// appointments and nudges measured.
+#[derive(Args, Debug)]
+struct KpiArgs {
+    /// Only this locator (repeatable; "(no locator)" for none).
+    #[arg(long, value_name = "L")]
+    locator: Vec<String>,
+    /// Appointments and nudges from this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Appointments and nudges up to this date, inclusive.
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+}
+
+/// The subcommand's names: not one of `ViewKind`'s lead views. `interventions` is the name
+/// DESIGN.md fixes (and what the JSON's `view` says); `kpi` is a shorter alias.
+const KPI: &str = "kpi";
+const INTERVENTIONS: &str = "interventions";
+
 #[derive(Args, Debug)]
 struct LeadArgs {
     /// The Zoho id, or part of the lead's name or company.
@@ -124,6 +146,7 @@ enum View {
     Pipeline(SpanArgs),
     Locators(SpanArgs),
     Lead(LeadArgs),
+    Interventions(KpiArgs),
 }
 
 impl View {
@@ -145,6 +168,15 @@ impl View {
             View::Calendar(a) => (Some(&a.scope), &a.from, &a.to),
             View::Pipeline(a) | View::Locators(a) => (Some(&a.scope), &a.from, &a.to),
             View::Lead(_) => (None, &None, &None),
+            View::Interventions(k) => {
+                return FilterInput {
+                    stages: vec![],
+                    locators: k.locator.clone(),
+                    statuses: vec![],
+                    from: k.from.clone(),
+                    to: k.to.clone(),
+                }
+            }
         };
         FilterInput {
             stages: scope.map(|s| s.stage.clone()).unwrap_or_default(),
@@ -161,7 +193,7 @@ impl View {
             View::List(_, _, s) => s,
             View::Calendar(a) => &a.statuses.status,
             View::Pipeline(a) | View::Locators(a) => &a.statuses.status,
-            View::Lead(_) => &[],
+            View::Lead(_) | View::Interventions(_) => &[],
         }
     }
 }
@@ -169,11 +201,17 @@ impl View {
 impl Subcommand for View {
     fn augment_subcommands(cmd: Command) -> Command {
         let cmd = cmd.subcommand_value_name("VIEW").subcommand_help_heading("Views");
-        ViewKind::ALL.into_iter().fold(cmd, |cmd, kind| {
+        let cmd = ViewKind::ALL.into_iter().fold(cmd, |cmd, kind| {
             // The engine's words for what it shows, over the flags' own doc comments.
             let view = View::flags(kind, Command::new(kind.name()));
             cmd.subcommand(view.about(kind.about()).long_about(None).aliases(kind.aliases().iter().copied()))
-        })
+        });
+        let kpi = KpiArgs::augment_args(Command::new(INTERVENTIONS));
+        cmd.subcommand(
+            kpi.about("Follow-up KPIs: time to intervention and locator response time, per locator and by week")
+                .long_about(None)
+                .visible_alias(KPI),
+        )
     }
 
     fn augment_subcommands_for_update(cmd: Command) -> Command {
@@ -181,7 +219,9 @@ impl Subcommand for View {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        ViewKind::ALL.iter().any(|k| k.name() == name || k.aliases().contains(&name))
+        name == KPI
+            || name == INTERVENTIONS
+            || ViewKind::ALL.iter().any(|k| k.name() == name || k.aliases().contains(&name))
     }
 }
 
@@ -189,7 +229,11 @@ impl FromArgMatches for View {
     fn from_arg_matches(m: &ArgMatches) -> Result<View, clap::Error> {
         use clap::error::ErrorKind;
         let (name, m) = m.subcommand().ok_or_else(|| clap::Error::new(ErrorKind::MissingSubcommand))?;
-        // Clap gives the name a view was registered under, whichever alias was typed.
+        if name == INTERVENTIONS {
+            return Ok(View::Interventions(KpiArgs::from_arg_matches(m)?));
+        }
+        // Clap gives the name a view was registered under, whichever alias was typed (so `kpi`
+        // arrives as `interventions`).
         let kind = ViewKind::ALL
             .into_iter()
             .find(|k| k.name() == name)
@@ -222,7 +266,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Checked before the database is read: a bad query is bad input whatever the data.
     let query = match &a.view {
         View::Lead(l) => Some(input::lead_query(&l.query)?),
-        View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) => None,
+        View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) | View::Interventions(_) => None,
     };
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
@@ -265,6 +309,8 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         // Both count over every appointed lead.
         View::Locators(_) => emit(format, &locators::build(&load(Need::All)?, &ctx, &filter), &ctx, color),
         View::Pipeline(_) => emit(format, &pipeline::build(&load(Need::All)?, &ctx, &filter), &ctx, color),
+        // The waits need every appointed lead's whole history, and the interventions.
+        View::Interventions(_) => emit(format, &interventions::build(&load(Need::All)?, &ctx, &filter), &ctx, color),
         View::Calendar(c) => {
             let today = ctx.today();
             let range = input::calendar_dates(filter.from, filter.to, ("--from", "--to"))?;
@@ -298,5 +344,14 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::input(format!("no lead with id {id}")))?;
             emit(format, &detail, &ctx, color)
         }
+    }
+}
+
+impl Report for InterventionsView {
+    fn table(&self, ctx: &Context, color: bool) -> String {
+        InterventionsView::table(self, ctx, color)
+    }
+    fn csv(&self) -> String {
+        InterventionsView::csv(self)
     }
 }

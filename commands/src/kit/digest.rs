@@ -96,6 +96,7 @@ pub fn message_to(
     let heads: Vec<String> = d.headlines.iter().map(|h| format!("**{}** {}", h.label, h.show())).collect();
     lines.push(if d.quiet { d.summary() } else { heads.join(" · ") });
     lines.extend(d.locator_line(10));
+    lines.extend(d.follow_up.clone().filter(|_| !d.quiet));
     if !d.new.is_empty() {
         lines.push(format!("**{}** new since the last digest (marked NEW)", d.new.len()));
     }

@@ -1,5 +1,6 @@
 //! The list views' Discord face, shared by /stale, /atrisk and /leads: a page of leads as an
-//! image, counts by locator, paging buttons, filter selects and a private drill-down.
+//! image, counts by locator, paging buttons, an "Export CSV" button, filter selects and a
+//! private drill-down.
 
 use panopticon::render::{table, Page};
 use panopticon::rules::Status;
@@ -53,6 +54,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         button(key, &at(page.index.saturating_sub(1)), 'p', "◀ Previous", page.index == 0),
         button(key, &at((page.index + 1).min(last)), 'n', "Next ▶", page.index >= last),
         button(key, &at(last), 'l', "Last ⏭", page.index >= last),
+        super::export::export_button(key, &st),
     ])];
     let reset = ViewState { page: 0, ..st.clone() };
     let stage_opts = s

@@ -1,9 +1,11 @@
-//! /locators — the accountability table.
+//! /locators — the accountability table, with each locator's follow-up medians (time to act
+//! on an appointment, time to answer a nudge) and an "Export CSV" button.
 
+use panopticon::alerts::kpi::hours_text as shown;
 use panopticon::render::{chart, table, Page};
 use panopticon::views::state::ViewKind;
 use panopticon::views::{join_capped, locators};
-use poise::serenity_prelude::CreateEmbed;
+use poise::serenity_prelude::{CreateActionRow, CreateEmbed};
 
 use super::reply_view;
 use crate::kit::compose::{embed, file, Composed, Scene, BLUE, RED};
@@ -36,8 +38,14 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         } else {
             format!("Call first: {}", join_capped(worst, 5, " · "))
         },
+        format!(
+            "Follow-up (median): act on an appointment **{}** · answer a nudge **{}**",
+            shown(v.total.median_hours_to_intervention),
+            shown(v.total.median_hours_to_answer)
+        ),
     ];
     let first = embed("Locators", BLUE, &lines, ctx, &v.header, Some(&img));
     let second = CreateEmbed::new().colour(RED).image(format!("attachment://{}", bars.name));
-    Ok(Composed { embeds: vec![first, second], files: vec![file(&img), file(&bars)], components: vec![] })
+    let export = CreateActionRow::Buttons(vec![super::export::export_button(&sc.key, sc.state)]);
+    Ok(Composed { embeds: vec![first, second], files: vec![file(&img), file(&bars)], components: vec![export] })
 }

@@ -6,6 +6,7 @@ mod atrisk;
 mod calendar;
 mod choice;
 mod digest;
+mod export;
 mod help;
 mod lead;
 mod leads;
@@ -43,6 +44,10 @@ pub fn face(view: ViewKind) -> Face {
         ViewKind::Locators => locators::face,
     }
 }
+
+/// The "Export CSV" button's tag, and the face that turns a view into its CSV file: the click
+/// router sends a state with this tag there instead of to `face`.
+pub use export::{face as export_face, TAG as EXPORT_TAG};
 
 /// Composes `state` with its view's face, as `access` may see it, and sends it as the reply.
 async fn reply_view(ctx: Ctx<'_>, access: &Access, state: ViewState) -> Result<(), Error> {
@@ -96,6 +101,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         mine::mine(),
         subscribe::subscribe(),
         subscribe::unsubscribe(),
+        export::export(),
     ];
     for c in &mut all {
         let about = match &*c.name {

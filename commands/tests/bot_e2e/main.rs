@@ -8,13 +8,15 @@
 //! and errors), `refresh` (syncing from Discord), `digest` (posting it, and the scheduler),
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
 //! personal morning DM), `subscribe` (/subscribe, /unsubscribe and the subscriptions' DMs),
-//! `nudge` (nudges, their answers, snoozes).
+//! `nudge` (nudges, their answers, snoozes), `export` ("Export CSV" and /export, and /locators'
+//! follow-up medians).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
 mod digest;
+mod export;
 mod mine;
 mod nudge;
 mod people;
