@@ -6,8 +6,10 @@
 //!
 //! Nothing here imports the configuration: `config` builds these values from `[alerts]`.
 
+pub mod compose;
 pub mod escalation;
 pub mod intervention;
+pub mod metrics;
 pub mod pass;
 pub mod snooze;
 pub mod threshold;
@@ -15,6 +17,7 @@ pub mod window;
 
 use serde::Serialize;
 
+pub use compose::{plan, AlertPlan, Known, LocatorGroup};
 pub use escalation::{escalation_due, EscalationFacts, EscalationReason};
 pub use intervention::{Intervention, Kind};
 pub use pass::{current, fresh, Transition};
