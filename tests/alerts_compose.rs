@@ -102,7 +102,7 @@ async fn escalation_once_after_n_days_from_a_nudge_or_going_stale_and_at_once_on
         .iter()
         .find(|x| {
             x.row.days_since_appointment.unwrap() - stale_days >= 5
-                && x.row.stage.as_deref().is_some_and(|s| rules.per_stage.get(s).is_none())
+                && x.row.stage.as_deref().is_some_and(|s| !rules.per_stage.contains_key(s))
         })
         .expect("a lead stale for five days");
     let lead = old.lead_id.clone();

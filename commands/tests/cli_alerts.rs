@@ -48,7 +48,8 @@ async fn dry_run_prints_the_pass_as_table_and_json_and_writes_nothing() {
     assert_eq!(plan["open"], true);
     let items: Vec<&Value> =
         plan["groups"].as_array().unwrap().iter().flat_map(|g| g["items"].as_array().unwrap()).collect();
-    let stale: Vec<&str> = items.iter().filter(|i| i["tier"] == "stale").map(|i| i["lead_id"].as_str().unwrap()).collect();
+    let stale: Vec<&str> =
+        items.iter().filter(|i| i["tier"] == "stale").map(|i| i["lead_id"].as_str().unwrap()).collect();
     // The same leads `report stale` lists at that moment, each once.
     let (code, rep, err) = run(&config, &["report", "stale", "--as-of", at, "--format", "json"]).await;
     assert_eq!(code, Some(0), "{err}");
@@ -77,7 +78,12 @@ async fn dry_run_prints_the_pass_as_table_and_json_and_writes_nothing() {
     // A Saturday is not an alert day: held until Monday.
     let (code, sat, err) = run(&config, &["alerts", "--dry-run", "--as-of", "2026-11-21T10:00"]).await;
     assert_eq!(code, Some(0), "{err}");
-    assert!(sat.contains("Held: outside the alert days or in quiet hours — nothing goes out until Mon 23 Nov 2026 00:00 EST"), "{sat}");
+    assert!(
+        sat.contains(
+            "Held: outside the alert days or in quiet hours — nothing goes out until Mon 23 Nov 2026 00:00 EST"
+        ),
+        "{sat}"
+    );
     assert_eq!(bytes(dir.path()), before, "a dry run wrote to the database");
 }
 

@@ -13,6 +13,7 @@
 mod support;
 
 mod access;
+mod alerts;
 mod digest;
 mod mine;
 mod people;
