@@ -16,7 +16,7 @@ use panopticon::views::{Context, Snapshot};
 use poise::serenity_prelude as serenity;
 use serenity::CreateMessage;
 
-pub use message::{compose as message, marker};
+pub use message::{compose as message, image, marker};
 
 use super::{Data, Error};
 
