@@ -113,10 +113,19 @@ pub fn compose(
             lines.push(format!("…and {} more (in the image)", g.items.len() - 8));
         }
     }
+    if !plan.thresholds.is_empty() {
+        lines.push(String::new());
+        lines.push("**📈 Thresholds**".into());
+        for t in &plan.thresholds {
+            let icon = if t.crossed { "⚠️ crossed" } else { "✅ recovered" };
+            lines.push(format!("{icon}: {}", t.text));
+        }
+    }
     if !plan.escalations.is_empty() {
         lines.push(String::new());
-        lines.push("**⬆️ Escalated**".into());
-        for e in &plan.escalations {
+        lines.push(format!("**⬆️ Escalated** ({})", plan.escalations.len()));
+        // Everyone escalated is mentioned; the lines stop at a dozen, so the message fits.
+        for (i, e) in plan.escalations.iter().enumerate() {
             let to = match &e.to {
                 Target::Manager { discord: Some(d), .. } => {
                     users.push(*d);
@@ -132,15 +141,12 @@ pub fn compose(
                 Target::Nobody => "no manager on record".into(),
             };
             let loc = e.locator.as_deref().unwrap_or(panopticon::views::NO_LOCATOR);
-            lines.push(format!("**{}** ({loc}) — {} → {to}", e.name, e.why));
+            if i < 12 {
+                lines.push(format!("**{}** ({loc}) — {} → {to}", e.name, e.why));
+            }
         }
-    }
-    if !plan.thresholds.is_empty() {
-        lines.push(String::new());
-        lines.push("**📈 Thresholds**".into());
-        for t in &plan.thresholds {
-            let icon = if t.crossed { "⚠️ crossed" } else { "✅ recovered" };
-            lines.push(format!("{icon}: {}", t.text));
+        if plan.escalations.len() > 12 {
+            lines.push(format!("…and {} more", plan.escalations.len() - 12));
         }
     }
     let title = if n > 0 {
