@@ -243,3 +243,34 @@ fn green_conversion_this_month_by_hand() {
     assert_eq!(c.percent(), 50.0);
     assert_eq!(green_conversion_month(&leads, at("2026-11-01T04:00:00Z"), &rules), None, "nothing yet this month");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_goes_to_the_nearest_linked_manager() {
+    let (env, snap, rules) = synced().await;
+    let dir = store::directory(&env.conn()).unwrap();
+    let teams = Default::default();
+    let t = at(T);
+    let cfg = AlertsConfig { escalate_after_days: 2, ..AlertsConfig::default() };
+    let p = alerts::plan(&snap, t, &rules, &cfg, &Known { directory: dir.clone(), ..known(true) });
+    // A stale lead whose owner has at least two managers above them.
+    let (e, managers) = p
+        .escalations
+        .iter()
+        .find_map(|e| {
+            let m = dir.managers_of(e.owner_id.as_deref()?, &teams);
+            (m.len() >= 2).then_some((e.clone(), m))
+        })
+        .expect("an escalated lead whose locator has two managers");
+    let owner = e.owner_id.clone().unwrap();
+    // Nearest first: every one manages the owner, the smallest team first.
+    let sizes: Vec<usize> = managers.iter().map(|m| dir.team(m, &teams).len()).collect();
+    assert!(managers.iter().all(|m| dir.team(m, &teams).contains(&owner) && *m != owner));
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "{sizes:?}");
+    // Nobody linked and no role: the nearest manager, named (not mentioned).
+    assert!(matches!(&e.to, Target::Manager { crm_id, discord: None, .. } if *crm_id == managers[0]));
+    // Only the farther manager linked: they are mentioned.
+    let k = Known { mentions: [(managers[1].clone(), 77u64)].into(), directory: dir.clone(), ..known(true) };
+    let p = alerts::plan(&snap, t, &rules, &cfg, &k);
+    let got = p.escalations.iter().find(|x| x.lead_id == e.lead_id).unwrap();
+    assert!(matches!(&got.to, Target::Manager { crm_id, discord: Some(77), .. } if *crm_id == managers[1]));
+}
