@@ -6,9 +6,11 @@
 //!
 //! Nothing here imports the configuration: `config` builds these values from `[alerts]`.
 
+pub mod compose;
 pub mod escalation;
 pub mod intervention;
 pub mod kpi;
+pub mod metrics;
 pub mod pass;
 pub mod snooze;
 pub mod threshold;
@@ -16,6 +18,7 @@ pub mod window;
 
 use serde::Serialize;
 
+pub use compose::{plan, AlertPlan, Known, LocatorGroup};
 pub use escalation::{escalation_due, EscalationFacts, EscalationReason};
 pub use intervention::{Intervention, Kind};
 pub use pass::{current, fresh, Transition};

@@ -190,6 +190,23 @@ impl Directory {
         }
         team
     }
+
+    /// Who manages `user`: every other user whose `team` holds them, nearest first (the
+    /// smallest team: a team lead before the head of sales), then by name. Empty when nobody
+    /// does.
+    pub fn managers_of(&self, user: &str, teams: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+        let mut found: Vec<(usize, String, String)> = self
+            .users
+            .iter()
+            .filter(|u| u.id != user)
+            .filter_map(|u| {
+                let team = self.team(&u.id, teams);
+                team.contains(user).then(|| (team.len(), u.name.to_lowercase(), u.id.clone()))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, _, id)| id).collect()
+    }
 }
 
 /// Why a member sees nothing.

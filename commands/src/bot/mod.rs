@@ -10,6 +10,7 @@
 //! tasks (`supervise.rs`), a graceful stop (`shutdown.rs`) and a log line per command (`traced.rs`).
 //! It imports `slash` and `kit`; neither imports it.
 
+mod alerts;
 mod presence;
 mod schedule;
 mod shutdown;
@@ -391,6 +392,10 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 supervise::supervise("subscriptions", health.clone(), move || {
                     subscriptions::sender(d.clone(), http.clone())
                 });
+                if data.cfg.alerts.enabled && crate::kit::alerts::channel(&data.cfg).is_some() {
+                    let (d, http) = (data.clone(), ctx.http.clone());
+                    supervise::supervise("alerts", health.clone(), move || alerts::watch(d.clone(), http.clone()));
+                }
                 if data.cfg.discord.channel_id.is_some() {
                     let (d, http) = (data.clone(), ctx.http.clone());
                     supervise::supervise("digest", health, move || digest::scheduler(d.clone(), http.clone()));

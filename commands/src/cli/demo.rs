@@ -37,6 +37,8 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     out::text(&calendar::build(&snapshot, &ctx, Period::day(ctx.today()), &none).table(&ctx, color), color)?;
     let conn = d.store.connect()?;
     let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25)?;
+    let mut images = images;
+    images.push(alert_image(&snapshot, &ctx, &d.config)?);
     out::line(&format!("\nImages the bot posts ({} PNGs) in {}:", images.len(), dir.display()))?;
     for img in &images {
         let path = dir.join(&img.name);
@@ -47,4 +49,18 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
         "\nEvery view of this data: add --config pointing [storage] path at {} and run\n  panopticon report stale | at-risk | leads | calendar | pipeline | locators | lead <id>",
         d.store.path().display()
     ))
+}
+
+/// An alerts pass's image (`alert.png`): the stale leads a pass after the baseline would
+/// announce at the demo's moment, as if none had been announced yet (at most eight).
+fn alert_image(
+    snap: &Snapshot,
+    ctx: &Context,
+    cfg: &panopticon::config::Config,
+) -> Result<panopticon::render::Image, Failure> {
+    use panopticon::alerts::{self, Known, Tier};
+    let only_stale = panopticon::config::AlertsConfig { tiers: vec![Tier::Stale], ..cfg.alerts.clone() };
+    let plan = alerts::plan(snap, ctx.as_of, &cfg.rules, &only_stale, &Known { any_pass: true, ..Known::default() });
+    let items: Vec<_> = plan.items().take(8).collect();
+    Ok(crate::kit::alerts::image(snap, ctx, &items, 8)?)
 }

@@ -1,6 +1,7 @@
 //! CLI subcommands (DESIGN.md §6). Exit codes: 0 ok (or the reader of the output went away),
 //! 1 the work failed, 2 bad input or config (clap's own errors about the command line included).
 
+mod alerts;
 mod backup;
 mod demo;
 mod digest;
@@ -57,6 +58,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// What newly went cold: print what an alerts pass would send (--dry-run), or post one now.
+    ///
+    /// A pass announces each lead newly at risk, stale or stuck in green once (per appointment),
+    /// grouped by locator, with escalations and threshold lines. --dry-run opens the database
+    /// read-only and writes nothing: `panopticon alerts --dry-run --as-of 2026-11-23T10:00`.
+    Alerts(alerts::AlertsArgs),
     /// Copy what changed in Zoho CRM into the local database.
     Sync(sync::SyncArgs),
     /// Print a completion script for bash, zsh, fish, elvish or powershell.
@@ -231,6 +238,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             })
         }
+        Command::Alerts(args) => alerts::run(load_config(cli.config)?, args).await,
         Command::Sync(args) => {
             let cfg = load_config(cli.config)?;
             sync::run(&cfg, args).await

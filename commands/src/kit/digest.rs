@@ -223,18 +223,25 @@ pub async fn run(data: &Data, http: &serenity::Http, date: NaiveDate, instance: 
     // Composing and rendering a dozen images is CPU work: on the pool, so the bot's commands
     // are still acknowledged at once while the digest is drawn.
     let (cfg, key) = (data.cfg.clone(), data.view_key.clone());
-    let (record, composed) = data
+    let inst = instance.to_string();
+    let (record, composed, folded) = data
         .db_pooled(move |c| -> Result<_, Error> {
             let ctx = digest_context(&cfg, now);
             let d = compose_in(c, &snap, &ctx)?;
-            Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx, &key)?))
+            // The alerts due now go out here, as one line, not in a second message.
+            let folded = super::alerts::fold(c, &snap, &cfg, now, &inst)?;
+            Ok((d.record.clone(), message(&cfg, &snap, &d, &ctx, &key)?, folded))
         })
         .await?;
     let Some(Composed { embeds, files, components: rows }) = composed else {
         data.db(move |c| store::mark_digest_sent(c, &record, "", now)).await?;
         return Ok(Outcome::SkippedQuiet);
     };
-    let msg = channel.send_message(http, CreateMessage::new().embeds(embeds).add_files(files).components(rows)).await?;
+    let mut msg = CreateMessage::new().embeds(embeds).add_files(files).components(rows);
+    if let Some(line) = folded {
+        msg = msg.content(line);
+    }
+    let msg = channel.send_message(http, msg).await?;
     let (id, sent_at) = (msg.id.to_string(), Utc::now());
     let posted = id.clone();
     data.db(move |c| store::mark_digest_sent(c, &record, &posted, sent_at)).await?;

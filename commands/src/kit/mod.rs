@@ -3,6 +3,7 @@
 //! It knows no command and no framework wiring: `slash/` builds on it, and `bot/` wires both
 //! into poise. Nothing here imports `bot` or `slash`, so the arrows point one way.
 
+pub mod alerts;
 pub mod compose;
 mod data;
 pub mod digest;

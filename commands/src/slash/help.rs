@@ -43,7 +43,10 @@ pub fn text(rules: &RulesConfig) -> String {
 `/calendar` — appointments by day. e.g. `/calendar period:today`\n\
 `/lead` — one lead's story; a name that fits several leads lets you pick. e.g. `/lead name:Riverside Gym`\n\
 `/pipeline` — leads per stage and Green → Delivered.\n\
-`/locators` — who has how many stale and at-risk leads.\n\
+`/locators` — who has how many stale and at-risk leads, and how fast they follow up.\n\
+A lead's story has **Nudge** (a DM to its locator with answer buttons) and **Snooze…** (with a reason and an expiry). \
+`/subscribe` — the digest, your own alerts or the weekly locator report by DM, on your schedule; `/unsubscribe` stops one. \
+`/export` — a view as a CSV file (or its **Export CSV** button).\n\
 `/refresh` — sync from Zoho now. `/status` — how fresh the data is. `/digest` — preview the morning digest.\n\
 `/mine` — what needs you now (your stale and at-risk leads, today and tomorrow), just for you. \
 `/digest personal:on` — your own digest by DM each morning.\n\

@@ -15,6 +15,7 @@
 mod support;
 
 mod access;
+mod alerts;
 mod digest;
 mod export;
 mod mine;

@@ -60,6 +60,8 @@ pub async fn spawn_bot_with(o: BotOptions<'_>) -> TestBot {
         .zoho("retry_base_ms", 10)
         .discord(&fake.api)
         .then(o.tail)
+        // The alerts pass would post into every test's channel: only tests about it turn it on.
+        .then(if o.tail.contains("[alerts]") { "" } else { "[alerts]\nenabled = false\n" })
         .write(&dir.path().join("config.toml"));
     let log = dir.path().join("bot.log");
     let child = start_bot_process(&cfg, &log, o.rust_log);
