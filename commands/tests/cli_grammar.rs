@@ -96,13 +96,15 @@ fn help_says_what_each_view_shows_and_which_flags_it_takes() {
     let (code, out, err) = run(&["report", "--help"]);
     assert_eq!(code, Some(0), "{err}");
     for line in [
-        "stale     Leads gone cold, most overdue first",
-        "at-risk   Leads about to go cold",
-        "leads     Every appointed lead and its status",
-        "calendar  Appointments day by day",
-        "pipeline  Leads per stage",
-        "locators  Per locator",
-        "lead      One lead's story",
+        // The column is as wide as the longest name, `interventions`.
+        "stale          Leads gone cold, most overdue first",
+        "at-risk        Leads about to go cold",
+        "leads          Every appointed lead and its status",
+        "calendar       Appointments day by day",
+        "pipeline       Leads per stage",
+        "locators       Per locator",
+        "lead           One lead's story",
+        "interventions  Follow-up KPIs: time to intervention and locator response time",
     ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");
     }

@@ -190,7 +190,12 @@ fn appt(t: &Option<crate::time::Stamp>, all_day: bool, tz: Tz) -> (String, Optio
 
 /// A page of the stale, at-risk or leads list.
 pub fn list(v: &ListView, ctx: &Context, page: Page) -> Result<Image, RenderError> {
-    let title = match v.kind {
+    list_titled(v, ctx, page, list_title(v))
+}
+
+/// The title a list's image carries: its status and how many.
+fn list_title(v: &ListView) -> String {
+    match v.kind {
         crate::views::list::ListKind::Stale => {
             format!("Stale — {} lead{}", v.total, if v.total == 1 { "" } else { "s" })
         }
@@ -198,7 +203,11 @@ pub fn list(v: &ListView, ctx: &Context, page: Page) -> Result<Image, RenderErro
             format!("At risk — {} lead{}", v.total, if v.total == 1 { "" } else { "s" })
         }
         crate::views::list::ListKind::Leads => format!("Appointed leads — {}", v.total),
-    };
+    }
+}
+
+/// A page of a list under another title (an alert's new leads are a list of their own).
+pub fn list_titled(v: &ListView, ctx: &Context, page: Page, title: String) -> Result<Image, RenderError> {
     let page = page.clamp(v.total);
     let frame = Frame::of(title, &v.header, ctx, Some(page.describe(v.rows.len())));
     let columns = [

@@ -75,7 +75,8 @@ pub fn image(snap: &Snapshot, ctx: &Context, items: &[&Transition], per_page: us
         tz: ctx.tz(),
         hidden: 0,
     };
-    let mut img = table::list(&v, ctx, Page { index: 0, per_page: per_page.max(v.total.min(25)) })?;
+    let title = format!("New alerts — {} lead{}", v.total, if v.total == 1 { "" } else { "s" });
+    let mut img = table::list_titled(&v, ctx, Page { index: 0, per_page: per_page.max(v.total.min(25)) }, title)?;
     img.name = "alert.png".into();
     Ok(img)
 }
