@@ -213,7 +213,14 @@ async fn healthz_waits_for_the_gateway_and_a_sync_and_metrics_count_what_happene
     let t = bot.fake.slash("refresh", json!([]), &me, CHANNEL);
     reply(&bot.fake, &t, "The sync failed").await;
 
-    let (status, text) = until(&bot, "/metrics", |_, b| b.contains("outcome=\"refused\"")).await;
+    // A command is counted after its reply is sent: wait until the failed /refresh is counted
+    // too, not only the refusal before it.
+    let (status, text) = until(&bot, "/metrics", |_, b| {
+        let m = scrape(b);
+        b.contains("outcome=\"refused\"")
+            && value(&m, "panopticon_commands_total", &[("command", "refresh"), ("outcome", "ok")]) == Some(2.0)
+    })
+    .await;
     assert_eq!(status, 200);
     let m = scrape(&text);
     // Each command by outcome, with its latency in a histogram whose +Inf bucket holds every run.
