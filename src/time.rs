@@ -101,6 +101,16 @@ fn stored_utc(t: &str) -> Option<DateTime<Utc>> {
     Some(date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?.and_utc())
 }
 
+/// A wall-clock time in `tz` as an instant: the earlier of two in a DST overlap, and a time
+/// skipped by a DST gap moves to the first one that exists (stepping a minute at a time, ≤ 3 h).
+/// How the digest's hour, a subscription's slot and a snooze's end become instants.
+pub fn local_instant(tz: Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+    (0..=180)
+        .find_map(|m| tz.from_local_datetime(&(naive + chrono::Duration::minutes(m))).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
 pub fn utc_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -3,7 +3,7 @@
 //! snooze ends at its expiry, or as soon as the lead moves on: a stage change or a new
 //! appointment (whichever comes first), so a snooze never hides a lead's next round.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 /// A lead's snooze as recorded.
@@ -86,7 +86,7 @@ impl Expiry {
             Expiry::Through(d) => d.succ_opt().map(|next| next.and_time(NaiveTime::MIN)),
         }
         .ok_or("that date is out of range")?;
-        let end = resolve(tz, end);
+        let end = crate::time::local_instant(tz, end);
         if end <= now {
             return Err("that date has passed: choose today or later".into());
         }
@@ -95,14 +95,6 @@ impl Expiry {
         }
         Ok(Some(end))
     }
-}
-
-/// A local time as an instant: the earlier of two in an overlap, the first after a gap.
-fn resolve(tz: Tz, t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    (0..=180)
-        .find_map(|m| tz.from_local_datetime(&(t + chrono::Duration::minutes(m))).earliest())
-        .map(|x| x.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&t))
 }
 
 #[cfg(test)]

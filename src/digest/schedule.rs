@@ -5,7 +5,7 @@
 //! caught up until noon" is a calendar rule over chrono-tz that no cron expression states.
 //! Time is always passed in (`now`), never read here, so every rule is testable without waiting.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// When digests go out.
@@ -63,15 +63,7 @@ impl Schedule {
 
 /// `time` on `date` in `tz`, as an instant; a time skipped by DST moves to the first valid one.
 fn local(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let naive = date.and_time(time);
-    if let Some(t) = tz.from_local_datetime(&naive).earliest() {
-        return t.with_timezone(&Utc);
-    }
-    // In a gap: step forward a minute at a time until the clock exists again (≤ 2 h).
-    (1..=180)
-        .find_map(|m| tz.from_local_datetime(&(naive + Duration::minutes(m))).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+    crate::time::local_instant(tz, date.and_time(time))
 }
 
 #[cfg(test)]

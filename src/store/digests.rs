@@ -9,6 +9,15 @@ use crate::time::utc_text;
 /// A claim older than this, never marked sent, is taken to be from a crashed instance.
 pub const STALE_CLAIM_MINUTES: i64 = 10;
 
+/// Whether a claim made at `claimed_at` (stored text) is old enough, at `now`, to be taken for
+/// a crashed claimant's; a claim time that does not parse counts as old. The personal DMs and
+/// the subscriptions' sends judge their claims by it.
+pub(super) fn abandoned(claimed_at: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(claimed_at)
+        .map(|t| now - t.with_timezone(&Utc) > chrono::Duration::minutes(STALE_CLAIM_MINUTES))
+        .unwrap_or(true)
+}
+
 /// What trying to claim a day found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {

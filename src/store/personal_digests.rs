@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::digests::{Claim, STALE_CLAIM_MINUTES};
+use super::digests::{abandoned, Claim};
 use super::Result;
 use crate::time::utc_text;
 
@@ -53,12 +53,6 @@ pub fn claim_personal_digest(
     };
     tx.commit()?;
     Ok(out)
-}
-
-fn abandoned(claimed_at: &str, now: DateTime<Utc>) -> bool {
-    DateTime::parse_from_rfc3339(claimed_at)
-        .map(|t| now - t.with_timezone(&Utc) > chrono::Duration::minutes(STALE_CLAIM_MINUTES))
-        .unwrap_or(true)
 }
 
 /// Takes over an abandoned claim (after looking in the member's DMs for a message already sent).
@@ -135,7 +129,7 @@ pub fn personal_digests_in_hand(conn: &Connection, date: NaiveDate, now: DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{link, set_personal_digest, Store};
+    use crate::store::{link, set_personal_digest, Store, STALE_CLAIM_MINUTES};
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

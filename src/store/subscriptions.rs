@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::digests::{Claim, STALE_CLAIM_MINUTES};
+use super::digests::{abandoned, Claim};
 use super::{Result, StoreError};
 use crate::time::utc_text;
 
@@ -143,10 +143,7 @@ pub fn claim_subscription_send(
         Some((state, _, _)) if state != "claimed" => Claim::Sent,
         Some((_, by, _)) if by == instance => Claim::Ours,
         Some((_, by, at)) => {
-            let old = DateTime::parse_from_rfc3339(&at)
-                .map(|t| now - t.with_timezone(&Utc) > chrono::Duration::minutes(STALE_CLAIM_MINUTES))
-                .unwrap_or(true);
-            if old {
+            if abandoned(&at, now) {
                 tx.execute(
                     "UPDATE subscription_sends SET claimed_by = ?3, claimed_at = ?4 WHERE subscription_id = ?1 AND slot = ?2",
                     params![id, utc_text(slot), instance, utc_text(now)],
