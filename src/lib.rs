@@ -2,6 +2,7 @@
 //! going cold. Data flows one way — CRM → sync → store → rules → views — and nothing in this
 //! crate knows about Discord; `commands/` turns these views into messages and a CLI.
 
+pub mod actions;
 pub mod alerts;
 pub mod config;
 pub mod crm;

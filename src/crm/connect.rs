@@ -1,10 +1,13 @@
 //! The one place the configured CRM (`[crm] kind`) becomes a client. A second CRM is one new
 //! module beside `zoho/`, one variant of `Crm`, and one arm in `connect` and in each delegation.
 
+use crate::actions::Scopes;
 use crate::config::{Config, CrmKind};
 use crate::crm::CrmRole;
 use crate::domain::LeadId;
+use crate::time::Stamp;
 
+use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 use super::zoho::ZohoClient;
 use super::{
     AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
@@ -66,6 +69,44 @@ impl CrmSource for Crm {
     fn take_calls(&self) -> CallCounts {
         match self {
             Crm::Zoho(c) => c.take_calls(),
+        }
+    }
+}
+
+impl CrmWriter for Crm {
+    async fn scopes(&self) -> Result<Scopes, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.scopes().await,
+        }
+    }
+    async fn read_lead(&self, lead: &LeadId) -> Result<Option<CrmLead>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.read_lead(lead).await,
+        }
+    }
+    async fn set_locator(&self, lead: &LeadId, user_id: &str, unmodified_since: Stamp) -> Result<WriteAck, WriteError> {
+        match self {
+            Crm::Zoho(c) => c.set_locator(lead, user_id, unmodified_since).await,
+        }
+    }
+    async fn add_note(&self, lead: &LeadId, note: &NewNote) -> Result<WriteAck, WriteError> {
+        match self {
+            Crm::Zoho(c) => c.add_note(lead, note).await,
+        }
+    }
+    async fn create_task(&self, lead: &LeadId, task: &NewTask) -> Result<WriteAck, WriteError> {
+        match self {
+            Crm::Zoho(c) => c.create_task(lead, task).await,
+        }
+    }
+    async fn find_note(&self, lead: &LeadId, marker: &str) -> Result<Option<String>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.find_note(lead, marker).await,
+        }
+    }
+    async fn find_task(&self, lead: &LeadId, marker: &str) -> Result<Option<String>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.find_task(lead, marker).await,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod connect;
 pub mod error;
+pub mod write;
 pub mod zoho;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 
 pub use connect::{connect, Crm};
 pub use error::CrmError;
+pub use write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 
 use crate::domain::LeadId;
 use crate::time::Stamp;

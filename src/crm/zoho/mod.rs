@@ -18,6 +18,7 @@ mod parse;
 mod retry;
 mod roles;
 mod transport;
+mod write;
 
 use std::collections::HashSet;
 
