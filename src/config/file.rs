@@ -36,6 +36,7 @@ pub(super) struct RawConfig {
     pub render: RawRender,
     pub ops: RawOps,
     pub alerts: super::alerts::RawAlerts,
+    pub actions: super::actions::RawActions,
 }
 
 /// `[crm]`: which CRM to read; absent means Zoho.

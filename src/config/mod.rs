@@ -19,6 +19,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use secrecy::SecretString;
 
+mod actions;
 mod alerts;
 mod file;
 mod file_errors;
@@ -27,6 +28,7 @@ mod tests;
 mod validate;
 mod values;
 
+pub use actions::ActionsConfig;
 pub use alerts::AlertsConfig;
 pub use file::{DEFAULT_CLOSED_STAGES, DEFAULT_DELIVERED_STAGES, DEFAULT_GREEN_STAGES};
 pub use values::DataCenter;
@@ -277,6 +279,8 @@ pub struct Config {
     pub people: PeopleConfig,
     /// The accountability loop (`[alerts]`).
     pub alerts: AlertsConfig,
+    /// The write-back actions (`[actions]`), off by default.
+    pub actions: ActionsConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
     /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
@@ -320,6 +324,7 @@ impl Config {
         let discord = validate::discord(raw.discord, env)?;
         let digest = validate::digest(raw.digest)?;
         let alerts = alerts::alerts(raw.alerts)?;
+        let actions = actions::actions(raw.actions)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
         Ok(Config {
             crm,
@@ -335,6 +340,7 @@ impl Config {
             digest,
             people,
             alerts,
+            actions,
             rows_per_image,
             fallback_fonts: raw.render.fallback_fonts,
             system_fonts: raw.render.system_fonts,

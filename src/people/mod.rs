@@ -289,6 +289,12 @@ pub enum LoopAct {
     Snooze,
     /// Answer a nudge (followed up, snooze 2 days, need help).
     Answer,
+    /// Write-back (issue 15): give the lead to another CRM user.
+    Reassign,
+    /// Write-back: add a note to the lead's CRM record.
+    Note,
+    /// Write-back: create a follow-up task for the lead's owner.
+    Task,
 }
 
 impl Access {
@@ -297,7 +303,9 @@ impl Access {
     /// - nudge: coordinators, and managers for their team's leads (a locator does not nudge
     ///   themselves);
     /// - snooze: coordinators, managers for their team, and the owning locator for their own;
-    /// - answer a nudge: the locator linked to the owner, or a coordinator.
+    /// - answer a nudge: the locator linked to the owner, or a coordinator;
+    /// - reassign and follow-up task: coordinators, and managers for their team's leads;
+    /// - note: the same, and a member on their own leads (members never reassign).
     ///
     /// A lead with no owner is nobody's: only a coordinator may act on it. Viewers never act.
     pub fn may(&self, act: LoopAct, owner: Option<&str>) -> bool {
@@ -309,6 +317,19 @@ impl Access {
             (Role::Member, LoopAct::Nudge) => false,
             (Role::Member, LoopAct::Snooze) => theirs && self.scope.allows(owner),
             (Role::Manager | Role::Member, LoopAct::Answer) => theirs,
+            (Role::Manager, LoopAct::Reassign | LoopAct::Note | LoopAct::Task) => self.scope.allows(owner),
+            (Role::Member, LoopAct::Reassign | LoopAct::Task) => false,
+            (Role::Member, LoopAct::Note) => theirs && self.scope.allows(owner),
+        }
+    }
+
+    /// Whether they may hand a lead to `to` (a CRM user id): a manager only within their team,
+    /// so a reassignment never moves a lead out of the scope of whoever made it by mistake.
+    pub fn may_hand_to(&self, to: &str) -> bool {
+        match self.role {
+            Role::Coordinator => true,
+            Role::Manager => self.scope.allows(Some(to)),
+            Role::Member | Role::Viewer => false,
         }
     }
 }
@@ -345,6 +366,27 @@ mod loop_tests {
         assert!(bo.may(Snooze, Some("bo")) && bo.may(Answer, Some("bo")), "their own lead");
         assert!(!bo.may(Snooze, Some("cy")) && !bo.may(Answer, Some("cy")), "another's lead");
         assert!(!bo.may(Snooze, None) && !manager.may(Snooze, None) && !bo.may(Answer, None), "nobody's lead");
+    }
+
+    #[test]
+    fn who_may_write_back() {
+        use LoopAct::*;
+        let coord = who(Role::Coordinator, None, &[]);
+        let manager = who(Role::Manager, Some("m"), &["m", "bo", "cy"]);
+        let bo = who(Role::Member, Some("bo"), &["bo"]);
+        let viewer = who(Role::Viewer, None, &[]);
+        for act in [Reassign, Note, Task] {
+            assert!(coord.may(act, Some("zed")) && coord.may(act, None), "{act:?}: a coordinator may, on any lead");
+            assert!(manager.may(act, Some("bo")), "{act:?}: a manager on their team's lead");
+            assert!(!manager.may(act, Some("zed")) && !manager.may(act, None), "{act:?}: not outside the team");
+            assert!(!viewer.may(act, Some("bo")), "{act:?}: never a viewer");
+        }
+        assert!(!bo.may(Reassign, Some("bo")) && !bo.may(Task, Some("bo")), "a member never reassigns or sets tasks");
+        assert!(bo.may(Note, Some("bo")), "a member notes their own lead");
+        assert!(!bo.may(Note, Some("cy")) && !bo.may(Note, None), "but not another's");
+        assert!(coord.may_hand_to("zed") && manager.may_hand_to("cy"));
+        assert!(!manager.may_hand_to("zed"), "a manager hands leads only within the team");
+        assert!(!bo.may_hand_to("bo") && !viewer.may_hand_to("bo"));
     }
 }
 

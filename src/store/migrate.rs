@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_appointed_leads", include_str!("../../migrations/0006_appointed_leads.sql")),
     ("0007_people", include_str!("../../migrations/0007_people.sql")),
     ("0008_loop", include_str!("../../migrations/0008_loop.sql")),
+    ("0009_actions", include_str!("../../migrations/0009_actions.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).

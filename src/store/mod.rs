@@ -5,6 +5,7 @@
 //! so it works on a read-only file, a read-only directory or a full disk. A new database file is
 //! readable by its owner only (0600); SQLite gives its -wal and -shm files the same mode.
 
+mod actions;
 mod alerts;
 mod appointed;
 mod appointments;
@@ -32,6 +33,7 @@ use std::path::{Path, PathBuf};
 pub use rusqlite::Connection;
 use rusqlite::OpenFlags;
 
+pub use actions::*;
 pub use alerts::*;
 pub use appointed::*;
 pub use appointments::*;
