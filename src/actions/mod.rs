@@ -6,7 +6,7 @@
 //! idempotency key that makes a double click or a retry write once, and the states an action's
 //! record goes through. The I/O shell that performs one is `run`.
 
-// pub mod run;
+pub mod run;
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -234,6 +234,10 @@ pub fn record_settled(conn: &mut Connection, rec: &ActionRecord) -> Result<Begun
     begin_action(conn, rec)
 }
 
+pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<ActionRecord>> {
+    Ok(query(conn, "WHERE id = ?1", [id])?.pop())
+}
+
 pub fn action_by_key(conn: &Connection, key: &ActionKey) -> Result<Option<ActionRecord>> {
     Ok(query(conn, "WHERE key = ?1", [key.as_str()])?.pop())
 }
