@@ -6,6 +6,10 @@
 //! last good run (the data's age is measured from it) and the last digest sent (tomorrow's ▲/▼
 //! compares with it). The sync applies this in its own transaction; `maintain` applies it too,
 //! then `PRAGMA optimize`, `VACUUM` and a WAL checkpoint, so the file shrinks back.
+//!
+//! The write-back audit (`actions`) is kept `[actions] keep_days` (forever when unset), and
+//! pruned by `maintain` only: an audit is read rarely and grows by hand-made actions, so a weekly
+//! prune is plenty. Pending actions stay whatever their age (`prune_actions`).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
@@ -23,6 +27,8 @@ pub struct Pruned {
     pub digests: u64,
     /// Subscription sends (each subscription keeps its last, which its schedule counts from).
     pub sends: u64,
+    /// Resolved write-back actions past `[actions] keep_days` (by `maintain` only).
+    pub actions: u64,
 }
 
 /// Deletes sync runs, digests and subscription sends older than `keep_days` before `now`, except the last good run
@@ -45,7 +51,7 @@ pub fn prune(conn: &Connection, keep_days: u32, now: DateTime<Utc>) -> Result<Pr
                        WHERE s.subscription_id = subscription_sends.subscription_id AND s.state != 'claimed')",
         params![utc_text(cutoff)],
     )?;
-    Ok(Pruned { runs: runs as u64, digests: digests as u64, sends: sends as u64 })
+    Ok(Pruned { runs: runs as u64, digests: digests as u64, sends: sends as u64, actions: 0 })
 }
 
 /// What `maintain` did.
@@ -59,12 +65,21 @@ pub struct Maintained {
     pub bytes_after: u64,
 }
 
-/// Prunes, lets SQLite refresh its query statistics, rewrites the file without free pages and
-/// empties the WAL. Safe while the bot runs: readers keep reading, a sync waits its turn.
-pub fn maintain(store: &Store, keep_days: u32, now: DateTime<Utc>) -> Result<Maintained> {
+/// Prunes (the audit of actions only with `keep_actions_days`), lets SQLite refresh its query
+/// statistics, rewrites the file without free pages and empties the WAL. Safe while the bot
+/// runs: readers keep reading, a sync waits its turn.
+pub fn maintain(
+    store: &Store,
+    keep_days: u32,
+    keep_actions_days: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<Maintained> {
     let bytes_before = store.size_bytes();
     let conn = store.connect()?;
-    let pruned = prune(&conn, keep_days, now)?;
+    let mut pruned = prune(&conn, keep_days, now)?;
+    if let Some(days) = keep_actions_days {
+        pruned.actions = super::prune_actions(&conn, now - Duration::days(i64::from(days)))? as u64;
+    }
     // Derived rows the triggers keep; a file written around them (by hand, say) is mended here.
     let drift = super::appointed_drift(&conn)?;
     if drift > 0 {
@@ -121,7 +136,7 @@ mod tests {
         let pruned = prune(&c, 90, now).unwrap();
         // The failed January run goes; the good one stays, being the last good one. Each
         // subscription keeps its last send, however old (its schedule counts from it).
-        assert_eq!(pruned, Pruned { runs: 1, digests: 1, sends: 1 });
+        assert_eq!(pruned, Pruned { runs: 1, digests: 1, sends: 1, actions: 0 });
         assert_eq!(last_subscription_slot(&c, other).unwrap().as_deref(), Some("2026-01-05T13:00:00Z"));
         assert_eq!(count_runs(&c).unwrap(), 2);
         assert_eq!(last_good_run(&c).unwrap().map(|r| r.id), Some(good));
@@ -140,6 +155,55 @@ mod tests {
     }
 
     #[test]
+    fn maintain_prunes_the_audit_past_keep_days_but_never_a_pending_action() {
+        use crate::actions::{ActionKey, ActionKind, State};
+        use crate::store::{audit, begin_action, ActionRecord, AuditFilter, Via};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        let mut c = store.connect().unwrap();
+        let action = |asked: &str, state: State| ActionRecord {
+            id: 0,
+            key: ActionKey::new(),
+            lead_id: "1".into(),
+            lead_name: format!("{state} at {asked}"),
+            kind: ActionKind::Note,
+            by_discord: None,
+            by_name: "cli:ann".into(),
+            via: Via::Cli,
+            from: None,
+            to: None,
+            body: Some("n".into()),
+            due: None,
+            seen_modified: None,
+            requested_at: at(asked),
+            state,
+            crm_id: None,
+            code: None,
+            reason: None,
+            resolved_at: (state != State::Pending).then(|| at(asked)),
+            attempts: 1,
+        };
+        for (asked, state) in [
+            ("2025-01-01T00:00:00Z", State::Done),
+            ("2025-01-02T00:00:00Z", State::Refused),
+            ("2025-01-03T00:00:00Z", State::Pending),
+            ("2026-11-01T00:00:00Z", State::Done),
+        ] {
+            begin_action(&mut c, &action(asked, state)).unwrap();
+        }
+        drop(c);
+        let now = at("2026-11-20T12:00:00Z");
+        assert_eq!(maintain(&store, 90, None, now).unwrap().pruned.actions, 0, "unset: kept forever");
+        assert_eq!(maintain(&store, 90, Some(365), now).unwrap().pruned.actions, 2);
+        let left: Vec<String> = audit(&store.connect().unwrap(), &AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.lead_name)
+            .collect();
+        assert_eq!(left, ["done at 2026-11-01T00:00:00Z", "pending at 2025-01-03T00:00:00Z"]);
+    }
+
+    #[test]
     fn maintain_gives_the_space_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("m.db")).unwrap();
@@ -150,7 +214,7 @@ mod tests {
             insert_run(&c, &SyncRun { warnings: warnings.clone(), ..run(false, &finished) }).unwrap();
         }
         drop(c);
-        let m = maintain(&store, 30, at("2026-11-20T12:00:00Z")).unwrap();
+        let m = maintain(&store, 30, None, at("2026-11-20T12:00:00Z")).unwrap();
         assert_eq!(m.pruned.runs, 500);
         assert!(m.bytes_after < m.bytes_before / 4, "{} → {} bytes", m.bytes_before, m.bytes_after);
         let c = store.connect().unwrap();

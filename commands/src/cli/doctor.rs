@@ -1,9 +1,11 @@
 //! `panopticon doctor`: is this installation ready to run by itself? One line per check — the
 //! config, the database, Zoho, Discord — each PASS or FAIL with a reason a person can act on,
 //! then a verdict. Exit 0 only when every check passes; 1 when one fails; 2 when the config
-//! cannot be read (nothing else can be checked then). It reads and never writes: no migration,
+//! cannot be read (nothing else can be checked then); a WARN line (a write-back action whose
+//! OAuth scope is missing) is said without failing. It reads and never writes: no migration,
 //! no sync; Zoho is asked for one access token and four small reads.
 
+mod actions;
 mod check;
 mod database;
 mod discord;
@@ -38,8 +40,12 @@ pub async fn run(config: Option<PathBuf>) -> Result<(), Failure> {
         out::line(&c.line())?;
         checks.push(c);
     }
+    if !cfg.actions.enabled {
+        // Not a check: off is a choice, and nothing about it can fail.
+        out::line(&actions::off_line())?;
+    }
     out::line(&verdict(&checks))?;
-    if checks.iter().all(|c| c.outcome == Outcome::Pass) {
+    if checks.iter().all(|c| matches!(c.outcome, Outcome::Pass | Outcome::Warn)) {
         Ok(())
     } else {
         Err(Failure { code: 1, message: String::new() })

@@ -1,7 +1,8 @@
 //! `panopticon maintain`: the database's housekeeping, safe while the bot runs. Prunes sync runs
 //! and sent digests older than `[storage] keep_runs_days` (the sync does this too), refreshes
 //! SQLite's query statistics (`PRAGMA optimize`), rewrites the file without its free pages
-//! (`VACUUM`) and empties the WAL. Run it weekly from cron or a systemd timer.
+//! (`VACUUM`) and empties the WAL. Run it weekly from cron or a systemd timer. With `[actions]
+//! keep_days`, it also prunes the write-back audit (resolved actions only).
 
 use chrono::Utc;
 use panopticon::config::Config;
@@ -18,7 +19,8 @@ pub fn run(cfg: &Config) -> Result<(), Failure> {
         )));
     }
     let store = Store::open(&cfg.storage_path).map_err(|e| Failure::work(e.to_string()))?;
-    let m = store::maintain(&store, cfg.keep_runs_days, Utc::now()).map_err(|e| Failure::work(e.to_string()))?;
+    let m = store::maintain(&store, cfg.keep_runs_days, cfg.actions.keep_days, Utc::now())
+        .map_err(|e| Failure::work(e.to_string()))?;
     out::line(&format!(
         "Pruned {} sync run{} and {} digest{} older than {} days.",
         m.pruned.runs,
@@ -27,6 +29,13 @@ pub fn run(cfg: &Config) -> Result<(), Failure> {
         if m.pruned.digests == 1 { "" } else { "s" },
         cfg.keep_runs_days
     ))?;
+    if let Some(days) = cfg.actions.keep_days {
+        out::line(&format!(
+            "Pruned {} write-back action{} from the audit older than {days} days (pending ones are kept).",
+            m.pruned.actions,
+            if m.pruned.actions == 1 { "" } else { "s" },
+        ))?;
+    }
     if m.appointed_mended > 0 {
         out::line(&format!(
             "Recomputed the per-lead summary the stale and at-risk lists read ({} row{} differed from the leads, \

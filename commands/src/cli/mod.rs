@@ -2,12 +2,14 @@
 //! 1 the work failed, 2 bad input or config (clap's own errors about the command line included).
 
 mod alerts;
+mod audit;
 mod backup;
 mod demo;
 mod digest;
 mod docs;
 mod doctor;
 mod health;
+mod lead;
 mod maintain;
 pub mod out;
 mod people;
@@ -87,6 +89,11 @@ enum Command {
     Health(health::HealthArgs),
     /// Who each Discord member is in the CRM: list the links, link a member, unlink one.
     People(people::PeopleArgs),
+    /// Act on one lead in Zoho: reassign it, add a note, set its owner a follow-up task.
+    ///
+    /// Needs [actions] enabled = true and the OAuth scopes the action needs (README, Write-back
+    /// actions). Shows what will be written and asks first; --yes skips the question.
+    Lead(lead::LeadArgs),
 }
 
 /// The command line, parsed. A view is named in any case (`report AT-RISK`), as before views
@@ -248,5 +255,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Doctor => doctor::run(cli.config).await,
         Command::Health(args) => health::run(cli.config, args).await,
         Command::People(args) => people::run(&load_config(cli.config)?, args),
+        Command::Lead(args) => lead::run(&load_config(cli.config)?, args).await,
     }
 }

@@ -59,7 +59,7 @@ enum PeopleFormat {
 }
 
 /// A Discord user id as typed: digits, or a mention `<@id>` / `<@!id>` pasted from Discord.
-fn discord_id(raw: &str) -> Result<u64, String> {
+pub(super) fn discord_id(raw: &str) -> Result<u64, String> {
     let t = raw.trim();
     let digits = t.strip_prefix("<@").and_then(|r| r.strip_suffix('>')).map(|r| r.trim_start_matches('!')).unwrap_or(t);
     match digits.parse::<u64>() {

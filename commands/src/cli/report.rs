@@ -1,8 +1,9 @@
 //! `panopticon report <VIEW>`: every view as a table, JSON or CSV (DESIGN.md §6). Each view is
 //! a subcommand named from the engine's table of views (`ViewKind`: name, other spellings, what
 //! it shows) and takes only the flags that apply to it, so a flag or value that does not fit is
-//! clap's error (exit 2) before any config is read. `interventions` (the follow-up KPIs) is
-//! not a lead view of that table: it is added beside them, with its own flags.
+//! clap's error (exit 2) before any config is read. `interventions` (the follow-up KPIs) and
+//! `audit` (the write-back actions' record, `cli/audit.rs`) are not lead views of that table:
+//! they are added beside them, with their own flags.
 
 use std::io::IsTerminal;
 
@@ -18,8 +19,9 @@ use panopticon::views::list::{self, ListKind};
 use panopticon::views::state::ViewKind;
 use panopticon::views::{known_names, locators, pipeline, Context, Need, Snapshot, SortKey};
 
+use super::audit::AuditArgs;
 use super::out::{emit, Format, Report};
-use super::{values, Failure};
+use super::{audit, values, Failure};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -130,6 +132,7 @@ struct KpiArgs {
 /// DESIGN.md fixes (and what the JSON's `view` says); `kpi` is a shorter alias.
 const KPI: &str = "kpi";
 const INTERVENTIONS: &str = "interventions";
+const AUDIT: &str = "audit";
 
 #[derive(Args, Debug)]
 struct LeadArgs {
@@ -147,6 +150,7 @@ enum View {
     Locators(SpanArgs),
     Lead(LeadArgs),
     Interventions(KpiArgs),
+    Audit(AuditArgs),
 }
 
 impl View {
@@ -167,7 +171,7 @@ impl View {
             View::List(_, a, _) => (Some(&a.scope), &a.from, &a.to),
             View::Calendar(a) => (Some(&a.scope), &a.from, &a.to),
             View::Pipeline(a) | View::Locators(a) => (Some(&a.scope), &a.from, &a.to),
-            View::Lead(_) => (None, &None, &None),
+            View::Lead(_) | View::Audit(_) => (None, &None, &None),
             View::Interventions(k) => {
                 return FilterInput {
                     stages: vec![],
@@ -193,7 +197,7 @@ impl View {
             View::List(_, _, s) => s,
             View::Calendar(a) => &a.statuses.status,
             View::Pipeline(a) | View::Locators(a) => &a.statuses.status,
-            View::Lead(_) | View::Interventions(_) => &[],
+            View::Lead(_) | View::Interventions(_) | View::Audit(_) => &[],
         }
     }
 }
@@ -207,10 +211,16 @@ impl Subcommand for View {
             cmd.subcommand(view.about(kind.about()).long_about(None).aliases(kind.aliases().iter().copied()))
         });
         let kpi = KpiArgs::augment_args(Command::new(INTERVENTIONS));
+        let audit = AuditArgs::augment_args(Command::new(AUDIT));
         cmd.subcommand(
             kpi.about("Follow-up KPIs: time to intervention and locator response time, per locator and by week")
                 .long_about(None)
                 .visible_alias(KPI),
+        )
+        .subcommand(
+            audit
+                .about("Write-back actions: who reassigned, noted or set a task, and what came of it")
+                .long_about(None),
         )
     }
 
@@ -221,6 +231,7 @@ impl Subcommand for View {
     fn has_subcommand(name: &str) -> bool {
         name == KPI
             || name == INTERVENTIONS
+            || name == AUDIT
             || ViewKind::ALL.iter().any(|k| k.name() == name || k.aliases().contains(&name))
     }
 }
@@ -231,6 +242,9 @@ impl FromArgMatches for View {
         let (name, m) = m.subcommand().ok_or_else(|| clap::Error::new(ErrorKind::MissingSubcommand))?;
         if name == INTERVENTIONS {
             return Ok(View::Interventions(KpiArgs::from_arg_matches(m)?));
+        }
+        if name == AUDIT {
+            return Ok(View::Audit(AuditArgs::from_arg_matches(m)?));
         }
         // Clap gives the name a view was registered under, whichever alias was typed (so `kpi`
         // arrives as `interventions`).
@@ -265,8 +279,9 @@ const LISTED: usize = 10;
 pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Checked before the database is read: a bad query is bad input whatever the data.
     let query = match &a.view {
-        View::Lead(l) => Some(input::lead_query(&l.query)?),
+        View::Lead(l) => Some(input::lead_query(&l.query)?.to_string()),
         View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) | View::Interventions(_) => None,
+        View::Audit(_) => None,
     };
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
@@ -277,6 +292,11 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Reading needs no write: a read-only file or directory, or a full disk, is fine.
     let store = Store::open_read_only(&cfg.storage_path)?;
     let conn = store.connect()?;
+    let view = match a.view {
+        // The record of actions, not a view of leads: it needs no sync to have run.
+        View::Audit(args) => return audit::run(cfg, &conn, &args, a.format),
+        view => view,
+    };
     // This process shows one view: it reads only the leads that view needs (`Need`). First the
     // sync record, so an empty database is said before anything typed is checked.
     let load = |need: Need| Snapshot::load_for(&conn, &need, &cfg.rules).map_err(|e| e.in_file(&cfg.storage_path));
@@ -290,7 +310,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         None => now,
     };
     let ctx = Context::new(cfg, as_of, now);
-    let typed = a.view.filter_input();
+    let typed = view.filter_input();
     // The stages and locators there are, read only when the filter names one to check.
     let (stages, locators) = if typed.stages.is_empty() && typed.locators.is_empty() {
         (Vec::new(), Vec::new())
@@ -298,10 +318,10 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         known_names(&conn, &cfg.rules).map_err(|e| e.in_file(&cfg.storage_path))?
     };
     let mut filter = typed.parse(&stages, &locators)?;
-    filter.statuses = a.view.statuses().to_vec();
+    filter.statuses = view.statuses().to_vec();
     let color = super::use_color(std::io::stdout().is_terminal());
     let format = a.format;
-    match a.view {
+    match view {
         View::List(kind, args, _) => {
             let s = &load(Need::list(kind, &filter, &ctx))?;
             emit(format, &list::build(s, &ctx, kind, &filter, args.sort), &ctx, color)
@@ -323,8 +343,10 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
             let s = &load(Need::calendar(&period))?;
             emit(format, &calendar::build(s, &ctx, period, &filter), &ctx, color)
         }
+        View::Audit(args) => audit::run(cfg, &conn, &args, format),
         View::Lead(_) => {
             let q = query.unwrap_or_default();
+            let q = q.as_str();
             let id = match lead::find(&conn, q, LISTED)? {
                 Found::Nothing => return Err(Failure::input(format!("no lead has the id, name or company '{q}'"))),
                 Found::One(id) => id,

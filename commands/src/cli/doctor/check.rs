@@ -1,10 +1,12 @@
 //! One line of `panopticon doctor`: what was checked, whether it passed, and a reason a person
 //! can act on; and the verdict under them all.
 
-/// How a check came out. `Skip`: it could not run because an earlier check failed.
+/// How a check came out. `Skip`: it could not run because an earlier check failed. `Warn`:
+/// it works, but not all of it (a write-back action whose scope is missing): said, not failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Pass,
+    Warn,
     Fail,
     Skip,
 }
@@ -23,6 +25,9 @@ impl Check {
     pub fn fail(name: &'static str, detail: impl Into<String>) -> Check {
         Check { name, outcome: Outcome::Fail, detail: detail.into() }
     }
+    pub fn warn(name: &'static str, detail: impl Into<String>) -> Check {
+        Check { name, outcome: Outcome::Warn, detail: detail.into() }
+    }
     pub fn skip(name: &'static str, detail: impl Into<String>) -> Check {
         Check { name, outcome: Outcome::Skip, detail: detail.into() }
     }
@@ -37,6 +42,7 @@ impl Check {
     pub fn line(&self) -> String {
         let mark = match self.outcome {
             Outcome::Pass => "✓ PASS",
+            Outcome::Warn => "! WARN",
             Outcome::Fail => "✗ FAIL",
             Outcome::Skip => "- SKIP",
         };
@@ -48,8 +54,17 @@ impl Check {
 pub fn verdict(checks: &[Check]) -> String {
     let failed: Vec<&str> = checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.name).collect();
     let skipped = checks.iter().filter(|c| c.outcome == Outcome::Skip).count();
+    let warned: Vec<&str> = checks.iter().filter(|c| c.outcome == Outcome::Warn).map(|c| c.name).collect();
     if failed.is_empty() && skipped == 0 {
-        return format!("Verdict: all {} checks passed.", checks.len());
+        if warned.is_empty() {
+            return format!("Verdict: all {} checks passed.", checks.len());
+        }
+        return format!(
+            "Verdict: all {} checks passed, {} with a warning ({}): see the WARN lines above.",
+            checks.len(),
+            warned.len(),
+            warned.join(", ")
+        );
     }
     let skipped = if skipped == 0 { String::new() } else { format!(", {skipped} skipped") };
     let mut names: Vec<&str> = Vec::new();
@@ -86,5 +101,11 @@ mod tests {
              `panopticon doctor` again."
         );
         assert_eq!(Check::fail("Zoho fields", "gone").line(), "✗ FAIL  Zoho fields          gone");
+        let warned = [Check::pass("config", "ok"), Check::warn("note", "scope missing"), Check::warn("task", "")];
+        assert_eq!(
+            verdict(&warned),
+            "Verdict: all 3 checks passed, 2 with a warning (note, task): see the WARN lines above."
+        );
+        assert_eq!(Check::warn("note", "missing").line(), "! WARN  note                 missing");
     }
 }

@@ -1,13 +1,14 @@
 //! The Zoho lines of `panopticon doctor`: the refresh token is accepted (sign-in), the stage and
 //! locator fields (and an appointment field) exist in Leads (`/settings/fields`), and the leads,
 //! the appointment module and the users can be read with the sync's own fields, and whether the
-//! CRM's roles can be read — each refusal naming the scope, setting or field to fix. No line
-//! ever shows a secret.
+//! CRM's roles can be read — each refusal naming the scope, setting or field to fix; with
+//! `[actions] enabled`, the write-back actions' scopes (`actions.rs`). No line ever shows a secret.
 
 use panopticon::config::{AppointmentSource, Config};
 use panopticon::crm::zoho::{FieldInfo, ZohoClient};
 use panopticon::crm::{Crm, CrmError, CrmSource};
 
+use super::actions;
 use super::check::{skipped, Check};
 
 const SIGN_IN: &str = "Zoho sign-in";
@@ -23,12 +24,18 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         Err(why) => {
             let mut out = vec![Check::fail(SIGN_IN, why)];
             out.extend(skipped(&after_sign_in, "the Zoho sign-in"));
+            if cfg.actions.enabled {
+                out.extend(actions::unchecked());
+            }
             return out;
         }
     };
     if let Err(e) = client.sign_in().await {
         let mut out = vec![Check::fail(SIGN_IN, e.to_string())];
         out.extend(skipped(&after_sign_in, "the Zoho sign-in"));
+        if cfg.actions.enabled {
+            out.extend(actions::unchecked());
+        }
         return out;
     }
     let mut out = vec![Check::pass(
@@ -56,6 +63,9 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         Err(e) => Err(e.to_string()),
     };
     out.push(Check::of(USERS, users));
+    if cfg.actions.enabled {
+        out.extend(actions::checks(&client).await);
+    }
     out
 }
 
