@@ -198,7 +198,8 @@ fn table(cfg: &Config, rows: &[ActionRecord]) -> String {
     let tz = cfg.rules.timezone;
     let cols = [
         col("Asked", Align::Left, 16),
-        col("Lead", Align::Left, 28),
+        col("Lead id", Align::Left, 20),
+        col("Lead", Align::Left, 24),
         col("Action", Align::Left, 8),
         col("By", Align::Left, 20),
         col("What", Align::Left, 48),
@@ -229,7 +230,8 @@ fn table(cfg: &Config, rows: &[ActionRecord]) -> String {
             };
             vec![
                 r.requested_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string().into(),
-                format!("{} ({})", r.lead_name, r.lead_id).into(),
+                r.lead_id.clone().into(),
+                r.lead_name.clone().into(),
                 r.kind.as_str().into(),
                 format!("{} via {}", r.by_name, r.via.as_str()).into(),
                 what.into(),
