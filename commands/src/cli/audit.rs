@@ -223,7 +223,8 @@ fn table(cfg: &Config, rows: &[ActionRecord]) -> String {
                 ),
             };
             let why = match (&r.reason, &r.code) {
-                (Some(reason), Some(code)) => format!("{reason} ({code})"),
+                // The code first: a long reason is cut at the column's width.
+                (Some(reason), Some(code)) => format!("{code}: {reason}"),
                 (Some(reason), None) => reason.clone(),
                 (None, Some(code)) => code.clone(),
                 (None, None) => String::new(),

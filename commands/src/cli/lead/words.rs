@@ -154,6 +154,7 @@ pub fn settled(o: &Outcome) -> String {
     let came = match o {
         Outcome::Done { .. } => "was written after all".to_string(),
         Outcome::Failed(_) => "was not written; ask again if it is still wanted".to_string(),
+        Outcome::Unconfirmed(_) => "could not be checked (Zoho did not answer); Panopticon looks again next run".into(),
         _ => format!("is {}", r.state),
     };
     format!(
