@@ -95,7 +95,11 @@ pub fn done(r: &ActionRecord, again: bool) -> String {
             r.lead_name
         ),
     };
-    let id = r.crm_id.as_deref().map(|i| format!(" (Zoho id {i})")).unwrap_or_default();
+    // A reassign's record is the lead itself, whose id was shown already.
+    let id = match (r.kind, r.crm_id.as_deref()) {
+        (panopticon::actions::ActionKind::Reassign, _) | (_, None) => String::new(),
+        (_, Some(i)) => format!(" (Zoho id {i})"),
+    };
     if again {
         format!("Already done earlier: {what}{id}. Nothing new was written. Audit ref {}.", r.key)
     } else {
