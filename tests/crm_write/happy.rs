@@ -136,3 +136,30 @@ async fn a_write_sent_with_the_synced_stamp_of_another_offset_still_applies() {
     assert_eq!(ack.id, w.lead.as_str());
     assert_eq!(w.owner_now().as_deref(), Some(w.other.as_str()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_on_a_later_page_of_notes_is_found() {
+    let w = W::new().await;
+    // 250 notes already on the lead: the one to find is on the second page.
+    w.sandbox.org(|o| {
+        let by = o.api_user().unwrap().id.clone();
+        for n in 0..250 {
+            let id = o.new_id();
+            let content =
+                if n == 240 { "Old note\nPanopticon ref bbbbbbbbbbbbbbbb".to_string() } else { format!("note {n}") };
+            o.notes.push(panopticon_sandbox::org::SNote {
+                id,
+                parent_module: "Leads".into(),
+                parent_id: w.lead.to_string(),
+                title: None,
+                content,
+                created: o.now,
+                created_by: by.clone(),
+            });
+        }
+    });
+    let want = w.sandbox.org(|o| o.notes_of(w.lead.as_str())[240].id.clone());
+    assert_eq!(w.client.find_note(&w.lead, "Panopticon ref bbbbbbbbbbbbbbbb").await.unwrap(), Some(want));
+    assert_eq!(w.client.find_note(&w.lead, "Panopticon ref cccccccccccccccc").await.unwrap(), None);
+    assert_eq!(w.client.take_calls().get("Notes/list"), Some(&4), "two pages for each look");
+}

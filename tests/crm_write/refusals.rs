@@ -30,6 +30,16 @@ async fn a_lead_edited_in_zoho_after_the_stamp_is_a_conflict_and_nothing_changes
     assert!(w.sandbox.org(|o| o.workflow_runs.is_empty()));
     // Zoho's answer was HTTP 412.
     assert!(w.sandbox.requests().iter().any(|r| r.method == "PUT" && r.status == 412));
+
+    // Reassigned in Zoho meanwhile: the same, and Zoho's choice of owner stands.
+    let stamp = w.stamp();
+    w.sandbox.org(|o| o.reassign_lead(w.lead.as_str(), &w.other));
+    let third = w.sandbox.org(|o| {
+        o.users.iter().find(|u| u.status == "active" && u.id != w.other && u.id != w.owner).unwrap().id.clone()
+    });
+    let r = w.client.set_locator(&w.lead, &third, stamp).await;
+    assert!(matches!(r, Err(WriteError::Conflict)), "{r:?}");
+    assert_eq!(w.owner_now(), Some(w.other.clone()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ mod update;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -193,13 +193,11 @@ pub(crate) fn related_page(q: &HashMap<String, String>, items: Vec<Value>) -> Re
 
 /// `POST /crm/{v}/{module}`: the modules the write-back inserts into.
 pub(crate) async fn insert(
-    state: S,
+    State(s): S,
     Path((_version, module)): Path<(String, String)>,
-    Query(_q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let State(s) = state;
     match module.as_str() {
         "Notes" => notes::create(&s, None, &headers, &body),
         "Tasks" => tasks::create(&s, &headers, &body),
