@@ -173,3 +173,40 @@ async fn an_unreadable_config_exits_2_and_a_missing_database_fails() {
     assert!(line(&t, "database file").contains("there is no database at"), "{t}");
     assert!(!s.dir.path().join("p.db").exists(), "doctor never creates the database");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_write_back_action_says_whether_the_token_has_its_scope() {
+    let s = Setup::new().await;
+    // Off: one line that says so, not a check.
+    let (code, t) = s.doctor(&s.config(""), DISCORD_TOKEN).await;
+    assert_eq!(code, Some(0), "{t}");
+    assert!(line(&t, "write-back").ends_with("write-back actions off ([actions] enabled)"), "{t}");
+    assert!(t.contains("Verdict: all 13 checks passed."), "{t}");
+
+    let on = s.config("[actions]\nenabled = true\n");
+    let (code, t) = s.doctor(&on, DISCORD_TOKEN).await;
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(line(&t, "reassign"), "✓ PASS  reassign             scope ZohoCRM.modules.leads.UPDATE granted");
+    assert!(line(&t, "note").contains("scope ZohoCRM.modules.notes.CREATE and ZohoCRM.modules.notes.READ granted"));
+    assert!(line(&t, "task").contains("scope ZohoCRM.modules.tasks.CREATE and ZohoCRM.modules.tasks.READ granted"));
+    assert!(t.contains("Verdict: all 16 checks passed."), "{t}");
+
+    // A refresh token granted without notes and tasks: warned, named, not failed.
+    s.sb.set_granted_scopes("ZohoCRM.modules.leads.ALL ZohoCRM.modules.events.READ ZohoCRM.users.READ");
+    let (code, t) = s.doctor(&on, DISCORD_TOKEN).await;
+    assert_eq!(code, Some(0), "{t}");
+    assert!(line(&t, "reassign").starts_with("✓ PASS"), "{t}");
+    assert_eq!(
+        line(&t, "note"),
+        "! WARN  note                 scope ZohoCRM.modules.notes.CREATE missing — Discord hides the button; add it \
+         to a new refresh token (README, Turning them on)"
+    );
+    assert!(line(&t, "task").starts_with("! WARN") && line(&t, "task").contains("ZohoCRM.modules.tasks.CREATE"));
+    assert!(t.contains("Verdict: all 16 checks passed, 2 with a warning (note, task)"), "{t}");
+
+    // The sign-in fails: the actions cannot be checked.
+    s.sb.reject_refresh_token(true);
+    let (code, t) = s.doctor(&on, DISCORD_TOKEN).await;
+    assert_eq!(code, Some(1), "{t}");
+    assert!(line(&t, "task").starts_with("- SKIP") && line(&t, "task").contains("needs the Zoho sign-in"), "{t}");
+}
