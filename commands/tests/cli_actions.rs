@@ -96,6 +96,7 @@ async fn actions_are_written_with_yes_and_audited() {
 
     let (code, out, err) = s.run(&["lead", lead, "task", "Call back", "--due", "+3d", "--yes"]).await;
     assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("Done: the task \"Call back\" due "), "{out}");
     assert!(out.contains(&format!("for:     {} ({}) (the lead's owner)", s.other.full_name(), s.other.id)), "{out}");
     let tasks =
         s.sb.org(|o| o.tasks_of(&s.lead).iter().map(|t| (t.subject.clone(), t.owner_id.clone())).collect::<Vec<_>>());
@@ -185,6 +186,14 @@ async fn zohos_refusal_is_quoted_and_exits_1() {
         "{err}"
     );
     assert!(s.notes().is_empty());
+    // For scripts: the outcome and the audit record as JSON on stdout, the preview on stderr.
+    let (code, out, err) = s.run(&["lead", &s.lead, "note", "locked?", "--yes", "--format", "json"]).await;
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("Add a note to") && err.contains("Zoho refused:"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!((v["outcome"].as_str(), v["exit"].as_u64()), (Some("refused"), Some(1)), "{out}");
+    assert_eq!(v["action"]["code"].as_str(), Some("RECORD_LOCKED"), "{out}");
+    assert_eq!(v["action"]["lead_id"].as_str(), Some(s.lead.as_str()), "{out}");
     // A grant without the notes scope: the scope is named.
     s.sb.org(|o| o.unlock(&s.lead));
     s.sb.set_granted_scopes("ZohoCRM.modules.leads.ALL ZohoCRM.users.READ");

@@ -13,8 +13,8 @@ use panopticon::views::csv_line;
 use panopticon::views::text::{col, render, Align, Cell};
 use serde_json::{json, Value};
 
-use super::lead::pick::describe;
 use super::out::{self, Format};
+use super::people::describe;
 use super::values::{self, Named};
 use super::Failure;
 
@@ -142,7 +142,8 @@ fn time(t: DateTime<Utc>) -> String {
     panopticon::time::utc_text(t)
 }
 
-fn json_row(r: &ActionRecord) -> Value {
+/// One action as the audit's JSON has it (also `panopticon lead --format json`'s `action`).
+pub(super) fn json_row(r: &ActionRecord) -> Value {
     let who = |p: &Option<panopticon::actions::Person>| p.as_ref().map(|p| json!({ "id": p.id, "name": p.name }));
     json!({
         "id": r.id,

@@ -148,7 +148,7 @@ fn link(cfg: &Config, discord: u64, typed: &str) -> Result<(), Failure> {
 }
 
 /// "Kenji Sato (3652397000000000002, kenji@…)".
-fn describe(u: &DirUser) -> String {
+pub(super) fn describe(u: &DirUser) -> String {
     match &u.email {
         Some(e) => format!("{} ({}, {e})", u.name, u.id),
         None => format!("{} ({})", u.name, u.id),

@@ -7,19 +7,21 @@
 //! Exit codes: 0 done (or already done), 1 refused, denied, failed, conflicting or cancelled,
 //! 2 bad input, 3 sent with no answer yet (Panopticon looks again on its next run).
 
-pub(super) mod pick;
+mod pick;
 mod words;
 
 use std::io::{BufRead, IsTerminal};
 
 use chrono::Utc;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use panopticon::actions::run::{perform, settle_pending, Actor, Ask, Outcome, RunError};
 use panopticon::actions::{Action, ActionKey, DueDate, Subject};
 use panopticon::config::Config;
 use panopticon::domain::LeadId;
 use panopticon::people::{Access, Role, Scope};
 use panopticon::store::{self, Store, Via};
+
+use serde_json::json;
 
 use super::{out, Failure};
 
@@ -35,8 +37,19 @@ pub struct LeadArgs {
     /// Write without asking first (required when standard input is not a terminal).
     #[arg(long, short = 'y', global = true)]
     yes: bool,
+    /// `json`: the outcome and the action's audit record as JSON on standard output (the
+    /// preview then goes to standard error), for scripts.
+    #[arg(long, value_enum, default_value_t = LeadFormat::Text, global = true)]
+    format: LeadFormat,
     #[command(subcommand)]
     action: LeadAction,
+}
+
+/// `--format` of `lead`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LeadFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -124,7 +137,7 @@ pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
     let actor = operator();
     let interactive = std::io::stdin().is_terminal();
     loop {
-        out::text(&words::preview(&lead, &action, tz), false)?;
+        say(a.format, &words::preview(&lead, &action, tz))?;
         if !a.yes {
             if !interactive {
                 return Err(Failure::input(
@@ -146,17 +159,47 @@ pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
         let outcome = perform(&store, &crm, cfg.actions.enabled, &actor, &ask, Utc::now()).await.map_err(run_error)?;
         if let Outcome::Conflict { fresh, .. } = &outcome {
             match fresh {
-                Some(f) => out::line(&words::fresh(f, tz))?,
-                None => out::line("Zoho could not be read back just now; the next sync brings the lead's new state.")?,
+                Some(f) => say(a.format, &format!("{}\n", words::fresh(f, tz)))?,
+                None => {
+                    say(a.format, "Zoho could not be read back just now; the next sync brings the lead's new state.\n")?
+                }
             }
             if let (false, Some(f)) = (a.yes, fresh) {
-                out::line("Here is the same action on the lead as it is now.")?;
+                say(a.format, "Here is the same action on the lead as it is now.\n")?;
                 lead = f.clone();
                 continue;
             }
         }
         let (code, message) = words::outcome(&outcome);
-        return if code == 0 { out::line(&message) } else { Err(Failure { code, message }) };
+        if a.format == LeadFormat::Json {
+            let doc = json!({
+                "outcome": words::name(&outcome),
+                "exit": code,
+                "message": message,
+                "action": super::audit::json_row(outcome.record()),
+            });
+            out::json(&serde_json::to_string_pretty(&doc)?)?;
+        }
+        return match (code, a.format) {
+            (0, LeadFormat::Text) => out::line(&message),
+            (0, LeadFormat::Json) => Ok(()),
+            _ => Err(Failure { code, message }),
+        };
+    }
+}
+
+/// Text for the person: on standard output, or with `--format json` on standard error (which
+/// then keeps standard output for the JSON), made safe for a terminal either way.
+fn say(format: LeadFormat, text: &str) -> Result<(), Failure> {
+    match format {
+        LeadFormat::Text => out::text(text, false),
+        LeadFormat::Json => {
+            use std::io::Write;
+            let safe = panopticon::views::text::for_terminal_text(text, false);
+            // A closed standard error is no reason to stop before the action.
+            let _ = std::io::stderr().write_all(safe.as_bytes());
+            Ok(())
+        }
     }
 }
 

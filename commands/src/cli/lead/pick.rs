@@ -7,18 +7,11 @@ use std::io::Read;
 use panopticon::actions::{NoteText, Person, NOTE_MAX};
 use panopticon::people::{DirUser, Directory};
 
+use super::super::people::describe;
 use super::super::Failure;
 
 /// The most users an error lists as candidates.
 const CANDIDATES: usize = 10;
-
-/// "Kenji Sato (3652397000000000002, kenji@…)".
-pub fn describe(u: &DirUser) -> String {
-    match &u.email {
-        Some(e) => format!("{} ({}, {e})", u.name, u.id),
-        None => format!("{} ({})", u.name, u.id),
-    }
-}
 
 fn listed(users: &[&DirUser]) -> String {
     let mut lines: Vec<String> = users.iter().take(CANDIDATES).map(|u| format!("  {}", describe(u))).collect();

@@ -78,6 +78,20 @@ pub fn refused(r: &ActionRecord) -> String {
     s
 }
 
+/// The outcome's name in `lead --format json`.
+pub fn name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Done { again: false, .. } => "done",
+        Outcome::Done { again: true, .. } => "already_done",
+        Outcome::InProgress(_) => "in_progress",
+        Outcome::Conflict { .. } => "conflict",
+        Outcome::Refused(_) => "refused",
+        Outcome::Denied(_) => "denied",
+        Outcome::Failed(_) => "failed",
+        Outcome::Unconfirmed(_) => "unconfirmed",
+    }
+}
+
 /// What a finished action did, in one line.
 pub fn done(r: &ActionRecord, again: bool) -> String {
     let what = match r.kind {
