@@ -285,3 +285,51 @@ async fn a_write_with_no_answer_exits_3_and_stays_pending() {
     assert_eq!((v["total"].as_u64(), v["rows"][0]["action"].as_str()), (Some(1), Some("note")), "{out}");
     assert_eq!(s.notes().len(), 1, "it did land; the next run finds it by its marker");
 }
+
+/// `panopticon <args>` on a terminal (util-linux `script` gives it one), typing `answers`.
+/// `None` where `script` is not installed.
+fn on_a_terminal(s: &Setup, args: &[&str], answers: &str) -> Option<(Option<i32>, String)> {
+    use std::io::Write;
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let mut line = vec![quote(support::BIN), "--config".into(), quote(&s.config.display().to_string())];
+    line.extend(args.iter().map(|a| quote(a)));
+    let mut c = std::process::Command::new("script");
+    support::bin::clean_env(&mut c).env("USER", "ann").args(["-qec", &line.join(" "), "/dev/null"]);
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    Some((o.status.code(), support::text(&o)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_it_asks_and_asks_again_after_a_conflict() {
+    let s = Setup::new("enabled = true").await;
+    let to = s.other.id.clone();
+    let args = ["lead", s.lead.as_str(), "reassign", "--to", to.as_str()];
+    let Some((code, t)) = on_a_terminal(&s, &args, "n\n") else {
+        eprintln!("util-linux `script` is not installed: the terminal cases are not run here");
+        return;
+    };
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("Proceed? [y/N]") && t.contains("cancelled; nothing was written"), "{t}");
+    assert_eq!(s.zoho_owner(), Some(s.owner.id.clone()));
+
+    // Someone moves the lead in Zoho meanwhile: shown as it is now, and asked again.
+    s.sb.org(|o| {
+        o.edit_lead(&s.lead, |l| l.status = Some("Contacted".into()));
+    });
+    let (code, t) = on_a_terminal(&s, &args, "y\ny\n").unwrap();
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("Zoho has it now:") && t.contains("Here is the same action on the lead as it is now."), "{t}");
+    assert_eq!(t.matches("Proceed? [y/N]").count(), 2, "{t}");
+    assert_eq!(s.zoho_owner(), Some(to.clone()));
+    let (_, out, _) = s.run(&["report", "audit", "--format", "json"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let states: Vec<&str> = v["rows"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["done", "conflict"], "a new key for the second try: {out}");
+}
