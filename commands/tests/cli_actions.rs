@@ -229,6 +229,14 @@ async fn off_unknown_and_bad_input_write_nothing() {
     let (code, _, err) = s.run(&["lead", &s.lead, "note", " \u{1b}\u{7}\n\t ", "--yes"]).await;
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("the note is empty"), "{err}");
+    let o = support::panopticon(&s.config)
+        .args(["lead", &s.lead, "note", "x", "--yes"])
+        .env_remove("ZOHO_REFRESH_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", support::text(&o));
+    assert!(support::text(&o).contains("ZOHO_REFRESH_TOKEN is not set"), "{}", support::text(&o));
     assert_eq!(s.zoho_owner(), Some(s.owner.id.clone()));
     assert!(s.notes().is_empty() && s.sb.org(|o| o.tasks_of(&s.lead).is_empty()));
     let (_, out, _) = s.run(&["report", "audit", "--format", "json"]).await;
