@@ -43,12 +43,12 @@ fn rows(
 }
 
 const COLUMNS: [Column; 6] = [
-    Column { title: "WHEN", width: 78.0, align: Align::Left },
-    Column { title: "WHO", width: 80.0, align: Align::Left },
-    Column { title: "ACTION", width: 52.0, align: Align::Left },
+    Column { title: "WHEN", width: 62.0, align: Align::Left },
+    Column { title: "WHO", width: 78.0, align: Align::Left },
+    Column { title: "ACTION", width: 50.0, align: Align::Left },
     Column { title: "LEAD", width: 104.0, align: Align::Left },
-    Column { title: "DETAIL", width: 110.0, align: Align::Left },
-    Column { title: "OUTCOME", width: 108.0, align: Align::Left },
+    Column { title: "DETAIL", width: 124.0, align: Align::Left },
+    Column { title: "OUTCOME", width: 114.0, align: Align::Left },
 ];
 
 /// The page `page` of the audit for `access` (filters carried in the page buttons).
@@ -99,7 +99,11 @@ async fn compose(
                 None => (r.outcome.clone(), None),
             };
             vec![
-                Cell::Text(r.when.clone()),
+                // "2026-11-20" over "09:00": the date and the time each fit whole.
+                match r.when.split_once(' ') {
+                    Some((d, t)) => Cell::Pair(d.to_string(), Some(t.to_string())),
+                    None => Cell::Text(r.when.clone()),
+                },
                 Cell::Text(r.who.clone()),
                 Cell::Text(r.action.to_string()),
                 Cell::Two(rec.lead_name.clone(), Some(rec.lead_id.clone())),
