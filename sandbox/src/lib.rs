@@ -9,8 +9,11 @@
 //! and then `page_token` (bound to the other parameters), 204 for nothing, 304 for nothing
 //! modified, `converted`, `/deleted`, `__timeline` with paging, `/users` (with each user's role
 //! and `Reporting_To`), `/settings/roles`, Events and `Appointments__s`, and the standard error
-//! envelope. Faults can be switched on at will
-//! (429, 5xx, 502 from a proxy, hangs, dropped connections, garbled or non-UTF-8 bodies, errors
+//! envelope. For the write-back (reference/zoho-api-more.md §9, §11; see `write`) it reads one
+//! record, updates leads (`If-Unmodified-Since`, locks, validation rules, a workflow rule that
+//! runs unless `trigger` excludes it), adds and lists notes, creates tasks, serves a lead's
+//! activities, and checks the token's scopes on those endpoints. Faults can be switched on at will
+//! (429, 5xx, 502 from a proxy, hangs, late replies to writes that landed, dropped connections, garbled or non-UTF-8 bodies, errors
 //! sent with HTTP 200, redirects, lists that never end), and `before_request` edits the org
 //! between two requests — positions are recomputed on every request, so a record edited between
 //! two pages moves to the end of the Modified_Time order exactly as in Zoho. `growth` builds
@@ -27,6 +30,7 @@ mod render;
 mod rng;
 pub mod roles;
 mod server;
+mod write;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -48,8 +52,12 @@ pub enum Fault {
     TooManyRequests { retry_after: Option<u64> },
     /// 500 INTERNAL_ERROR.
     ServerError,
-    /// Answer only after this long (past the client's timeout, to test it).
+    /// Answer only after this long (past the client's timeout, to test it); the request is
+    /// handled after the wait.
     Slow(Duration),
+    /// Handle the request at once (a write lands) and hold the reply this long: a write whose
+    /// answer never reached a client with a shorter timeout.
+    LateReply(Duration),
     /// Start a 200 reply and cut the connection mid-body.
     DropConnection,
     /// A 200 reply whose JSON is cut short.
@@ -197,6 +205,12 @@ impl Sandbox {
         self.shared.tokens.lock().expect("tokens lock").reply_extra = extra;
     }
 
+    /// The scopes the refresh token was granted (space-separated, as Zoho's token reply says
+    /// them). Default: `ZohoCRM.modules.ALL ZohoCRM.users.READ`, which covers every write.
+    pub fn set_granted_scopes(&self, scopes: &str) {
+        *self.shared.granted_scopes.lock().expect("scopes lock") = scopes.to_string();
+    }
+
     pub fn clear_faults(&self) {
         self.shared.faults.lock().expect("faults lock").clear();
     }
@@ -249,9 +263,12 @@ fn router(shared: Arc<server::Shared>) -> Router {
         .route("/crm/{version}/settings/fields", get(fields::fields))
         .route("/crm/{version}/settings/roles", get(roles::roles))
         .route("/crm/{version}/settings/roles/{id}", get(roles::role))
-        .route("/crm/{version}/{module}", get(listing::list_records))
+        .route("/crm/{version}/{module}", get(listing::list_records).put(write::update_many).post(write::insert))
         .route("/crm/{version}/{module}/deleted", get(listing::list_deleted))
+        .route("/crm/{version}/{module}/{id}", get(write::read_one).put(write::update_one))
         .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))
+        .route("/crm/{version}/{module}/{id}/Notes", get(write::notes::list).post(write::notes::create_for))
+        .route("/crm/{version}/{module}/{id}/Activities_Chronological_View", get(write::tasks::activities))
         .fallback(|| async {
             server::envelope(
                 StatusCode::NOT_FOUND,

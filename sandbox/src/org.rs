@@ -7,6 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+mod activity;
+pub use activity::{Lock, SNote, STask, ValidationRule};
+
 #[derive(Clone, Debug)]
 pub struct SUser {
     pub id: String,
@@ -138,6 +141,15 @@ pub struct Org {
     pub appointments: BTreeMap<String, SAppointment>,
     pub timeline: HashMap<String, Vec<STimelineEntry>>,
     pub deleted: Vec<SDeleted>,
+    /// Notes and tasks (written by the write-back, or planted by tests).
+    pub notes: Vec<SNote>,
+    pub tasks: Vec<STask>,
+    /// Records that refuse writes, by record id.
+    pub locks: BTreeMap<String, Lock>,
+    pub validation_rules: Vec<ValidationRule>,
+    /// (module, record id) each time the emulated "workflow on edit" rule ran: it runs when a
+    /// write's `trigger` includes `workflow` or is absent (Zoho's default: all automation).
+    pub workflow_runs: Vec<(String, String)>,
     pub next_id: u64,
     /// Bumped on every change, so cached list orders are rebuilt.
     pub version: u64,
@@ -158,6 +170,11 @@ impl Org {
             appointments: BTreeMap::new(),
             timeline: HashMap::new(),
             deleted: vec![],
+            notes: vec![],
+            tasks: vec![],
+            locks: BTreeMap::new(),
+            validation_rules: vec![],
+            workflow_runs: vec![],
             next_id: ID_BASE + 1,
             version: 0,
         }

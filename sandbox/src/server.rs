@@ -58,6 +58,9 @@ pub struct Shared {
     pub(super) counter: Mutex<u64>,
     /// Fields an admin deleted from the org (module, api name): see `fields.rs`.
     pub(super) removed_fields: Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// The scopes the refresh token was granted: the token reply's `scope`, and what the
+    /// write-back endpoints check (see `require_scope`).
+    pub(super) granted_scopes: Mutex<String>,
     /// The token lacks ZohoCRM.settings.roles.READ (see `roles.rs`).
     pub(super) roles_denied: std::sync::atomic::AtomicBool,
     /// Requests being handled now, and the most ever at once (to check a client's cap).
@@ -86,6 +89,7 @@ impl Shared {
             orders: Mutex::new(HashMap::new()),
             counter: Mutex::new(0),
             removed_fields: Mutex::new(Default::default()),
+            granted_scopes: Mutex::new(DEFAULT_SCOPES.to_string()),
             roles_denied: Default::default(),
             in_flight: Default::default(),
             max_in_flight: Default::default(),
@@ -137,6 +141,9 @@ impl Shared {
 
 pub(super) type S = State<Arc<Shared>>;
 
+/// What the sandbox grants unless a test says otherwise: every module, read and write.
+pub(super) const DEFAULT_SCOPES: &str = "ZohoCRM.modules.ALL ZohoCRM.users.READ";
+
 pub(super) fn envelope(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
     (status, axum::Json(json!({"code": code, "details": details, "message": message, "status": "error"})))
         .into_response()
@@ -176,6 +183,12 @@ pub(super) async fn gate(State(s): S, req: Request, next: Next) -> Response {
         Some(Fault::Slow(d)) => {
             tokio::time::sleep(d).await;
             next.run(req).await
+        }
+        Some(Fault::LateReply(d)) => {
+            // The handler runs (a write lands); only the answer comes too late.
+            let r = next.run(req).await;
+            tokio::time::sleep(d).await;
+            r
         }
         Some(Fault::DropConnection) => {
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
@@ -331,7 +344,7 @@ pub(super) async fn token(State(s): S, uri: Uri, body: Bytes) -> Response {
     let api_domain = uri.authority().map(|a| format!("http://{a}")).unwrap_or_default();
     let mut reply = json!({
         "access_token": access,
-        "scope": "ZohoCRM.modules.ALL ZohoCRM.users.READ",
+        "scope": s.granted_scopes.lock().expect("scopes lock").clone(),
         "api_domain": api_domain,
         "token_type": "Bearer",
         "expires_in": lifetime
@@ -353,5 +366,59 @@ pub(super) fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Response>
     match t.valid.get(tok.trim()) {
         Some(exp) if *exp > Instant::now() => Ok(()),
         _ => Err(envelope(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "invalid oauth token", json!({}))),
+    }
+}
+
+/// Refuses the request unless the grant covers `needed` (e.g. `ZohoCRM.modules.notes.CREATE`).
+///
+/// Kept simple, as documented in Zoho's scope pages: the scope itself, the module's `ALL`, the
+/// module's `WRITE` for a CREATE/UPDATE/DELETE, or `ZohoCRM.modules.ALL`; case does not
+/// matter. The grant is the one set now (`Sandbox::set_granted_scopes`), not the one a token
+/// was issued under. Only the write-back's endpoints check it, so the sync reads as before.
+pub(super) fn require_scope(s: &Shared, needed: &str) -> Result<(), Response> {
+    let grant = s.granted_scopes.lock().expect("scopes lock").to_ascii_lowercase();
+    let set: std::collections::BTreeSet<&str> = grant.split(|c: char| c.is_whitespace() || c == ',').collect();
+    let needed_l = needed.to_ascii_lowercase();
+    let (base, op) = needed_l.rsplit_once('.').unwrap_or((needed_l.as_str(), ""));
+    let writes = matches!(op, "create" | "update" | "delete");
+    let covered = set.contains(needed_l.as_str())
+        || set.contains(format!("{base}.all").as_str())
+        || (writes && set.contains(format!("{base}.write").as_str()))
+        || set.contains("zohocrm.modules.all");
+    if covered {
+        Ok(())
+    } else {
+        Err(envelope(
+            StatusCode::UNAUTHORIZED,
+            "OAUTH_SCOPE_MISMATCH",
+            "invalid oauth scope to access this URL",
+            json!({}),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_is_covered_by_itself_its_module_all_or_write_and_modules_all() {
+        let s = Shared::new(Org::empty(chrono::Utc::now(), chrono_tz::UTC));
+        let covered = |grant: &str, needed: &str| {
+            *s.granted_scopes.lock().unwrap() = grant.to_string();
+            require_scope(&s, needed).is_ok()
+        };
+        assert!(covered(DEFAULT_SCOPES, "ZohoCRM.modules.notes.CREATE"));
+        assert!(covered("zohocrm.modules.notes.create", "ZohoCRM.modules.notes.CREATE"));
+        assert!(covered("ZohoCRM.modules.notes.ALL", "ZohoCRM.modules.notes.READ"));
+        assert!(covered("ZohoCRM.modules.leads.WRITE", "ZohoCRM.modules.leads.UPDATE"));
+        assert!(!covered("ZohoCRM.modules.leads.WRITE", "ZohoCRM.modules.leads.READ"));
+        assert!(!covered("ZohoCRM.modules.notes.READ ZohoCRM.users.READ", "ZohoCRM.modules.notes.CREATE"));
+        assert!(!covered("ZohoCRM.modules.leads.ALL", "ZohoCRM.modules.tasks.CREATE"));
+        let refused = {
+            *s.granted_scopes.lock().unwrap() = "ZohoCRM.users.READ".into();
+            require_scope(&s, "ZohoCRM.modules.tasks.CREATE").unwrap_err()
+        };
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
 }

@@ -86,8 +86,14 @@ impl Problem {
     fn sentence(&self, endpoint: &str) -> String {
         let who = server(endpoint);
         // The sign-in server has one job; for the API, say which list was being read.
-        let during =
-            if endpoint.starts_with("oauth") { String::new() } else { format!(" while reading {}", Reading(endpoint)) };
+        let during = if endpoint.starts_with("oauth") {
+            String::new()
+        } else if let Some(module) = endpoint.strip_suffix("/create").or_else(|| endpoint.strip_suffix("/update")) {
+            // A write-back call (issue 15): say so, a person must not think a read failed.
+            format!(" while writing to {module}")
+        } else {
+            format!(" while reading {}", Reading(endpoint))
+        };
         match self {
             Problem::TimedOut(d) => format!("{who} timed out: no answer within {}{during}", secs(*d)),
             Problem::CannotConnect(cause) => format!("{who} could not be reached ({cause}){during}"),
@@ -137,6 +143,9 @@ impl fmt::Display for Reading<'_> {
             "__timeline" => f.write_str("a lead's stage history"),
             "users" => f.write_str("the users"),
             "settings/roles" => f.write_str("the roles"),
+            "Leads/get" => f.write_str("one lead"),
+            "Notes/list" => f.write_str("a lead's notes"),
+            "Activities/list" => f.write_str("a lead's activities"),
             e => match e.strip_suffix("/deleted") {
                 Some(module) => write!(f, "the deleted {module}"),
                 None => f.write_str(e),
@@ -248,6 +257,16 @@ mod tests {
             hint: String::new(),
         };
         assert_eq!(e.to_string(), "Zoho refused the deleted Events (403 NO_PERMISSION: permission denied)");
+        let e = CrmError::Unavailable {
+            endpoint: "Notes/create".into(),
+            problem: Problem::RateLimited { code: "TOO_MANY_REQUESTS".into() },
+            attempts: 4,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Zoho's API server kept refusing requests as too many (429 TOO_MANY_REQUESTS) while writing to Notes \
+             (4 tries). Wait a few minutes and try again."
+        );
         assert_eq!(secs(Duration::from_millis(400)), "0.4 s");
         assert_eq!(one_line("bad\n\x1b[31mred\r\x07 thing"), "bad [31mred thing");
         assert_eq!(one_line(&"x".repeat(500)).chars().count(), 201);

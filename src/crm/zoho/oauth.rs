@@ -38,6 +38,9 @@ struct TokenState {
     refreshes: VecDeque<Instant>,
     /// Bumped whenever the token changes, so a stale INVALID_TOKEN doesn't discard a fresh one.
     generation: u64,
+    /// The `scope` of the last token reply (what the refresh token was granted); `None` when
+    /// the reply did not say.
+    scope: Option<String>,
 }
 
 /// An access token and which refresh produced it.
@@ -80,13 +83,21 @@ impl OAuth {
                 return Ok(AccessToken { secret: tok.clone(), generation: st.generation });
             }
         }
-        let (tok, lifetime) = self.refresh(&mut st).await?;
+        let (tok, lifetime, scope) = self.refresh(&mut st).await?;
+        st.scope = scope;
         // A very short-lived token (tests) must still be usable: keep at least half its life.
         let margin = EXPIRY_MARGIN.min(lifetime / 2);
         let now = Instant::now();
         st.current = Some((tok.clone(), now.checked_add(lifetime - margin).unwrap_or(now)));
         st.generation += 1;
         Ok(AccessToken { secret: tok, generation: st.generation })
+    }
+
+    /// The scopes the token endpoint said were granted, as it wrote them (`None` if it did not
+    /// say). Refreshes only if there is no valid token yet.
+    pub async fn scope(&self) -> Result<Option<String>, CrmError> {
+        self.token().await?;
+        Ok(self.state.lock().await.scope.clone())
     }
 
     /// Zoho said the token is invalid: drop it, unless another task already replaced it.
@@ -99,7 +110,7 @@ impl OAuth {
 
     /// Asks for a new access token, retrying timeouts, dropped connections, 429 and 5xx like
     /// the API — but never past Zoho's refresh limit, and never following a redirect.
-    async fn refresh(&self, st: &mut TokenState) -> Result<(SecretString, Duration), CrmError> {
+    async fn refresh(&self, st: &mut TokenState) -> Result<Granted, CrmError> {
         let mut attempt = 0u32;
         loop {
             let now = Instant::now();
@@ -184,18 +195,24 @@ impl OAuth {
     }
 }
 
+/// A new access token, how long it lives, and the scopes the reply named.
+type Granted = (SecretString, Duration, Option<String>);
+
 enum Post {
-    Done(Result<(SecretString, Duration), CrmError>),
+    Done(Result<Granted, CrmError>),
     Retry { problem: Problem, retry_after: Option<Duration> },
 }
 
 /// A token reply, validated: Zoho often reports errors with HTTP 200, so success is the
 /// presence of a non-empty `access_token`, and its lifetime is clamped to something sane.
-fn interpret(status: u16, reply: &serde_json::Map<String, Value>) -> Result<(SecretString, Duration), CrmError> {
+fn interpret(status: u16, reply: &serde_json::Map<String, Value>) -> Result<Granted, CrmError> {
     let text = |k: &str| reply.get(k).and_then(Value::as_str).map(one_line);
     if let Some(tok) = reply.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()) {
         let tok = tok.to_string();
-        return Ok((SecretString::from(tok), lifetime(reply)));
+        // Not `one_line`: a long grant must not be cut at 200 characters.
+        let scope =
+            reply.get("scope").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        return Ok((SecretString::from(tok), lifetime(reply), scope));
     }
     let code = text("error").unwrap_or_else(|| format!("HTTP {status}"));
     let description = text("error_description");
