@@ -158,3 +158,245 @@ async fn who_sees_which_button_and_a_forged_confirm_from_a_member_writes_nothing
     assert_eq!(title(&a), "Audit — 1 action");
     assert!(fake.seen(&t).iter().all(|s| s.ephemeral), "a member's audit is private");
 }
+
+fn name_of(conn: &Connection, table: &str, id: &str) -> String {
+    let col = if table == "users" { "name" } else { "full_name" };
+    conn.query_row(&format!("SELECT {col} FROM {table} WHERE id = ?1"), [id], |r| r.get(0)).unwrap()
+}
+
+fn company_of(conn: &Connection, lead: &str) -> Option<String> {
+    conn.query_row("SELECT company FROM leads WHERE id = ?1", [lead], |r| r.get(0)).unwrap()
+}
+
+/// Zoho keeps Modified_Time to the second, and the sync stores what Zoho shows; the demo org's
+/// generator stamps leads to the nanosecond, which would make every If-Unmodified-Since look
+/// stale. Cut to the second, as Zoho would have it (the same instant the sync stored).
+fn to_the_second(bot: &TestBot, lead: &str) {
+    let l = lead.to_string();
+    bot.sandbox.org(move |o| {
+        let x = o.leads.get_mut(&l).unwrap();
+        x.modified = chrono::DateTime::from_timestamp(x.modified.timestamp(), 0).unwrap();
+    });
+}
+
+/// The component of a message whose type is a string select.
+fn the_select(m: &Value) -> Value {
+    components(m).into_iter().find(|c| c["type"] == 3).unwrap_or_else(|| panic!("no select in {m}"))
+}
+
+/// "Reassign…" on `story`, then `to` in the pick: the confirmation message.
+async fn confirmation(fake: &FakeDiscord, story: &Value, to: &str, w: &Who) -> Value {
+    let t = fake.click(&custom_id(story, "Reassign"), None, &message_json(70, story), w, CHANNEL);
+    let pick = shown(fake, &t, |b| content(b).contains("Choose the new owner")).await;
+    assert!(fake.seen(&t).iter().all(|s| s.ephemeral), "the pick is private");
+    let select = the_select(&pick);
+    let t = fake.click(
+        select["custom_id"].as_str().unwrap(),
+        Some(vec![to.to_string()]),
+        &message_json(69, &pick),
+        w,
+        CHANNEL,
+    );
+    let c = shown(fake, &t, |b| !b.is_null()).await;
+    assert!(title(&c).starts_with("Reassign "), "{c}");
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_reassigns_through_the_pick_and_the_confirmation_once_and_the_story_shows_it() {
+    let bot = spawn_bot(&tail()).await;
+    let fake = &bot.fake;
+    let conn = db(&bot);
+    let (lead, owner, other) = a_lead(&conn);
+    let (lead_name, owner_name, other_name) =
+        (name_of(&conn, "leads", &lead), name_of(&conn, "users", &owner), name_of(&conn, "users", &other));
+    to_the_second(&bot, &lead);
+    let coord = Who::member();
+    let m = story(fake, &lead, &coord).await;
+
+    // The pick: every active user but the owner, none cut silently.
+    let t = fake.click(&custom_id(&m, "Reassign"), None, &message_json(70, &m), &coord, CHANNEL);
+    let pick = shown(fake, &t, |b| content(b).contains("Choose the new owner")).await;
+    let active: i64 = conn
+        .query_row("SELECT count(*) FROM users WHERE status = 'active' AND id <> ?1", [&owner], |r| r.get(0))
+        .unwrap();
+    let values: Vec<String> = the_select(&pick)["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap().to_string())
+        .collect();
+    assert!(active <= 25, "the demo fits one page");
+    assert_eq!(values.len() as i64, active);
+    assert!(!values.contains(&owner) && values.contains(&other));
+
+    let c = confirmation(fake, &m, &other, &coord).await;
+    let company = company_of(&conn, &lead).map(|c| format!(" ({c})")).unwrap_or_default();
+    assert_eq!(title(&c), format!("Reassign {lead_name}{company} from {owner_name} to {other_name}?"));
+    assert_eq!(labels(&c), ["Confirm", "Cancel"]);
+    let confirm = custom_id(&c, "Confirm");
+    let t = fake.click(&confirm, None, &message_json(71, &c), &coord, CHANNEL);
+    let done = shown(fake, &t, |b| !embed(b).is_null()).await;
+    assert_eq!(title(&done), format!("Reassigned {lead_name} from {owner_name} to {other_name} — Zoho updated"));
+    assert!(labels(&done).is_empty(), "no buttons left");
+    assert_eq!(bot.sandbox.org(|o| o.lead(&lead).and_then(|l| l.owner_id.clone())), Some(other.clone()));
+
+    // A second click on the same Confirm: the recorded outcome, no second write.
+    let t = fake.click(&confirm, None, &message_json(71, &c), &coord, CHANNEL);
+    let again = shown(fake, &t, |b| title(b).contains("Zoho updated")).await;
+    assert!(text_of(&again).contains("already"), "{again}");
+    assert_eq!(puts(&bot, &lead), 1, "one PUT for two clicks");
+
+    // The views show the new owner at once (no sync ran), and the story lists the action.
+    let m = story(fake, &lead, &coord).await;
+    let d = embed(&m)["description"].as_str().unwrap().to_string();
+    assert!(d.lines().next().unwrap().contains(&other_name), "{d}");
+    assert!(d.contains("**Actions in the CRM**"), "{d}");
+    assert!(d.contains(&format!("reassign by")) && d.contains(&format!("{owner_name} → {other_name} — done")), "{d}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_changed_in_zoho_after_the_confirmation_is_not_written_and_is_asked_again() {
+    let bot = spawn_bot(&tail()).await;
+    let fake = &bot.fake;
+    let conn = db(&bot);
+    let (lead, owner, other) = a_lead(&conn);
+    to_the_second(&bot, &lead);
+    let coord = Who::member();
+    let m = story(fake, &lead, &coord).await;
+
+    // A locked record: Zoho's reason, plainly; nothing written.
+    let l = lead.clone();
+    bot.sandbox.org(move |o| o.lock(&l, panopticon_sandbox::org::Lock::Locked));
+    let c = confirmation(fake, &m, &other, &coord).await;
+    let t = fake.click(&custom_id(&c, "Confirm"), None, &message_json(74, &c), &coord, CHANNEL);
+    let refused = shown(fake, &t, |b| title(b).starts_with("Not reassigned")).await;
+    let said = text_of(&refused);
+    assert!(
+        said.contains("Zoho refused") && said.contains("the record is locked") && said.contains("RECORD_LOCKED"),
+        "{said}"
+    );
+    assert_eq!(puts(&bot, &lead), 1, "one PUT, refused");
+    let l = lead.clone();
+    bot.sandbox.org(move |o| o.unlock(&l));
+
+    let c = confirmation(fake, &m, &other, &coord).await;
+    // Someone edits the lead in Zoho between the confirmation and the click.
+    let l = lead.clone();
+    bot.sandbox.org(move |o| {
+        let x = o.leads.get_mut(&l).unwrap();
+        x.modified = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 1, 0).unwrap();
+        x.status = Some("Contacted".into());
+    });
+    let t = fake.click(&custom_id(&c, "Confirm"), None, &message_json(72, &c), &coord, CHANNEL);
+    let asked = shown(fake, &t, |b| text_of(b).contains("changed in Zoho")).await;
+    assert!(text_of(&asked).contains("Stage: Contacted"), "the fresh lead: {asked}");
+    assert_eq!(labels(&asked), ["Confirm", "Cancel"], "asked again");
+    assert_eq!(bot.sandbox.org(|o| o.lead(&lead).and_then(|l| l.owner_id.clone())), Some(owner.clone()), "not written");
+    let again = custom_id(&asked, "Confirm");
+    assert_ne!(again, custom_id(&c, "Confirm"), "a new key and the fresh time");
+    let t = fake.click(&again, None, &message_json(73, &asked), &coord, CHANNEL);
+    shown(fake, &t, |b| title(b).contains("Zoho updated")).await;
+    assert_eq!(bot.sandbox.org(|o| o.lead(&lead).and_then(|l| l.owner_id.clone())), Some(other));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_and_a_task_from_their_forms_land_in_zoho_and_the_audit_lists_them_by_team() {
+    let bot = spawn_bot(&tail()).await;
+    let fake = &bot.fake;
+    let conn = db(&bot);
+    let (lead, owner, _) = a_lead(&conn);
+    let coord = Who::member();
+    let m = story(fake, &lead, &coord).await;
+
+    // The note, exactly as typed; the form sent twice writes once.
+    let t = fake.click(&custom_id(&m, "Add note"), None, &message_json(80, &m), &coord, CHANNEL);
+    let form = shown(fake, &t, |b| b["custom_id"].is_string()).await;
+    let note = "Called twice — no answer.\nWill try again Monday at 10.";
+    let id = form["custom_id"].as_str().unwrap().to_string();
+    let t = fake.submit(&id, &[("note", note)], None, &coord, CHANNEL);
+    let said = last_content(fake, &t, "note on").await;
+    assert!(said.contains("is in Zoho"), "{said}");
+    let t = fake.submit(&id, &[("note", note)], None, &coord, CHANNEL);
+    let said = last_content(fake, &t, "note on").await;
+    assert!(said.contains("already written"), "{said}");
+    let notes = bot.sandbox.org(|o| o.notes_of(&lead).iter().map(|n| n.content.clone()).collect::<Vec<_>>());
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with(&format!("{note}\n\n")), "{:?}", notes[0]);
+
+    // The task: a bad date names the problem and writes nothing; then one lands, linked.
+    let t = fake.click(&custom_id(&m, "Follow-up task"), None, &message_json(81, &m), &coord, CHANNEL);
+    let form = shown(fake, &t, |b| b["custom_id"].is_string()).await;
+    let id = form["custom_id"].as_str().unwrap().to_string();
+    let t = fake.submit(&id, &[("subject", "Call back about the quote"), ("due", "2020-01-01")], None, &coord, CHANNEL);
+    let said = last_content(fake, &t, "Nothing was written").await;
+    assert!(said.contains("in the past"), "{said}");
+    assert!(bot.sandbox.org(|o| o.tasks_of(&lead).is_empty()));
+    let t = fake.submit(&id, &[("subject", "Call back about the quote"), ("due", "+3d")], None, &coord, CHANNEL);
+    let said = last_content(fake, &t, "task for").await;
+    assert!(said.contains("is in Zoho"), "{said}");
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let due = Utc::now().with_timezone(&tz).date_naive() + chrono::Days::new(3);
+    let tasks = bot.sandbox.org(|o| {
+        o.tasks_of(&lead)
+            .iter()
+            .map(|t| {
+                (
+                    t.subject.clone(),
+                    t.owner_id.clone(),
+                    t.due,
+                    t.what.as_ref().map(|w| (w.module.clone(), w.id.clone())),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        tasks,
+        [("Call back about the quote".to_string(), owner.clone(), Some(due), Some(("Leads".into(), lead.clone())))]
+    );
+
+    // The audit: both, with their outcomes, newest first; a manager of another team sees neither.
+    let t = fake.slash("audit", json!([]), &coord, CHANNEL);
+    let (a, _) = answer(fake, &t).await;
+    assert_eq!(title(&a), "Audit — 2 actions");
+    let d = embed(&a)["description"].as_str().unwrap();
+    let (task_at, note_at) = (d.find("**task**").unwrap(), d.find("**note**").unwrap());
+    assert!(task_at < note_at && d.matches(" · done").count() == 2, "newest first, both done: {d}");
+    // Managers: the one whose team holds the lead's owner sees both, privately; another sees
+    // neither (teams computed here from the synced tables on their own).
+    let managers: Vec<String> = conn
+        .prepare("SELECT u.id FROM users u JOIN crm_roles r ON r.id = u.role_id WHERE r.name LIKE 'Sales Manager%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (ours, theirs): (Vec<String>, Vec<String>) =
+        managers.into_iter().partition(|m| crate::support::team_in_crm(&conn, m).contains(&owner));
+    assert!(!theirs.is_empty(), "the demo has a manager of another team");
+    let mut cases = vec![(theirs[0].clone(), 0)];
+    if let Some(m) = ours.first() {
+        cases.push((m.clone(), 2));
+    }
+    for (i, (crm, n)) in cases.into_iter().enumerate() {
+        let boss = who(700_000_000_000_000_043 + i as u64, MANAGER_ROLE);
+        join_linked(&bot, &boss, &crm);
+        let t = fake.slash("audit", json!([]), &boss, CHANNEL);
+        let (a, _) = answer(fake, &t).await;
+        assert_eq!(title(&a), format!("Audit — {n} action{}", if n == 1 { "" } else { "s" }), "manager {crm}");
+        assert!(fake.seen(&t).iter().all(|s| s.ephemeral), "a manager's audit is private");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scope_the_token_lacks_hides_its_button() {
+    let bot = spawn_bot(&tail()).await;
+    // Before anything asks the CRM: the bot reads the grant with its first token.
+    bot.sandbox.set_granted_scopes("ZohoCRM.modules.leads.ALL ZohoCRM.users.READ ZohoCRM.settings.READ");
+    let conn = db(&bot);
+    let (lead, _, _) = a_lead(&conn);
+    let m = story(&bot.fake, &lead, &Who::member()).await;
+    let l = labels(&m);
+    assert!(l.contains(&"Reassign…".to_string()), "{l:?}");
+    assert!(!l.iter().any(|b| b == "Add note…" || b == "Follow-up task…"), "no notes or tasks scope: {l:?}");
+}
