@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use panopticon::actions::ActionKind;
 use panopticon::people::Access;
 use panopticon::render::table::{table, Align, Cell, Column, Frame};
 use panopticon::store::{self, ActionRecord, AuditFilter};
@@ -107,7 +108,15 @@ async fn compose(
                 Cell::Text(r.who.clone()),
                 Cell::Text(r.action.to_string()),
                 Cell::Two(rec.lead_name.clone(), Some(rec.lead_id.clone())),
-                Cell::Text(r.detail.clone()),
+                // A reassign's "from → to" and a task's subject over its due date, on two lines,
+                // so each part fits.
+                match (rec.kind, r.detail.split_once(" → "), r.detail.split_once(" · due ")) {
+                    (ActionKind::Reassign, Some((from, to)), _) => Cell::Pair(from.into(), Some(format!("→ {to}"))),
+                    (ActionKind::Task, _, Some((subject, due))) => {
+                        Cell::Pair(subject.into(), Some(format!("due {due}")))
+                    }
+                    _ => Cell::Text(r.detail.clone()),
+                },
                 Cell::Two(word, why),
             ]
         })

@@ -357,7 +357,8 @@ async fn a_note_and_a_task_from_their_forms_land_in_zoho_and_the_audit_lists_the
 
     // The audit: both, with their outcomes, newest first; a manager of another team sees neither.
     let t = fake.slash("audit", json!([]), &coord, CHANNEL);
-    let (a, _) = answer(fake, &t).await;
+    let (a, files) = answer(fake, &t).await;
+    assert!(files[0].1.starts_with(b"\x89PNG"), "the table image");
     assert_eq!(title(&a), "Audit — 2 actions");
     let d = embed(&a)["description"].as_str().unwrap();
     let (task_at, note_at) = (d.find("**task**").unwrap(), d.find("**note**").unwrap());
@@ -399,4 +400,50 @@ async fn a_scope_the_token_lacks_hides_its_button() {
     let l = labels(&m);
     assert!(l.contains(&"Reassign…".to_string()), "{l:?}");
     assert!(!l.iter().any(|b| b == "Add note…" || b == "Follow-up task…"), "no notes or tasks scope: {l:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassign_a_restart_left_pending_is_resolved_after_the_next_sync() {
+    use panopticon::actions::{ActionKind, Person, State};
+    let bot = spawn_bot(&tail()).await;
+    let conn = db(&bot);
+    let (lead, owner, other) = a_lead(&conn);
+    // Recorded and sent ten minutes ago, then the bot stopped before Zoho's answer; Zoho did it.
+    let rec = store::ActionRecord {
+        id: 0,
+        key: ActionKey::new(),
+        lead_id: lead.clone(),
+        lead_name: name_of(&conn, "leads", &lead),
+        kind: ActionKind::Reassign,
+        by_discord: Some(Who::member().user),
+        by_name: "Cora Coord".into(),
+        via: store::Via::Discord,
+        from: Some(Person { id: owner.clone(), name: name_of(&conn, "users", &owner) }),
+        to: Some(Person { id: other.clone(), name: name_of(&conn, "users", &other) }),
+        body: None,
+        due: None,
+        seen_modified: None,
+        requested_at: Utc::now() - chrono::Duration::minutes(10),
+        state: State::Pending,
+        crm_id: None,
+        code: None,
+        reason: None,
+        resolved_at: None,
+        attempts: 1,
+    };
+    let mut c = db(&bot);
+    store::begin_action(&mut c, &rec).unwrap();
+    let (l, o) = (lead.clone(), other.clone());
+    bot.sandbox.org(move |org| org.leads.get_mut(&l).unwrap().owner_id = Some(o));
+
+    let t = bot.fake.slash("refresh", json!([]), &Who::member(), CHANNEL);
+    answer(&bot.fake, &t).await;
+    let state = bot
+        .fake
+        .wait_for(30, |_| {
+            let s = store::action_by_key(&db(&bot), &rec.key).unwrap().unwrap().state;
+            (s != State::Pending).then_some(s)
+        })
+        .await;
+    assert_eq!(state, State::Done, "found in Zoho by its owner, recorded as done");
 }

@@ -47,6 +47,14 @@ fn named(lead: &StoredLead) -> String {
     }
 }
 
+/// Which of `n` people a pick shows, `PER_PAGE` a page, for the page asked (kept in range):
+/// the page, how many pages, and the slice.
+fn page_of(n: usize, asked: usize) -> (usize, usize, std::ops::Range<usize>) {
+    let pages = n.div_ceil(PER_PAGE).max(1);
+    let page = asked.min(pages - 1);
+    (page, pages, page * PER_PAGE..((page + 1) * PER_PAGE).min(n))
+}
+
 /// Checks a control about a lead for reassigning: the lead, or what to say.
 async fn reassignable(data: &Data, access: &Access, w: &Write) -> Result<Result<StoredLead, String>, Error> {
     Ok(match lead_for(data, access, w).await? {
@@ -76,9 +84,8 @@ pub async fn offer(
         let why = format!("There is nobody you may hand **{}** to.", lead.full_name);
         return Ok(mci.create_response(ctx, private(&why)).await?);
     }
-    let pages = users.len().div_ceil(PER_PAGE);
-    let page = (w.page as usize).min(pages - 1);
-    let shown = &users[page * PER_PAGE..((page + 1) * PER_PAGE).min(users.len())];
+    let (page, pages, range) = page_of(users.len(), w.page as usize);
+    let shown = &users[range];
     let options: Vec<CreateSelectMenuOption> = shown
         .iter()
         .map(|u| {
@@ -271,5 +278,27 @@ fn result_title(outcome: &Result<Outcome, RunError>, lead: &StoredLead, to: &Per
         }
         Ok(Outcome::Denied(_)) => (format!("Not reassigned: {}", lead.full_name), RED),
         _ => (format!("Not reassigned: {} — nothing was written", lead.full_name), RED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_person_is_on_exactly_one_page_and_a_page_too_far_is_the_last() {
+        for n in [1, 24, 25, 26, 60, 75] {
+            let (_, pages, _) = page_of(n, 0);
+            let mut seen = Vec::new();
+            for p in 0..pages {
+                let (page, _, r) = page_of(n, p);
+                assert_eq!(page, p);
+                assert!(r.len() <= PER_PAGE && !r.is_empty(), "{n}: {r:?}");
+                seen.extend(r);
+            }
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{n} people, none cut");
+            assert_eq!(page_of(n, 999).0, pages - 1);
+        }
+        assert_eq!(page_of(60, 0).1, 3);
     }
 }
