@@ -252,7 +252,7 @@ async fn a_coordinator_reassigns_through_the_pick_and_the_confirmation_once_and_
     let d = embed(&m)["description"].as_str().unwrap().to_string();
     assert!(d.lines().next().unwrap().contains(&other_name), "{d}");
     assert!(d.contains("**Actions in the CRM**"), "{d}");
-    assert!(d.contains(&format!("reassign by")) && d.contains(&format!("{owner_name} → {other_name} — done")), "{d}");
+    assert!(d.contains("reassign by") && d.contains(&format!("{owner_name} → {other_name} — done")), "{d}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
