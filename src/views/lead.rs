@@ -12,7 +12,7 @@ use crate::time::Stamp;
 
 mod follow;
 
-pub use follow::{FollowLine, SnoozeNow};
+pub use follow::{ActionLine, FollowLine, SnoozeNow};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LeadInfo {
@@ -83,6 +83,9 @@ pub struct LeadDetail {
     /// What was done about the lead (nudges, answers, snoozes, escalations), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interventions: Vec<FollowLine>,
+    /// Write-back actions on the lead (reassign, note, task) and their outcomes, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionLine>,
     /// The snooze holding now, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snooze: Option<SnoozeNow>,
@@ -198,6 +201,11 @@ pub fn build(conn: &rusqlite::Connection, s: &Snapshot, ctx: &Context, id: &str)
             .collect(),
         stages: spells(&l, &changes, ctx),
         interventions,
+        actions: store::actions_of_lead(conn, id)?
+            .iter()
+            .filter(|r| r.requested_at <= ctx.as_of)
+            .map(ActionLine::of)
+            .collect(),
         snooze,
         tz: ctx.tz(),
     }))
@@ -322,6 +330,12 @@ impl LeadDetail {
             out.push_str("\nFollow-up\n");
             for i in &self.interventions {
                 out.push_str(&format!("  {}\n", i.line(self.tz)));
+            }
+        }
+        if !self.actions.is_empty() {
+            out.push_str("\nActions in the CRM\n");
+            for a in &self.actions {
+                out.push_str(&format!("  {}\n", a.line(self.tz)));
             }
         }
         out.push_str("\nTime in each stage\n");

@@ -16,6 +16,7 @@
 //! - `text`: terminal text (width-aware tables, ellipsizing, terminal escaping);
 //! - `csv`: CSV lines, defused against spreadsheet formulas.
 
+pub mod audit;
 pub mod calendar;
 mod context;
 mod csv;

@@ -30,10 +30,12 @@ use crate::views::SortKey;
 
 mod action;
 mod kind;
+mod write;
 
 pub use super::calendar::PeriodKind;
 pub use action::{Action, ActionKind};
 pub use kind::{ListKind, ViewKind};
+pub use write::{Write, WriteKind, MAX_PAGE as MAX_WRITE_PAGE};
 
 pub const PREFIX: &str = "pn2";
 pub const MAX_LEN: usize = 100;

@@ -13,6 +13,7 @@
 mod alerts;
 mod presence;
 mod schedule;
+mod settle;
 mod shutdown;
 mod subscriptions;
 mod supervise;
@@ -20,7 +21,7 @@ mod token;
 mod traced;
 
 use panopticon::config::Config;
-use panopticon::views::state::{Action, ActionKind, ViewKind, ViewState, MAX_FILTER_VALUES};
+use panopticon::views::state::{Action, ActionKind, ViewKind, ViewState, Write, MAX_FILTER_VALUES};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
@@ -142,6 +143,43 @@ async fn on_action(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Re
     }
 }
 
+/// A write-back control (`Write`: reassign, note, task, the audit's pages), clicked or its form
+/// submitted: the guild's check, then the clicker's access, decided now.
+async fn on_write(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Result<(), Error> {
+    let (custom_id, guild, channel, member) = match asked {
+        Asked::Click(c) => (&c.data.custom_id, c.guild_id, c.channel_id, c.member.as_ref()),
+        Asked::Form(m) => (&m.data.custom_id, m.guild_id, m.channel_id, m.member.as_ref()),
+    };
+    let say = |text: String| async move {
+        let r = private_answer(text);
+        match asked {
+            Asked::Click(c) => c.create_response(ctx, r).await,
+            Asked::Form(m) => m.create_response(ctx, r).await,
+        }
+    };
+    let stopping = data.ops.stopping().then(|| STOPPING.to_string());
+    let Ok(w) = Write::parse(custom_id, &data.view_key) else {
+        traced::outcome("refused");
+        return Ok(say(stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
+    };
+    if let Some(why) = stopping.or_else(|| refusal(&data.cfg, guild, channel, member)) {
+        traced::outcome("refused");
+        return Ok(say(why).await?);
+    }
+    let Some(member) = member else { return Ok(()) };
+    let access = match people::access(data, member).await? {
+        Ok(a) => a,
+        Err(refused) => {
+            traced::outcome("refused");
+            return Ok(say(refused.message()).await?);
+        }
+    };
+    match asked {
+        Asked::Click(c) => slash::writeback::on_click(ctx, data, c, &access, &w).await,
+        Asked::Form(m) => slash::writeback::on_form(ctx, data, m, &access, &w).await,
+    }
+}
+
 /// An answer only the clicker sees.
 fn private_answer(text: String) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
@@ -151,6 +189,9 @@ fn private_answer(text: String) -> CreateInteractionResponse {
 async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInteraction) -> Result<(), Error> {
     if Action::is_action_id(&mci.data.custom_id) {
         return on_action(ctx, data, Asked::Click(mci)).await;
+    }
+    if Write::is_write_id(&mci.data.custom_id) {
+        return on_write(ctx, data, Asked::Click(mci)).await;
     }
     let arrived = std::time::Instant::now();
     let ephemeral = private_answer;
@@ -269,7 +310,12 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Re
         }
         // A form submitted (snooze, followed up): only ours carry an `Action` id.
         FullEvent::InteractionCreate { interaction: Interaction::Modal(m) } => {
-            if let Err(e) = on_action(ctx, data, Asked::Form(m)).await {
+            let handled = if Write::is_write_id(&m.data.custom_id) {
+                on_write(ctx, data, Asked::Form(m)).await
+            } else {
+                on_action(ctx, data, Asked::Form(m)).await
+            };
+            if let Err(e) = handled {
                 traced::outcome("error");
                 crate::ops::metrics::error("click_failed");
                 tracing::warn!(custom_id = %m.data.custom_id, user = %m.user.id, "form failed: {e}");
@@ -395,6 +441,10 @@ pub async fn run(cfg: Config) -> Result<(), Error> {
                 if data.cfg.alerts.enabled && crate::kit::alerts::channel(&data.cfg).is_some() {
                     let (d, http) = (data.clone(), ctx.http.clone());
                     supervise::supervise("alerts", health.clone(), move || alerts::watch(d.clone(), http.clone()));
+                }
+                if data.cfg.actions.enabled {
+                    let d = data.clone();
+                    supervise::supervise("write-back settle", health.clone(), move || settle::watch(d.clone()));
                 }
                 if data.cfg.discord.channel_id.is_some() {
                     let (d, http) = (data.clone(), ctx.http.clone());

@@ -176,6 +176,9 @@ pub struct Scene<'a> {
     /// Who asks, when a member does (what they may do: the lead story's nudge and snooze
     /// buttons); `None` for work the bot does by itself.
     pub access: Option<panopticon::people::Access>,
+    /// What the CRM token may write (the lead story's write-back buttons); `None` when
+    /// write-back is off, or the grant could not be read: no such button then.
+    pub writable: Option<panopticon::actions::Scopes>,
 }
 
 impl<'a> Scene<'a> {
@@ -210,6 +213,7 @@ impl<'a> Scene<'a> {
             scope,
             mentions,
             access: None,
+            writable: None,
         })
     }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use panopticon::actions::Scopes;
 use panopticon::config::Config;
 use panopticon::store::{self, Connection, Store};
 use panopticon::sync::SyncReport;
@@ -15,9 +16,14 @@ use tokio::sync::{watch, Mutex, RwLock};
 use super::ops::Ops;
 use super::pool::CpuPool;
 
-/// What a snapshot reflects: the last sync run, and the last intervention (a snooze changes
-/// what the views show without a sync).
-type Version = (Option<i64>, i64);
+/// What a snapshot reflects: the last sync run, the last intervention (a snooze changes
+/// what the views show without a sync), and the write-back actions (a reassign changes the
+/// lead's owner without a sync: `store::actions_version`).
+type Version = (Option<i64>, i64, String);
+
+/// How long the CRM token's granted scopes are trusted before they are asked again: the
+/// write-back buttons follow a changed grant within this.
+const SCOPES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A loaded snapshot and what it reflects.
 type Cached = Option<(Version, Arc<Snapshot>)>;
@@ -39,6 +45,8 @@ pub struct Data {
     pub view_key: ViewKey,
     /// The kept CRM client, the shutdown's stop request, the /refresh cooldown, task liveness.
     pub ops: Ops,
+    /// The CRM token's granted scopes and when they were read (`write_scopes`).
+    scopes: Arc<Mutex<Option<(Instant, Scopes)>>>,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -78,6 +86,7 @@ impl Data {
             cpu: CpuPool::per_core(),
             view_key,
             ops: Ops::default(),
+            scopes: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -89,7 +98,13 @@ impl Data {
     /// one view and exits (`panopticon report`).
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
         let last: Version = self
-            .db(|c| Ok::<_, store::StoreError>((store::last_run(c)?.map(|r| r.id), store::last_intervention_id(c)?)))
+            .db(|c| {
+                Ok::<_, store::StoreError>((
+                    store::last_run(c)?.map(|r| r.id),
+                    store::last_intervention_id(c)?,
+                    store::actions_version(c)?,
+                ))
+            })
             .await?;
         if let Some((id, s)) = self.snapshot.read().await.as_ref() {
             if *id == last {
@@ -106,6 +121,38 @@ impl Data {
         let fresh = Arc::new(self.cpu.run(move || store.read(Snapshot::load)).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
+    }
+
+    /// The scopes the CRM token was granted, read at most every few minutes (a token refresh at
+    /// most); `None` when write-back is off or the CRM cannot say now — then no write-back
+    /// button is offered, rather than one that fails.
+    pub async fn write_scopes(&self) -> Option<Scopes> {
+        if !self.cfg.actions.enabled {
+            return None;
+        }
+        let mut slot = self.scopes.lock().await;
+        if let Some((at, s)) = slot.as_ref() {
+            if at.elapsed() < SCOPES_FOR {
+                return Some(s.clone());
+            }
+        }
+        let crm = match self.ops.crm(&self.cfg).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("write-back buttons hidden: no CRM client ({e})");
+                return None;
+            }
+        };
+        match panopticon::crm::CrmWriter::scopes(crm).await {
+            Ok(s) => {
+                *slot = Some((Instant::now(), s.clone()));
+                Some(s)
+            }
+            Err(e) => {
+                tracing::warn!("write-back buttons hidden: the CRM did not say what the token may do ({e})");
+                None
+            }
+        }
     }
 
     /// Runs `f` with a fresh connection on a blocking thread, at once: how commands, clicks and

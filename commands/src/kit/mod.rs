@@ -40,11 +40,17 @@ pub async fn compose_view(
         return Err(people::viewers_only_aggregates().into());
     }
     let snap = data.snapshot().await?;
+    // Only the lead story offers write-back, and only then is the CRM asked what it allows.
+    let writable = match state.view {
+        panopticon::views::state::ViewKind::Lead => data.write_scopes().await,
+        _ => None,
+    };
     let (cfg, scope, who) = (data.cfg.clone(), access.scope.clone(), access.clone());
     data.db_pooled(move |conn| {
         let snap = people::scoped(snap, &scope);
         let mut scene = compose::Scene::new(&cfg, &snap, conn, &state, &scope)?;
         scene.access = Some(who);
+        scene.writable = writable;
         face(&scene)
     })
     .await

@@ -44,7 +44,8 @@ pub fn text(rules: &RulesConfig) -> String {
 `/lead` — one lead's story; a name that fits several leads lets you pick. e.g. `/lead name:Riverside Gym`\n\
 `/pipeline` — leads per stage and Green → Delivered.\n\
 `/locators` — who has how many stale and at-risk leads, and how fast they follow up.\n\
-A lead's story has **Nudge** (a DM to its locator with answer buttons) and **Snooze…** (with a reason and an expiry). \
+A lead's story has **Nudge** (a DM to its locator with answer buttons) and **Snooze…** (with a reason and an expiry); \
+with write-back on, **Reassign…**, **Add note…** and **Follow-up task…**, written to Zoho — `/audit` lists them. \
 `/subscribe` — the digest, your own alerts or the weekly locator report by DM, on your schedule; `/unsubscribe` stops one. \
 `/export` — a view as a CSV file (or its **Export CSV** button).\n\
 `/refresh` — sync from Zoho now. `/status` — how fresh the data is. `/digest` — preview the morning digest.\n\

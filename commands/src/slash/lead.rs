@@ -146,11 +146,17 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
         format!("[Open in Zoho CRM]({})", l.zoho_url),
     ];
     lines.extend(super::nudge::story_lines(&d, sc.ctx.tz()));
+    lines.extend(super::writeback::story_lines(&d, sc.ctx.tz()));
     let snoozed = if d.snooze.is_some() { " · SNOOZED" } else { "" };
     let title = format!("{} — {status}{snoozed}", l.name);
     Ok(Composed {
         embeds: vec![embed(&title, color, &lines, ctx, &d.header, Some(&img))],
         files: vec![file(&img)],
-        components: super::nudge::story_buttons(sc, &d, owner.as_deref()),
+        components: {
+            // The loop's buttons, then write-back's row (reassign, note, task) under them.
+            let mut rows = super::nudge::story_buttons(sc, &d, owner.as_deref());
+            rows.extend(super::writeback::story_row(sc, &d.lead.id, owner.as_deref()));
+            rows
+        },
     })
 }

@@ -3,6 +3,7 @@
 //! message for that state. `face` below joins each view to its face, for commands and clicks.
 
 mod atrisk;
+pub mod audit;
 mod calendar;
 mod choice;
 mod digest;
@@ -23,6 +24,7 @@ mod status;
 pub mod subscribe;
 mod unlink;
 mod whoami;
+pub mod writeback;
 
 use panopticon::people::{Access, Refused};
 use panopticon::views::input;
@@ -102,6 +104,7 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         subscribe::subscribe(),
         subscribe::unsubscribe(),
         export::export(),
+        audit::audit(),
     ];
     for c in &mut all {
         let about = match &*c.name {

@@ -24,3 +24,4 @@ mod people;
 mod refresh;
 mod subscribe;
 mod views;
+mod writeback;

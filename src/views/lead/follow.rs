@@ -1,11 +1,46 @@
 //! What was done about a lead (the follow-up loop): each nudge, answer, snooze and escalation as
-//! the lead story shows it — who, when, how, with the note — and the snooze now holding.
+//! the lead story shows it — who, when, how, with the note — the snooze now holding, and each
+//! write-back action (reassign, note, task) with who asked, when, and what came of it.
 
 use serde::Serialize;
 
 use crate::alerts::{Intervention, Kind};
+use crate::store::ActionRecord;
 use crate::time::Stamp;
+use crate::views::audit::{detail, outcome};
 use crate::views::local;
+
+/// One write-back action on the lead, oldest first in the story.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionLine {
+    #[serde(serialize_with = "crate::views::ser_stamp")]
+    pub at: Option<Stamp>,
+    /// "reassign", "note", "task".
+    pub action: &'static str,
+    pub by: String,
+    /// "Bo Diaz → Cy Eng", the note, the task's subject and due date.
+    pub detail: String,
+    /// "done", "refused — Record is locked (RECORD_LOCKED)"…
+    pub outcome: String,
+}
+
+impl ActionLine {
+    pub fn of(r: &ActionRecord) -> ActionLine {
+        ActionLine {
+            at: Some(Stamp::from_utc(r.requested_at)),
+            action: r.kind.as_str(),
+            by: r.by_name.clone(),
+            detail: detail(r),
+            outcome: outcome(r),
+        }
+    }
+
+    /// "2026-11-20 09:00  reassign by Cora Coord: Bo Diaz → Cy Eng — done".
+    pub fn line(&self, tz: chrono_tz::Tz) -> String {
+        let when = self.at.map(|t| local(&t, tz)).unwrap_or_default();
+        format!("{when}  {} by {}: {} — {}", self.action, self.by, self.detail, self.outcome)
+    }
+}
 
 /// One intervention on the lead, oldest first in the story.
 #[derive(Clone, Debug, Serialize)]
@@ -123,5 +158,34 @@ mod tests {
         );
         let u = Intervention::new(Kind::Unsnooze, "7", "Ann Coord", at("2026-11-21T16:00:00Z"));
         assert_eq!(FollowLine::of(&u).sentence(tz), "snooze lifted by Ann Coord");
+    }
+
+    #[test]
+    fn an_action_reads_with_who_when_and_outcome() {
+        use crate::actions::{ActionKey, ActionKind, Person, State};
+        let r = ActionRecord {
+            id: 1,
+            key: ActionKey::new(),
+            lead_id: "7".into(),
+            lead_name: "Ann Lee".into(),
+            kind: ActionKind::Reassign,
+            by_discord: None,
+            by_name: "Cora Coord".into(),
+            via: crate::store::Via::Discord,
+            from: Some(Person { id: "1".into(), name: "Bo Diaz".into() }),
+            to: Some(Person { id: "2".into(), name: "Cy Eng".into() }),
+            body: None,
+            due: None,
+            seen_modified: None,
+            requested_at: at("2026-11-20T14:00:00Z"),
+            state: State::Done,
+            crm_id: None,
+            code: None,
+            reason: None,
+            resolved_at: None,
+            attempts: 1,
+        };
+        let tz = chrono_tz::America::New_York;
+        assert_eq!(ActionLine::of(&r).line(tz), "2026-11-20 09:00  reassign by Cora Coord: Bo Diaz → Cy Eng — done");
     }
 }
