@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Map, Value};
 
 use super::{bad, lookup_id, missing, records, refuse, reply, written, Entry};
@@ -152,7 +152,9 @@ fn update_record(
         let (code, message) = lock.code_and_message();
         return refuse(StatusCode::BAD_REQUEST, code, message, json!({"id": id}));
     }
-    if since.is_some_and(|t| lead.modified > t) {
+    // Zoho keeps Modified_Time to the second (it renders and compares whole seconds); the
+    // generated org stamps to the nanosecond, which would make every write look late.
+    if since.is_some_and(|t| lead.modified.trunc_subsecs(0) > t) {
         return refuse(
             StatusCode::PRECONDITION_FAILED,
             "ALREADY_MODIFIED",
