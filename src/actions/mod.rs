@@ -46,6 +46,16 @@ impl ActionKind {
         }
     }
 
+    /// The act `Access::may` decides for this action.
+    pub fn act(self) -> crate::people::LoopAct {
+        use crate::people::LoopAct;
+        match self {
+            ActionKind::Reassign => LoopAct::Reassign,
+            ActionKind::Note => LoopAct::Note,
+            ActionKind::Task => LoopAct::Task,
+        }
+    }
+
     /// What people read: "reassign", "note", "follow-up task".
     pub fn label(self) -> &'static str {
         match self {

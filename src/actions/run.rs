@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{Action, ActionKey, ActionKind, Person, State};
 use crate::crm::{CrmLead, CrmWriter, NewNote, NewTask, WriteError};
 use crate::domain::LeadId;
-use crate::people::{Access, LoopAct};
+use crate::people::Access;
 use crate::store::{
     action_by_key, begin_action, count_attempt, get_lead, pending_actions, resolve_action, ActionRecord, Begun,
     Reflect, Resolution, Store, StoreError, StoredLead, Via,
@@ -115,14 +115,6 @@ impl std::fmt::Display for RunError {
     }
 }
 
-fn act_of(kind: ActionKind) -> LoopAct {
-    match kind {
-        ActionKind::Reassign => LoopAct::Reassign,
-        ActionKind::Note => LoopAct::Note,
-        ActionKind::Task => LoopAct::Task,
-    }
-}
-
 fn person(u: &crate::crm::UserRef) -> Person {
     Person { id: u.id.clone(), name: u.name.clone() }
 }
@@ -189,7 +181,7 @@ pub async fn perform<W: CrmWriter>(
         }
     }
     let kind = rec.kind;
-    let permitted = actor.access.may(act_of(kind), owner)
+    let permitted = actor.access.may(kind.act(), owner)
         && match &ask.action {
             Action::Reassign { to } => actor.access.may_hand_to(&to.id),
             _ => true,

@@ -140,9 +140,9 @@ fn query(conn: &Connection, tail: &str, args: impl rusqlite::Params) -> Result<V
     rows.map(|r| finish(r?)).collect()
 }
 
-/// Records `rec` as pending under its key — or, if the key is already recorded, returns that
-/// record untouched. One immediate transaction, so two instances clicking at once cannot both
-/// get `New`.
+/// Records `rec` under its key — pending, or already settled when the CRM is never asked (a
+/// denial) — or, if the key is already recorded, returns that record untouched. One immediate
+/// transaction, so two instances clicking at once cannot both get `New`.
 pub fn begin_action(conn: &mut Connection, rec: &ActionRecord) -> Result<Begun> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
@@ -225,13 +225,6 @@ pub fn resolve_action(conn: &mut Connection, id: i64, r: &Resolution, reflect: R
     }
     tx.commit()?;
     Ok(n == 1)
-}
-
-/// Records an action that never reached the CRM (denied, or refused before the call) in one
-/// statement; its key still makes a repeat of it find this record.
-pub fn record_settled(conn: &mut Connection, rec: &ActionRecord) -> Result<Begun> {
-    debug_assert_ne!(rec.state, State::Pending);
-    begin_action(conn, rec)
 }
 
 pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<ActionRecord>> {

@@ -87,32 +87,61 @@ enum Asked<'a> {
     Form(&'a ModalInteraction),
 }
 
+impl<'a> Asked<'a> {
+    fn custom_id(self) -> &'a str {
+        match self {
+            Asked::Click(c) => &c.data.custom_id,
+            Asked::Form(m) => &m.data.custom_id,
+        }
+    }
+
+    /// Answers privately.
+    async fn say(self, ctx: &serenity::Context, text: String) -> Result<(), serenity::Error> {
+        let r = private_answer(text);
+        match self {
+            Asked::Click(c) => c.create_response(ctx, r).await,
+            Asked::Form(m) => m.create_response(ctx, r).await,
+        }
+    }
+
+    /// The guild's check, then the asker's access, decided now; `None` once refused (and told).
+    async fn access(self, ctx: &serenity::Context, data: &Data) -> Result<Option<panopticon::people::Access>, Error> {
+        let (guild, channel, member) = match self {
+            Asked::Click(c) => (c.guild_id, c.channel_id, c.member.as_ref()),
+            Asked::Form(m) => (m.guild_id, m.channel_id, m.member.as_ref()),
+        };
+        if let Some(why) = refusal(&data.cfg, guild, channel, member) {
+            traced::outcome("refused");
+            self.say(ctx, why).await?;
+            return Ok(None);
+        }
+        let Some(member) = member else { return Ok(None) };
+        match people::access(data, member).await? {
+            Ok(a) => Ok(Some(a)),
+            Err(refused) => {
+                traced::outcome("refused");
+                self.say(ctx, refused.message()).await?;
+                Ok(None)
+            }
+        }
+    }
+}
+
 /// A follow-up control (`Action`: nudge, snooze, answers), clicked or its form submitted. The
 /// answers to a nudge come from the locator's DMs: they pass their own check (the clicker is
 /// the lead's locator, or a coordinator) instead of the guild-only one; everything else passes
 /// the guild's check and acts with the clicker's access, decided now.
 async fn on_action(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Result<(), Error> {
-    let (custom_id, guild, channel, member) = match asked {
-        Asked::Click(c) => (&c.data.custom_id, c.guild_id, c.channel_id, c.member.as_ref()),
-        Asked::Form(m) => (&m.data.custom_id, m.guild_id, m.channel_id, m.member.as_ref()),
-    };
-    let say = |text: String| async move {
-        let r = private_answer(text);
-        match asked {
-            Asked::Click(c) => c.create_response(ctx, r).await,
-            Asked::Form(m) => m.create_response(ctx, r).await,
-        }
-    };
     let stopping = data.ops.stopping().then(|| STOPPING.to_string());
-    let action = match Action::parse(custom_id, &data.view_key) {
+    let action = match Action::parse(asked.custom_id(), &data.view_key) {
         Ok(a) => a,
         Err(_) => {
             traced::outcome("refused");
-            return Ok(say(stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
+            return Ok(asked.say(ctx, stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
         }
     };
     if let Some(why) = stopping {
-        return Ok(say(why).await?);
+        return Ok(asked.say(ctx, why).await?);
     }
     match (action.kind, asked) {
         (ActionKind::FollowedUpSubmit, Asked::Form(m)) => {
@@ -121,59 +150,30 @@ async fn on_action(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Re
         (k, Asked::Click(c)) if k.answers_nudge() => return slash::nudge::answer(ctx, data, c, &action).await,
         _ => {}
     }
-    if let Some(why) = refusal(&data.cfg, guild, channel, member) {
-        traced::outcome("refused");
-        return Ok(say(why).await?);
-    }
-    let Some(member) = member else { return Ok(()) };
-    let access = match people::access(data, member).await? {
-        Ok(a) => a,
-        Err(refused) => {
-            traced::outcome("refused");
-            return Ok(say(refused.message()).await?);
-        }
-    };
+    let Some(access) = asked.access(ctx, data).await? else { return Ok(()) };
     match (action.kind, asked) {
         (ActionKind::Nudge, Asked::Click(c)) => slash::nudge::nudge(ctx, data, c, &access, &action).await,
         (ActionKind::SnoozeForm, Asked::Click(c)) => slash::snooze::open_form(ctx, data, c, &access, &action).await,
         (ActionKind::Unsnooze, Asked::Click(c)) => slash::snooze::lift(ctx, data, c, &access, &action).await,
         (ActionKind::SnoozeSubmit, Asked::Form(m)) => slash::snooze::submit(ctx, data, m, &access, &action).await,
         // A signed id used where it does not belong (a form's id on a button): not ours to act on.
-        _ => Ok(say(NOT_OURS.into()).await?),
+        _ => Ok(asked.say(ctx, NOT_OURS.into()).await?),
     }
 }
 
 /// A write-back control (`Write`: reassign, note, task, the audit's pages), clicked or its form
 /// submitted: the guild's check, then the clicker's access, decided now.
 async fn on_write(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Result<(), Error> {
-    let (custom_id, guild, channel, member) = match asked {
-        Asked::Click(c) => (&c.data.custom_id, c.guild_id, c.channel_id, c.member.as_ref()),
-        Asked::Form(m) => (&m.data.custom_id, m.guild_id, m.channel_id, m.member.as_ref()),
-    };
-    let say = |text: String| async move {
-        let r = private_answer(text);
-        match asked {
-            Asked::Click(c) => c.create_response(ctx, r).await,
-            Asked::Form(m) => m.create_response(ctx, r).await,
-        }
-    };
     let stopping = data.ops.stopping().then(|| STOPPING.to_string());
-    let Ok(w) = Write::parse(custom_id, &data.view_key) else {
+    let Ok(w) = Write::parse(asked.custom_id(), &data.view_key) else {
         traced::outcome("refused");
-        return Ok(say(stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
+        return Ok(asked.say(ctx, stopping.unwrap_or_else(|| NOT_OURS.into())).await?);
     };
-    if let Some(why) = stopping.or_else(|| refusal(&data.cfg, guild, channel, member)) {
+    if let Some(why) = stopping {
         traced::outcome("refused");
-        return Ok(say(why).await?);
+        return Ok(asked.say(ctx, why).await?);
     }
-    let Some(member) = member else { return Ok(()) };
-    let access = match people::access(data, member).await? {
-        Ok(a) => a,
-        Err(refused) => {
-            traced::outcome("refused");
-            return Ok(say(refused.message()).await?);
-        }
-    };
+    let Some(access) = asked.access(ctx, data).await? else { return Ok(()) };
     match asked {
         Asked::Click(c) => slash::writeback::on_click(ctx, data, c, &access, &w).await,
         Asked::Form(m) => slash::writeback::on_form(ctx, data, m, &access, &w).await,

@@ -73,15 +73,19 @@ pub fn private(text: &str) -> CreateInteractionResponse {
     )
 }
 
-/// The text a person typed in a form's field `id`: trimmed, one line, at most `NOTE_MAX`.
-pub fn field(m: &ModalInteraction, id: &str) -> Option<String> {
+/// The text typed in field `id` of a submitted form, untouched (`None` when empty): for text
+/// whose own parser decides its shape (a write-back note keeps its lines).
+pub fn raw_field(m: &ModalInteraction, id: &str) -> Option<String> {
     m.data.components.iter().flat_map(|r| &r.components).find_map(|c| match c {
-        ActionRowComponent::InputText(t) if t.custom_id == id => {
-            let one_line = t.value.as_deref().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-            (!one_line.is_empty()).then(|| one_line.chars().take(NOTE_MAX).collect())
-        }
+        ActionRowComponent::InputText(t) if t.custom_id == id => t.value.clone().filter(|v| !v.trim().is_empty()),
         _ => None,
     })
+}
+
+/// The text a person typed in a form's field `id`: trimmed, one line, at most `NOTE_MAX`.
+pub fn field(m: &ModalInteraction, id: &str) -> Option<String> {
+    let one_line = raw_field(m, id)?.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(one_line.chars().take(NOTE_MAX).collect())
 }
 
 /// Snoozes `lead` until `until` (`None`: the next appointment), recording who and why; with

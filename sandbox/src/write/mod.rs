@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::org::Org;
 use crate::render::zt;
-use crate::server::{envelope, invalid, json_bytes, S};
+use crate::server::{authorize, envelope, invalid, json_bytes, require_scope, Shared, S};
 pub(crate) use update::{read_one, update_many, update_one};
 
 /// One record's result: the status it alone would get, and its `data[]` entry.
@@ -156,7 +156,7 @@ pub(crate) fn lookup_id(v: &Value) -> Option<String> {
 }
 
 /// The `fields` a related list requires (400 `REQUIRED_PARAM_MISSING` without it).
-pub(crate) fn required_fields(q: &HashMap<String, String>) -> Result<Vec<String>, Response> {
+fn required_fields(q: &HashMap<String, String>) -> Result<Vec<String>, Response> {
     match q.get("fields").filter(|f| !f.trim().is_empty()) {
         Some(f) => Ok(f.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
         None => Err(envelope(
@@ -168,8 +168,41 @@ pub(crate) fn required_fields(q: &HashMap<String, String>) -> Result<Vec<String>
     }
 }
 
+/// `GET /crm/{v}/{module}/{id}/<related list>?fields=…`: the token and its `scope`, the
+/// required `fields`, a parent lead that exists, then one page of what `items` lists for it.
+pub(crate) fn related_list(
+    s: &Shared,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    scope: &str,
+    (module, id): (&str, &str),
+    items: impl FnOnce(&Org, &[String]) -> Vec<Value>,
+) -> Response {
+    if let Err(r) = authorize(s, headers) {
+        return r;
+    }
+    if let Err(r) = require_scope(s, scope) {
+        return r;
+    }
+    let fields = match required_fields(q) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let org = s.org.read().expect("org lock");
+    if module != "Leads" || !org.leads.contains_key(id) {
+        return envelope(
+            StatusCode::BAD_REQUEST,
+            "INVALID_DATA",
+            "the related id given seems to be invalid",
+            json!({"resource_path_index": 2}),
+        );
+    }
+    let found = items(&org, &fields);
+    related_page(q, found)
+}
+
 /// One page of a related list (`page` from 1, `per_page` ≤ 200), 204 when it is empty.
-pub(crate) fn related_page(q: &HashMap<String, String>, items: Vec<Value>) -> Response {
+fn related_page(q: &HashMap<String, String>, items: Vec<Value>) -> Response {
     if items.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
     }

@@ -12,10 +12,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{bad, id_text, missing, records, refuse, related_page, reply, required_fields, written, Entry};
+use super::{bad, id_text, missing, records, refuse, related_list, reply, written, Entry};
 use crate::org::{Org, SNote};
 use crate::render::zt;
-use crate::server::{authorize, envelope, require_scope, Shared, S};
+use crate::server::{authorize, require_scope, Shared, S};
 
 /// `POST /crm/{v}/{module}/{id}/Notes`: the parent comes from the URL.
 pub(crate) async fn create_for(
@@ -116,27 +116,9 @@ pub(crate) async fn list(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&s, &headers) {
-        return r;
-    }
-    if let Err(r) = require_scope(&s, "ZohoCRM.modules.notes.READ") {
-        return r;
-    }
-    let fields = match required_fields(&q) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let org = s.org.read().expect("org lock");
-    if module != "Leads" || !org.leads.contains_key(&id) {
-        return envelope(
-            StatusCode::BAD_REQUEST,
-            "INVALID_DATA",
-            "the related id given seems to be invalid",
-            json!({"resource_path_index": 2}),
-        );
-    }
-    let items = org.notes_of(&id).into_iter().map(|n| render_note(&org, n, &fields)).collect();
-    related_page(&q, items)
+    related_list(&s, &headers, &q, "ZohoCRM.modules.notes.READ", (&module, &id), |org, fields| {
+        org.notes_of(&id).into_iter().map(|n| render_note(org, n, fields)).collect()
+    })
 }
 
 fn render_note(org: &Org, n: &SNote, fields: &[String]) -> Value {

@@ -15,10 +15,10 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{bad, lookup_id, missing, records, refuse, related_page, reply, required_fields, written, Entry};
+use super::{bad, lookup_id, missing, records, refuse, related_list, reply, written, Entry};
 use crate::org::{Org, Related, STask};
 use crate::render::{render_event, zt};
-use crate::server::{authorize, envelope, require_scope, Shared, S};
+use crate::server::{authorize, require_scope, Shared, S};
 
 const MAX_SUBJECT: usize = 255;
 
@@ -132,39 +132,22 @@ pub(crate) async fn activities(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&s, &headers) {
-        return r;
-    }
-    if let Err(r) = require_scope(&s, "ZohoCRM.modules.tasks.READ") {
-        return r;
-    }
-    let fields = match required_fields(&q) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let org = s.org.read().expect("org lock");
-    if module != "Leads" || !org.leads.contains_key(&id) {
-        return envelope(
-            StatusCode::BAD_REQUEST,
-            "INVALID_DATA",
-            "the related id given seems to be invalid",
-            json!({"resource_path_index": 2}),
-        );
-    }
-    let mut items: Vec<(DateTime<Utc>, Value)> =
-        org.tasks_of(&id).into_iter().map(|t| (t.created, render_task(&org, t, &fields))).collect();
-    let field_refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-    for (e, lead) in org.event_appointments() {
-        if lead == id {
-            let mut v = render_event(&org, &e.id, &field_refs);
-            if let Value::Object(m) = &mut v {
-                m.insert("$module".into(), json!("Events"));
+    related_list(&s, &headers, &q, "ZohoCRM.modules.tasks.READ", (&module, &id), |org, fields| {
+        let mut items: Vec<(DateTime<Utc>, Value)> =
+            org.tasks_of(&id).into_iter().map(|t| (t.created, render_task(org, t, fields))).collect();
+        let field_refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+        for (e, lead) in org.event_appointments() {
+            if lead == id {
+                let mut v = render_event(org, &e.id, &field_refs);
+                if let Value::Object(m) = &mut v {
+                    m.insert("$module".into(), json!("Events"));
+                }
+                items.push((e.modified, v));
             }
-            items.push((e.modified, v));
         }
-    }
-    items.sort_by_key(|a| a.0);
-    related_page(&q, items.into_iter().map(|(_, v)| v).collect())
+        items.sort_by_key(|a| a.0);
+        items.into_iter().map(|(_, v)| v).collect()
+    })
 }
 
 fn render_task(org: &Org, t: &STask, fields: &[String]) -> Value {

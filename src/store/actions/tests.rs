@@ -122,7 +122,8 @@ fn locator_only_reflection_and_the_audit_filters() {
     note.requested_at = t("2026-11-23T09:00:00Z");
     note.state = State::Denied;
     note.reason = Some("members may not".into());
-    record_settled(&mut c, &note).unwrap();
+    // A settled record (denied here) is begun like any other: its key finds it again.
+    begin_action(&mut c, &note).unwrap();
     let mut task = reassign(&ActionKey::new());
     task.kind = ActionKind::Task;
     task.lead_id = "7002".into();

@@ -14,7 +14,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use panopticon::actions::run::{perform, Actor, Ask, Outcome, RunError};
 use panopticon::actions::ActionKind;
-use panopticon::people::{Access, LoopAct};
+use panopticon::people::Access;
 use panopticon::store::{self, StoredLead, Via};
 use panopticon::views::lead::LeadDetail;
 use panopticon::views::state::{Write, WriteKind};
@@ -31,14 +31,6 @@ const STORY_LINES: usize = 5;
 /// Said for a write-back id used where it does not belong.
 const MISPLACED: &str = "That button does nothing here — open the lead again with /lead.";
 
-fn act_of(kind: ActionKind) -> LoopAct {
-    match kind {
-        ActionKind::Reassign => LoopAct::Reassign,
-        ActionKind::Note => LoopAct::Note,
-        ActionKind::Task => LoopAct::Task,
-    }
-}
-
 /// The story's write-back buttons, for who may use them and what the token may write: a
 /// second row under the loop's buttons, or nothing.
 pub fn story_row(sc: &Scene, lead: &str, owner: Option<&str>) -> Option<CreateActionRow> {
@@ -49,7 +41,7 @@ pub fn story_row(sc: &Scene, lead: &str, owner: Option<&str>) -> Option<CreateAc
         (ActionKind::Task, WriteKind::TaskForm, "Follow-up task…"),
     ]
     .into_iter()
-    .filter(|(k, _, _)| access.may(act_of(*k), owner) && scopes.missing(*k).is_none())
+    .filter(|(k, _, _)| access.may(k.act(), owner) && scopes.missing(*k).is_none())
     // Reassigning a lead nobody owns is a coordinator's; a task needs an owner to be for.
     .filter(|(k, _, _)| *k != ActionKind::Task || owner.is_some())
     .map(|(_, w, label)| {
@@ -124,7 +116,7 @@ async fn lead_for(data: &Data, access: &Access, w: &Write) -> Result<Result<Stor
 /// forged click still arrives), in words; `None` when they may.
 fn not_theirs(access: &Access, kind: ActionKind, lead: &StoredLead) -> Option<String> {
     let owner = lead.locator.as_ref().map(|u| u.id.as_str());
-    if access.may(act_of(kind), owner) {
+    if access.may(kind.act(), owner) {
         return None;
     }
     Some(

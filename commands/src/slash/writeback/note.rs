@@ -15,20 +15,10 @@ use serenity::{
 use super::{actor, defer_form, lead_for, not_theirs, run, said};
 use crate::kit::limits::cut;
 use crate::kit::{Data, Error};
-use crate::slash::snooze::private;
+use crate::slash::snooze::{private, raw_field};
 
 /// Discord's limit for a form's paragraph.
 const NOTE_MAX: u16 = 4000;
-
-/// The text typed in field `id` of a submitted form, untouched (`None` when empty).
-pub(super) fn raw_field(m: &ModalInteraction, id: &str) -> Option<String> {
-    m.data.components.iter().flat_map(|r| &r.components).find_map(|c| match c {
-        serenity::ActionRowComponent::InputText(t) if t.custom_id == id => {
-            t.value.clone().filter(|v| !v.trim().is_empty())
-        }
-        _ => None,
-    })
-}
 
 /// "Add note…": the form, or why not.
 pub async fn open(

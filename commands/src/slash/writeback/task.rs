@@ -14,11 +14,10 @@ use serenity::{
     ModalInteraction,
 };
 
-use super::note::raw_field;
 use super::{actor, defer_form, lead_for, not_theirs, run, said};
 use crate::kit::limits::cut;
 use crate::kit::{Data, Error};
-use crate::slash::snooze::private;
+use crate::slash::snooze::{private, raw_field};
 
 /// "Follow-up task…": the form, or why not.
 pub async fn open(
