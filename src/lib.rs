@@ -12,6 +12,7 @@ pub mod domain;
 pub mod people;
 pub mod render;
 pub mod rules;
+pub mod sales;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -37,6 +37,8 @@ pub(super) struct RawConfig {
     pub ops: RawOps,
     pub alerts: super::alerts::RawAlerts,
     pub actions: super::actions::RawActions,
+    pub sales: super::sales::RawSales,
+    pub targets: Vec<super::sales::RawTarget>,
 }
 
 /// `[crm]`: which CRM to read; absent means Zoho.

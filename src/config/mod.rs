@@ -23,6 +23,7 @@ mod actions;
 mod alerts;
 mod file;
 mod file_errors;
+mod sales;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -31,6 +32,7 @@ mod values;
 pub use actions::ActionsConfig;
 pub use alerts::AlertsConfig;
 pub use file::{DEFAULT_CLOSED_STAGES, DEFAULT_DELIVERED_STAGES, DEFAULT_GREEN_STAGES};
+pub use sales::{SalesConfig, Target, TargetMetric, TargetPeriod, TargetWho, DEFAULT_MQL_STAGES, DEFAULT_SQL_STAGES};
 pub use values::DataCenter;
 
 /// A configuration problem, phrased so the person editing the file knows what to change.
@@ -281,6 +283,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// The write-back actions (`[actions]`), off by default.
     pub actions: ActionsConfig,
+    /// The sales dashboard (`[sales]`, `[[targets]]`).
+    pub sales: SalesConfig,
     /// Rows per rendered table image; longer lists are paged.
     pub rows_per_image: usize,
     /// Font files for scripts the embedded Noto Sans lacks (CJK…), tried in order.
@@ -325,6 +329,7 @@ impl Config {
         let digest = validate::digest(raw.digest)?;
         let alerts = alerts::alerts(raw.alerts)?;
         let actions = actions::actions(raw.actions)?;
+        let sales = sales::sales(raw.sales, raw.targets)?;
         let rows_per_image = validate::rows_per_image(&raw.render)?;
         Ok(Config {
             crm,
@@ -341,6 +346,7 @@ impl Config {
             people,
             alerts,
             actions,
+            sales,
             rows_per_image,
             fallback_fonts: raw.render.fallback_fonts,
             system_fonts: raw.render.system_fonts,

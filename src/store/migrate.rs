@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_people", include_str!("../../migrations/0007_people.sql")),
     ("0008_loop", include_str!("../../migrations/0008_loop.sql")),
     ("0009_actions", include_str!("../../migrations/0009_actions.sql")),
+    ("0010_sales", include_str!("../../migrations/0010_sales.sql")),
 ];
 
 /// How many migrations this build knows (the `user_version` of an up-to-date database).
