@@ -158,14 +158,13 @@ pub(super) fn sales(raw: RawSales, targets: Vec<RawTarget>) -> Result<SalesConfi
     let mut out = Vec::new();
     for (i, t) in targets.into_iter().enumerate() {
         let key = format!("[[targets]] #{}", i + 1);
-        let metric = match t.metric.as_deref().unwrap_or("won_revenue") {
-            m => TargetMetric::ALL.into_iter().find(|x| x.key() == m).ok_or_else(|| {
-                bad(
-                    &format!("{key} metric"),
-                    format!("'{m}' is not one of {}", TargetMetric::ALL.map(|m| m.key()).join(", ")),
-                )
-            })?,
-        };
+        let m = t.metric.as_deref().unwrap_or("won_revenue");
+        let metric = TargetMetric::ALL.into_iter().find(|x| x.key() == m).ok_or_else(|| {
+            bad(
+                &format!("{key} metric"),
+                format!("'{m}' is not one of {}", TargetMetric::ALL.map(|m| m.key()).join(", ")),
+            )
+        })?;
         let period = match t.period.as_str() {
             "month" => TargetPeriod::Month,
             "quarter" => TargetPeriod::Quarter,
