@@ -5,6 +5,7 @@ use crate::actions::Scopes;
 use crate::config::{Config, CrmKind};
 use crate::crm::CrmRole;
 use crate::domain::LeadId;
+use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::Stamp;
 
 use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
@@ -64,6 +65,31 @@ impl CrmSource for Crm {
     async fn fetch_stage_history(&self, lead: &LeadId) -> Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError> {
         match self {
             Crm::Zoho(c) => c.fetch_stage_history(lead).await,
+        }
+    }
+    async fn fetch_sales(
+        &self,
+        module: SalesModule,
+        since: Option<&str>,
+        pages: &impl Pages<SalesRecord>,
+    ) -> Result<Listed, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_sales(module, since, pages).await,
+        }
+    }
+    async fn fetch_deleted_sales(&self, module: SalesModule, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_deleted_sales(module, since).await,
+        }
+    }
+    async fn fetch_deal_stages(&self, deal_id: &str) -> Result<(Vec<DealStage>, Vec<Skipped>), CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_deal_stages(deal_id).await,
+        }
+    }
+    async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_stage_meta().await,
         }
     }
     fn take_calls(&self) -> CallCounts {

@@ -19,6 +19,7 @@ pub use error::CrmError;
 pub use write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 
 use crate::domain::LeadId;
+use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::Stamp;
 
 /// A reference to a CRM user (the locator).
@@ -194,6 +195,27 @@ pub trait CrmSource: Send + Sync {
         &self,
         lead: &LeadId,
     ) -> impl Future<Output = Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError>> + Send;
+    /// Changed records of one sales module, each page to `pages` as it is read.
+    fn fetch_sales(
+        &self,
+        module: SalesModule,
+        since: Option<&str>,
+        pages: &impl Pages<SalesRecord>,
+    ) -> impl Future<Output = Result<Listed, CrmError>> + Send;
+    /// Ids deleted from one sales module; activity ids carry their module prefix (`Calls:<id>`),
+    /// as stored.
+    fn fetch_deleted_sales(
+        &self,
+        module: SalesModule,
+        since: Option<&str>,
+    ) -> impl Future<Output = Result<Fetched<String>, CrmError>> + Send;
+    /// One deal's stage history, oldest first.
+    fn fetch_deal_stages(
+        &self,
+        deal_id: &str,
+    ) -> impl Future<Output = Result<(Vec<DealStage>, Vec<Skipped>), CrmError>> + Send;
+    /// What each deal stage means (probability, won / lost / open), read whole.
+    fn fetch_stage_meta(&self) -> impl Future<Output = Result<Fetched<StageInfo>, CrmError>> + Send;
     /// Calls made since the last `take_calls`.
     fn take_calls(&self) -> CallCounts;
 }

@@ -23,13 +23,13 @@ pub fn id_of(v: &Value) -> Option<String> {
     }
 }
 
-fn id(v: &Value) -> Result<String, String> {
+pub(super) fn id(v: &Value) -> Result<String, String> {
     let raw = id_of(v).ok_or("no id")?;
     LeadId::parse(&raw).map(|l| l.as_str().to_string())
 }
 
 /// A text value; null, empty and Zoho's "-None-" picklist placeholder mean no value.
-fn text(v: &Value, key: &str) -> Option<String> {
+pub(super) fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::String(s) => {
             let t = s.trim();
@@ -41,7 +41,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-fn stamp(v: &Value, key: &str) -> Result<Option<Stamp>, String> {
+pub(super) fn stamp(v: &Value, key: &str) -> Result<Option<Stamp>, String> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -50,12 +50,12 @@ fn stamp(v: &Value, key: &str) -> Result<Option<Stamp>, String> {
     }
 }
 
-fn required_stamp(v: &Value, key: &str) -> Result<Stamp, String> {
+pub(super) fn required_stamp(v: &Value, key: &str) -> Result<Stamp, String> {
     stamp(v, key)?.ok_or_else(|| format!("{key} is missing"))
 }
 
 /// A user lookup (`{name, id, email}`); a plain text field is taken as a name.
-fn lookup(v: &Value, key: &str) -> Option<UserRef> {
+pub(super) fn lookup(v: &Value, key: &str) -> Option<UserRef> {
     match v.get(key)? {
         Value::Object(o) => {
             let id = o
@@ -77,7 +77,7 @@ fn lookup(v: &Value, key: &str) -> Option<UserRef> {
     }
 }
 
-fn flag(v: &Value, key: &str) -> bool {
+pub(super) fn flag(v: &Value, key: &str) -> bool {
     matches!(v.get(key), Some(Value::Bool(true))) || matches!(v.get(key), Some(Value::String(s)) if s == "true")
 }
 
