@@ -31,6 +31,7 @@ mod apply;
 mod guard;
 mod interrupt;
 mod roles;
+mod sales;
 mod writer;
 
 pub use guard::is_mass_delete;
@@ -127,6 +128,13 @@ pub struct SyncReport {
     pub stage_changes: u64,
     pub appointments: u64,
     pub timeline_reads: u64,
+    /// Sales records written or deleted this run, per kind (calls, tasks and meetings are
+    /// activities), and the deals whose stage history was read.
+    pub deals: u64,
+    pub activities: u64,
+    pub accounts: u64,
+    pub contacts: u64,
+    pub deal_histories: u64,
     pub calls: CallCounts,
     pub skipped: Vec<Skipped>,
     /// What the run could not do but went on without (the roles refused, say), one line each.
@@ -137,6 +145,14 @@ pub struct SyncReport {
 impl SyncReport {
     pub fn api_calls(&self) -> u64 {
         self.calls.values().sum()
+    }
+
+    /// The sales side of the run in one phrase, for the CLI's summary.
+    pub fn sales_summary(&self) -> String {
+        format!(
+            "sales: {} deals, {} activities, {} accounts, {} contacts changed; {} deal histories read",
+            self.deals, self.activities, self.accounts, self.contacts, self.deal_histories
+        )
     }
 }
 
@@ -311,7 +327,7 @@ async fn pull<C: CrmSource>(
     to_writer: mpsc::Sender<ToWriter>,
     start: oneshot::Receiver<writer::Start>,
 ) -> Result<(), SyncError> {
-    let writer::Start { marks, roles_due } = start.await.map_err(|_| writer_gone("the database"))?;
+    let writer::Start { marks, roles_due, meta_due } = start.await.map_err(|_| writer_gone("the database"))?;
     let mark = |key: &str| marks.get(key).cloned().flatten();
     let tx = &to_writer;
     let send = |msg: ToWriter, what: &'static str| async move { tx.send(msg).await.map_err(|_| writer_gone(what)) };
@@ -359,10 +375,12 @@ async fn pull<C: CrmSource>(
         send(ToWriter::DeletedAppointments(f.items, f.skipped), "appointments/deleted").await?;
         Ok::<_, SyncError>((listed, f.next_watermark))
     };
-    let (u, (l, dl), (a, da)) = tokio::try_join!(users, leads, appointments)?;
+    let sales = sales::listings(crm, &marks, full, meta_due, tx);
+    let (u, (l, dl), (a, da), s) = tokio::try_join!(users, leads, appointments, sales)?;
     let watermarks: BTreeMap<&'static str, String> =
         [(W_USERS, u), (W_LEADS, l), (W_LEADS_DELETED, dl), (W_APPTS, a), (W_APPTS_DELETED, da)]
             .into_iter()
+            .chain(s)
             .filter_map(|(k, v)| Some((k, v?)))
             .collect();
 
@@ -372,6 +390,7 @@ async fn pull<C: CrmSource>(
     let (answer, wanted) = oneshot::channel();
     send(ToWriter::Listed(answer), "the listings").await?;
     let wanted = wanted.await.map_err(|_| writer_gone("the listings"))?;
+    let deals = sales::wanted(tx).await?;
 
     progress.phase("Stage history", Some(wanted.len() as u64));
     let mut reads = futures::stream::iter(wanted.into_iter().map(|id| async move {
@@ -402,6 +421,7 @@ async fn pull<C: CrmSource>(
             progress.advance(done);
         }
     }
+    sales::histories(crm, deals, settings.concurrency, tx, progress).await?;
     let calls = crm.take_calls();
     send(ToWriter::Finish { watermarks, calls }, "the end of the run").await?;
     Ok(())

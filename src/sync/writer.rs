@@ -17,6 +17,7 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 
+use super::sales::{self, SalesMsg, SalesWriter};
 use super::{apply, roles, Job, SyncError, SyncReport, SyncSettings, MARKS};
 use crate::config::AppointmentSource;
 use crate::crm::{
@@ -45,6 +46,8 @@ pub(super) enum ToWriter {
     Timeline(LeadId, Vec<CrmStageChange>, Vec<Skipped>),
     /// A lead whose timeline Zoho refused: skipped, and owed to the next run.
     Refused(Skipped),
+    /// The sales side (`sales`).
+    Sales(SalesMsg),
     /// The pull is done: commit.
     Finish {
         watermarks: BTreeMap<&'static str, String>,
@@ -60,6 +63,8 @@ pub(super) struct Start {
     pub marks: Marks,
     /// Read the roles even if the users did not change (`roles::due`).
     pub roles_due: bool,
+    /// Read the stage metadata even if no deal changed (`sales::meta_due`).
+    pub meta_due: bool,
 }
 
 /// Skipped records are reported per source in this order, whatever order the pages came in.
@@ -81,6 +86,7 @@ struct Writer<'a> {
     roles_stored: bool,
     /// This run replaced the role tree (its time is remembered at the end).
     roles_read: bool,
+    sales: SalesWriter,
 }
 
 /// Runs on a blocking thread until the pull finishes (commit) or stops (rollback).
@@ -106,9 +112,11 @@ fn run_in(
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     staging::create(&tx)?;
     let mut marks = Marks::new();
-    for key in MARKS {
+    let sales_keys = sales::MARKS.into_iter().flat_map(|(_, k, d)| [k, d]);
+    for key in MARKS.into_iter().chain(sales_keys) {
         marks.insert(key, if job.full { None } else { store::watermark(&tx, key)? });
     }
+    let meta_due = sales::meta_due(&tx, job.full, job.started)?;
     let first = !job.full && marks[super::W_LEADS].is_none();
     let roles_due = roles::due(&tx, job.full, job.started)?;
     let mut w = Writer {
@@ -118,9 +126,10 @@ fn run_in(
         skipped: Default::default(),
         roles_stored: store::roles_stored(&tx)?,
         roles_read: false,
+        sales: SalesWriter::new(&tx, job.full, job.allow_mass_delete)?,
     };
     // A pull that is gone already shows as a closed channel below.
-    let _ = ready.send(Start { marks, roles_due });
+    let _ = ready.send(Start { marks, roles_due, meta_due });
     let mut finish = None;
     while let Some(msg) = rx.blocking_recv() {
         // SQLite's own interrupt only stops a statement in progress; between the many short
@@ -209,6 +218,7 @@ impl Writer<'_> {
                 self.history(&lead, &changes)?;
             }
             ToWriter::Refused(s) => self.skipped[TIMELINE].push(s),
+            ToWriter::Sales(msg) => self.sales.apply(self.conn, msg, &mut self.report)?,
             ToWriter::Finish { .. } => {}
         }
         Ok(())
@@ -279,7 +289,7 @@ impl Writer<'_> {
 
     /// Everything but the commit: the history debt left, watermarks, the run's record.
     fn finish(self, watermarks: BTreeMap<&'static str, String>, calls: CallCounts) -> Result<SyncReport, SyncError> {
-        let Writer { conn, job, mut report, skipped, roles_read, .. } = self;
+        let Writer { conn, job, mut report, skipped, roles_read, sales, .. } = self;
         store::rewrite_history_due(conn)?;
         store::set_history_due_rules(conn, &apply::rules_fingerprint(&job.settings))?;
         if job.full {
@@ -291,7 +301,7 @@ impl Writer<'_> {
         if roles_read {
             store::set_roles_read_at(conn, job.started)?;
         }
-        let skipped: Vec<Skipped> = skipped.into_iter().flatten().collect();
+        let skipped: Vec<Skipped> = skipped.into_iter().flatten().chain(sales.finish(conn, job.started)?).collect();
         for s in &skipped {
             tracing::warn!(target: "panopticon::sync", "skipped {s}");
         }

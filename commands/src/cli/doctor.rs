@@ -10,6 +10,7 @@ mod check;
 mod database;
 mod discord;
 mod permissions;
+mod sales;
 mod zoho;
 
 use std::path::PathBuf;

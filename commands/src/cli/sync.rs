@@ -37,8 +37,8 @@ pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
     match outcome {
         Ok(report) => {
             match peak_memory_mb() {
-                Some(mb) => println!("{report}, peak memory {mb} MB"),
-                None => println!("{report}"),
+                Some(mb) => println!("{report}; {}, peak memory {mb} MB", report.sales_summary()),
+                None => println!("{report}; {}", report.sales_summary()),
             }
             let calls: Vec<String> = report.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("API calls: {}", if calls.is_empty() { "none".into() } else { calls.join(", ") });

@@ -10,6 +10,7 @@ use panopticon::crm::{Crm, CrmError, CrmSource};
 
 use super::actions;
 use super::check::{skipped, Check};
+use super::sales::{self, SALES};
 
 const SIGN_IN: &str = "Zoho sign-in";
 const FIELDS: &str = "Zoho fields";
@@ -18,7 +19,7 @@ const APPOINTMENTS: &str = "Zoho appointments";
 const USERS: &str = "Zoho users";
 
 pub async fn checks(cfg: &Config) -> Vec<Check> {
-    let after_sign_in = [FIELDS, LEADS, APPOINTMENTS, USERS];
+    let after_sign_in = [FIELDS, LEADS, APPOINTMENTS, USERS, SALES];
     let client = match cfg.zoho.secrets().map_err(|e| e.to_string()).and_then(|_| connect(cfg)) {
         Ok(c) => c,
         Err(why) => {
@@ -63,6 +64,7 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         Err(e) => Err(e.to_string()),
     };
     out.push(Check::of(USERS, users));
+    out.push(sales::check(&client).await);
     if cfg.actions.enabled {
         out.extend(actions::checks(&client).await);
     }

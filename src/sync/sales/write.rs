@@ -1,0 +1,267 @@
+//! The write half of the sales sync, inside the run's one transaction: each page upserted as
+//! it arrives, deletions applied once the listings are complete (after the upserts, as for the
+//! leads), a full run's reconcile behind the mass-delete guard, the choice of the deals whose
+//! stage history to read, and the stage metadata.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::super::{guard, roles, SyncError, SyncReport};
+use crate::crm::{CrmError, Skipped};
+use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
+use crate::store::{self, SalesTable};
+use crate::time::utc_text;
+
+/// Where the time the stage metadata was last read is kept (`sync_state`, beside the
+/// watermarks: a full run clears it and reads the metadata again).
+pub(in crate::sync) const META_READ: &str = "settings/fields/Deals";
+
+/// What the pull sends about the sales side.
+pub(in crate::sync) enum SalesMsg {
+    /// A page of any sales listing.
+    Records(Vec<SalesRecord>, Vec<Skipped>),
+    Deleted(SalesModule, Vec<String>, Vec<Skipped>),
+    Meta(Vec<StageInfo>, Vec<Skipped>),
+    /// The stage metadata could not be read: the stored mapping stays, and the run warns.
+    MetaUnread(CrmError),
+    /// Every sales listing is complete: apply deletions (and a full run's reconcile) and
+    /// answer with the deals whose stage history to read.
+    Listed(tokio::sync::oneshot::Sender<Vec<String>>),
+    History(String, Vec<DealStage>, Vec<Skipped>),
+    /// A deal whose history Zoho refused: skipped, and owed to the next run.
+    Refused(Skipped),
+}
+
+/// Whether this run reads the stage metadata whatever the Deals listing says: a full run,
+/// never read, or read more than a day ago (or ahead of this clock) — like the roles.
+pub(in crate::sync) fn meta_due(conn: &Connection, full: bool, now: DateTime<Utc>) -> Result<bool, SyncError> {
+    if full {
+        return Ok(true);
+    }
+    let read = store::watermark(conn, META_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
+    Ok(read.map(|t| t.with_timezone(&Utc)).is_none_or(|t| t > now || now - t > roles::max_age()))
+}
+
+/// The module's table and, for activities, the prefix of its ids.
+fn table(module: SalesModule) -> (&'static str, &'static str) {
+    match module {
+        SalesModule::Deals => ("deals", ""),
+        SalesModule::Calls => ("activities", "Calls:"),
+        SalesModule::Tasks => ("activities", "Tasks:"),
+        SalesModule::Events => ("activities", "Events:"),
+        SalesModule::Accounts => ("accounts", ""),
+        SalesModule::Contacts => ("contacts", ""),
+    }
+}
+
+/// The module a stored id belongs to (activities by prefix).
+fn module_of(record: &SalesRecord) -> (SalesModule, &str) {
+    match record {
+        SalesRecord::Deal(d) => (SalesModule::Deals, &d.id),
+        SalesRecord::Activity(a) => (a.kind.module(), &a.id),
+        SalesRecord::Account(a) => (SalesModule::Accounts, &a.id),
+        SalesRecord::Contact(c) => (SalesModule::Contacts, &c.id),
+    }
+}
+
+/// The ids a full run holds before it writes anything, per module: what its reconcile deletes
+/// is what these had and the listing did not name.
+fn held_ids(conn: &Connection, module: SalesModule) -> Result<HashSet<String>, SyncError> {
+    let (table, prefix) = table(module);
+    // The table name is one of four constants above; the prefix is bound.
+    let mut st = conn.prepare(&format!("SELECT id FROM {table} WHERE substr(id, 1, ?2) = ?1"))?;
+    let rows = st.query_map(rusqlite::params![prefix, prefix.len() as i64], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The sales half of the writer's state.
+pub(in crate::sync) struct SalesWriter {
+    full: bool,
+    /// A full run may delete more than `guard::is_mass_delete` allows.
+    allow: bool,
+    /// Full run only: what each module held before, what it listed (and could not read).
+    held: BTreeMap<SalesModule, HashSet<String>>,
+    listed: BTreeMap<SalesModule, HashSet<String>>,
+    deleted: Vec<(SalesModule, String)>,
+    /// Deals that are new or changed stage in this run: their history is read.
+    wanted: BTreeSet<String>,
+    skipped: Vec<Skipped>,
+    meta_stored: bool,
+    meta_read: bool,
+}
+
+impl SalesWriter {
+    pub fn new(conn: &Connection, full: bool, allow: bool) -> Result<SalesWriter, SyncError> {
+        let mut held = BTreeMap::new();
+        if full {
+            for m in SalesModule::ALL {
+                held.insert(m, held_ids(conn, m)?);
+            }
+        }
+        let meta_stored = conn.query_row("SELECT EXISTS(SELECT 1 FROM deal_stage_meta)", [], |r| r.get(0))?;
+        Ok(SalesWriter {
+            full,
+            allow,
+            held,
+            listed: BTreeMap::new(),
+            deleted: Vec::new(),
+            wanted: BTreeSet::new(),
+            skipped: Vec::new(),
+            meta_stored,
+            meta_read: false,
+        })
+    }
+
+    pub fn apply(&mut self, conn: &Connection, msg: SalesMsg, r: &mut SyncReport) -> Result<(), SyncError> {
+        match msg {
+            SalesMsg::Records(records, skipped) => {
+                for s in &skipped {
+                    // A record Zoho sent but we could not read is still there: not gone.
+                    let module = SalesModule::ALL.into_iter().find(|m| m.api_name() == s.endpoint);
+                    if let (Some(m), Some(id)) = (module, &s.id) {
+                        self.listed.entry(m).or_default().insert(format!("{}{id}", table(m).1));
+                    }
+                }
+                self.skipped.extend(skipped);
+                for rec in &records {
+                    self.record(conn, rec, r)?;
+                }
+            }
+            SalesMsg::Deleted(module, ids, skipped) => {
+                self.skipped.extend(skipped);
+                self.deleted.extend(ids.into_iter().map(|id| (module, id)));
+            }
+            SalesMsg::Meta(meta, skipped) => {
+                self.skipped.extend(skipped);
+                if meta.is_empty() {
+                    let e =
+                        CrmError::Malformed { endpoint: "settings/fields".into(), detail: "no readable stage".into() };
+                    r.warnings.push(meta_warning(&e, self.meta_stored));
+                } else {
+                    store::replace_stage_meta(conn, &meta)?;
+                    self.meta_read = true;
+                }
+            }
+            SalesMsg::MetaUnread(e) => r.warnings.push(meta_warning(&e, self.meta_stored)),
+            SalesMsg::Listed(answer) => {
+                let wanted = self.listed_done(conn, r)?;
+                let _ = answer.send(wanted);
+            }
+            SalesMsg::History(deal, rows, skipped) => {
+                self.skipped.extend(skipped);
+                if store::deal_marks(conn, &deal)?.is_some() {
+                    store::replace_deal_stages(conn, &deal, &rows)?;
+                    r.deal_histories += 1;
+                }
+            }
+            SalesMsg::Refused(s) => self.skipped.push(s),
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, conn: &Connection, rec: &SalesRecord, r: &mut SyncReport) -> Result<(), SyncError> {
+        if self.full {
+            let (m, id) = module_of(rec);
+            self.listed.entry(m).or_default().insert(id.to_string());
+        }
+        match rec {
+            SalesRecord::Deal(d) => {
+                // The history is read only when it can have changed: a new deal, or a new stage.
+                let before = store::deal_marks(conn, &d.id)?;
+                if before.is_none_or(|(stage, _, read)| stage != d.stage || read.is_none()) {
+                    self.wanted.insert(d.id.clone());
+                }
+                store::upsert_deal(conn, d)?;
+                r.deals += 1;
+            }
+            SalesRecord::Activity(a) => {
+                store::upsert_activity(conn, a)?;
+                r.activities += 1;
+            }
+            SalesRecord::Account(a) => {
+                store::upsert_account(conn, a)?;
+                r.accounts += 1;
+            }
+            SalesRecord::Contact(c) => {
+                store::upsert_contact(conn, c)?;
+                r.contacts += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletions, a full run's reconcile (guarded), and the deals whose history to read: those
+    /// this run made new or moved, and those owed by earlier runs. Each is owed until read, so
+    /// one this run does not read (Zoho refused it) is read next time.
+    fn listed_done(&mut self, conn: &Connection, r: &mut SyncReport) -> Result<Vec<String>, SyncError> {
+        let mut gone: Vec<(SalesModule, String)> = std::mem::take(&mut self.deleted);
+        if self.full {
+            for (m, held) in &self.held {
+                let listed = self.listed.get(m);
+                let missing: Vec<String> =
+                    held.iter().filter(|id| listed.is_none_or(|l| !l.contains(*id))).cloned().collect();
+                if guard::is_mass_delete(held.len(), missing.len()) && !self.allow {
+                    return Err(SyncError::MassDelete {
+                        what: m.api_name(),
+                        gone: missing.len(),
+                        held: held.len(),
+                        listed: listed.map_or(0, HashSet::len),
+                    });
+                }
+                gone.extend(missing.into_iter().map(|id| (*m, id)));
+            }
+        }
+        for (m, id) in gone {
+            let ids = [id];
+            let n = match m {
+                SalesModule::Deals => store::delete_deals(conn, &ids)?,
+                SalesModule::Calls | SalesModule::Tasks | SalesModule::Events => {
+                    store::delete_sales_records(conn, SalesTable::Activities, &ids)?
+                }
+                SalesModule::Accounts => store::delete_sales_records(conn, SalesTable::Accounts, &ids)?,
+                SalesModule::Contacts => store::delete_sales_records(conn, SalesTable::Contacts, &ids)?,
+            };
+            let [id] = ids;
+            self.wanted.remove(&id);
+            match m {
+                SalesModule::Deals => r.deals += n,
+                SalesModule::Accounts => r.accounts += n,
+                SalesModule::Contacts => r.contacts += n,
+                _ => r.activities += n,
+            }
+        }
+        let mut wanted: BTreeSet<String> = std::mem::take(&mut self.wanted);
+        wanted.extend(store::deal_history_due(conn)?);
+        let mut out = Vec::with_capacity(wanted.len());
+        for id in wanted {
+            if store::deal_marks(conn, &id)?.is_some() {
+                store::owe_deal_history(conn, &id)?;
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// At the end of the run, after the watermarks were written: remember when the metadata was
+    /// read, and hand over what was skipped.
+    pub fn finish(self, conn: &Connection, started: DateTime<Utc>) -> Result<Vec<Skipped>, SyncError> {
+        if self.meta_read {
+            store::set_watermark(conn, META_READ, &utc_text(started))?;
+        }
+        Ok(self.skipped)
+    }
+}
+
+/// The run's warning when the stage metadata could not be read: the stored mapping stays.
+fn meta_warning(e: &CrmError, stored: bool) -> String {
+    let kept = if stored { "the mapping read before is kept" } else { "no stage mapping is stored yet" };
+    match e {
+        CrmError::Api { code, .. } if code == "OAUTH_SCOPE_MISMATCH" => format!(
+            "the deal stages' probabilities and categories were not read: the refresh token lacks \
+             ZohoCRM.settings.fields.READ (add it and generate a new refresh token, see README); {kept}"
+        ),
+        e => format!("the deal stages' probabilities and categories were not read ({e}); {kept}"),
+    }
+}
