@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 mod activity;
 pub use activity::{Lock, SNote, STask, ValidationRule};
 
+use crate::sales::Sales;
+
 #[derive(Clone, Debug)]
 pub struct SUser {
     pub id: String,
@@ -76,6 +78,11 @@ pub struct SEvent {
     pub end: DateTime<Utc>,
     pub all_day: bool,
     pub what: Option<Related>,
+    /// The contact it is with (`Who_Id`).
+    pub who: Option<Related>,
+    /// A user id; lead appointments made by the lead-side helpers have none (served as null).
+    pub owner_id: Option<String>,
+    pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub overrides: Map<String, Value>,
 }
@@ -150,6 +157,9 @@ pub struct Org {
     /// (module, record id) each time the emulated "workflow on edit" rule ran: it runs when a
     /// write's `trigger` includes `workflow` or is absent (Zoho's default: all automation).
     pub workflow_runs: Vec<(String, String)>,
+    /// Deals (with their stage history), calls, accounts and contacts; tasks live in `tasks`
+    /// and meetings in `events`, one store per Zoho module.
+    pub sales: Sales,
     pub next_id: u64,
     /// Bumped on every change, so cached list orders are rebuilt.
     pub version: u64,
@@ -175,6 +185,7 @@ impl Org {
             locks: BTreeMap::new(),
             validation_rules: vec![],
             workflow_runs: vec![],
+            sales: Sales::default(),
             next_id: ID_BASE + 1,
             version: 0,
         }
@@ -324,6 +335,9 @@ impl Org {
                 end: start + Duration::minutes(45),
                 all_day: false,
                 what: what.clone(),
+                who: None,
+                owner_id: None,
+                created: t,
                 modified: t,
                 overrides: Map::new(),
             },
@@ -372,6 +386,9 @@ impl Org {
                 end: start + Duration::hours(23) + Duration::minutes(59),
                 all_day: true,
                 what: Some(Related { module: "Leads".into(), id: lead_id.to_string(), name }),
+                who: None,
+                owner_id: None,
+                created: t,
                 modified: t,
                 overrides: Map::new(),
             },

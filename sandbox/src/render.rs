@@ -15,7 +15,13 @@ fn opt(v: &Option<String>) -> Value {
     v.as_ref().map(|s| Value::String(s.clone())).unwrap_or(Value::Null)
 }
 
-fn related(r: &Option<Related>) -> Value {
+/// A user lookup as Zoho writes `Owner`: `{name, id, email}`.
+pub(super) fn owner(org: &Org, id: &str) -> Value {
+    let u = org.users.iter().find(|u| u.id == id);
+    json!({"name": u.map(|u| u.full_name()), "id": id, "email": u.map(|u| u.email.clone())})
+}
+
+pub(super) fn related(r: &Option<Related>) -> Value {
     r.as_ref().map(|r| json!({"name": r.name, "id": r.id})).unwrap_or(Value::Null)
 }
 
@@ -52,6 +58,7 @@ const EVENT_FIELDS: &[&str] = &[
     "All_day",
     "What_Id",
     "$se_module",
+    "Who_Id",
     "Modified_Time",
     "Created_Time",
     "Owner",
@@ -76,7 +83,7 @@ pub(super) fn known_fields(module: &str) -> Option<&'static [&'static str]> {
         "Leads" => Some(LEAD_FIELDS),
         "Events" => Some(EVENT_FIELDS),
         "Appointments__s" => Some(APPOINTMENT_FIELDS),
-        _ => None,
+        other => crate::sales::render::known_fields(other),
     }
 }
 
@@ -94,13 +101,7 @@ pub(super) fn render_lead(org: &Org, id: &str, fields: &[&str]) -> Value {
             "Phone" => opt(&l.phone),
             "Lead_Source" => opt(&l.lead_source),
             "Lead_Status" => opt(&l.status),
-            "Owner" => match &l.owner_id {
-                Some(oid) => {
-                    let u = org.users.iter().find(|u| &u.id == oid);
-                    json!({"name": u.map(|u| u.full_name()), "id": oid, "email": u.map(|u| u.email.clone())})
-                }
-                None => Value::Null,
-            },
+            "Owner" => l.owner_id.as_deref().map(|o| owner(org, o)).unwrap_or(Value::Null),
             "Created_Time" => zt(org, l.created),
             "Modified_Time" => zt(org, l.modified),
             "Converted__s" => json!(l.converted),
@@ -132,6 +133,9 @@ pub(super) fn render_event(org: &Org, id: &str, fields: &[&str]) -> Value {
             "All_day" => json!(e.all_day),
             "What_Id" => related(&e.what),
             "$se_module" => e.what.as_ref().map(|w| json!(w.module)).unwrap_or(Value::Null),
+            "Who_Id" => related(&e.who),
+            "Owner" => e.owner_id.as_deref().map(|o| owner(org, o)).unwrap_or(Value::Null),
+            "Created_Time" => zt(org, e.created),
             "Modified_Time" => zt(org, e.modified),
             "$event_cancelled" => json!(false),
             _ => Value::Null,

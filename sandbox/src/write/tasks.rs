@@ -119,7 +119,10 @@ fn checked(org: &Org, i: usize, obj: &Map<String, Value>) -> Result<STask, Entry
         status: text(i, obj, "Status")?.unwrap_or_else(|| "Not Started".into()),
         owner_id,
         what,
+        who: None,
+        priority: text(i, obj, "Priority")?,
         description: text(i, obj, "Description")?,
+        closed: None,
         created: epoch,
         modified: epoch,
     })
