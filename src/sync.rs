@@ -287,7 +287,8 @@ struct Sink<'a, T> {
     to_writer: &'a mpsc::Sender<ToWriter>,
     wrap: fn(Vec<T>, Vec<Skipped>) -> ToWriter,
     endpoint: &'static str,
-    /// Records handed on, for the progress bar (only the leads listing reports them).
+    /// Records handed on: for the progress bar (only the leads listing reports them), and for
+    /// whether a listing changed anything (the Deals listing decides the stage mapping's read).
     count: AtomicU64,
     progress: Option<&'a dyn Progress>,
 }
@@ -308,8 +309,9 @@ impl<T> Pages<T> for Sink<'_, T> {
         let msg = (self.wrap)(items, skipped);
         async move {
             self.to_writer.send(msg).await.map_err(|_| CrmError::Stopped { endpoint: self.endpoint.into() })?;
+            let total = self.count.fetch_add(n, Ordering::Relaxed) + n;
             if let Some(p) = self.progress {
-                p.advance(self.count.fetch_add(n, Ordering::Relaxed) + n);
+                p.advance(total);
             }
             Ok(())
         }
