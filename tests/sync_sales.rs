@@ -257,7 +257,7 @@ async fn an_incremental_sync_follows_every_kind_of_edit_and_reads_history_only_f
     let s = load(&env);
     let d = |id: &str| s.deals.iter().find(|d| d.id == id).cloned();
     assert_eq!(d(&moved).unwrap().stage, "Closed Won");
-    assert_eq!(s.stages.iter().filter(|r| r.deal_id == moved).last().unwrap().stage, "Closed Won");
+    assert_eq!(s.stages.iter().rev().find(|r| r.deal_id == moved).unwrap().stage, "Closed Won");
     assert_eq!(d(&reowned).unwrap().owner.unwrap().id, new_owner);
     assert_eq!(d(&reowned).unwrap().amount, Some(77_777));
     assert!(d(&deleted).is_none() && !s.stages.iter().any(|r| r.deal_id == deleted));
@@ -427,4 +427,28 @@ async fn the_stage_mapping_refused_is_a_warning_and_the_stored_one_stays() {
         r.warnings
     );
     assert_eq!(load(&env).stage_meta.len(), DEAL_STAGES.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_the_token_may_not_read_is_kept_with_a_warning_even_by_a_full_run() {
+    let env = Env::new(generate(&sales_spec())).await;
+    env.sync().await.unwrap();
+    let before = load(&env);
+    // A refresh token from before the sales side: no Deals scope (everything else granted).
+    env.sandbox.set_granted_scopes(
+        "ZohoCRM.modules.leads.READ ZohoCRM.modules.calls.READ ZohoCRM.modules.tasks.READ ZohoCRM.modules.events.READ \
+         ZohoCRM.modules.accounts.READ ZohoCRM.modules.contacts.READ ZohoCRM.settings.fields.READ ZohoCRM.users.READ",
+    );
+    for full in [false, true] {
+        let r = if full { env.sync_full().await } else { env.sync().await }.unwrap();
+        let w = r
+            .warnings
+            .iter()
+            .find(|w| w.starts_with("Deals were not read"))
+            .unwrap_or_else(|| panic!("{:?}", r.warnings));
+        assert!(w.contains("ZohoCRM.modules.deals.READ") && w.contains("the Deals held here are kept"), "{w}");
+        assert_eq!(load(&env).deals, before.deals, "full: {full}");
+        assert_eq!(load(&env).stages, before.stages, "full: {full}");
+    }
+    assert_matches_org(&env);
 }

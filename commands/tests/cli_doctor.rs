@@ -81,6 +81,7 @@ async fn a_good_installation_passes_every_check() {
         "Zoho leads",
         "Zoho appointments",
         "Zoho users",
+        "Zoho sales",
         "Discord token",
         "Discord guild",
         "Discord channel",
@@ -90,7 +91,12 @@ async fn a_good_installation_passes_every_check() {
     }
     assert!(line(&t, "Zoho fields").contains("Lead_Status (picklist), Owner (ownerlookup)"), "{t}");
     assert!(line(&t, "Discord channel").contains("#pipeline"), "{t}");
-    assert!(t.contains("Verdict: all 13 checks passed."), "{t}");
+    let sales = line(&t, "Zoho sales");
+    assert!(
+        sales.contains("Deals, Calls, Tasks, Events, Accounts, Contacts readable") && sales.contains("9 stages"),
+        "{t}"
+    );
+    assert!(t.contains("Verdict: all 14 checks passed."), "{t}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,7 +109,7 @@ async fn a_wrong_discord_token_fails_naming_the_variable() {
     assert!(l.starts_with("✗ FAIL") && l.contains("Discord rejected DISCORD_TOKEN (401"), "{t}");
     assert!(line(&t, "Discord permissions").starts_with("- SKIP"), "{t}");
     assert!(line(&t, "Zoho leads").starts_with("✓ PASS"), "Zoho is checked all the same:\n{t}");
-    assert!(t.contains("Verdict: 1 of 13 checks failed (Discord token), 3 skipped."), "{t}");
+    assert!(t.contains("Verdict: 1 of 14 checks failed (Discord token), 3 skipped."), "{t}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +120,7 @@ async fn a_revoked_refresh_token_fails_naming_the_setting_never_the_secret() {
     assert_eq!(code, Some(1), "{t}");
     let l = line(&t, "Zoho sign-in");
     assert!(l.starts_with("✗ FAIL") && l.contains("invalid_code") && l.contains("set ZOHO_REFRESH_TOKEN"), "{t}");
-    for name in ["Zoho fields", "Zoho leads", "Zoho appointments", "Zoho users"] {
+    for name in ["Zoho fields", "Zoho leads", "Zoho appointments", "Zoho users", "Zoho sales"] {
         assert!(line(&t, name).starts_with("- SKIP"), "{name}:\n{t}");
     }
     assert!(line(&t, "Discord permissions").starts_with("✓ PASS"), "{t}");
@@ -154,7 +160,7 @@ async fn a_channel_overwrite_denying_attach_files_is_found() {
         "{t}"
     );
     assert!(!l.contains("Embed Links"), "only what is missing is named:\n{t}");
-    assert!(t.contains("Verdict: 1 of 13 checks failed (Discord permissions)."), "{t}");
+    assert!(t.contains("Verdict: 1 of 14 checks failed (Discord permissions)."), "{t}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,7 +187,7 @@ async fn each_write_back_action_says_whether_the_token_has_its_scope() {
     let (code, t) = s.doctor(&s.config(""), DISCORD_TOKEN).await;
     assert_eq!(code, Some(0), "{t}");
     assert!(line(&t, "write-back").ends_with("write-back actions off ([actions] enabled)"), "{t}");
-    assert!(t.contains("Verdict: all 13 checks passed."), "{t}");
+    assert!(t.contains("Verdict: all 14 checks passed."), "{t}");
 
     let on = s.config("[actions]\nenabled = true\n");
     let (code, t) = s.doctor(&on, DISCORD_TOKEN).await;
@@ -189,7 +195,7 @@ async fn each_write_back_action_says_whether_the_token_has_its_scope() {
     assert_eq!(line(&t, "reassign"), "✓ PASS  reassign             scope ZohoCRM.modules.leads.UPDATE granted");
     assert!(line(&t, "note").contains("scope ZohoCRM.modules.notes.CREATE and ZohoCRM.modules.notes.READ granted"));
     assert!(line(&t, "task").contains("scope ZohoCRM.modules.tasks.CREATE and ZohoCRM.modules.tasks.READ granted"));
-    assert!(t.contains("Verdict: all 16 checks passed."), "{t}");
+    assert!(t.contains("Verdict: all 17 checks passed."), "{t}");
 
     // A refresh token granted without notes and tasks: warned, named, not failed.
     s.sb.set_granted_scopes("ZohoCRM.modules.leads.ALL ZohoCRM.modules.events.READ ZohoCRM.users.READ");
@@ -202,7 +208,13 @@ async fn each_write_back_action_says_whether_the_token_has_its_scope() {
          to a new refresh token (README, Turning them on)"
     );
     assert!(line(&t, "task").starts_with("! WARN") && line(&t, "task").contains("ZohoCRM.modules.tasks.CREATE"));
-    assert!(t.contains("Verdict: all 16 checks passed, 2 with a warning (note, task)"), "{t}");
+    // The sales modules too: the sync keeps what it holds of them and goes on.
+    let sales = line(&t, "Zoho sales");
+    assert!(
+        sales.starts_with("! WARN") && sales.contains("Deals (OAUTH_SCOPE_MISMATCH: add ZohoCRM.modules.deals.READ)"),
+        "{t}"
+    );
+    assert!(t.contains("Verdict: all 17 checks passed, 3 with a warning (Zoho sales, note, task)"), "{t}");
 
     // The sign-in fails: the actions cannot be checked.
     s.sb.reject_refresh_token(true);

@@ -12,7 +12,7 @@ use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 use super::zoho::ZohoClient;
 use super::{
     AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
-    Skipped,
+    SalesSource, Skipped,
 };
 
 /// The client for whichever CRM the config names; it is a `CrmSource` by delegation.
@@ -67,6 +67,14 @@ impl CrmSource for Crm {
             Crm::Zoho(c) => c.fetch_stage_history(lead).await,
         }
     }
+    fn take_calls(&self) -> CallCounts {
+        match self {
+            Crm::Zoho(c) => c.take_calls(),
+        }
+    }
+}
+
+impl SalesSource for Crm {
     async fn fetch_sales(
         &self,
         module: SalesModule,
@@ -90,11 +98,6 @@ impl CrmSource for Crm {
     async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {
         match self {
             Crm::Zoho(c) => c.fetch_stage_meta().await,
-        }
-    }
-    fn take_calls(&self) -> CallCounts {
-        match self {
-            Crm::Zoho(c) => c.take_calls(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod connect;
 pub mod error;
+mod sales;
 pub mod write;
 pub mod zoho;
 
@@ -16,10 +17,10 @@ use chrono::NaiveDate;
 
 pub use connect::{connect, Crm};
 pub use error::CrmError;
+pub use sales::SalesSource;
 pub use write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 
 use crate::domain::LeadId;
-use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::Stamp;
 
 /// A reference to a CRM user (the locator).
@@ -165,7 +166,8 @@ pub trait Pages<T>: Sync {
 pub type CallCounts = BTreeMap<String, u64>;
 
 /// What the sync needs from a CRM. `since` is an opaque watermark returned by an earlier fetch.
-pub trait CrmSource: Send + Sync {
+/// The sales side's part is `SalesSource`.
+pub trait CrmSource: SalesSource {
     fn fetch_users(&self, since: Option<&str>) -> impl Future<Output = Result<Fetched<CrmUser>, CrmError>> + Send;
     /// The CRM's role tree, whole (it is small and has no Modified_Time to list by).
     fn fetch_roles(&self) -> impl Future<Output = Result<Fetched<CrmRole>, CrmError>> + Send;
@@ -195,27 +197,6 @@ pub trait CrmSource: Send + Sync {
         &self,
         lead: &LeadId,
     ) -> impl Future<Output = Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError>> + Send;
-    /// Changed records of one sales module, each page to `pages` as it is read.
-    fn fetch_sales(
-        &self,
-        module: SalesModule,
-        since: Option<&str>,
-        pages: &impl Pages<SalesRecord>,
-    ) -> impl Future<Output = Result<Listed, CrmError>> + Send;
-    /// Ids deleted from one sales module; activity ids carry their module prefix (`Calls:<id>`),
-    /// as stored.
-    fn fetch_deleted_sales(
-        &self,
-        module: SalesModule,
-        since: Option<&str>,
-    ) -> impl Future<Output = Result<Fetched<String>, CrmError>> + Send;
-    /// One deal's stage history, oldest first.
-    fn fetch_deal_stages(
-        &self,
-        deal_id: &str,
-    ) -> impl Future<Output = Result<(Vec<DealStage>, Vec<Skipped>), CrmError>> + Send;
-    /// What each deal stage means (probability, won / lost / open), read whole.
-    fn fetch_stage_meta(&self) -> impl Future<Output = Result<Fetched<StageInfo>, CrmError>> + Send;
     /// Calls made since the last `take_calls`.
     fn take_calls(&self) -> CallCounts;
 }

@@ -38,6 +38,11 @@ pub(super) const MARKS: [(SalesModule, &str, &str); 6] = [
     (SalesModule::Contacts, "Contacts", "Contacts/deleted"),
 ];
 
+/// Zoho refusing a module to this token (the scope or the user's profile), not a failure.
+fn refused(e: &CrmError) -> bool {
+    matches!(e, CrmError::Api { code, .. } if code == "OAUTH_SCOPE_MISMATCH" || code == "NO_PERMISSION")
+}
+
 fn records(items: Vec<SalesRecord>, skipped: Vec<Skipped>) -> ToWriter {
     ToWriter::Sales(SalesMsg::Records(items, skipped))
 }
@@ -57,7 +62,16 @@ pub(super) async fn listings<C: CrmSource>(
     };
     let one = |(module, key, deleted_key): (SalesModule, &'static str, &'static str)| async move {
         let sink = Sink::new(tx, key, records);
-        let listed = crm.fetch_sales(module, mark(key).as_deref(), &sink).await?.next_watermark;
+        let listed = match crm.fetch_sales(module, mark(key).as_deref(), &sink).await {
+            Ok(l) => l.next_watermark,
+            // A token without the module's scope (an install from before the sales side):
+            // the module is not read, its stored copy stays, the run warns and goes on.
+            Err(e) if refused(&e) => {
+                send(SalesMsg::Unread(module, e), key).await?;
+                return Ok([(key, None), (deleted_key, None)]);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut changed = sink.count.load(Ordering::Relaxed) > 0;
         let mut deleted_mark = None;
         // A full run reconciles instead: what it did not list is gone.

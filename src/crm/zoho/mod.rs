@@ -34,7 +34,6 @@ use crate::crm::{
     Skipped,
 };
 use crate::domain::LeadId;
-use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::{zoho_text, Stamp};
 pub use fields::FieldInfo;
 pub use oauth::{REFRESH_LIMIT, REFRESH_WINDOW};
@@ -365,27 +364,6 @@ impl CrmSource for ZohoClient {
         }
         changes.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok((changes, skipped))
-    }
-
-    async fn fetch_sales(
-        &self,
-        module: SalesModule,
-        since: Option<&str>,
-        pages: &impl Pages<SalesRecord>,
-    ) -> Result<Listed, CrmError> {
-        self.list_sales(module, since, pages).await
-    }
-
-    async fn fetch_deleted_sales(&self, module: SalesModule, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
-        self.deleted_sales(module, since).await
-    }
-
-    async fn fetch_deal_stages(&self, deal_id: &str) -> Result<(Vec<DealStage>, Vec<Skipped>), CrmError> {
-        self.deal_stages(deal_id).await
-    }
-
-    async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {
-        self.stage_meta().await
     }
 
     fn take_calls(&self) -> CallCounts {

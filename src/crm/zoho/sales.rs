@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::paging::{Pager, RecordPager, PER_PAGE};
 use super::transport::Reply;
 use super::{parse, sales_parse, watermark, ZohoClient};
-use crate::crm::{CrmError, Fetched, Listed, Pages, Skipped};
+use crate::crm::{CrmError, Fetched, Listed, Pages, SalesSource, Skipped};
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::Stamp;
 
@@ -133,5 +133,28 @@ impl ZohoClient {
         let name = module.api_name();
         let q = [("fields", sales_parse::fields(module).to_string()), ("per_page", "1".to_string())];
         self.t.get(name, name, &q, None).await.map(|_| ())
+    }
+}
+
+impl SalesSource for ZohoClient {
+    async fn fetch_sales(
+        &self,
+        module: SalesModule,
+        since: Option<&str>,
+        pages: &impl Pages<SalesRecord>,
+    ) -> Result<Listed, CrmError> {
+        self.list_sales(module, since, pages).await
+    }
+
+    async fn fetch_deleted_sales(&self, module: SalesModule, since: Option<&str>) -> Result<Fetched<String>, CrmError> {
+        self.deleted_sales(module, since).await
+    }
+
+    async fn fetch_deal_stages(&self, deal_id: &str) -> Result<(Vec<DealStage>, Vec<Skipped>), CrmError> {
+        self.deal_stages(deal_id).await
+    }
+
+    async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {
+        self.stage_meta().await
     }
 }

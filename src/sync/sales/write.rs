@@ -23,6 +23,8 @@ pub(in crate::sync) enum SalesMsg {
     /// A page of any sales listing.
     Records(Vec<SalesRecord>, Vec<Skipped>),
     Deleted(SalesModule, Vec<String>, Vec<Skipped>),
+    /// Zoho refused the module to this token: its stored records stay, and the run warns.
+    Unread(SalesModule, CrmError),
     Meta(Vec<StageInfo>, Vec<Skipped>),
     /// The stage metadata could not be read: the stored mapping stays, and the run warns.
     MetaUnread(CrmError),
@@ -144,6 +146,11 @@ impl SalesWriter {
                     self.meta_read = true;
                 }
             }
+            SalesMsg::Unread(m, e) => {
+                // Not listed is not gone: a full run does not reconcile what it could not read.
+                self.held.remove(&m);
+                r.warnings.push(unread_warning(m, &e));
+            }
             SalesMsg::MetaUnread(e) => r.warnings.push(meta_warning(&e, self.meta_stored)),
             SalesMsg::Listed(answer) => {
                 let wanted = self.listed_done(conn, r)?;
@@ -251,6 +258,19 @@ impl SalesWriter {
             store::set_watermark(conn, META_READ, &utc_text(started))?;
         }
         Ok(self.skipped)
+    }
+}
+
+/// The run's warning when a sales module was refused.
+fn unread_warning(m: SalesModule, e: &CrmError) -> String {
+    let name = m.api_name();
+    match e {
+        CrmError::Api { code, .. } if code == "OAUTH_SCOPE_MISMATCH" => format!(
+            "{name} were not read: the refresh token lacks ZohoCRM.modules.{}.READ (add it and generate a new \
+             refresh token, see README); the {name} held here are kept",
+            name.to_lowercase()
+        ),
+        e => format!("{name} were not read ({e}); the {name} held here are kept"),
     }
 }
 

@@ -1,10 +1,11 @@
 //! The doctor's line for the sales side (issue 16): can the token read each module the sync
 //! lists for the sales dashboard (Deals, Calls, Tasks, Events, Accounts, Contacts — with the
-//! sync's own fields) and the deal stages' mapping (`ZohoCRM.settings.fields.READ`)? A module
-//! refused fails (the sync would fail too); the mapping refused is a warning, as in the sync.
+//! sync's own fields) and the deal stages' mapping (`ZohoCRM.settings.fields.READ`)? A scope
+//! refused is a warning, as in the sync (which then keeps what it holds and goes on); any other
+//! error fails, as the sync would.
 
 use panopticon::crm::zoho::ZohoClient;
-use panopticon::crm::{CrmError, CrmSource};
+use panopticon::crm::{CrmError, SalesSource};
 use panopticon::sales::SalesModule;
 
 use super::check::Check;
@@ -17,14 +18,14 @@ fn scope(m: SalesModule) -> String {
 }
 
 pub async fn check(client: &ZohoClient) -> Check {
-    let mut refused = Vec::new();
+    let (mut refused, mut failed) = (Vec::new(), Vec::new());
     for m in SalesModule::ALL {
         match client.read_one_sales(m).await {
             Ok(()) => {}
-            Err(CrmError::Api { code, .. }) if code == "OAUTH_SCOPE_MISMATCH" => {
-                refused.push(format!("{} (the refresh token lacks {})", m.api_name(), scope(m)))
+            Err(CrmError::Api { code, .. }) if code == "OAUTH_SCOPE_MISMATCH" || code == "NO_PERMISSION" => {
+                refused.push(format!("{} ({code}: add {})", m.api_name(), scope(m)))
             }
-            Err(e) => refused.push(format!("{} ({e})", m.api_name())),
+            Err(e) => failed.push(format!("{} ({e})", m.api_name())),
         }
     }
     let meta = match client.fetch_stage_meta().await {
@@ -38,16 +39,24 @@ pub async fn check(client: &ZohoClient) -> Check {
         Err(e) => Err(format!("the deal stages' mapping not read: {e}")),
     };
     let names: Vec<&str> = SalesModule::ALL.iter().map(|m| m.api_name()).collect();
-    match (refused.is_empty(), meta) {
-        (true, Ok(m)) => Check::pass(SALES, format!("{} readable with the sync's fields; {m}", names.join(", "))),
-        (true, Err(m)) => Check::warn(SALES, format!("{} readable with the sync's fields; {m}", names.join(", "))),
-        (false, m) => Check::fail(
+    let meta_words = meta.clone().unwrap_or_else(|e| e);
+    if !failed.is_empty() {
+        return Check::fail(SALES, format!("the sync cannot read {}; {meta_words}", failed.join(", ")));
+    }
+    if !refused.is_empty() {
+        return Check::warn(
             SALES,
             format!(
-                "the sync cannot read {}; grant the scopes and generate a new refresh token (see README); {}",
-                refused.join(", "),
-                m.unwrap_or_else(|e| e)
+                "not readable, so the sync keeps what it holds of them and the sales dashboard misses them: {} \
+                 — grant the scopes in a new refresh token (see README); {meta_words}",
+                refused.join(", ")
             ),
-        ),
+        );
+    }
+    let words = format!("{} readable with the sync's fields; {meta_words}", names.join(", "));
+    if meta.is_ok() {
+        Check::pass(SALES, words)
+    } else {
+        Check::warn(SALES, words)
     }
 }
