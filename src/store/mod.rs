@@ -245,9 +245,10 @@ pub fn dump(conn: &Connection) -> Result<String> {
         ("history_due", "lead_id"),
         ("history_due_rules", "id"),
     ] {
-        // When the roles were last read is the run's own clock, like its log: not data.
+        // When the roles and the stage mapping were last read is the run's own clock, like its
+        // log: not data.
         let only = if table == "sync_state" {
-            format!(" WHERE endpoint != '{}'", sync_state::ROLES_READ)
+            format!(" WHERE endpoint NOT IN ('{}', '{}')", sync_state::ROLES_READ, sync_state::STAGE_META_READ)
         } else {
             String::new()
         };

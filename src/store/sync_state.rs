@@ -28,6 +28,9 @@ pub fn clear_watermarks(conn: &Connection) -> Result<()> {
 /// a full run clears both, and reads the roles again).
 pub(super) const ROLES_READ: &str = "settings/roles";
 
+/// Where the time the deal stage mapping was last read is kept (`sync_state`, like the roles').
+pub const STAGE_META_READ: &str = "settings/fields/Deals";
+
 /// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
 pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
     Ok(watermark(conn, ROLES_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))

@@ -14,9 +14,9 @@ use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::store::{self, SalesTable};
 use crate::time::utc_text;
 
-/// Where the time the stage metadata was last read is kept (`sync_state`, beside the
-/// watermarks: a full run clears it and reads the metadata again).
-pub(in crate::sync) const META_READ: &str = "settings/fields/Deals";
+// Where the time the stage metadata was last read is kept (`sync_state`, beside the
+// watermarks: a full run clears it and reads the metadata again).
+use store::STAGE_META_READ as META_READ;
 
 /// What the pull sends about the sales side.
 pub(in crate::sync) enum SalesMsg {
