@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 mod activity;
+mod sales;
 pub use activity::{Lock, SNote, STask, ValidationRule};
-
-use crate::sales::Sales;
+pub use sales::{stage_def, SAccount, SCall, SContact, SDeal, SDealStage, Sales, StageDef, DEAL_STAGES, PIPELINES};
 
 #[derive(Clone, Debug)]
 pub struct SUser {

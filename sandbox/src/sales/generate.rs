@@ -230,7 +230,7 @@ pub fn fill(org: &mut Org, spec: &SalesSpec, seed: u64, owners: &[String]) {
             account,
             contact,
             // Every source appears even in a small org.
-            lead_source: Some(if i < SOURCES.len() { SOURCES[i] } else { rng.pick(SOURCES) }.to_string()),
+            lead_source: Some(SOURCES.get(i).unwrap_or_else(|| rng.pick(SOURCES)).to_string()),
             kind: Some(if renewal { "Existing Business" } else { "New Business" }.into()),
             owner_id: owner_id.clone(),
             created,
