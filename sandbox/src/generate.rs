@@ -256,7 +256,7 @@ pub fn generate(spec: &Spec) -> Org {
                         all_day: false,
                         what: Some(Related { module: "Leads".into(), id: id.clone(), name: name.clone() }),
                         who: None,
-                        owner_id: None,
+                        owner_id: Some(owner_id.clone()),
                         created,
                         modified: (*s - Duration::days(rng.range(1, 10))).min(past).max(created),
                         overrides: Map::new(),
@@ -322,7 +322,7 @@ pub fn generate(spec: &Spec) -> Org {
                     name: "Vendco HQ".into(),
                 }),
                 who: None,
-                owner_id: None,
+                owner_id: Some(coordinator.clone()),
                 created: past - Duration::days(30),
                 modified: past - Duration::days(rng.range(1, 30)),
                 overrides: Map::new(),
@@ -357,6 +357,8 @@ mod tests {
             leads: 500,
             appointed: 100,
             events: 300,
+            // The lead side alone: the sales side's meetings are tested in `sales::generate`.
+            sales: SalesSpec::none(),
             ..Spec::demo(Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap())
         }
     }

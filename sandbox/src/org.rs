@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 mod activity;
+mod sales;
 pub use activity::{Lock, SNote, STask, ValidationRule};
-
-use crate::sales::Sales;
+pub use sales::{stage_def, SAccount, SCall, SContact, SDeal, SDealStage, Sales, StageDef, DEAL_STAGES, PIPELINES};
 
 #[derive(Clone, Debug)]
 pub struct SUser {
@@ -324,6 +324,7 @@ impl Org {
     pub fn add_appointment(&mut self, lead_id: &str, start: DateTime<Utc>) -> String {
         let t = self.touch();
         let name = self.leads[lead_id].full_name().unwrap_or_default();
+        let owner_id = self.leads[lead_id].owner_id.clone();
         let what = Some(Related { module: "Leads".into(), id: lead_id.to_string(), name: name.clone() });
         let id = self.new_id();
         self.events.insert(
@@ -336,7 +337,7 @@ impl Org {
                 all_day: false,
                 what: what.clone(),
                 who: None,
-                owner_id: None,
+                owner_id,
                 created: t,
                 modified: t,
                 overrides: Map::new(),
@@ -368,6 +369,7 @@ impl Org {
     pub fn add_all_day_event(&mut self, lead_id: &str, date: NaiveDate) -> String {
         let t = self.touch();
         let name = self.leads[lead_id].full_name().unwrap_or_default();
+        let owner_id = self.leads[lead_id].owner_id.clone();
         let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
         let start = self
             .user_tz
@@ -387,7 +389,7 @@ impl Org {
                 all_day: true,
                 what: Some(Related { module: "Leads".into(), id: lead_id.to_string(), name }),
                 who: None,
-                owner_id: None,
+                owner_id,
                 created: t,
                 modified: t,
                 overrides: Map::new(),

@@ -78,12 +78,69 @@ const APPOINTMENT_FIELDS: &[&str] = &[
     "Location",
 ];
 
+const DEAL_FIELDS: &[&str] = &[
+    "Deal_Name",
+    "Stage",
+    "Pipeline",
+    "Amount",
+    "Probability",
+    "Expected_Revenue",
+    "Closing_Date",
+    "Account_Name",
+    "Contact_Name",
+    "Lead_Source",
+    "Owner",
+    "Type",
+    "Next_Step",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const CALL_FIELDS: &[&str] = &[
+    "Subject",
+    "Call_Type",
+    "Call_Start_Time",
+    "Call_Duration",
+    "Call_Duration_in_seconds",
+    "Outgoing_Call_Status",
+    "Call_Purpose",
+    "What_Id",
+    "$se_module",
+    "Who_Id",
+    "Owner",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const TASK_FIELDS: &[&str] = &[
+    "Subject",
+    "Due_Date",
+    "Status",
+    "Priority",
+    "What_Id",
+    "$se_module",
+    "Who_Id",
+    "Owner",
+    "Closed_Time",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const ACCOUNT_FIELDS: &[&str] = &["Account_Name", "Owner", "Industry", "Created_Time", "Modified_Time"];
+const CONTACT_FIELDS: &[&str] =
+    &["Full_Name", "First_Name", "Last_Name", "Email", "Account_Name", "Owner", "Created_Time", "Modified_Time"];
+
 pub(super) fn known_fields(module: &str) -> Option<&'static [&'static str]> {
     match module {
         "Leads" => Some(LEAD_FIELDS),
         "Events" => Some(EVENT_FIELDS),
         "Appointments__s" => Some(APPOINTMENT_FIELDS),
-        other => crate::sales::render::known_fields(other),
+        "Deals" => Some(DEAL_FIELDS),
+        "Calls" => Some(CALL_FIELDS),
+        "Tasks" => Some(TASK_FIELDS),
+        "Accounts" => Some(ACCOUNT_FIELDS),
+        "Contacts" => Some(CONTACT_FIELDS),
+        _ => None,
     }
 }
 

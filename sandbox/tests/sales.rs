@@ -429,4 +429,5 @@ async fn a_task_written_back_is_in_the_tasks_listing() {
     let ids: Vec<&Value> = tasks.iter().map(|t| &t["id"]).collect();
     assert_eq!(ids, [&json!(s.task), &id], "one store, in Modified_Time order");
     assert_eq!(tasks[1]["Due_Date"], json!("2026-11-25"));
+    assert_eq!((tasks[1]["Status"].clone(), tasks[1]["Closed_Time"].clone()), (json!("Not Started"), Value::Null));
 }

@@ -148,6 +148,13 @@ pub fn fill(org: &mut Org, spec: &SalesSpec, seed: u64, owners: &[String]) {
         org.sales.contacts.insert(id, c);
     }
 
+    // Each account's first contact: a deal's contact there.
+    let mut first_contact: Vec<Option<usize>> = vec![None; accounts.len()];
+    for (i, (_, at)) in contacts.iter().enumerate() {
+        if let Some(a) = at {
+            first_contact[*a].get_or_insert(i);
+        }
+    }
     let mut deals: Vec<(Related, String)> = Vec::with_capacity(spec.deals);
     for i in 0..spec.deals {
         let id = org.new_id();
@@ -179,13 +186,9 @@ pub fn fill(org: &mut Org, spec: &SalesSpec, seed: u64, owners: &[String]) {
             ((2_000.0 + 78_000.0 * u * u) / 50.0).round() * 50.0
         };
         let owner_id = rng.pick(owners).clone();
-        let account = (!accounts.is_empty()).then(|| rng.pick(&accounts).clone());
-        let contact = match &account {
-            Some(a) => {
-                contacts.iter().find(|(_, at)| at.is_some_and(|x| accounts[x].id == a.id)).map(|(c, _)| c.clone())
-            }
-            None => None,
-        };
+        let account = (!accounts.is_empty()).then(|| rng.below(accounts.len() as u64) as usize);
+        let contact = account.and_then(|a| first_contact[a]).map(|c| contacts[c].0.clone());
+        let account = account.map(|a| accounts[a].clone());
         let renewal = rng.chance(0.2);
         let base = account
             .as_ref()
@@ -227,7 +230,7 @@ pub fn fill(org: &mut Org, spec: &SalesSpec, seed: u64, owners: &[String]) {
             account,
             contact,
             // Every source appears even in a small org.
-            lead_source: Some(if i < SOURCES.len() { SOURCES[i] } else { rng.pick(SOURCES) }.to_string()),
+            lead_source: Some(SOURCES.get(i).unwrap_or_else(|| rng.pick(SOURCES)).to_string()),
             kind: Some(if renewal { "Existing Business" } else { "New Business" }.into()),
             owner_id: owner_id.clone(),
             created,
@@ -338,5 +341,132 @@ pub fn fill(org: &mut Org, spec: &SalesSpec, seed: u64, owners: &[String]) {
             let deleted = past - Duration::days(rng.range(1, 60));
             org.deleted.push(SDeleted { module: module.into(), id, name, deleted });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::generate::{generate, Spec};
+    use crate::sales::stage_def;
+
+    fn demo(seed: u64) -> Org {
+        generate(&Spec { seed, ..Spec::demo(Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap()) })
+    }
+
+    fn category(stage: &str) -> &'static str {
+        stage_def(stage).map(|s| s.forecast_type).unwrap_or("?")
+    }
+
+    #[test]
+    fn histories_are_believable() {
+        let org = demo(42);
+        let today = org.now.with_timezone(&org.user_tz).date_naive();
+        assert_eq!(org.deals().len(), 120);
+        for d in org.deals() {
+            let h = &d.history;
+            assert_eq!(h.last().map(|r| r.stage.as_str()), Some(d.stage.as_str()), "{}: ends in its stage", d.id);
+            assert!(h.windows(2).all(|w| w[0].at < w[1].at), "{}: times increase", d.id);
+            let seq: Vec<u32> = h.iter().map(|r| stage_def(&r.stage).expect("a picklist stage").sequence).collect();
+            assert!(seq.windows(2).all(|w| w[0] < w[1]), "{}: stages in order {seq:?}", d.id);
+            assert!(h[0].at >= d.created && d.modified >= h[h.len() - 1].at && d.modified < org.now, "{}", d.id);
+            let amount = d.amount.expect("every deal has an amount");
+            assert!((2_000.0..=80_000.0).contains(&amount), "{}: {amount}", d.id);
+            if category(&d.stage) != "Open" {
+                assert_eq!(seq[0], 1, "{}: a closed deal's whole history", d.id);
+                assert!(d.closing.is_some_and(|c| c <= today), "{}: closed in the past", d.id);
+            }
+        }
+        let won = org.deals().into_iter().filter(|d| category(&d.stage) == "Closed Won").count();
+        let lost = org.deals().into_iter().filter(|d| category(&d.stage) == "Closed Lost").count();
+        let open: Vec<&SDeal> = org.deals().into_iter().filter(|d| category(&d.stage) == "Open").collect();
+        assert!(won >= 15 && lost >= 15 && open.len() >= 20, "won {won}, lost {lost}, open {}", open.len());
+        assert!(open.iter().any(|d| d.closing.is_some_and(|c| c < today)), "some open deals are overdue");
+        assert!(
+            open.iter().any(|d| d.closing.is_some_and(|c| c > today + Duration::days(45))),
+            "some close months ahead"
+        );
+        let open_stages: BTreeSet<&str> = open.iter().map(|d| d.stage.as_str()).collect();
+        assert!(open_stages.len() >= 5, "{open_stages:?}");
+        // Lost deals drop out at several stages: the forecast's per-stage conversion has data.
+        let dropped_from: BTreeSet<&str> = org
+            .deals()
+            .into_iter()
+            .filter(|d| category(&d.stage) == "Closed Lost")
+            .map(|d| d.history[d.history.len() - 2].stage.as_str())
+            .collect();
+        assert!(dropped_from.len() >= 4, "{dropped_from:?}");
+        let sources: BTreeSet<&str> = org.deals().iter().filter_map(|d| d.lead_source.as_deref()).collect();
+        assert_eq!(sources.len(), SOURCES.len());
+        let owners: BTreeSet<&str> = org.deals().iter().map(|d| d.owner_id.as_str()).collect();
+        assert!(owners.len() >= 5, "{owners:?}");
+        assert_eq!((org.accounts().len(), org.contacts().len()), (40, 90));
+    }
+
+    #[test]
+    fn activities_are_believable() {
+        let org = demo(42);
+        let calls = org.calls();
+        let sales_meetings = org.meetings().into_iter().filter(|e| MEETING_TITLES.contains(&e.title.as_str())).count();
+        assert_eq!((calls.len(), org.tasks.len(), sales_meetings), (400, 240, 160));
+        assert!(org.events.values().all(|e| e.owner_id.is_some()), "every meeting has an owner");
+        let past_outbound = calls.iter().filter(|c| c.call_type == "Outbound" && c.start < org.now);
+        assert!(past_outbound.clone().count() > 200);
+        assert!(past_outbound.into_iter().all(|c| c.status.as_deref() == Some("Completed") && c.duration_secs > 0));
+        assert!(calls.iter().filter(|c| c.call_type != "Outbound").all(|c| c.status.is_none()));
+        let today = org.now.with_timezone(&org.user_tz).date_naive();
+        let overdue = org.tasks.iter().filter(|t| t.status != "Completed" && t.due.is_some_and(|d| d < today)).count();
+        assert!(overdue > 10, "{overdue}");
+        assert!(org.tasks.iter().all(|t| (t.status == "Completed") == t.closed.is_some()));
+        assert!(org
+            .meetings()
+            .iter()
+            .all(|e| e.owner_id.is_some() && e.what.as_ref().is_some_and(|w| w.module != "Leads")));
+        let all_times_settled = calls.iter().all(|c| c.created <= c.modified && c.modified < org.now)
+            && org.tasks.iter().all(|t| t.created <= t.modified && t.modified < org.now);
+        assert!(all_times_settled);
+        for m in ["Deals", "Calls", "Tasks", "Events", "Accounts", "Contacts"] {
+            assert!(!org.deleted_of(m).is_empty(), "{m} has deleted records");
+        }
+    }
+
+    #[test]
+    fn same_seed_same_sales_and_the_leads_untouched() {
+        let key = |o: &Org| {
+            o.deals()
+                .iter()
+                .map(|d| (d.id.clone(), d.stage.clone(), d.amount.map(f64::to_bits), d.history.len()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&demo(42)), key(&demo(42)));
+        assert_ne!(key(&demo(42)), key(&demo(7)));
+        let spec = Spec::demo(Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap());
+        let leads =
+            |o: &Org| o.leads.values().map(|l| (l.id.clone(), l.status.clone(), l.modified)).collect::<Vec<_>>();
+        let without = generate(&Spec { sales: SalesSpec::none(), ..spec.clone() });
+        assert_eq!(leads(&generate(&spec)), leads(&without));
+        assert!(without.deals().is_empty() && without.calls().is_empty());
+    }
+
+    /// The benchmark's size; run by hand (`--ignored`): a few seconds in release.
+    #[test]
+    #[ignore]
+    fn the_benchmark_spec_generates() {
+        let spec = Spec {
+            sales: SalesSpec::benchmark(),
+            ..Spec::scaled(1, 1_000, Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap())
+        };
+        let started = std::time::Instant::now();
+        let org = generate(&spec);
+        let rows: usize = org.deals().iter().map(|d| d.history.len()).sum();
+        eprintln!("benchmark sales side in {:?}: {rows} history rows", started.elapsed());
+        assert_eq!(org.deals().len(), 50_000);
+        assert!((150_000..=250_000).contains(&rows), "{rows}");
+        let meetings = org.meetings().into_iter().filter(|e| MEETING_TITLES.contains(&e.title.as_str())).count();
+        assert_eq!(org.calls().len() + org.tasks.len() + meetings, 500_000);
     }
 }

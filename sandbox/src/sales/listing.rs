@@ -31,14 +31,13 @@ pub(crate) fn read_scope(module: &str) -> Option<&'static str> {
     }
 }
 
+/// (Created_Time, Modified_Time, key) of one listed record.
+pub(crate) type Row = (DateTime<Utc>, DateTime<Utc>, String);
+
 /// (Created_Time, Modified_Time, key) of every record of a sales module that `keep` lets
 /// through; `None` for other modules. A task's key is its place in `Org::tasks` (one store
 /// shared with the write-back, kept in creation order), so drawing a page needs no search.
-pub(crate) fn rows(
-    org: &Org,
-    module: &str,
-    keep: impl Fn(DateTime<Utc>) -> bool,
-) -> Option<Vec<(DateTime<Utc>, DateTime<Utc>, String)>> {
+pub(crate) fn rows(org: &Org, module: &str, keep: impl Fn(DateTime<Utc>) -> bool) -> Option<Vec<Row>> {
     let s = &org.sales;
     let rows = match module {
         "Deals" => {

@@ -1,5 +1,5 @@
-//! How the sales side is drawn as Zoho JSON (reference/zoho-api-more.md §1–5): the fields each
-//! module knows (a listing asking for another is refused, as for leads), lookups as
+//! How the sales side is drawn as Zoho JSON (reference/zoho-api-more.md §1–5; the fields each
+//! module knows are in `crate::render`, with the lead side's): lookups as
 //! `{name, id}`, `Owner` as `{name, id, email}`, dates as `yyyy-MM-dd`, currency as JSON
 //! numbers, and the overrides hostile deals carry.
 
@@ -9,70 +9,6 @@ use serde_json::{json, Map, Value};
 use super::{SAccount, SCall, SContact, SDeal, SDealStage, DEAL_STAGES};
 use crate::org::{Org, STask};
 use crate::render::{owner, related, zt};
-
-const DEAL_FIELDS: &[&str] = &[
-    "Deal_Name",
-    "Stage",
-    "Pipeline",
-    "Amount",
-    "Probability",
-    "Expected_Revenue",
-    "Closing_Date",
-    "Account_Name",
-    "Contact_Name",
-    "Lead_Source",
-    "Owner",
-    "Type",
-    "Next_Step",
-    "Description",
-    "Created_Time",
-    "Modified_Time",
-];
-const CALL_FIELDS: &[&str] = &[
-    "Subject",
-    "Call_Type",
-    "Call_Start_Time",
-    "Call_Duration",
-    "Call_Duration_in_seconds",
-    "Outgoing_Call_Status",
-    "Call_Purpose",
-    "What_Id",
-    "$se_module",
-    "Who_Id",
-    "Owner",
-    "Description",
-    "Created_Time",
-    "Modified_Time",
-];
-const TASK_FIELDS: &[&str] = &[
-    "Subject",
-    "Due_Date",
-    "Status",
-    "Priority",
-    "What_Id",
-    "$se_module",
-    "Who_Id",
-    "Owner",
-    "Closed_Time",
-    "Description",
-    "Created_Time",
-    "Modified_Time",
-];
-const ACCOUNT_FIELDS: &[&str] = &["Account_Name", "Owner", "Industry", "Created_Time", "Modified_Time"];
-const CONTACT_FIELDS: &[&str] =
-    &["Full_Name", "First_Name", "Last_Name", "Email", "Account_Name", "Owner", "Created_Time", "Modified_Time"];
-
-/// The fields of a sales module (`None` for a module the sales side does not serve).
-pub(crate) fn known_fields(module: &str) -> Option<&'static [&'static str]> {
-    match module {
-        "Deals" => Some(DEAL_FIELDS),
-        "Calls" => Some(CALL_FIELDS),
-        "Tasks" => Some(TASK_FIELDS),
-        "Accounts" => Some(ACCOUNT_FIELDS),
-        "Contacts" => Some(CONTACT_FIELDS),
-        _ => None,
-    }
-}
 
 fn date(d: Option<chrono::NaiveDate>) -> Value {
     d.map(|d| json!(d.format("%Y-%m-%d").to_string())).unwrap_or(Value::Null)
