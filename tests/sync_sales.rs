@@ -452,3 +452,22 @@ async fn a_module_the_token_may_not_read_is_kept_with_a_warning_even_by_a_full_r
     }
     assert_matches_org(&env);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stage_mapping_is_read_again_after_a_day_even_when_no_deal_changed() {
+    let env = Env::new(generate(&sales_spec())).await;
+    env.sync().await.unwrap();
+    let read_at = |hours: i64| {
+        let t = panopticon::time::utc_text(chrono::Utc::now() - chrono::Duration::hours(hours));
+        store::set_watermark(&env.conn(), store::STAGE_META_READ, &t).unwrap();
+    };
+    read_at(23);
+    let r = env.sync().await.unwrap();
+    assert!(!r.calls.contains_key("settings/fields"), "fresh: not read, {:?}", r.calls);
+    read_at(25);
+    let r = env.sync().await.unwrap();
+    assert_eq!(r.calls.get("settings/fields"), Some(&1), "a day old: read once more");
+    assert_eq!(r.api_calls(), 18);
+    let r = env.sync().await.unwrap();
+    assert!(!r.calls.contains_key("settings/fields"), "and fresh again: {:?}", r.calls);
+}
