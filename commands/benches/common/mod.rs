@@ -106,8 +106,36 @@ pub fn minimum_calls(org: &Org, rules: &RulesConfig) -> BTreeMap<String, u64> {
         ("__timeline", open),
     ]
     .into_iter()
+    .chain(sales_minimum(org, pages, deleted))
+    .filter(|(_, v)| *v > 0)
+    .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// The sales side's least calls (issue 16): a page per 200 records of each module (Events is
+/// already counted once above: one listing could serve appointments and meetings alike), its
+/// `/deleted`, one `Stage_History` read per deal (a first sync knows none), and the stage
+/// mapping once. Nothing when the org has no deals.
+fn sales_minimum(org: &Org, pages: impl Fn(usize) -> u64, deleted: impl Fn(&str) -> usize) -> Vec<(&'static str, u64)> {
+    if org.deals().is_empty() {
+        return Vec::new();
+    }
+    let history: u64 = org.deals().iter().map(|d| pages(org.deal_history(&d.id).len())).sum();
+    vec![
+        ("Deals", pages(org.deals().len())),
+        ("Deals/deleted", pages(deleted("Deals"))),
+        ("Calls", pages(org.calls().len())),
+        ("Calls/deleted", pages(deleted("Calls"))),
+        ("Tasks", pages(org.tasks.len())),
+        ("Tasks/deleted", pages(deleted("Tasks"))),
+        ("Accounts", pages(org.accounts().len())),
+        ("Accounts/deleted", pages(deleted("Accounts"))),
+        ("Contacts", pages(org.contacts().len())),
+        ("Contacts/deleted", pages(deleted("Contacts"))),
+        ("Stage_History", history),
+        ("settings/fields", 1),
+    ]
 }
 
 /// `panopticon report stale --format json`, run `runs` times as a script would run it.
