@@ -47,6 +47,8 @@ pub struct Data {
     pub ops: Ops,
     /// The CRM token's granted scopes and when they were read (`write_scopes`).
     scopes: Arc<Mutex<Option<(Instant, Scopes)>>>,
+    /// The sales data and the sync run it reflects (`kit/sales.rs` loads it).
+    pub(super) sales_cache: Arc<RwLock<Option<(Option<i64>, Arc<panopticon::sales::SalesData>)>>>,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -87,6 +89,7 @@ impl Data {
             view_key,
             ops: Ops::default(),
             scopes: Arc::new(Mutex::new(None)),
+            sales_cache: Default::default(),
         }
     }
 
