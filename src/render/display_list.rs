@@ -125,6 +125,24 @@ impl DisplayList {
         self.items.push(Item::Line { x1, y1, x2, y2, stroke: Rgb::hex(stroke) });
     }
 
+    /// A filled polygon (wedges, thick lines, markers: shapes the charts need beyond rectangles).
+    pub fn poly(&mut self, points: Vec<(f32, f32)>, fill: &str) {
+        if points.len() >= 3 {
+            self.items.push(Item::Poly { points, fill: Rgb::hex(fill) });
+        }
+    }
+
+    /// A line `width` thick, as a filled quadrilateral (the plain `line` is a hairline).
+    pub fn thick_line(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), width: f32, fill: &str) {
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len = (dx * dx + dy * dy).sqrt();
+        if len <= f32::EPSILON {
+            return;
+        }
+        let (nx, ny) = (-dy / len * width / 2.0, dx / len * width / 2.0);
+        self.poly(vec![(x1 + nx, y1 + ny), (x2 + nx, y2 + ny), (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)], fill);
+    }
+
     /// A warning sign, drawn: a rounded-off triangle of `size` with an exclamation mark, its
     /// top-left corner at (x, y). Drawn as shapes so it shows whatever the fonts have.
     pub fn warning_sign(&mut self, x: f32, y: f32, size: f32, fill: &str, ink: &str) {

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod display_list;
 pub mod font;
 mod raster;
+pub mod sales;
 pub mod table;
 pub mod theme;
 
