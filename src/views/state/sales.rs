@@ -18,7 +18,7 @@
 
 use chrono::NaiveDate;
 
-use super::{day_b36, day_from_b36, from_b36, tag_from_text, tag_text, b36, Expired, ViewKey, MAX_LEAD_ID, MAX_LEN};
+use super::{b36, day_b36, day_from_b36, from_b36, tag_from_text, tag_text, Expired, ViewKey, MAX_LEAD_ID, MAX_LEN};
 use crate::sales::period::{Preset, MAX_CUSTOM_DAYS};
 
 pub const SALES_PREFIX: &str = "ps1";

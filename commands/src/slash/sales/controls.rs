@@ -44,15 +44,17 @@ pub fn one_of(
         .take(limits::SELECT_OPTIONS)
         .map(|(label, value, on)| {
             // One choice at a time: at most one option shows as chosen.
-            let on = on && !std::mem::replace(&mut defaulted, defaulted || on);
+            let on = on && !defaulted;
+            defaulted |= on;
             CreateSelectMenuOption::new(cut(&label, limits::OPTION_TEXT), cut(&value, limits::OPTION_TEXT))
                 .default_selection(on)
         })
         .collect();
-    let menu = CreateSelectMenu::new(state.with_tag(tag).encode(&sc.key), CreateSelectMenuKind::String { options: opts })
-        .placeholder(cut(placeholder, 150))
-        .min_values(1)
-        .max_values(1);
+    let menu =
+        CreateSelectMenu::new(state.with_tag(tag).encode(&sc.key), CreateSelectMenuKind::String { options: opts })
+            .placeholder(cut(placeholder, 150))
+            .min_values(1)
+            .max_values(1);
     Some(CreateActionRow::SelectMenu(menu))
 }
 
@@ -78,13 +80,23 @@ pub fn filter_row(sc: &SalesScene) -> Option<CreateActionRow> {
     let mark = |on: bool, label: String| if on { format!("✓ {label}") } else { label };
     let mut opts = Vec::new();
     for o in owners {
-        opts.push((mark(f.owner.as_ref() == Some(&o), format!("Owner: {}", sc.person(&o))), format!("o:{}", short_hash(&o)), false));
+        opts.push((
+            mark(f.owner.as_ref() == Some(&o), format!("Owner: {}", sc.person(&o))),
+            format!("o:{}", short_hash(&o)),
+            false,
+        ));
     }
-    for (letter, word, names, now) in
-        [('r', "Source", sources, &f.source), ('i', "Pipeline", pipelines, &f.pipeline), ('g', "Stage", stages, &f.stage)]
-    {
+    for (letter, word, names, now) in [
+        ('r', "Source", sources, &f.source),
+        ('i', "Pipeline", pipelines, &f.pipeline),
+        ('g', "Stage", stages, &f.stage),
+    ] {
         for n in names {
-            opts.push((mark(now.as_ref() == Some(&n), format!("{word}: {n}")), format!("{letter}:{}", short_hash(&n)), false));
+            opts.push((
+                mark(now.as_ref() == Some(&n), format!("{word}: {n}")),
+                format!("{letter}:{}", short_hash(&n)),
+                false,
+            ));
         }
     }
     let any = f != &Default::default() || sc.state.min_amount.is_some();
@@ -232,13 +244,16 @@ pub async fn on_form(
     let preset = match Preset::custom(typed("first").trim(), typed("last").trim()) {
         Ok(p) => p,
         Err(why) => {
-            let say = format!("Those dates did not work: {why}. Pick \"Custom range…\" again and type two dates like 2026-01-31.");
+            let say = format!(
+                "Those dates did not work: {why}. Pick \"Custom range…\" again and type two dates like 2026-01-31."
+            );
             m.create_response(ctx, private(&say)).await?;
             return Ok(());
         }
     };
     let state = SalesState { preset: Some(preset), page: 0, tag: 'x', ..state };
-    let theirs = m.message.as_ref().is_some_and(|msg| msg.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL)));
+    let theirs =
+        m.message.as_ref().is_some_and(|msg| msg.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL)));
     let alone = m.message.is_none() || !(theirs || access.scope.is_everyone());
     if alone {
         let defer = CreateInteractionResponseMessage::new().ephemeral(true);

@@ -80,9 +80,19 @@ pub fn listed<'a>(sc: &'a SalesScene) -> Vec<&'a Deal> {
     let order = stage_names(sc.data);
     let rank = |d: &Deal| order.iter().position(|s| *s == d.stage).unwrap_or(usize::MAX);
     match sc.state.sort {
-        DealSort::Closing => v.sort_by(|a, b| (a.closing_date.is_none(), a.closing_date, &a.name).cmp(&(b.closing_date.is_none(), b.closing_date, &b.name))),
-        DealSort::Amount => v.sort_by(|a, b| b.amount.unwrap_or(0).cmp(&a.amount.unwrap_or(0)).then(a.name.cmp(&b.name))),
-        DealSort::Stage => v.sort_by(|a, b| rank(b).min(usize::MAX - 1).cmp(&rank(a).min(usize::MAX - 1)).then(a.name.cmp(&b.name))),
+        DealSort::Closing => v.sort_by(|a, b| {
+            (a.closing_date.is_none(), a.closing_date, &a.name).cmp(&(
+                b.closing_date.is_none(),
+                b.closing_date,
+                &b.name,
+            ))
+        }),
+        DealSort::Amount => {
+            v.sort_by(|a, b| b.amount.unwrap_or(0).cmp(&a.amount.unwrap_or(0)).then(a.name.cmp(&b.name)))
+        }
+        DealSort::Stage => {
+            v.sort_by(|a, b| rank(b).min(usize::MAX - 1).cmp(&rank(a).min(usize::MAX - 1)).then(a.name.cmp(&b.name)))
+        }
         DealSort::Recent => v.sort_by(|a, b| b.modified_at.utc().cmp(&a.modified_at.utc()).then(a.name.cmp(&b.name))),
     }
     v
@@ -139,7 +149,9 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
     rows.extend(filter_row(sc));
     let open: Vec<(String, String, bool)> = shown
         .iter()
-        .filter_map(|d| Some((format!("{} — {}", d.name, d.stage), RecordKey::new(RecordKind::Deal, &d.id)?.text(), false)))
+        .filter_map(|d| {
+            Some((format!("{} — {}", d.name, d.stage), RecordKey::new(RecordKind::Deal, &d.id)?.text(), false))
+        })
         .collect();
     rows.extend(one_of(sc, sc.state, OPEN, "Open a deal's story (just for you)…", open));
     rows.truncate(limits::ROWS);

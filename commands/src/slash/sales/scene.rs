@@ -3,7 +3,6 @@
 //! (resolved from their hashes against what the asker sees) — and the one way a sales state
 //! becomes a message, so a command and a click after a restart draw the same thing.
 
-use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use panopticon::config::Config;
@@ -12,6 +11,7 @@ use panopticon::sales::period::{Period, Preset};
 use panopticon::sales::{Activity, Cents, Deal, SalesData};
 use panopticon::views::state::{short_hash, SalesState, ViewKey};
 use panopticon::views::{Header, Snapshot};
+use std::collections::BTreeMap;
 
 use crate::kit::compose::Composed;
 use crate::kit::{people, sales, Data, Error};
@@ -195,7 +195,7 @@ where
             stage: pick(&state.stage, &stages)?,
         };
         let ctx = panopticon::views::Context::new(&cfg, chrono::Utc::now(), chrono::Utc::now());
-        let header = Header::new(&snap, &ctx, Vec::new());
+        let header = Header::new(face_name(state.view), &snap, &ctx, Vec::new());
         let scene = SalesScene {
             cfg: &cfg,
             data: &sd,
@@ -213,4 +213,18 @@ where
         face(&scene)
     })
     .await
+}
+
+/// A view's name, as the header and image names carry it.
+pub fn face_name(v: panopticon::views::state::SalesView) -> &'static str {
+    use panopticon::views::state::SalesView as V;
+    match v {
+        V::Dashboard => "dashboard",
+        V::Deals => "deals",
+        V::Forecast => "forecast",
+        V::Sources => "sources",
+        V::Activity => "activity",
+        V::Activities => "activities",
+        V::Story => "story",
+    }
 }

@@ -45,7 +45,7 @@ pub async fn search(
         }
         None => {
             st.view = SalesView::Dashboard;
-            let composed = super::scene::compose(ctx.data(), &access, st, |sc| Ok(list(sc, &q))).await?;
+            let composed = super::scene::compose(ctx.data(), &access, st, move |sc| Ok(list(sc, &q))).await?;
             crate::kit::reply::send_view(ctx, composed).await
         }
     }

@@ -24,16 +24,23 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
         RecordKind::Deal => deal(sc, d.deals.iter().find(|x| x.id == r.id).ok_or_else(unseen)?),
         RecordKind::Account => {
             let a = d.accounts.iter().find(|x| x.id == r.id).ok_or_else(unseen)?;
-            let deals: Vec<&Deal> = d.deals.iter().filter(|x| x.account.as_ref().is_some_and(|c| c.id == a.id)).collect();
+            let deals: Vec<&Deal> =
+                d.deals.iter().filter(|x| x.account.as_ref().is_some_and(|c| c.id == a.id)).collect();
             let mut lines = vec![
                 format!("Owner: {}", a.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—")),
                 format!("Industry: {}", a.industry.as_deref().unwrap_or("—")),
                 format!("**Deals ({})**", deals.len()),
             ];
             lines.extend(deals.iter().take(MAX_LINES).map(|x| line(sc, x)));
-            let contacts: Vec<_> = d.contacts.iter().filter(|c| c.account.as_ref().is_some_and(|x| x.id == a.id)).collect();
+            let contacts: Vec<_> =
+                d.contacts.iter().filter(|c| c.account.as_ref().is_some_and(|x| x.id == a.id)).collect();
             lines.push(format!("**Contacts ({})**", contacts.len()));
-            lines.extend(contacts.iter().take(MAX_LINES).map(|c| format!("{} · {}", c.name, c.email.as_deref().unwrap_or("no email"))));
+            lines.extend(
+                contacts
+                    .iter()
+                    .take(MAX_LINES)
+                    .map(|c| format!("{} · {}", c.name, c.email.as_deref().unwrap_or("no email"))),
+            );
             let mut opens: Vec<(String, RecordKind, String)> =
                 deals.iter().map(|x| (format!("Deal: {}", x.name), RecordKind::Deal, x.id.clone())).collect();
             opens.extend(contacts.iter().map(|c| (format!("Contact: {}", c.name), RecordKind::Contact, c.id.clone())));
@@ -41,7 +48,8 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
         }
         RecordKind::Contact => {
             let c = d.contacts.iter().find(|x| x.id == r.id).ok_or_else(unseen)?;
-            let deals: Vec<&Deal> = d.deals.iter().filter(|x| x.contact.as_ref().is_some_and(|k| k.id == c.id)).collect();
+            let deals: Vec<&Deal> =
+                d.deals.iter().filter(|x| x.contact.as_ref().is_some_and(|k| k.id == c.id)).collect();
             let mut lines = vec![
                 format!("Email: {}", c.email.as_deref().unwrap_or("—")),
                 format!("Account: {}", c.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—")),
@@ -49,7 +57,8 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
                 format!("**Deals ({})**", deals.len()),
             ];
             lines.extend(deals.iter().take(MAX_LINES).map(|x| line(sc, x)));
-            let acts: Vec<&Activity> = d.activities.iter().filter(|a| a.who.as_ref().is_some_and(|w| w.id == c.id)).collect();
+            let acts: Vec<&Activity> =
+                d.activities.iter().filter(|a| a.who.as_ref().is_some_and(|w| w.id == c.id)).collect();
             lines.push(format!("**Activities ({})**", acts.len()));
             lines.extend(newest(acts).into_iter().map(|a| activity_line(sc, a)));
             let mut opens: Vec<(String, RecordKind, String)> =
@@ -85,18 +94,36 @@ fn deal(sc: &SalesScene, x: &Deal) -> Story {
     let cur = &sc.cfg.sales.currency;
     let m = |c: Option<i64>| c.map(|c| money(cur, c)).unwrap_or_else(|| "—".into());
     let mut lines = vec![
-        format!("Stage: **{}** ({}) · pipeline {}", x.stage, x.probability.map(|p| format!("{p}%")).unwrap_or("—".into()), x.pipeline.as_deref().unwrap_or("—")),
+        format!(
+            "Stage: **{}** ({}) · pipeline {}",
+            x.stage,
+            x.probability.map(|p| format!("{p}%")).unwrap_or("—".into()),
+            x.pipeline.as_deref().unwrap_or("—")
+        ),
         format!("Amount: **{}** · expected revenue {}", m(x.amount), m(x.expected_revenue)),
         format!("Closing: {}", x.closing_date.map(|c| c.to_string()).unwrap_or("—".into())),
-        format!("Owner: {} · lead source: {}", x.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—"), x.lead_source.as_deref().unwrap_or("—")),
-        format!("Account: {} · contact: {}", x.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—"), x.contact.as_ref().map(|c| c.name.as_str()).unwrap_or("—")),
+        format!(
+            "Owner: {} · lead source: {}",
+            x.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—"),
+            x.lead_source.as_deref().unwrap_or("—")
+        ),
+        format!(
+            "Account: {} · contact: {}",
+            x.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—"),
+            x.contact.as_ref().map(|c| c.name.as_str()).unwrap_or("—")
+        ),
         format!("Created {}", x.created_at.date_in(sc.tz)),
     ];
     let history: Vec<_> = d.stages.iter().filter(|s| s.deal_id == x.id).collect();
     lines.push(format!("**Stage history ({})**", history.len()));
     let skip = history.len().saturating_sub(MAX_LINES);
     lines.extend(history.iter().skip(skip).map(|s| {
-        format!("{} → {}{}", s.at.date_in(sc.tz), s.stage, s.by.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default())
+        format!(
+            "{} → {}{}",
+            s.at.date_in(sc.tz),
+            s.stage,
+            s.by.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default()
+        )
     }));
     let acts: Vec<&Activity> =
         d.activities.iter().filter(|a| a.what.as_ref().is_some_and(|w| w.module == "Deals" && w.id == x.id)).collect();
@@ -114,9 +141,10 @@ fn deal(sc: &SalesScene, x: &Deal) -> Story {
 
 /// When an activity happened or is due, for ordering and showing.
 fn when(a: &Activity) -> Option<chrono::DateTime<chrono::Utc>> {
-    a.at.as_ref().map(|s| s.utc()).or_else(|| a.completed_at.as_ref().map(|s| s.utc())).or_else(|| {
-        a.due.and_then(|d| d.and_hms_opt(12, 0, 0)).map(|t| t.and_utc())
-    })
+    a.at.as_ref()
+        .map(|s| s.utc())
+        .or_else(|| a.completed_at.as_ref().map(|s| s.utc()))
+        .or_else(|| a.due.and_then(|d| d.and_hms_opt(12, 0, 0)).map(|t| t.and_utc()))
 }
 
 fn newest(mut acts: Vec<&Activity>) -> Vec<&Activity> {

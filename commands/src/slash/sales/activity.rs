@@ -1,0 +1,40 @@
+//! /activity — Calls, meetings, tasks completed and overdue, per person.
+
+use panopticon::views::state::SalesView;
+
+use super::scene::SalesScene;
+use super::Typed;
+use crate::kit::compose::Composed;
+use crate::kit::{Ctx, Error};
+
+/// Calls, meetings, tasks completed and overdue, per person.
+#[poise::command(slash_command, guild_only)]
+pub async fn activity(
+    ctx: Ctx<'_>,
+    #[description = "The period (a preset, or 2026-01-01..2026-03-31); default: this month"]
+    #[autocomplete = "super::periods"]
+    period: Option<String>,
+    #[description = "Only this person's numbers"]
+    #[autocomplete = "super::owners"]
+    owner: Option<String>,
+    #[description = "Only this lead source"]
+    #[autocomplete = "super::sources_ac"]
+    source: Option<String>,
+    #[description = "Only this pipeline"]
+    #[autocomplete = "super::pipelines"]
+    pipeline: Option<String>,
+    #[description = "Only you see the answer (members' and managers' answers always are)"] private: Option<bool>,
+) -> Result<(), Error> {
+    let typed = Typed { period, owner, source, pipeline, stage: None };
+    super::answer(ctx, private, SalesView::Activity, typed).await
+}
+
+/// The message for a activity state.
+pub fn face(_sc: &SalesScene) -> Result<Composed, Error> {
+    Err("not yet".into())
+}
+
+/// One person's activities in the period (the activity chart's segment).
+pub fn records(_sc: &SalesScene) -> Result<Composed, Error> {
+    Err("not yet".into())
+}
