@@ -48,7 +48,7 @@ pub struct Data {
     /// The CRM token's granted scopes and when they were read (`write_scopes`).
     scopes: Arc<Mutex<Option<(Instant, Scopes)>>>,
     /// The sales data and the sync run it reflects (`kit/sales.rs` loads it).
-    pub(super) sales_cache: Arc<RwLock<Option<(Option<i64>, Arc<panopticon::sales::SalesData>)>>>,
+    pub(super) sales_cache: Arc<RwLock<Option<(Option<i64>, Arc<panopticon::views::sales::SalesSnapshot>)>>>,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

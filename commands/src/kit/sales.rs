@@ -1,19 +1,22 @@
 //! The synced sales side (deals and their history, activities, accounts, contacts, stage
-//! metadata), loaded once per sync and shared by every sales command, page, click and
-//! autocomplete — as the lead snapshot is — and cut to the asker's scope per answer.
+//! metadata, the leads' facts and the CRM users, indexed: `SalesSnapshot`), loaded once per sync
+//! and shared by every sales command, page, click and autocomplete — as the lead snapshot is —
+//! and cut to the asker's scope per answer.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use panopticon::people::Scope;
 use panopticon::sales::SalesData;
 use panopticon::store;
+use panopticon::views::sales::SalesSnapshot;
 
 use super::{Data, Error};
 
 impl Data {
     /// The sales data, reloaded only when a sync has run since it was read: the sales tables
     /// change only in a sync (nothing in the bot writes them).
-    pub async fn sales(&self) -> Result<Arc<SalesData>, Error> {
+    pub async fn sales(&self) -> Result<Arc<SalesSnapshot>, Error> {
         let last = self.db(|c| store::last_run(c).map(|r| r.map(|r| r.id))).await?;
         if let Some((v, s)) = self.sales_cache.read().await.as_ref() {
             if *v == last {
@@ -26,23 +29,25 @@ impl Data {
                 return Ok(s.clone());
             }
         }
-        let store = self.store.clone();
-        let fresh = Arc::new(self.cpu.run(move || store.read(store::load_sales)).await??);
+        let (store, tz) = (self.store.clone(), self.cfg.rules.timezone);
+        let fresh = Arc::new(self.cpu.run(move || store.read(|c| SalesSnapshot::load(c, tz))).await??);
         *slot = Some((last, fresh.clone()));
         Ok(fresh)
     }
 }
 
-/// `data` cut to `scope`: deals, activities, accounts and contacts whose owner it allows (the
-/// stage history of the deals kept); the same data, uncopied, for whoever sees everyone.
-pub fn scoped(data: Arc<SalesData>, scope: &Scope) -> Arc<SalesData> {
+/// The records cut to `scope`: deals, activities, accounts and contacts whose owner it allows
+/// (the stage history of the deals kept). The KPI views take the whole snapshot and the scope
+/// instead; this is for the lists, stories and search that read records one by one.
+pub fn scoped<'a>(snap: &'a SalesSnapshot, scope: &Scope) -> Cow<'a, SalesData> {
+    let data = &snap.book.data;
     if scope.is_everyone() {
-        return data;
+        return Cow::Borrowed(data);
     }
     let allows = |o: &Option<panopticon::crm::UserRef>| scope.allows(o.as_ref().map(|u| u.id.as_str()));
     let deals: Vec<_> = data.deals.iter().filter(|d| allows(&d.owner)).cloned().collect();
     let kept: std::collections::HashSet<&str> = deals.iter().map(|d| d.id.as_str()).collect();
-    Arc::new(SalesData {
+    Cow::Owned(SalesData {
         stages: data.stages.iter().filter(|s| kept.contains(s.deal_id.as_str())).cloned().collect(),
         activities: data.activities.iter().filter(|a| allows(&a.owner)).cloned().collect(),
         accounts: data.accounts.iter().filter(|a| allows(&a.owner)).cloned().collect(),

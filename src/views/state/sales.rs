@@ -11,7 +11,8 @@
 //! - owner / source / pipeline / stage: a `short_hash` of the CRM user id or the name, or `-`;
 //! - amount: the least deal amount in whole currency units, base 36, or `-`;
 //! - sort: one letter (`DealSort`); page: base 10, up to 999;
-//! - record: a module letter (`D`eal, `A`ccount, `C`ontact, `L`ead) and the record's digits, or `-`;
+//! - record: a module letter (`D`eal, `A`ccount, `C`ontact, `L`ead) and the record's digits, or
+//!   `~` and a chart segment's code (`views::sales::Segment::encode`, up to 12 characters), or `-`;
 //! - tag: which control this is; mac: 72 bits of HMAC-SHA256, as in `ViewState`.
 //!
 //! The worst case is 94 characters (tested below).
@@ -35,8 +36,8 @@ pub enum SalesView {
     Forecast,
     Sources,
     Activity,
-    /// One person's (or everyone's) activities in the period: the activity chart's segment.
-    Activities,
+    /// The records behind one segment of a chart (`segment` says which).
+    Segment,
     /// A record's story (`record` says which).
     Story,
 }
@@ -48,7 +49,7 @@ impl SalesView {
         SalesView::Forecast,
         SalesView::Sources,
         SalesView::Activity,
-        SalesView::Activities,
+        SalesView::Segment,
         SalesView::Story,
     ];
 
@@ -59,7 +60,7 @@ impl SalesView {
             SalesView::Forecast => 'f',
             SalesView::Sources => 's',
             SalesView::Activity => 'a',
-            SalesView::Activities => 'v',
+            SalesView::Segment => 'g',
             SalesView::Story => 'r',
         }
     }
@@ -71,7 +72,8 @@ impl SalesView {
             SalesView::Deals | SalesView::Story => "deals",
             SalesView::Forecast => "forecast",
             SalesView::Sources => "sources",
-            SalesView::Activity | SalesView::Activities => "activity",
+            SalesView::Activity => "activity",
+            SalesView::Segment => "dashboard",
         }
     }
 }
@@ -201,8 +203,15 @@ pub struct SalesState {
     pub sort: DealSort,
     pub page: u16,
     pub record: Option<RecordKey>,
+    /// A chart segment's code (`views::sales::Segment::encode`), when `record` is `None`.
+    pub segment: Option<String>,
     /// Distinguishes controls that lead to the same state; upper case opens privately.
     pub tag: char,
+}
+
+/// A segment's code: what `Segment::encode` writes (a letter, then digits, hex or `-`).
+fn segment_ok(s: &str) -> bool {
+    (1..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn hash_ok(s: &str) -> bool {
@@ -260,6 +269,7 @@ impl SalesState {
             sort: DealSort::default(),
             page: 0,
             record: None,
+            segment: None,
             tag: 'x',
         }
     }
@@ -285,7 +295,11 @@ impl SalesState {
             self.min_amount.map(|a| b36(a.min(MAX_AMOUNT))).unwrap_or_else(|| "-".into()),
             self.sort.letter(),
             self.page.min(MAX_SALES_PAGE),
-            self.record.as_ref().map(RecordKey::text).unwrap_or_else(|| "-".into()),
+            match (&self.record, &self.segment) {
+                (Some(r), _) => r.text(),
+                (None, Some(s)) if segment_ok(s) => format!("~{s}"),
+                _ => "-".into(),
+            },
             if self.tag.is_ascii_alphanumeric() { self.tag } else { 'x' },
         )
     }
@@ -338,9 +352,13 @@ impl SalesState {
         let sort = DealSort::ALL.into_iter().find(|k| k.letter() == s).ok_or(Expired)?;
         let digits = !page.is_empty() && page.len() <= 3 && page.bytes().all(|b| b.is_ascii_digit());
         let page: u16 = if digits { page.parse().map_err(|_| Expired)? } else { return Err(Expired) };
-        let record = match *record {
-            "-" => None,
-            r => Some(RecordKey::parse(r).ok_or(Expired)?),
+        let (record, segment) = match *record {
+            "-" => (None, None),
+            r => match r.strip_prefix('~') {
+                Some(s) if segment_ok(s) => (None, Some(s.to_string())),
+                Some(_) => return Err(Expired),
+                None => (Some(RecordKey::parse(r).ok_or(Expired)?), None),
+            },
         };
         let tag = one(tag)?;
         if !tag.is_ascii_alphanumeric() {
@@ -357,6 +375,7 @@ impl SalesState {
             sort,
             page,
             record,
+            segment,
             tag,
         })
     }
@@ -383,6 +402,7 @@ mod tests {
             sort: DealSort::Recent,
             page: MAX_SALES_PAGE,
             record: RecordKey::new(RecordKind::Deal, "99999999999999999999"),
+            segment: None,
             tag: 'K',
         }
     }
@@ -393,6 +413,8 @@ mod tests {
         assert_eq!(id.len(), 94, "{id}");
         assert!(SalesState::is_sales_id(&id));
         assert_eq!(SalesState::parse(&id, &key()), Ok(widest()));
+        let seg = SalesState { segment: Some("s0123abcd".into()), ..SalesState::new(SalesView::Segment, None) };
+        assert_eq!(SalesState::parse(&seg.encode(&key()), &key()), Ok(seg));
         for p in Preset::NAMED {
             let s = SalesState::new(SalesView::Dashboard, Some(p));
             assert_eq!(SalesState::parse(&s.encode(&key()), &key()), Ok(s));

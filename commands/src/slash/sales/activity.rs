@@ -2,9 +2,15 @@
 
 use panopticon::views::state::SalesView;
 
+use panopticon::render::sales::{stacked, Series};
+use panopticon::views::sales::activity::build;
+use panopticon::views::sales::Chart;
+
+use super::kpi::{change, frame, message, period_line};
 use super::scene::SalesScene;
 use super::Typed;
 use crate::kit::compose::Composed;
+use crate::kit::compose::BLUE;
 use crate::kit::{Ctx, Error};
 
 /// Calls, meetings, tasks completed and overdue, per person.
@@ -29,12 +35,54 @@ pub async fn activity(
     super::answer(ctx, private, SalesView::Activity, typed).await
 }
 
-/// The message for a activity state.
-pub fn face(_sc: &SalesScene) -> Result<Composed, Error> {
-    Err("not yet".into())
-}
-
-/// One person's activities in the period (the activity chart's segment).
-pub fn records(_sc: &SalesScene) -> Result<Composed, Error> {
-    Err("not yet".into())
+/// The message for an activity state: calls, meetings, tasks completed and overdue per person,
+/// stacked on the image and written out, with the totals against the previous period.
+pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+    let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
+    let (t, p) = (&v.total, &v.previous_total);
+    let n = |x: u64| Some(x as f64);
+    let target = |t: Option<f64>| t.map(|t| format!(" · target {t:.0}")).unwrap_or_default();
+    let mut lines = vec![
+        period_line(sc),
+        format!(
+            "**Calls made**: {} {}{}",
+            t.calls,
+            change(n(t.calls), n(p.calls), &p.calls.to_string()),
+            target(v.calls_target)
+        ),
+        format!(
+            "**Meetings held**: {} {}{}",
+            t.meetings,
+            change(n(t.meetings), n(p.meetings), &p.meetings.to_string()),
+            target(v.meetings_target)
+        ),
+        format!(
+            "**Tasks completed**: {} {}",
+            t.tasks_completed,
+            change(n(t.tasks_completed), n(p.tasks_completed), &p.tasks_completed.to_string())
+        ),
+        format!("**Tasks overdue**: {}", t.tasks_overdue),
+    ];
+    for r in &v.people {
+        lines.push(format!(
+            "{}: {} calls · {} meetings · {} tasks done · {} overdue",
+            r.name, r.calls, r.meetings, r.tasks_completed, r.tasks_overdue
+        ));
+    }
+    let cats: Vec<String> = v.people.iter().map(|r| r.name.clone()).collect();
+    let series = |name: &str, get: &dyn Fn(&panopticon::views::sales::activity::PersonRow) -> u64| Series {
+        name: name.to_string(),
+        values: v.people.iter().map(|r| Some(get(r) as f64)).collect(),
+        texts: v.people.iter().map(|r| get(r).to_string()).collect(),
+    };
+    let all = [
+        series("Calls", &|r| r.calls),
+        series("Meetings", &|r| r.meetings),
+        series("Tasks done", &|r| r.tasks_completed),
+        series("Overdue", &|r| r.tasks_overdue),
+    ];
+    let totals: Vec<String> =
+        v.people.iter().map(|r| (r.calls + r.meetings + r.tasks_completed + r.tasks_overdue).to_string()).collect();
+    let img = stacked("activity.png", &frame(sc, "Activity per person"), &cats, &all, &totals)?;
+    message(sc, "Activity", BLUE, &lines, img, Chart::Activity, "Open a person's activity (just for you)…")
 }

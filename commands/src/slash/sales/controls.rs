@@ -6,6 +6,8 @@
 
 use panopticon::people::Access;
 use panopticon::sales::period::Preset;
+use panopticon::views::sales::segments::segments;
+use panopticon::views::sales::Chart;
 use panopticon::views::state::{short_hash, RecordKey, RecordKind, SalesState, SalesView, ViewKind, ViewState};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -111,32 +113,10 @@ pub fn filter_row(sc: &SalesScene) -> Option<CreateActionRow> {
 }
 
 /// A chart's segment select: each option opens the records behind that segment, privately.
-pub fn segment_row(sc: &SalesScene, placeholder: &str, segments: Vec<(String, String)>) -> Option<CreateActionRow> {
-    let opts = segments.into_iter().map(|(l, v)| (l, v, false)).collect();
+pub fn segment_row(sc: &SalesScene, chart: Chart, placeholder: &str) -> Option<CreateActionRow> {
+    let segs = segments(sc.sales, &sc.sctx, &sc.access.scope, &sc.query, chart);
+    let opts = segs.into_iter().map(|(seg, label)| (label, seg.encode(), false)).collect();
     one_of(sc, sc.state, SEGMENT, placeholder, opts)
-}
-
-/// What a segment's value opens: the deals of a stage, source, pipeline or owner, the deals
-/// closing in a month, or one person's activities.
-fn segment(state: &SalesState, value: &str) -> Option<SalesState> {
-    let (kind, v) = value.split_once(':')?;
-    let hash = Some(v.to_string()).filter(|h| h.len() == 6);
-    let deals = SalesState { view: SalesView::Deals, page: 0, record: None, ..state.clone() };
-    Some(match kind {
-        "g" => SalesState { stage: Some(hash?), preset: None, ..deals },
-        "r" => SalesState { source: Some(hash?), ..deals },
-        "i" => SalesState { pipeline: Some(hash?), preset: None, ..deals },
-        "o" if state.view == SalesView::Activity => {
-            SalesState { view: SalesView::Activities, owner: Some(hash?), page: 0, ..state.clone() }
-        }
-        "o" => SalesState { owner: Some(hash?), ..deals },
-        "m" => {
-            let first = chrono::NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").ok()?;
-            let last = first.checked_add_months(chrono::Months::new(1))? - chrono::Duration::days(1);
-            SalesState { preset: Some(Preset::Custom { first, last }), ..deals }
-        }
-        _ => return None,
-    })
 }
 
 /// The state a select's choice leads to; `Err(())` when the choice is "Custom range…".
@@ -164,10 +144,19 @@ fn chosen(mut state: SalesState, value: &str) -> Result<Option<SalesState>, ()> 
                 _ => return Ok(None),
             }
         }
-        'x' => return Ok(segment(&state, value)),
+        // A chart's segment: its records, found again in the data when drawn.
+        'x' => {
+            state = SalesState {
+                view: SalesView::Segment,
+                segment: Some(value.to_string()),
+                record: None,
+                page: 0,
+                ..state
+            }
+        }
         'k' => {
             let Some(r) = RecordKey::parse(value) else { return Ok(None) };
-            state = SalesState { view: SalesView::Story, record: Some(r), page: 0, ..state };
+            state = SalesState { view: SalesView::Story, record: Some(r), segment: None, page: 0, ..state };
         }
         _ => return Ok(None),
     }

@@ -9,8 +9,10 @@ pub mod controls;
 mod dashboard;
 mod deals;
 mod forecast;
+mod kpi;
 mod scene;
 mod search;
+mod segment;
 mod sources;
 mod story;
 
@@ -39,7 +41,7 @@ pub fn face(view: SalesView) -> SalesFace {
         SalesView::Forecast => forecast::face,
         SalesView::Sources => sources::face,
         SalesView::Activity => activity::face,
-        SalesView::Activities => activity::records,
+        SalesView::Segment => segment::face,
         SalesView::Story => story::face,
     }
 }
@@ -61,7 +63,8 @@ async fn state(ctx: Ctx<'_>, access: &Access, view: SalesView, t: Typed) -> Resu
         None | Some("") => None,
         Some(p) => Some(Preset::parse(p).map_err(InputError)?),
     };
-    let data = sales::scoped(ctx.data().sales().await?, &access.scope);
+    let all = ctx.data().sales().await?;
+    let data = sales::scoped(&all, &access.scope);
     let [owners, sources, pipelines, stages] = scene::known(&data);
     let mut st = SalesState::new(view, preset);
     if let Some(o) = t.owner {
@@ -109,7 +112,7 @@ async fn send(ctx: Ctx<'_>, access: &Access, st: SalesState) -> Result<(), Error
 async fn suggest(ctx: Ctx<'_>, partial: &str, which: usize) -> serenity::CreateAutocompleteResponse {
     let Some(access) = asker_quietly(ctx).await else { return serenity::CreateAutocompleteResponse::new() };
     let Ok(all) = ctx.data().sales().await else { return serenity::CreateAutocompleteResponse::new() };
-    let data = sales::scoped(all, &access.scope);
+    let data = sales::scoped(&all, &access.scope);
     let known = scene::known(&data);
     let names = match which {
         0 => known[0].iter().map(|id| person(&data, id)).collect(),

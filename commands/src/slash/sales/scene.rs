@@ -9,6 +9,7 @@ use panopticon::config::Config;
 use panopticon::people::Access;
 use panopticon::sales::period::{Period, Preset};
 use panopticon::sales::{Activity, Cents, Deal, SalesData};
+use panopticon::views::sales::{SalesContext, SalesQuery, SalesSnapshot, Who};
 use panopticon::views::state::{short_hash, SalesState, ViewKey};
 use panopticon::views::{Header, Snapshot};
 use std::collections::BTreeMap;
@@ -31,7 +32,12 @@ pub struct Filters {
 /// Everything a sales face reads.
 pub struct SalesScene<'a> {
     pub cfg: &'a Config,
-    /// Cut to the asker's scope.
+    /// Everything synced, for the KPI views (which cut it to `access.scope` themselves).
+    pub sales: &'a SalesSnapshot,
+    /// The KPI views' question: the period, owner, source and pipeline this state names.
+    pub query: SalesQuery,
+    pub sctx: SalesContext<'a>,
+    /// The records cut to the asker's scope (lists, stories, search).
     pub data: &'a SalesData,
     /// The appointed leads, cut to the asker's scope (search, and the lead side's numbers).
     pub snap: &'a Snapshot,
@@ -183,7 +189,7 @@ where
     let snap = data.snapshot().await?;
     let (cfg, who) = (data.cfg.clone(), access.clone());
     data.db_pooled(move |conn| {
-        let sd = sales::scoped(all, &who.scope);
+        let sd = sales::scoped(&all, &who.scope);
         let snap = people::scoped(snap, &who.scope);
         let tz = cfg.rules.timezone;
         let today = chrono::Utc::now().with_timezone(&tz).date_naive();
@@ -196,8 +202,17 @@ where
         };
         let ctx = panopticon::views::Context::new(&cfg, chrono::Utc::now(), chrono::Utc::now());
         let header = Header::new(face_name(state.view), &snap, &ctx, Vec::new());
+        let query = SalesQuery {
+            preset: state.preset.unwrap_or(DEFAULT_PRESET),
+            who: filters.owner.clone().map(Who::Owner).unwrap_or(Who::All),
+            lead_source: filters.source.clone(),
+            pipeline: filters.pipeline.clone(),
+        };
         let scene = SalesScene {
             cfg: &cfg,
+            sales: &all,
+            query,
+            sctx: SalesContext::new(&cfg, chrono::Utc::now()),
             data: &sd,
             snap: &snap,
             state: &state,
@@ -224,7 +239,7 @@ pub fn face_name(v: panopticon::views::state::SalesView) -> &'static str {
         V::Forecast => "forecast",
         V::Sources => "sources",
         V::Activity => "activity",
-        V::Activities => "activities",
+        V::Segment => "segment",
         V::Story => "story",
     }
 }

@@ -30,7 +30,8 @@ pub async fn search(
         return Err(panopticon::views::input::InputError("type part of a name, company or email".into()).into());
     }
     let access = crate::slash::asker(ctx, private, false).await?;
-    let data = sales::scoped(ctx.data().sales().await?, &access.scope);
+    let all = ctx.data().sales().await?;
+    let data = sales::scoped(&all, &access.scope);
     let snap = people::scoped(ctx.data().snapshot().await?, &access.scope);
     let found = hits(&data, &snap, &access, &q);
     // A chosen suggestion (its value is the record's key), or the only match: open it.
@@ -112,7 +113,7 @@ async fn suggest(ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteRes
     let empty = serenity::CreateAutocompleteResponse::new;
     let Some(access) = super::asker_quietly(ctx).await else { return empty() };
     let (Ok(all), Ok(snap)) = (ctx.data().sales().await, ctx.data().snapshot().await) else { return empty() };
-    let data = sales::scoped(all, &access.scope);
+    let data = sales::scoped(&all, &access.scope);
     let snap = people::scoped(snap, &access.scope);
     if partial.trim().is_empty() {
         return empty();

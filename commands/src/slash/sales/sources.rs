@@ -2,9 +2,15 @@
 
 use panopticon::views::state::SalesView;
 
+use panopticon::render::sales::{donut, fold_slices, Slice};
+use panopticon::views::sales::sources::build;
+use panopticon::views::sales::Chart;
+
+use super::kpi::{frame, message, period_line};
 use super::scene::SalesScene;
 use super::Typed;
 use crate::kit::compose::Composed;
+use crate::kit::compose::BLUE;
 use crate::kit::{Ctx, Error};
 
 /// Leads by source through appointment, green and delivered, and MQL → SQL.
@@ -29,7 +35,41 @@ pub async fn sources(
     super::answer(ctx, private, SalesView::Sources, typed).await
 }
 
-/// The message for a sources state.
-pub fn face(_sc: &SalesScene) -> Result<Composed, Error> {
-    Err("not yet".into())
+/// The message for a sources state: new leads by source as a donut, and each source's funnel
+/// (appointment, green, delivered) and MQL → SQL as text.
+pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+    let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
+    let pct = panopticon::views::percent;
+    let o = &v.overall;
+    let mut lines = vec![
+        period_line(sc),
+        format!(
+            "**All sources**: {} leads → {} appointment ({}) → {} green ({}) → {} delivered ({}) · overall {} (before: {} leads, {})",
+            o.leads, o.appointment, pct(o.to_appointment), o.green, pct(o.to_green), o.delivered, pct(o.to_delivered),
+            pct(o.overall), v.previous_overall.leads, pct(v.previous_overall.overall)
+        ),
+        format!(
+            "**MQL → SQL**: {} MQL → {} SQL ({}) · before {}",
+            v.mql_sql.mql, v.mql_sql.sql, pct(v.mql_sql.rate), pct(v.previous_mql_sql.rate)
+        ),
+    ];
+    for r in &v.sources {
+        lines.push(format!(
+            "**{}**: {} leads → {} appt → {} green → {} delivered · overall {}",
+            r.label(),
+            r.leads,
+            r.appointment,
+            r.green,
+            r.delivered,
+            pct(r.overall)
+        ));
+    }
+    let slices: Vec<Slice> = v
+        .sources
+        .iter()
+        .map(|r| Slice { label: r.label().to_string(), value: r.leads as f64, text: r.leads.to_string() })
+        .collect();
+    let folded = fold_slices(&slices, |x| format!("{x:.0}"));
+    let img = donut("sources.png", &frame(sc, "New leads by source"), &folded, &o.leads.to_string(), "new leads")?;
+    message(sc, "Lead sources", BLUE, &lines, img, Chart::Sources, "Open a source's new leads (just for you)…")
 }
