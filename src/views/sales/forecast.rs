@@ -94,7 +94,7 @@ impl ForecastView {
         let mut out = "FORECAST — open deals by closing month (overdue ones in the first)\n\n".to_string();
         let cols = [
             col("Month", Align::Left, 8),
-            col("Deals", Align::Right, 6),
+            col("Deals", Align::Right, 16),
             col("Amount", Align::Right, 16),
             col("Weighted", Align::Right, 16),
             col("Historical", Align::Right, 16),
