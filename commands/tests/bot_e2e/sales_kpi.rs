@@ -14,6 +14,16 @@ use super::sales_org::{self, dollars};
 use crate::support::bot::*;
 use crate::support::fake_discord::*;
 
+/// `PANOPTICON_SAVE_CHARTS=dir` writes the images the bot sent there, to look at (as the
+/// render tests do).
+fn save(files: &[(String, Vec<u8>)]) {
+    if let Some(dir) = std::env::var_os("PANOPTICON_SAVE_CHARTS") {
+        for (name, png) in files {
+            std::fs::write(std::path::Path::new(&dir).join(format!("sales-{name}")), png).unwrap();
+        }
+    }
+}
+
 fn line(m: &Value, label: &str) -> String {
     let d = desc(m);
     d.lines()
@@ -46,12 +56,18 @@ async fn kpis_per_person_with_presets_custom_ranges_and_segments() {
         );
         assert_eq!(files.len(), 1);
         assert_eq!(&files[0].1[..8], b"\x89PNG\r\n\x1a\n");
+        if as_ == "exec" {
+            save(&files);
+        }
         assert_eq!(fake.seen(&t)[0].ephemeral, as_ != "exec", "{as_}");
         seen.push(line(&m, "Open pipeline"));
 
         // The forecast: this month's weighted pipeline, amount × the stage's probability.
         let t = fake.slash("forecast", json!([]), &who, CHANNEL);
-        let (f, _) = answer(fake, &t).await;
+        let (f, files) = answer(fake, &t).await;
+        if as_ == "exec" {
+            save(&files);
+        }
         let p = |s: &str| {
             [("Qualification", 10), ("Needs Analysis", 20), ("Proposal/Price Quote", 75), ("Negotiation/Review", 90)]
                 .iter()
@@ -77,7 +93,8 @@ async fn kpis_per_person_with_presets_custom_ranges_and_segments() {
     // The activity: Dana's call, counted for her and for everyone, within a range typed as an option.
     let range = format!("{}..{}", org.today - Duration::days(10), org.today);
     let t = fake.slash("activity", json!([{"name": "period", "type": 3, "value": range}]), &rep(), CHANNEL);
-    let (a, _) = answer(fake, &t).await;
+    let (a, files) = answer(fake, &t).await;
+    save(&files);
     assert!(line(&a, "Calls made").starts_with("**Calls made**: 1"), "{}", desc(&a));
     // Her segment: the call itself.
     let seg = select(&a, "person");
@@ -104,6 +121,7 @@ async fn kpis_per_person_with_presets_custom_ranges_and_segments() {
             desc(&s)
         );
         assert_eq!(files[0].0, "sources.png");
+        save(&files);
     }
 
     // The executive's dashboard: the preset select moves it to last month (nothing won then).

@@ -60,7 +60,7 @@ pub fn deal(id: &str, name: &str, stage: &str, owner: &UserRef, amount: i64, clo
         lead_source: Some("Web".into()),
         owner: Some(owner.clone()),
         kind: None,
-        created_at: now.clone(),
+        created_at: now,
         modified_at: now,
     }
 }
@@ -231,7 +231,7 @@ pub fn dollars(cents: i64) -> String {
     let s = (cents / 100).to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -7,6 +7,8 @@ use panopticon::views::sales::dashboard::build;
 use panopticon::views::sales::{Chart, Unit};
 
 use super::kpi::{change, frame, message, period_line};
+use panopticon::render::Image;
+
 use super::scene::SalesScene;
 use super::Typed;
 use crate::kit::compose::Composed;
@@ -35,9 +37,9 @@ pub async fn dashboard(
     super::answer(ctx, private, SalesView::Dashboard, typed).await
 }
 
-/// The message for a dashboard state: every scorecard as text (value, arrow against the previous
+/// The numbers as text and the image for a dashboard state: every scorecard as text (value, arrow against the previous
 /// period, target) and as bullets on the image; the open pipeline by stage; its segments.
-pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let cur = &v.currency;
     let mut lines = vec![period_line(sc)];
@@ -59,7 +61,10 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
         let good_up = c.unit != Unit::Days;
         if let Some(value) = c.value {
             let arrow = match (c.value, c.previous) {
-                (Some(n), Some(b)) if (n - b).abs() > f64::EPSILON => Some((n > b, (n > b) == good_up, moved)),
+                // The image draws its own arrow: the words only.
+                (Some(n), Some(b)) if (n - b).abs() > f64::EPSILON => {
+                    Some((n > b, (n > b) == good_up, moved.trim_start_matches(['▲', '▼', '=', ' ']).to_string()))
+                }
                 _ => None,
             };
             cards.push(Bullet {
@@ -80,5 +85,11 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
         lines.push(format!("Open pipeline by stage: {}", panopticon::views::join_capped(by, 8, " · ")));
     }
     let img = bullets("dashboard.png", &frame(sc, "Sales dashboard"), &cards)?;
+    Ok((lines, img))
+}
+
+/// The message for this view: `draw`'s text and image, and the controls.
+pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+    let (lines, img) = draw(sc)?;
     message(sc, "Sales dashboard", BLUE, &lines, img, Chart::Pipeline, "Open the deals of a stage (just for you)…")
 }

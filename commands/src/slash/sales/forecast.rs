@@ -7,6 +7,8 @@ use panopticon::views::sales::forecast::build;
 use panopticon::views::sales::Chart;
 
 use super::kpi::{frame, message};
+use panopticon::render::Image;
+
 use super::scene::SalesScene;
 use super::Typed;
 use crate::kit::compose::Composed;
@@ -35,9 +37,9 @@ pub async fn forecast(
     super::answer(ctx, private, SalesView::Forecast, typed).await
 }
 
-/// The message for a forecast state: by closing month, the weighted pipeline and the
+/// The numbers as text and the image for a forecast state: by closing month, the weighted pipeline and the
 /// historical conversion side by side against target, the method said on the image and here.
-pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let cur = &v.currency;
     let m = |x: f64| super::money(cur, (x * 100.0).round() as i64);
@@ -71,7 +73,7 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
     let mut f = frame(sc, "Forecast by closing month");
     f.note = Some("Weighted = amount × stage probability · Historical = amount × measured win rate from stage".into());
     let img = grouped("forecast.png", &f, &cats, &all, &targets)?;
-    message(sc, "Forecast", BLUE, &lines, img, Chart::Forecast, "Open the deals closing in a month (just for you)…")
+    Ok((lines, img))
 }
 
 /// Money short enough for a column: $12.4k, $1.2M.
@@ -85,4 +87,10 @@ pub fn short(cur: &str, units: f64) -> String {
     } else {
         format!("{sign}{cur}{a:.0}")
     }
+}
+
+/// The message for this view: `draw`'s text and image, and the controls.
+pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+    let (lines, img) = draw(sc)?;
+    message(sc, "Forecast", BLUE, &lines, img, Chart::Forecast, "Open the deals closing in a month (just for you)…")
 }

@@ -27,7 +27,8 @@ pub use controls::{on_click, on_form};
 pub use dashboard::dashboard;
 pub use deals::deals;
 pub use forecast::forecast;
-pub use scene::{money, SalesFace, SalesScene};
+use scene::SalesScene;
+pub use scene::{money, SalesFace};
 pub use search::search;
 pub use sources::sources;
 
@@ -155,3 +156,33 @@ async fn periods(_ctx: Ctx<'_>, partial: &str) -> serenity::CreateAutocompleteRe
     }
     serenity::CreateAutocompleteResponse::new().set_choices(list)
 }
+
+/// The KPI images the bot posts — dashboard, forecast, sources, activity — as a coordinator sees
+/// them this month, for `panopticon demo`'s gallery.
+pub fn images(
+    cfg: &panopticon::config::Config,
+    all: &panopticon::views::sales::SalesSnapshot,
+    snap: std::sync::Arc<panopticon::views::Snapshot>,
+) -> Result<Vec<panopticon::render::Image>, Error> {
+    let everyone = Access {
+        role: panopticon::people::Role::Coordinator,
+        crm_user: None,
+        scope: panopticon::people::Scope::Everyone,
+    };
+    let draws: [(SalesView, DrawFn); 4] = [
+        (SalesView::Dashboard, dashboard::draw),
+        (SalesView::Forecast, forecast::draw),
+        (SalesView::Sources, sources::draw),
+        (SalesView::Activity, activity::draw),
+    ];
+    let mut out = Vec::new();
+    for (view, draw) in draws {
+        let st = SalesState::new(view, None);
+        let key = panopticon::views::state::ViewKey::unsaved();
+        out.push(scene::with_scene(cfg, all, snap.clone(), &st, &everyone, key, |sc| draw(sc).map(|d| d.1))?);
+    }
+    Ok(out)
+}
+
+/// A KPI view's text and image.
+type DrawFn = fn(&SalesScene) -> Result<(Vec<String>, panopticon::render::Image), Error>;

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use panopticon::config::Config;
 use panopticon::people::Access;
 use panopticon::sales::period::{Period, Preset};
-use panopticon::sales::{Activity, Cents, Deal, SalesData};
+use panopticon::sales::{Cents, Deal, SalesData};
 use panopticon::views::sales::{SalesContext, SalesQuery, SalesSnapshot, Who};
 use panopticon::views::state::{short_hash, SalesState, ViewKey};
 use panopticon::views::{Header, Snapshot};
@@ -67,11 +67,6 @@ impl SalesScene<'_> {
             && (f.source.is_none() || d.lead_source.as_deref() == f.source.as_deref())
             && (f.pipeline.is_none() || d.pipeline.as_deref() == f.pipeline.as_deref())
             && (f.stage.is_none() || Some(d.stage.as_str()) == f.stage.as_deref())
-    }
-
-    pub fn activity_passes(&self, a: &Activity) -> bool {
-        let owner = a.owner.as_ref().map(|o| o.id.as_str());
-        self.filters.owner.is_none() || owner == self.filters.owner.as_deref()
     }
 
     pub fn deals(&self) -> impl Iterator<Item = &Deal> {
@@ -165,18 +160,9 @@ fn pick(h: &Option<String>, known: &[String]) -> Result<Option<String>, Error> {
     }
 }
 
-/// Cents as money: `$12,345` (whole units; cents are noise on a dashboard).
+/// Cents as money: `$12,345` (whole units; cents are noise on a dashboard) — the views' format.
 pub fn money(currency: &str, cents: Cents) -> String {
-    let units = (cents as f64 / 100.0).round() as i64;
-    let digits = units.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{currency}{grouped}", if units < 0 { "-" } else { "" })
+    panopticon::views::sales::money(Some(cents), currency)
 }
 
 /// The message for `state` as `access` may see it: the sales data and leads cut to their
@@ -189,45 +175,65 @@ where
     let snap = data.snapshot().await?;
     let (cfg, who) = (data.cfg.clone(), access.clone());
     data.db_pooled(move |conn| {
-        let sd = sales::scoped(&all, &who.scope);
-        let snap = people::scoped(snap, &who.scope);
-        let tz = cfg.rules.timezone;
-        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-        let [owners, sources, pipelines, stages] = known(&sd);
-        let filters = Filters {
-            owner: pick(&state.owner, &owners)?,
-            source: pick(&state.source, &sources)?,
-            pipeline: pick(&state.pipeline, &pipelines)?,
-            stage: pick(&state.stage, &stages)?,
-        };
-        let ctx = panopticon::views::Context::new(&cfg, chrono::Utc::now(), chrono::Utc::now());
-        let header = Header::new(face_name(state.view), &snap, &ctx, Vec::new());
-        let query = SalesQuery {
-            preset: state.preset.unwrap_or(DEFAULT_PRESET),
-            who: filters.owner.clone().map(Who::Owner).unwrap_or(Who::All),
-            lead_source: filters.source.clone(),
-            pipeline: filters.pipeline.clone(),
-        };
-        let scene = SalesScene {
-            cfg: &cfg,
-            sales: &all,
-            query,
-            sctx: SalesContext::new(&cfg, chrono::Utc::now()),
-            data: &sd,
-            snap: &snap,
-            state: &state,
-            key: panopticon::views::state::ViewKey::load(conn)?,
-            tz,
-            today,
-            period: state.preset.unwrap_or(DEFAULT_PRESET).resolve(today),
-            filters,
-            people: people_of(&sd),
-            access: &who,
-            header,
-        };
-        face(&scene)
+        let key = panopticon::views::state::ViewKey::load(conn)?;
+        with_scene(&cfg, &all, snap, &state, &who, key, face)
     })
     .await
+}
+
+/// Runs `f` on the scene `state` describes for `access`: the records and leads cut to their
+/// scope, the filters' names found again (an error in words when one is not theirs to see).
+pub fn with_scene<T>(
+    cfg: &Config,
+    all: &SalesSnapshot,
+    snap: std::sync::Arc<Snapshot>,
+    state: &SalesState,
+    who: &Access,
+    key: ViewKey,
+    f: impl FnOnce(&SalesScene) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let sd = sales::scoped(all, &who.scope);
+    let snap = people::scoped(snap, &who.scope);
+    let tz = cfg.rules.timezone;
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let [owners, sources, pipelines, stages] = known(&sd);
+    let filters = Filters {
+        owner: pick(&state.owner, &owners)?,
+        source: pick(&state.source, &sources)?,
+        pipeline: pick(&state.pipeline, &pipelines)?,
+        stage: pick(&state.stage, &stages)?,
+    };
+    let ctx = panopticon::views::Context::new(cfg, now, now);
+    let header = Header::new(face_name(state.view), &snap, &ctx, Vec::new());
+    let query = SalesQuery {
+        preset: state.preset.unwrap_or(DEFAULT_PRESET),
+        who: filters.owner.clone().map(Who::Owner).unwrap_or(Who::All),
+        lead_source: filters.source.clone(),
+        pipeline: filters.pipeline.clone(),
+    };
+    let mut people: BTreeMap<String, String> = all.known_owners().into_iter().collect();
+    for (id, name) in people_of(&sd) {
+        people.entry(id).or_insert(name);
+    }
+    let scene = SalesScene {
+        cfg,
+        sales: all,
+        query,
+        sctx: SalesContext::new(cfg, now),
+        data: &sd,
+        snap: &snap,
+        state,
+        key,
+        tz,
+        today,
+        period: state.preset.unwrap_or(DEFAULT_PRESET).resolve(today),
+        filters,
+        people,
+        access: who,
+        header,
+    };
+    f(&scene)
 }
 
 /// A view's name, as the header and image names carry it.

@@ -7,6 +7,8 @@ use panopticon::views::sales::sources::build;
 use panopticon::views::sales::Chart;
 
 use super::kpi::{frame, message, period_line};
+use panopticon::render::Image;
+
 use super::scene::SalesScene;
 use super::Typed;
 use crate::kit::compose::Composed;
@@ -35,9 +37,9 @@ pub async fn sources(
     super::answer(ctx, private, SalesView::Sources, typed).await
 }
 
-/// The message for a sources state: new leads by source as a donut, and each source's funnel
+/// The numbers as text and the image for a sources state: new leads by source as a donut, and each source's funnel
 /// (appointment, green, delivered) and MQL → SQL as text.
-pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let pct = panopticon::views::percent;
     let o = &v.overall;
@@ -71,5 +73,11 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
         .collect();
     let folded = fold_slices(&slices, |x| format!("{x:.0}"));
     let img = donut("sources.png", &frame(sc, "New leads by source"), &folded, &o.leads.to_string(), "new leads")?;
+    Ok((lines, img))
+}
+
+/// The message for this view: `draw`'s text and image, and the controls.
+pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
+    let (lines, img) = draw(sc)?;
     message(sc, "Lead sources", BLUE, &lines, img, Chart::Sources, "Open a source's new leads (just for you)…")
 }
