@@ -295,3 +295,45 @@ fn failed(view: SalesView, e: &Error) -> CreateInteractionResponseFollowup {
     let text = format!("That did not work ({e}) — run /{} again.", view.command());
     CreateInteractionResponseFollowup::new().content(cut(&text, limits::CONTENT)).ephemeral(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(tag: char) -> SalesState {
+        SalesState::new(SalesView::Dashboard, None).with_tag(tag)
+    }
+
+    #[test]
+    fn a_preset_choice_sets_the_period_and_custom_opens_the_form() {
+        let s = chosen(at(PRESET), "last-month").unwrap().unwrap();
+        assert_eq!(s.preset, Some(Preset::LastMonth));
+        assert_eq!(chosen(at(PRESET), "custom"), Err(()));
+        // A range comes only from the form; anything else is not a choice we offered.
+        assert_eq!(chosen(at(PRESET), "2026-01-01..2026-01-31"), Ok(None));
+        assert_eq!(chosen(at(PRESET), "tomorrow"), Ok(None));
+    }
+
+    #[test]
+    fn a_filter_choice_toggles_and_clear_clears_all() {
+        let s = chosen(at(FILTER), "o:abcdef").unwrap().unwrap();
+        assert_eq!(s.owner.as_deref(), Some("abcdef"));
+        let s = chosen(s.with_tag(FILTER), "r:012345").unwrap().unwrap();
+        assert_eq!((s.owner.as_deref(), s.source.as_deref()), (Some("abcdef"), Some("012345")));
+        let again = chosen(s.with_tag(FILTER), "o:abcdef").unwrap().unwrap();
+        assert_eq!(again.owner, None, "choosing the chosen owner clears it");
+        let cleared = chosen(s.with_tag(FILTER), "clear").unwrap().unwrap();
+        assert_eq!((cleared.owner, cleared.source), (None, None));
+        assert_eq!(chosen(at(FILTER), "z:abcdef"), Ok(None));
+    }
+
+    #[test]
+    fn a_segment_or_a_record_opens_its_view() {
+        let s = chosen(at(SEGMENT), "sdeadbeef").unwrap().unwrap();
+        assert_eq!((s.view, s.segment.as_deref()), (SalesView::Segment, Some("sdeadbeef")));
+        let s = chosen(at(OPEN), "D4300000000000000001").unwrap().unwrap();
+        assert_eq!(s.view, SalesView::Story);
+        assert_eq!(s.record.map(|r| r.id), Some("4300000000000000001".to_string()));
+        assert_eq!(chosen(at(OPEN), "X12"), Ok(None));
+    }
+}
