@@ -46,6 +46,7 @@ fn bare_org(user_tz: chrono_tz::Tz) -> Org {
         now: now(),
         user_tz,
         appointments_module: false,
+        sales: panopticon_sandbox::SalesSpec::none(),
     })
 }
 

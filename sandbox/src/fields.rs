@@ -1,5 +1,6 @@
-//! The sandbox's field metadata: `GET /crm/{v}/settings/fields?module=Leads`, in the shape of
-//! Zoho's Fields API (`{"fields": [{api_name, field_label, data_type, id, …}]}`), and the org
+//! The sandbox's field metadata: `GET /crm/{v}/settings/fields?module=Leads` (or Deals, with
+//! the `Stage` picklist's probabilities and deal categories), in the shape of Zoho's Fields API
+//! (`{"fields": [{api_name, field_label, data_type, id, …}]}`), and the org
 //! edit a test makes to delete a field as an admin would (`Sandbox::remove_field`). A removed
 //! field is gone everywhere: from this list, and a listing that asks for it is refused with
 //! INVALID_DATA, as Zoho refuses an unknown field.
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::render::known_fields;
-use super::server::{authorize, envelope, Shared, S};
+use super::server::{authorize, envelope, require_scope, Shared, S};
 use super::Sandbox;
 
 impl Sandbox {
@@ -35,10 +36,25 @@ pub(super) fn exists(s: &Shared, module: &str, known: &[&str], name: &str) -> bo
 fn data_type(name: &str) -> &'static str {
     match name {
         "Owner" => "ownerlookup",
-        "Lead_Status" | "Lead_Source" | "Rating" | "Industry" | "Salutation" | "Status" | "Location" => "picklist",
-        "What_Id" | "Appointment_For" | "Service_Name" => "lookup",
+        "Lead_Status"
+        | "Lead_Source"
+        | "Rating"
+        | "Industry"
+        | "Salutation"
+        | "Status"
+        | "Location"
+        | "Stage"
+        | "Pipeline"
+        | "Type"
+        | "Call_Type"
+        | "Outgoing_Call_Status"
+        | "Call_Purpose"
+        | "Priority" => "picklist",
+        "What_Id" | "Who_Id" | "Appointment_For" | "Service_Name" | "Account_Name" | "Contact_Name" => "lookup",
         "Converted__s" | "All_day" | "$event_cancelled" => "boolean",
-        "Appointment_Date" => "date",
+        "Appointment_Date" | "Closing_Date" | "Due_Date" => "date",
+        "Amount" | "Expected_Revenue" => "currency",
+        "Probability" | "Call_Duration_in_seconds" => "integer",
         "Email" => "email",
         "Phone" | "Mobile" => "phone",
         "Website" => "website",
@@ -67,6 +83,13 @@ pub(super) async fn fields(
             json!({"param_name": "module"}),
         );
     };
+    // The sales modules' metadata needs the settings scope; the lead side's never checked it,
+    // and `doctor` runs on grants without it.
+    if crate::sales::listing::read_scope(module).is_some() {
+        if let Err(r) = require_scope(&s, "ZohoCRM.settings.fields.READ") {
+            return r;
+        }
+    }
     let Some(known) = known_fields(module) else {
         return envelope(
             StatusCode::BAD_REQUEST,
@@ -80,7 +103,7 @@ pub(super) async fn fields(
         .enumerate()
         .filter(|(_, name)| exists(&s, module, known, name))
         .map(|(i, name)| {
-            json!({
+            let mut field = json!({
                 "api_name": name,
                 "field_label": name.trim_start_matches('$').replace('_', " "),
                 "data_type": data_type(name),
@@ -88,7 +111,11 @@ pub(super) async fn fields(
                 "custom_field": name.starts_with("Appointment_A") || name.starts_with("Appointment_D"),
                 "visible": true,
                 "read_only": matches!(*name, "Full_Name" | "Created_Time" | "Modified_Time" | "Converted__s"),
-            })
+            });
+            if module == "Deals" && *name == "Stage" {
+                field["pick_list_values"] = crate::sales::render::stage_pick_list();
+            }
+            field
         })
         .collect();
     axum::Json(json!({ "fields": list })).into_response()

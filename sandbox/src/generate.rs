@@ -11,6 +11,7 @@ use serde_json::Map;
 use crate::names::{FIRST, LAST, LOCATOR_NAMES, PLACES, PREFIX, SOURCES};
 use crate::org::{Org, Related, SAppointment, SDeleted, SEvent, SLead, STimelineEntry, SUser};
 use crate::rng::Rng;
+use crate::sales::SalesSpec;
 
 /// The stage picklist of the org, in pipeline order.
 pub const STAGES: &[&str] = &[
@@ -39,6 +40,8 @@ pub struct Spec {
     pub user_tz: Tz,
     /// Also fill `Appointments__s` (doubles the appointment data; off for the big benchmark).
     pub appointments_module: bool,
+    /// The sales side: deals, activities, accounts, contacts (none unless asked for).
+    pub sales: SalesSpec,
 }
 
 impl Spec {
@@ -54,6 +57,7 @@ impl Spec {
             now,
             user_tz: chrono_tz::America::New_York,
             appointments_module: false,
+            sales: SalesSpec::none(),
         }
     }
 
@@ -68,6 +72,7 @@ impl Spec {
             now,
             user_tz: chrono_tz::America::New_York,
             appointments_module: true,
+            sales: SalesSpec::demo(),
         }
     }
 }
@@ -250,6 +255,9 @@ pub fn generate(spec: &Spec) -> Org {
                         end: *s + Duration::minutes(rng.range(2, 6) * 15),
                         all_day: false,
                         what: Some(Related { module: "Leads".into(), id: id.clone(), name: name.clone() }),
+                        who: None,
+                        owner_id: Some(owner_id.clone()),
+                        created,
                         modified: (*s - Duration::days(rng.range(1, 10))).min(past).max(created),
                         overrides: Map::new(),
                     },
@@ -313,6 +321,9 @@ pub fn generate(spec: &Spec) -> Org {
                     id: "3652397000088888888".into(),
                     name: "Vendco HQ".into(),
                 }),
+                who: None,
+                owner_id: Some(coordinator.clone()),
+                created: past - Duration::days(30),
                 modified: past - Duration::days(rng.range(1, 30)),
                 overrides: Map::new(),
             },
@@ -331,6 +342,9 @@ pub fn generate(spec: &Spec) -> Org {
         });
     }
     org.timeline = timeline;
+    // Last, from its own random stream: the lead side is what it always was.
+    let owners: Vec<String> = locators.iter().map(|(id, _)| id.clone()).collect();
+    crate::sales::generate::fill(&mut org, &spec.sales, spec.seed, &owners);
     org
 }
 
@@ -343,6 +357,8 @@ mod tests {
             leads: 500,
             appointed: 100,
             events: 300,
+            // The lead side alone: the sales side's meetings are tested in `sales::generate`.
+            sales: SalesSpec::none(),
             ..Spec::demo(Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap())
         }
     }

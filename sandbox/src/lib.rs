@@ -29,6 +29,7 @@ pub mod org;
 mod render;
 mod rng;
 pub mod roles;
+pub mod sales;
 mod server;
 mod write;
 
@@ -44,6 +45,7 @@ use tokio::sync::oneshot;
 
 pub use generate::{generate, Spec};
 pub use org::Org;
+pub use sales::SalesSpec;
 
 /// A fault to inject into matching requests.
 #[derive(Clone, Debug, PartialEq)]
@@ -269,6 +271,7 @@ fn router(shared: Arc<server::Shared>) -> Router {
         .route("/crm/{version}/{module}/{id}/__timeline", get(listing::timeline))
         .route("/crm/{version}/{module}/{id}/Notes", get(write::notes::list).post(write::notes::create_for))
         .route("/crm/{version}/{module}/{id}/Activities_Chronological_View", get(write::tasks::activities))
+        .route("/crm/{version}/{module}/{id}/Stage_History", get(sales::listing::stage_history))
         .fallback(|| async {
             server::envelope(
                 StatusCode::NOT_FOUND,

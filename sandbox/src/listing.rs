@@ -17,7 +17,8 @@ use serde_json::{json, Map, Value};
 use super::org::{Org, STimelineEntry};
 use super::render::{known_fields, render_appointment, render_deleted, render_entry, render_event, render_lead, zt};
 use super::roles::user_extras;
-use super::server::{authorize, envelope, invalid, json_bytes, Cursor, Shared, S};
+use super::sales::listing::{self as sales, read_scope};
+use super::server::{authorize, envelope, invalid, json_bytes, require_scope, Cursor, Shared, S};
 
 fn parse_ims(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response> {
     match headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
@@ -198,6 +199,9 @@ pub(super) async fn list_records(
     if let Err(r) = authorize(&s, &headers) {
         return r;
     }
+    if let Some(Err(r)) = read_scope(&module).map(|scope| require_scope(&s, scope)) {
+        return r;
+    }
     let Some(known) = known_fields(&module) else {
         return envelope(
             StatusCode::BAD_REQUEST,
@@ -272,7 +276,14 @@ pub(super) async fn list_records(
                 .map(|l| (key_of(l.created, l.modified), l.id.clone()))
                 .collect(),
             "Events" => org.events.values().filter(|e| after(e.modified)).map(|e| (e.modified, e.id.clone())).collect(),
-            _ => org.appointments.values().filter(|a| after(a.modified)).map(|a| (a.modified, a.id.clone())).collect(),
+            "Appointments__s" => {
+                org.appointments.values().filter(|a| after(a.modified)).map(|a| (a.modified, a.id.clone())).collect()
+            }
+            _ => sales::rows(&org, &module, after)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(created, modified, key)| (key_of(created, modified), key))
+                .collect(),
         };
         sort_ids(rows, sort_by, desc)
     });
@@ -282,7 +293,8 @@ pub(super) async fn list_records(
     page_reply(&s, &org, &q, &headers, &ids, "data", |id| match module.as_str() {
         "Leads" => render_lead(&org, id, &fields),
         "Events" => render_event(&org, id, &fields),
-        _ => render_appointment(&org, id, &fields),
+        "Appointments__s" => render_appointment(&org, id, &fields),
+        _ => sales::record(&org, &module, id, &fields),
     })
 }
 
@@ -293,6 +305,9 @@ pub(super) async fn list_deleted(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&s, &headers) {
+        return r;
+    }
+    if let Some(Err(r)) = read_scope(&module).map(|scope| require_scope(&s, scope)) {
         return r;
     }
     if known_fields(&module).is_none() {

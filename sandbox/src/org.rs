@@ -8,7 +8,9 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 mod activity;
+mod sales;
 pub use activity::{Lock, SNote, STask, ValidationRule};
+pub use sales::{stage_def, SAccount, SCall, SContact, SDeal, SDealStage, Sales, StageDef, DEAL_STAGES, PIPELINES};
 
 #[derive(Clone, Debug)]
 pub struct SUser {
@@ -76,6 +78,11 @@ pub struct SEvent {
     pub end: DateTime<Utc>,
     pub all_day: bool,
     pub what: Option<Related>,
+    /// The contact it is with (`Who_Id`).
+    pub who: Option<Related>,
+    /// A user id; lead appointments made by the lead-side helpers have none (served as null).
+    pub owner_id: Option<String>,
+    pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub overrides: Map<String, Value>,
 }
@@ -150,6 +157,9 @@ pub struct Org {
     /// (module, record id) each time the emulated "workflow on edit" rule ran: it runs when a
     /// write's `trigger` includes `workflow` or is absent (Zoho's default: all automation).
     pub workflow_runs: Vec<(String, String)>,
+    /// Deals (with their stage history), calls, accounts and contacts; tasks live in `tasks`
+    /// and meetings in `events`, one store per Zoho module.
+    pub sales: Sales,
     pub next_id: u64,
     /// Bumped on every change, so cached list orders are rebuilt.
     pub version: u64,
@@ -175,6 +185,7 @@ impl Org {
             locks: BTreeMap::new(),
             validation_rules: vec![],
             workflow_runs: vec![],
+            sales: Sales::default(),
             next_id: ID_BASE + 1,
             version: 0,
         }
@@ -313,6 +324,7 @@ impl Org {
     pub fn add_appointment(&mut self, lead_id: &str, start: DateTime<Utc>) -> String {
         let t = self.touch();
         let name = self.leads[lead_id].full_name().unwrap_or_default();
+        let owner_id = self.leads[lead_id].owner_id.clone();
         let what = Some(Related { module: "Leads".into(), id: lead_id.to_string(), name: name.clone() });
         let id = self.new_id();
         self.events.insert(
@@ -324,6 +336,9 @@ impl Org {
                 end: start + Duration::minutes(45),
                 all_day: false,
                 what: what.clone(),
+                who: None,
+                owner_id,
+                created: t,
                 modified: t,
                 overrides: Map::new(),
             },
@@ -354,6 +369,7 @@ impl Org {
     pub fn add_all_day_event(&mut self, lead_id: &str, date: NaiveDate) -> String {
         let t = self.touch();
         let name = self.leads[lead_id].full_name().unwrap_or_default();
+        let owner_id = self.leads[lead_id].owner_id.clone();
         let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
         let start = self
             .user_tz
@@ -372,6 +388,9 @@ impl Org {
                 end: start + Duration::hours(23) + Duration::minutes(59),
                 all_day: true,
                 what: Some(Related { module: "Leads".into(), id: lead_id.to_string(), name }),
+                who: None,
+                owner_id,
+                created: t,
                 modified: t,
                 overrides: Map::new(),
             },

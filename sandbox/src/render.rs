@@ -15,7 +15,13 @@ fn opt(v: &Option<String>) -> Value {
     v.as_ref().map(|s| Value::String(s.clone())).unwrap_or(Value::Null)
 }
 
-fn related(r: &Option<Related>) -> Value {
+/// A user lookup as Zoho writes `Owner`: `{name, id, email}`.
+pub(super) fn owner(org: &Org, id: &str) -> Value {
+    let u = org.users.iter().find(|u| u.id == id);
+    json!({"name": u.map(|u| u.full_name()), "id": id, "email": u.map(|u| u.email.clone())})
+}
+
+pub(super) fn related(r: &Option<Related>) -> Value {
     r.as_ref().map(|r| json!({"name": r.name, "id": r.id})).unwrap_or(Value::Null)
 }
 
@@ -52,6 +58,7 @@ const EVENT_FIELDS: &[&str] = &[
     "All_day",
     "What_Id",
     "$se_module",
+    "Who_Id",
     "Modified_Time",
     "Created_Time",
     "Owner",
@@ -71,11 +78,68 @@ const APPOINTMENT_FIELDS: &[&str] = &[
     "Location",
 ];
 
+const DEAL_FIELDS: &[&str] = &[
+    "Deal_Name",
+    "Stage",
+    "Pipeline",
+    "Amount",
+    "Probability",
+    "Expected_Revenue",
+    "Closing_Date",
+    "Account_Name",
+    "Contact_Name",
+    "Lead_Source",
+    "Owner",
+    "Type",
+    "Next_Step",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const CALL_FIELDS: &[&str] = &[
+    "Subject",
+    "Call_Type",
+    "Call_Start_Time",
+    "Call_Duration",
+    "Call_Duration_in_seconds",
+    "Outgoing_Call_Status",
+    "Call_Purpose",
+    "What_Id",
+    "$se_module",
+    "Who_Id",
+    "Owner",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const TASK_FIELDS: &[&str] = &[
+    "Subject",
+    "Due_Date",
+    "Status",
+    "Priority",
+    "What_Id",
+    "$se_module",
+    "Who_Id",
+    "Owner",
+    "Closed_Time",
+    "Description",
+    "Created_Time",
+    "Modified_Time",
+];
+const ACCOUNT_FIELDS: &[&str] = &["Account_Name", "Owner", "Industry", "Created_Time", "Modified_Time"];
+const CONTACT_FIELDS: &[&str] =
+    &["Full_Name", "First_Name", "Last_Name", "Email", "Account_Name", "Owner", "Created_Time", "Modified_Time"];
+
 pub(super) fn known_fields(module: &str) -> Option<&'static [&'static str]> {
     match module {
         "Leads" => Some(LEAD_FIELDS),
         "Events" => Some(EVENT_FIELDS),
         "Appointments__s" => Some(APPOINTMENT_FIELDS),
+        "Deals" => Some(DEAL_FIELDS),
+        "Calls" => Some(CALL_FIELDS),
+        "Tasks" => Some(TASK_FIELDS),
+        "Accounts" => Some(ACCOUNT_FIELDS),
+        "Contacts" => Some(CONTACT_FIELDS),
         _ => None,
     }
 }
@@ -94,13 +158,7 @@ pub(super) fn render_lead(org: &Org, id: &str, fields: &[&str]) -> Value {
             "Phone" => opt(&l.phone),
             "Lead_Source" => opt(&l.lead_source),
             "Lead_Status" => opt(&l.status),
-            "Owner" => match &l.owner_id {
-                Some(oid) => {
-                    let u = org.users.iter().find(|u| &u.id == oid);
-                    json!({"name": u.map(|u| u.full_name()), "id": oid, "email": u.map(|u| u.email.clone())})
-                }
-                None => Value::Null,
-            },
+            "Owner" => l.owner_id.as_deref().map(|o| owner(org, o)).unwrap_or(Value::Null),
             "Created_Time" => zt(org, l.created),
             "Modified_Time" => zt(org, l.modified),
             "Converted__s" => json!(l.converted),
@@ -132,6 +190,9 @@ pub(super) fn render_event(org: &Org, id: &str, fields: &[&str]) -> Value {
             "All_day" => json!(e.all_day),
             "What_Id" => related(&e.what),
             "$se_module" => e.what.as_ref().map(|w| json!(w.module)).unwrap_or(Value::Null),
+            "Who_Id" => related(&e.who),
+            "Owner" => e.owner_id.as_deref().map(|o| owner(org, o)).unwrap_or(Value::Null),
+            "Created_Time" => zt(org, e.created),
             "Modified_Time" => zt(org, e.modified),
             "$event_cancelled" => json!(false),
             _ => Value::Null,

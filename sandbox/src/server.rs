@@ -372,7 +372,8 @@ pub(super) fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Response>
 /// Refuses the request unless the grant covers `needed` (e.g. `ZohoCRM.modules.notes.CREATE`).
 ///
 /// Kept simple, as documented in Zoho's scope pages: the scope itself, the module's `ALL`, the
-/// module's `WRITE` for a CREATE/UPDATE/DELETE, or `ZohoCRM.modules.ALL`; case does not
+/// module's `WRITE` for a CREATE/UPDATE/DELETE, the family's `ALL` (`ZohoCRM.settings.ALL`), or
+/// `ZohoCRM.modules.ALL` (the sandbox's default grant, so it reads everything); case does not
 /// matter. The grant is the one set now (`Sandbox::set_granted_scopes`), not the one a token
 /// was issued under. Only the write-back's endpoints check it, so the sync reads as before.
 pub(super) fn require_scope(s: &Shared, needed: &str) -> Result<(), Response> {
@@ -381,7 +382,10 @@ pub(super) fn require_scope(s: &Shared, needed: &str) -> Result<(), Response> {
     let needed_l = needed.to_ascii_lowercase();
     let (base, op) = needed_l.rsplit_once('.').unwrap_or((needed_l.as_str(), ""));
     let writes = matches!(op, "create" | "update" | "delete");
+    // The family's ALL (`ZohoCRM.settings.ALL` for `ZohoCRM.settings.fields.READ`).
+    let family = needed_l.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
     let covered = set.contains(needed_l.as_str())
+        || set.contains(format!("{family}.all").as_str())
         || set.contains(format!("{base}.all").as_str())
         || (writes && set.contains(format!("{base}.write").as_str()))
         || set.contains("zohocrm.modules.all");

@@ -25,6 +25,7 @@ pub fn spec(leads: usize, appointed: usize, events: usize) -> Spec {
         now: now(),
         user_tz: chrono_tz::America::New_York,
         appointments_module: true,
+        sales: panopticon_sandbox::SalesSpec::none(),
     }
 }
 

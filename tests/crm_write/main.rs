@@ -47,6 +47,7 @@ impl W {
             now: Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap(),
             user_tz: chrono_tz::America::New_York,
             appointments_module: false,
+            sales: panopticon_sandbox::SalesSpec::none(),
         });
         let sandbox = Sandbox::start(org).await.unwrap();
         let client = client(&sandbox, Duration::from_secs(5));

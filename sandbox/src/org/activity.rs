@@ -30,7 +30,13 @@ pub struct STask {
     pub status: String,
     pub owner_id: String,
     pub what: Option<Related>,
+    /// The contact it is with (`Who_Id`).
+    pub who: Option<Related>,
+    /// High, Highest, Low, Lowest or Normal.
+    pub priority: Option<String>,
     pub description: Option<String>,
+    /// When it was completed (`Closed_Time`).
+    pub closed: Option<DateTime<Utc>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
 }

@@ -169,7 +169,7 @@ fn required_fields(q: &HashMap<String, String>) -> Result<Vec<String>, Response>
 }
 
 /// `GET /crm/{v}/{module}/{id}/<related list>?fields=…`: the token and its `scope`, the
-/// required `fields`, a parent lead that exists, then one page of what `items` lists for it.
+/// required `fields`, a parent lead (or deal) that exists, then one page of what `items` lists for it.
 pub(crate) fn related_list(
     s: &Shared,
     headers: &HeaderMap,
@@ -189,7 +189,12 @@ pub(crate) fn related_list(
         Err(r) => return r,
     };
     let org = s.org.read().expect("org lock");
-    if module != "Leads" || !org.leads.contains_key(id) {
+    let parent = match module {
+        "Leads" => org.leads.contains_key(id),
+        "Deals" => org.sales.deals.contains_key(id),
+        _ => false,
+    };
+    if !parent {
         return envelope(
             StatusCode::BAD_REQUEST,
             "INVALID_DATA",

@@ -60,7 +60,9 @@ fn create_task(org: &mut Org, i: usize, rec: &Value, workflow: bool) -> Entry {
             let t = org.touch();
             let by = org.api_user().map(|u| u.id.clone()).unwrap_or_default();
             let id = org.new_id();
-            org.tasks.push(STask { id: id.clone(), created: t, modified: t, ..task });
+            // A task written as done was closed when it was written (`Closed_Time`).
+            let closed = (task.status == "Completed").then_some(t);
+            org.tasks.push(STask { id: id.clone(), created: t, modified: t, closed, ..task });
             if workflow {
                 org.workflow_runs.push(("Tasks".into(), id.clone()));
             }
@@ -119,7 +121,10 @@ fn checked(org: &Org, i: usize, obj: &Map<String, Value>) -> Result<STask, Entry
         status: text(i, obj, "Status")?.unwrap_or_else(|| "Not Started".into()),
         owner_id,
         what,
+        who: None,
+        priority: text(i, obj, "Priority")?,
         description: text(i, obj, "Description")?,
+        closed: None,
         created: epoch,
         modified: epoch,
     })
