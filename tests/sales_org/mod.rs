@@ -385,7 +385,7 @@ pub const SOURCES: [&str; 4] = ["Web", "Referral", "Trade Show", "Cold Call"];
 pub const LEAD_STAGES: [&str; 7] =
     ["New", "Appt Set", "Follow Up", "Proposal", "Green - Approved", "Delivered", "Lost Lead"];
 
-/// A generated org: `deals` deals (about 4 history rows each), `leads` leads, `activities`
+/// A generated org: `deals` deals (1–7 history rows each, 4 on average), `leads` leads, `activities`
 /// activities, spread over September 2026 to March 2027. Closed deals always carry a closing
 /// date (the fallback to history is the hand-worked org's part).
 pub fn generated(seed: u64, deals: usize, leads: usize, activities: usize) -> (SalesData, Vec<LeadFact>) {
@@ -407,7 +407,7 @@ pub fn generated(seed: u64, deals: usize, leads: usize, activities: usize) -> (S
         let owner = if r.below(50) == 0 { None } else { Some(user(OWNERS[r.below(OWNERS.len() as u64) as usize])) };
         let source = if r.below(10) == 0 { None } else { Some(r.pick(&SOURCES).to_string()) };
         let pipeline = Some(if r.below(4) == 0 { "Renewals" } else { STD }.to_string());
-        let n = 1 + r.below(6);
+        let n = 1 + r.below(7);
         for k in 0..n {
             let stage = if k + 1 == n { m.stage.clone() } else { r.pick(&meta[..6]).stage.clone() };
             data.stages.push(DealStage {

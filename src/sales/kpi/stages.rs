@@ -9,11 +9,12 @@ use std::collections::HashMap;
 
 use super::super::{DealCategory, StageInfo};
 
-/// The stage metadata, looked up by (pipeline, stage); the org-wide mapping (`pipeline: None`)
-/// answers for any pipeline that has no mapping of its own.
+/// The stage metadata, looked up by stage then pipeline; the org-wide mapping (`pipeline:
+/// None`) answers for any pipeline that has no mapping of its own. Keyed by stage name alone so
+/// a lookup borrows the names it is given (it runs once per deal per query).
 #[derive(Clone, Debug, Default)]
 pub struct Stages {
-    by_key: HashMap<(Option<String>, String), StageInfo>,
+    by_stage: HashMap<String, Vec<StageInfo>>,
 }
 
 /// What one stage means, after the fallbacks.
@@ -27,13 +28,18 @@ pub struct StageMeaning {
 
 impl Stages {
     pub fn new(meta: &[StageInfo]) -> Stages {
-        Stages { by_key: meta.iter().map(|m| ((m.pipeline.clone(), m.stage.clone()), m.clone())).collect() }
+        let mut by_stage: HashMap<String, Vec<StageInfo>> = HashMap::new();
+        for m in meta {
+            by_stage.entry(m.stage.clone()).or_default().push(m.clone());
+        }
+        Stages { by_stage }
     }
 
     pub fn info(&self, pipeline: Option<&str>, stage: &str) -> Option<&StageInfo> {
+        let all = self.by_stage.get(stage)?;
         pipeline
-            .and_then(|p| self.by_key.get(&(Some(p.to_string()), stage.to_string())))
-            .or_else(|| self.by_key.get(&(None, stage.to_string())))
+            .and_then(|p| all.iter().find(|m| m.pipeline.as_deref() == Some(p)))
+            .or_else(|| all.iter().find(|m| m.pipeline.is_none()))
     }
 
     pub fn meaning(&self, pipeline: Option<&str>, stage: &str) -> StageMeaning {

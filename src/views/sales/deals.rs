@@ -115,9 +115,10 @@ pub fn build(snap: &SalesSnapshot, ctx: &SalesContext, scope: &Scope, q: &SalesQ
             let s = |i: usize| snap.book.facts(i).sequence;
             (s(a.0), &a.1.stage, amount(a.1), &a.1.id).cmp(&(s(b.0), &b.1.stage, amount(b.1), &b.1.id))
         }),
-        DealSort::Owner => picked.sort_by(|a, b| {
-            let o = |d: &crate::sales::Deal| d.owner.as_ref().map(|u| u.name.to_lowercase());
-            (o(a.1).is_none(), o(a.1), amount(a.1), &a.1.id).cmp(&(o(b.1).is_none(), o(b.1), amount(b.1), &b.1.id))
+        // The lowered names once per deal, not once per comparison.
+        DealSort::Owner => picked.sort_by_cached_key(|(_, d)| {
+            let o = d.owner.as_ref().map(|u| u.name.to_lowercase());
+            (o.is_none(), o, amount(d), d.id.clone())
         }),
     }
     let per = df.per_page.max(1);

@@ -56,6 +56,8 @@ pub struct SalesSnapshot {
     pub directory: Directory,
     /// Activities by the deal they are about (indexes into `book.data.activities`).
     by_deal: HashMap<String, Vec<usize>>,
+    /// The searchable names, folded once.
+    folded: search::Folded,
 }
 
 impl SalesSnapshot {
@@ -76,7 +78,9 @@ impl SalesSnapshot {
                 by_deal.entry(w.id.clone()).or_default().push(i);
             }
         }
-        SalesSnapshot { book, leads: LeadBook::new(leads, tz), directory, by_deal }
+        let leads = LeadBook::new(leads, tz);
+        let folded = search::Folded::new(&book, &leads);
+        SalesSnapshot { book, leads, directory, by_deal, folded }
     }
 
     /// The activities about deal `id`, in stored order.

@@ -50,15 +50,35 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
-/// How well `name` matches the folded words: 0 a whole-name prefix, 1 every word starts a
-/// word; `None` no match.
-fn rank(words: &[String], whole: &str, name: &str) -> Option<u8> {
-    let f = fold(name);
-    if f.trim_start().starts_with(whole) {
+/// Every searchable name, folded once per load (`SalesSnapshot::new`): a search then only
+/// compares, it does not normalise a hundred thousand names each time.
+#[derive(Clone, Debug, Default)]
+pub struct Folded {
+    deals: Vec<String>,
+    accounts: Vec<String>,
+    contacts: Vec<String>,
+    /// A lead's name and company.
+    leads: Vec<(String, String)>,
+}
+
+impl Folded {
+    pub(super) fn new(book: &crate::sales::kpi::Book, leads: &crate::sales::kpi::LeadBook) -> Folded {
+        Folded {
+            deals: book.deals().iter().map(|d| fold(&d.name)).collect(),
+            accounts: book.data.accounts.iter().map(|a| fold(&a.name)).collect(),
+            contacts: book.data.contacts.iter().map(|c| fold(&c.name)).collect(),
+            leads: leads.all().iter().map(|l| (fold(&l.name), fold(l.company.as_deref().unwrap_or("")))).collect(),
+        }
+    }
+}
+
+/// How well a folded name matches the folded words: 0 a whole-name prefix, 1 every word starts
+/// a word; `None` no match.
+fn rank(words: &[String], whole: &str, folded: &str) -> Option<u8> {
+    if folded.trim_start().starts_with(whole) {
         return Some(0);
     }
-    let mine: Vec<&str> = f.split_whitespace().collect();
-    words.iter().all(|w| mine.iter().any(|m| m.starts_with(w.as_str()))).then_some(1)
+    words.iter().all(|w| folded.split_whitespace().any(|m| m.starts_with(w.as_str()))).then_some(1)
 }
 
 /// At most `limit` records matching `query` that `scope` may see (see the module's rules). A
@@ -72,36 +92,40 @@ pub fn search(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Sco
     let whole = words.join(" ");
     let id = query.trim();
     let mut found: Vec<(u8, Hit)> = Vec::new();
-    let mut consider = |owner: Option<&str>, kind, rid: &str, names: &[&str], title: &str, detail: String| {
-        if !scope.allows(owner) {
-            return;
-        }
-        let r = if rid == id { Some(0) } else { names.iter().filter_map(|n| rank(&words, &whole, n)).min() };
-        if let Some(r) = r {
-            found.push((r, Hit { kind, id: rid.to_string(), title: title.to_string(), detail }));
-        }
-    };
+    // The detail line is built only for a match.
+    let mut consider =
+        |owner: Option<&str>, kind, rid: &str, names: &[&str], title: &str, detail: &dyn Fn() -> String| {
+            if !scope.allows(owner) {
+                return;
+            }
+            let r = if rid == id { Some(0) } else { names.iter().filter_map(|n| rank(&words, &whole, n)).min() };
+            if let Some(r) = r {
+                found.push((r, Hit { kind, id: rid.to_string(), title: title.to_string(), detail: detail() }));
+            }
+        };
     let cur = &ctx.sales.currency;
-    for d in snap.book.deals() {
-        let detail = format!("{} · {}", d.stage, money(d.amount, cur));
-        consider(d.owner.as_ref().map(|u| u.id.as_str()), HitKind::Deal, &d.id, &[&d.name], &d.name, detail);
+    let f = &snap.folded;
+    for (d, n) in snap.book.deals().iter().zip(&f.deals) {
+        let detail = || format!("{} · {}", d.stage, money(d.amount, cur));
+        consider(d.owner.as_ref().map(|u| u.id.as_str()), HitKind::Deal, &d.id, &[n], &d.name, &detail);
     }
-    for a in &snap.book.data.accounts {
-        let detail = a.industry.clone().unwrap_or_default();
-        consider(a.owner.as_ref().map(|u| u.id.as_str()), HitKind::Account, &a.id, &[&a.name], &a.name, detail);
+    for (a, n) in snap.book.data.accounts.iter().zip(&f.accounts) {
+        let detail = || a.industry.clone().unwrap_or_default();
+        consider(a.owner.as_ref().map(|u| u.id.as_str()), HitKind::Account, &a.id, &[n], &a.name, &detail);
     }
-    for c in &snap.book.data.contacts {
-        let detail = [c.account.as_ref().map(|a| a.name.clone()), c.email.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
-        consider(c.owner.as_ref().map(|u| u.id.as_str()), HitKind::Contact, &c.id, &[&c.name], &c.name, detail);
+    for (c, n) in snap.book.data.contacts.iter().zip(&f.contacts) {
+        let detail = || {
+            [c.account.as_ref().map(|a| a.name.clone()), c.email.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        consider(c.owner.as_ref().map(|u| u.id.as_str()), HitKind::Contact, &c.id, &[n], &c.name, &detail);
     }
-    for l in snap.leads.all() {
-        let company = l.company.as_deref().unwrap_or("");
-        let detail = [l.company.clone(), l.stage.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
-        consider(l.owner_id.as_deref(), HitKind::Lead, &l.id, &[&l.name, company], &l.name, detail);
+    for (l, (n, company)) in snap.leads.all().iter().zip(&f.leads) {
+        let detail = || [l.company.clone(), l.stage.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+        consider(l.owner_id.as_deref(), HitKind::Lead, &l.id, &[n, company], &l.name, &detail);
     }
     found.sort_by(|(ra, a), (rb, b)| {
         (ra, a.kind, a.title.to_lowercase(), &a.id).cmp(&(rb, b.kind, b.title.to_lowercase(), &b.id))
