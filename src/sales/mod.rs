@@ -6,6 +6,8 @@
 //! Money is kept in cents (`i64`): a sum over fifty thousand deals must come out to the cent,
 //! whatever order it is added in.
 
+pub mod forecast;
+pub mod kpi;
 pub mod period;
 
 use chrono::NaiveDate;

@@ -14,6 +14,7 @@ mod digests;
 mod health;
 mod history_due;
 mod interventions;
+mod lead_facts;
 mod leads;
 mod migrate;
 mod people;
@@ -42,6 +43,7 @@ pub use digests::*;
 pub use health::{digest_state, health, row_counts, Health};
 pub use history_due::*;
 pub use interventions::*;
+pub use lead_facts::lead_facts;
 pub use leads::*;
 /// The schema version this build writes (the number of migrations it knows).
 pub use migrate::known as latest_schema;

@@ -30,6 +30,7 @@ pub mod locators;
 mod need;
 pub mod pipeline;
 mod row;
+pub mod sales;
 mod snapshot;
 pub mod state;
 pub mod text;

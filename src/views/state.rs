@@ -30,11 +30,13 @@ use crate::views::SortKey;
 
 mod action;
 mod kind;
+mod sales;
 mod write;
 
 pub use super::calendar::PeriodKind;
 pub use action::{Action, ActionKind};
 pub use kind::{ListKind, ViewKind};
+pub use sales::{DealSort, RecordKey, RecordKind, SalesState, SalesView, MAX_AMOUNT, MAX_SALES_PAGE};
 pub use write::{Write, WriteKind, MAX_PAGE as MAX_WRITE_PAGE};
 
 pub const PREFIX: &str = "pn2";

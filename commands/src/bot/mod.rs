@@ -21,7 +21,7 @@ mod token;
 mod traced;
 
 use panopticon::config::Config;
-use panopticon::views::state::{Action, ActionKind, ViewKind, ViewState, Write, MAX_FILTER_VALUES};
+use panopticon::views::state::{Action, ActionKind, SalesState, ViewKind, ViewState, Write, MAX_FILTER_VALUES};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, ComponentInteractionDataKind, CreateInteractionResponse, CreateInteractionResponseMessage,
@@ -180,6 +180,30 @@ async fn on_write(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Res
     }
 }
 
+/// Said for a sales control's id we did not sign (forged, altered, from an older version).
+const NOT_OURS_SALES: &str =
+    "This control is not Panopticon's or has expired — run the command again (/dashboard, /deals, …).";
+
+/// A sales control (`SalesState`: presets, filters, segments, pages, stories, the custom-range
+/// form), clicked or submitted: the signature first, then the guild's check and the clicker's
+/// access, decided now (never read from the id).
+async fn on_sales(ctx: &serenity::Context, data: &Data, asked: Asked<'_>) -> Result<(), Error> {
+    let stopping = data.ops.stopping().then(|| STOPPING.to_string());
+    let Ok(state) = SalesState::parse(asked.custom_id(), &data.view_key) else {
+        traced::outcome("refused");
+        return Ok(asked.say(ctx, stopping.unwrap_or_else(|| NOT_OURS_SALES.into())).await?);
+    };
+    if let Some(why) = stopping {
+        traced::outcome("refused");
+        return Ok(asked.say(ctx, why).await?);
+    }
+    let Some(access) = asked.access(ctx, data).await? else { return Ok(()) };
+    match asked {
+        Asked::Click(c) => slash::sales::on_click(ctx, data, c, &access, state).await,
+        Asked::Form(m) => slash::sales::on_form(ctx, data, m, &access, state).await,
+    }
+}
+
 /// An answer only the clicker sees.
 fn private_answer(text: String) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true))
@@ -192,6 +216,9 @@ async fn on_component(ctx: &serenity::Context, data: &Data, mci: &ComponentInter
     }
     if Write::is_write_id(&mci.data.custom_id) {
         return on_write(ctx, data, Asked::Click(mci)).await;
+    }
+    if SalesState::is_sales_id(&mci.data.custom_id) {
+        return on_sales(ctx, data, Asked::Click(mci)).await;
     }
     let arrived = std::time::Instant::now();
     let ephemeral = private_answer;
@@ -312,6 +339,8 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Re
         FullEvent::InteractionCreate { interaction: Interaction::Modal(m) } => {
             let handled = if Write::is_write_id(&m.data.custom_id) {
                 on_write(ctx, data, Asked::Form(m)).await
+            } else if SalesState::is_sales_id(&m.data.custom_id) {
+                on_sales(ctx, data, Asked::Form(m)).await
             } else {
                 on_action(ctx, data, Asked::Form(m)).await
             };

@@ -23,7 +23,7 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let d = demo::run(dir, zoho, as_of, &bar).await;
     bar.finish();
     let d = d?;
-    let snapshot = Snapshot::load(&d.store.connect()?)?;
+    let snapshot = std::sync::Arc::new(Snapshot::load(&d.store.connect()?)?);
     let ctx = Context::new(&d.config, d.as_of, chrono::Utc::now());
     let color = super::use_color(std::io::stdout().is_terminal());
     out::line("Panopticon demo — a sample vending org served by the built-in Zoho sandbox on 127.0.0.1")?;
@@ -39,6 +39,9 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
     let images = panopticon::render::gallery(&conn, &snapshot, &ctx, 25)?;
     let mut images = images;
     images.push(alert_image(&snapshot, &ctx, &d.config)?);
+    // The sales dashboard's images, as a coordinator sees this month.
+    let sales = panopticon::views::sales::SalesSnapshot::load(&conn, d.config.rules.timezone)?;
+    images.extend(crate::slash::sales::images(&d.config, &sales, snapshot.clone())?);
     out::line(&format!("\nImages the bot posts ({} PNGs) in {}:", images.len(), dir.display()))?;
     for img in &images {
         let path = dir.join(&img.name);

@@ -15,6 +15,7 @@ pub mod out;
 mod people;
 mod progress;
 mod report;
+mod sales;
 mod sync;
 mod values;
 

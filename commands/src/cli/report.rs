@@ -21,6 +21,7 @@ use panopticon::views::{known_names, locators, pipeline, Context, Need, Snapshot
 
 use super::audit::AuditArgs;
 use super::out::{emit, Format, Report};
+use super::sales::{self, SalesView};
 use super::{audit, values, Failure};
 
 #[derive(Args, Debug)]
@@ -151,6 +152,8 @@ enum View {
     Lead(LeadArgs),
     Interventions(KpiArgs),
     Audit(AuditArgs),
+    /// The sales dashboard's views (`cli/sales`).
+    Sales(SalesView),
 }
 
 impl View {
@@ -171,7 +174,7 @@ impl View {
             View::List(_, a, _) => (Some(&a.scope), &a.from, &a.to),
             View::Calendar(a) => (Some(&a.scope), &a.from, &a.to),
             View::Pipeline(a) | View::Locators(a) => (Some(&a.scope), &a.from, &a.to),
-            View::Lead(_) | View::Audit(_) => (None, &None, &None),
+            View::Lead(_) | View::Audit(_) | View::Sales(_) => (None, &None, &None),
             View::Interventions(k) => {
                 return FilterInput {
                     stages: vec![],
@@ -197,7 +200,7 @@ impl View {
             View::List(_, _, s) => s,
             View::Calendar(a) => &a.statuses.status,
             View::Pipeline(a) | View::Locators(a) => &a.statuses.status,
-            View::Lead(_) | View::Interventions(_) | View::Audit(_) => &[],
+            View::Lead(_) | View::Interventions(_) | View::Audit(_) | View::Sales(_) => &[],
         }
     }
 }
@@ -212,6 +215,8 @@ impl Subcommand for View {
         });
         let kpi = KpiArgs::augment_args(Command::new(INTERVENTIONS));
         let audit = AuditArgs::augment_args(Command::new(AUDIT));
+        // The sales views after the lead views, each with its own help.
+        let cmd = SalesView::augment_subcommands(cmd);
         cmd.subcommand(
             kpi.about("Follow-up KPIs: time to intervention and locator response time, per locator and by week")
                 .long_about(None)
@@ -232,14 +237,18 @@ impl Subcommand for View {
         name == KPI
             || name == INTERVENTIONS
             || name == AUDIT
+            || SalesView::has_subcommand(name)
             || ViewKind::ALL.iter().any(|k| k.name() == name || k.aliases().contains(&name))
     }
 }
 
 impl FromArgMatches for View {
-    fn from_arg_matches(m: &ArgMatches) -> Result<View, clap::Error> {
+    fn from_arg_matches(top: &ArgMatches) -> Result<View, clap::Error> {
         use clap::error::ErrorKind;
-        let (name, m) = m.subcommand().ok_or_else(|| clap::Error::new(ErrorKind::MissingSubcommand))?;
+        let (name, m) = top.subcommand().ok_or_else(|| clap::Error::new(ErrorKind::MissingSubcommand))?;
+        if SalesView::has_subcommand(name) {
+            return Ok(View::Sales(SalesView::from_arg_matches(top)?));
+        }
         if name == INTERVENTIONS {
             return Ok(View::Interventions(KpiArgs::from_arg_matches(m)?));
         }
@@ -282,6 +291,14 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
         View::Lead(l) => Some(input::lead_query(&l.query)?.to_string()),
         View::List(..) | View::Calendar(_) | View::Pipeline(_) | View::Locators(_) | View::Interventions(_) => None,
         View::Audit(_) => None,
+        View::Sales(_) => None,
+    };
+    let view = match a.view {
+        // The sales side reads its own snapshot (and its own checks of what was typed).
+        View::Sales(v) => {
+            return sales::run(cfg, v, a.as_of.as_deref(), a.format, super::use_color(std::io::stdout().is_terminal()))
+        }
+        view => view,
     };
     if !cfg.storage_path.exists() {
         return Err(Failure::input(format!(
@@ -292,7 +309,7 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
     // Reading needs no write: a read-only file or directory, or a full disk, is fine.
     let store = Store::open_read_only(&cfg.storage_path)?;
     let conn = store.connect()?;
-    let view = match a.view {
+    let view = match view {
         // The record of actions, not a view of leads: it needs no sync to have run.
         View::Audit(args) => return audit::run(cfg, &conn, &args, a.format),
         view => view,
@@ -344,6 +361,8 @@ pub fn run(cfg: &Config, a: ReportArgs) -> Result<(), Failure> {
             emit(format, &calendar::build(s, &ctx, period, &filter), &ctx, color)
         }
         View::Audit(args) => audit::run(cfg, &conn, &args, format),
+        // Answered above, before the lead snapshot is read.
+        View::Sales(_) => Err(Failure::work("a sales view reached the lead views")),
         View::Lead(_) => {
             let q = query.unwrap_or_default();
             let q = q.as_str();

@@ -28,6 +28,9 @@ const SCOPES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 /// A loaded snapshot and what it reflects.
 type Cached = Option<(Version, Arc<Snapshot>)>;
 
+/// The loaded sales side and the sync run it reflects.
+type SalesCached = Option<(Option<i64>, Arc<panopticon::views::sales::SalesSnapshot>)>;
+
 /// Cheap to clone: every field is shared, so the digest scheduler holds the same state.
 #[derive(Clone)]
 pub struct Data {
@@ -47,6 +50,8 @@ pub struct Data {
     pub ops: Ops,
     /// The CRM token's granted scopes and when they were read (`write_scopes`).
     scopes: Arc<Mutex<Option<(Instant, Scopes)>>>,
+    /// The sales data and the sync run it reflects (`kit/sales.rs` loads it).
+    pub(super) sales_cache: Arc<RwLock<SalesCached>>,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -87,6 +92,7 @@ impl Data {
             view_key,
             ops: Ops::default(),
             scopes: Arc::new(Mutex::new(None)),
+            sales_cache: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod ops;
 pub mod people;
 mod pool;
 pub mod reply;
+pub mod sales;
 pub mod syncing;
 
 pub use data::{Data, Error};

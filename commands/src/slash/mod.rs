@@ -18,6 +18,7 @@ mod mine;
 pub mod nudge;
 mod pipeline;
 mod refresh;
+pub mod sales;
 pub mod snooze;
 mod stale;
 mod status;
@@ -105,6 +106,12 @@ pub fn all(rules: &panopticon::config::RulesConfig) -> Vec<poise::Command<Data, 
         subscribe::unsubscribe(),
         export::export(),
         audit::audit(),
+        sales::dashboard(),
+        sales::deals(),
+        sales::forecast(),
+        sales::sources(),
+        sales::activity(),
+        sales::search(),
     ];
     for c in &mut all {
         let about = match &*c.name {

@@ -9,7 +9,8 @@
 //! `people` (what each role sees, /link, /whoami, members who left), `mine` (/mine, and the
 //! personal morning DM), `subscribe` (/subscribe, /unsubscribe and the subscriptions' DMs),
 //! `nudge` (nudges, their answers, snoozes), `export` ("Export CSV" and /export, and /locators'
-//! follow-up medians).
+//! follow-up medians), `sales` and `sales_kpi` (the sales dashboard's commands on a
+//! hand-written org, `sales_org`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -22,6 +23,9 @@ mod mine;
 mod nudge;
 mod people;
 mod refresh;
+mod sales;
+mod sales_kpi;
+mod sales_org;
 mod subscribe;
 mod views;
 mod writeback;
