@@ -169,14 +169,3 @@ async fn bad_input_is_exit_2_with_what_to_do() {
     assert_eq!(code, Some(2));
     assert!(err.contains("panopticon sync"), "{err}");
 }
-
-#[tokio::test]
-#[ignore = "prints every table, for looking at"]
-async fn show_tables() {
-    let s = setup();
-    for v in [&["dashboard"][..], &["deals"], &["forecast"], &["sources"], &["activity"], &["search", "acme"]] {
-        let mut all = vec!["report", AS_OF];
-        all.extend_from_slice(v);
-        println!("{}", run(&s.config, &all).await.1);
-    }
-}

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use super::activity::ActivityIndex;
 use super::stages::Stages;
 use crate::sales::{Deal, DealCategory, DealStage, SalesData};
 use crate::time::Stamp;
@@ -60,6 +61,8 @@ pub struct Book {
     history: Vec<(usize, usize)>,
     by_id: HashMap<String, usize>,
     rates: HashMap<String, StageRate>,
+    /// The activities by time (`ActivityIndex`).
+    pub activity: ActivityIndex,
 }
 
 impl Book {
@@ -104,7 +107,8 @@ impl Book {
                 r.won += u32::from(f.category == DealCategory::Won);
             }
         }
-        Book { data, stages, tz, facts, history, by_id, rates }
+        let activity = ActivityIndex::new(&data.activities);
+        Book { data, stages, tz, facts, history, by_id, rates, activity }
     }
 
     pub fn deals(&self) -> &[Deal] {

@@ -53,10 +53,9 @@ pub fn build(snap: &SalesSnapshot, ctx: &SalesContext, scope: &Scope, q: &SalesQ
     let f = filter_for(snap, ctx, scope, q);
     let period = ctx.period(q);
     let prev = period.previous();
-    let acts = &snap.book.data.activities;
-    let people = activity::per_person(acts, &f, &period, ctx.tz(), ctx.now);
+    let people = snap.book.activity.per_person(&f, &period, ctx.tz(), ctx.now);
     let total = activity::total(&people);
-    let previous_total = activity::total(&activity::per_person(acts, &f, &prev, ctx.tz(), ctx.now));
+    let previous_total = activity::total(&snap.book.activity.per_person(&f, &prev, ctx.tz(), ctx.now));
     let applies = target_applies(snap, ctx, &f);
     ActivityView {
         view: "activity",

@@ -99,7 +99,7 @@ struct Values {
 
 fn values(snap: &SalesSnapshot, ctx: &SalesContext, f: &Filter, p: &Period, pipeline: deals::Pipeline) -> Values {
     let sales = ctx.sales;
-    let people = activity::per_person(&snap.book.data.activities, f, p, ctx.tz(), ctx.now);
+    let people = snap.book.activity.per_person(f, p, ctx.tz(), ctx.now);
     let t = activity::total(&people);
     Values {
         pipeline,

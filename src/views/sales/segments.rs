@@ -237,11 +237,12 @@ pub fn segments(
                 })
                 .collect()
         }
-        Chart::Activity => {
-            crate::sales::kpi::activity::per_person(&snap.book.data.activities, &f, &period, ctx.tz(), ctx.now)
-                .into_iter()
-                .map(|p| (Segment::Person(p.owner_id), p.name))
-                .collect()
-        }
+        Chart::Activity => snap
+            .book
+            .activity
+            .per_person(&f, &period, ctx.tz(), ctx.now)
+            .into_iter()
+            .map(|p| (Segment::Person(p.owner_id), p.name))
+            .collect(),
     }
 }
