@@ -23,6 +23,13 @@ pub struct Demo {
     pub config: Config,
 }
 
+/// Every default, plus org-wide monthly targets so the dashboard shows its gauges.
+const DEMO_CONFIG: &str = "[zoho]\nclient_id = \"demo\"\n\n\
+    [[targets]]\nperiod = \"month\"\nvalue = 250000\n\n\
+    [[targets]]\nmetric = \"deals_won\"\nperiod = \"month\"\nvalue = 5\n\n\
+    [[targets]]\nmetric = \"new_leads\"\nperiod = \"month\"\nvalue = 150\n\n\
+    [[targets]]\nmetric = \"calls\"\nperiod = \"month\"\nvalue = 30\n";
+
 /// Syncs the org served at `zoho` (made at `as_of`) into `out_dir/panopticon-demo.db`, replacing
 /// any earlier demo database there.
 pub async fn run(
@@ -39,7 +46,7 @@ pub async fn run(
             std::fs::remove_file(&p)?;
         }
     }
-    let mut config = Config::from_toml("[zoho]\nclient_id = \"demo\"\n", &|_| None)?;
+    let mut config = Config::from_toml(DEMO_CONFIG, &|_| None)?;
     config.zoho = zoho;
     config.appointments = AppointmentSource::Events;
     config.storage_path = db_path.clone();

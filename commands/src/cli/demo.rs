@@ -49,7 +49,8 @@ pub async fn run(dir: &Path) -> Result<(), Failure> {
         out::line(&format!("  {}  {}×{}  {} KB", img.name, img.width, img.height, img.png.len().div_ceil(1024)))?;
     }
     out::line(&format!(
-        "\nEvery view of this data: add --config pointing [storage] path at {} and run\n  panopticon report stale | at-risk | leads | calendar | pipeline | locators | lead <id>",
+        "\nEvery view of this data: add --config pointing [storage] path at {} and run\n  panopticon report stale | at-risk | leads | calendar | pipeline | locators | lead <id>\n  \
+         panopticon report dashboard | deals | forecast | sources | activity | search <text>",
         d.store.path().display()
     ))
 }
