@@ -108,7 +108,6 @@ pub fn minimum_calls(org: &Org, rules: &RulesConfig) -> BTreeMap<String, u64> {
     .into_iter()
     .chain(sales_minimum(org, pages, deleted))
     .filter(|(_, v)| *v > 0)
-    .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
 }
