@@ -1,5 +1,6 @@
 //! **search**: accounts, contacts, deals and leads by name, for the viewer's scope. A record
-//! matches when every word typed starts a word of its name (or company, for a lead), ignoring
+//! matches when every word typed starts a word of its name (or company, for a lead; account or
+//! email, for a contact — "acme" finds Acme's people), ignoring
 //! case and accents ("jose gar" finds "José García"); an exact id matches too. Whole-name
 //! prefixes first, then by kind and name.
 
@@ -56,7 +57,8 @@ pub fn fold(s: &str) -> String {
 pub struct Folded {
     deals: Vec<String>,
     accounts: Vec<String>,
-    contacts: Vec<String>,
+    /// A contact's name, account's name and email.
+    contacts: Vec<(String, String, String)>,
     /// A lead's name and company.
     leads: Vec<(String, String)>,
 }
@@ -66,7 +68,15 @@ impl Folded {
         Folded {
             deals: book.deals().iter().map(|d| fold(&d.name)).collect(),
             accounts: book.data.accounts.iter().map(|a| fold(&a.name)).collect(),
-            contacts: book.data.contacts.iter().map(|c| fold(&c.name)).collect(),
+            contacts: book
+                .data
+                .contacts
+                .iter()
+                .map(|c| {
+                    let account = c.account.as_ref().map(|a| fold(&a.name)).unwrap_or_default();
+                    (fold(&c.name), account, fold(c.email.as_deref().unwrap_or("")))
+                })
+                .collect(),
             leads: leads.all().iter().map(|l| (fold(&l.name), fold(l.company.as_deref().unwrap_or("")))).collect(),
         }
     }
@@ -113,7 +123,7 @@ pub fn search(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Sco
         let detail = || a.industry.clone().unwrap_or_default();
         consider(a.owner.as_ref().map(|u| u.id.as_str()), HitKind::Account, &a.id, &[n], &a.name, &detail);
     }
-    for (c, n) in snap.book.data.contacts.iter().zip(&f.contacts) {
+    for (c, (n, account, email)) in snap.book.data.contacts.iter().zip(&f.contacts) {
         let detail = || {
             [c.account.as_ref().map(|a| a.name.clone()), c.email.clone()]
                 .into_iter()
@@ -121,7 +131,8 @@ pub fn search(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Sco
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
-        consider(c.owner.as_ref().map(|u| u.id.as_str()), HitKind::Contact, &c.id, &[n], &c.name, &detail);
+        let names: &[&str] = &[n, account, email];
+        consider(c.owner.as_ref().map(|u| u.id.as_str()), HitKind::Contact, &c.id, names, &c.name, &detail);
     }
     for (l, (n, company)) in snap.leads.all().iter().zip(&f.leads) {
         let detail = || [l.company.clone(), l.stage.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
