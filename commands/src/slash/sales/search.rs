@@ -1,6 +1,6 @@
 //! /search — accounts, contacts, deals and appointed leads the asker sees, by name (or a lead's
-//! company) as they type, found by the engine's search (the CLI's `report search`); choosing
-//! one opens its story (a lead's is the lead story).
+//! company; an account brings its people) as they type, found by the engine's search (the
+//! CLI's `report search`); choosing one opens its story (a lead's is the lead story).
 
 use std::collections::HashSet;
 
@@ -63,7 +63,7 @@ fn hits(all: &SalesSnapshot, snap: &Snapshot, access: &Access, cfg: &Config, q: 
     let key = RecordKey::parse(q.trim());
     let typed = key.as_ref().map(|k| k.id.as_str()).unwrap_or(q);
     let sctx = SalesContext::new(cfg, chrono::Utc::now());
-    let found = views::search(all, &sctx, typed, &access.scope, usize::MAX);
+    let found = views::search::with_people(all, &sctx, typed, &access.scope, usize::MAX);
     let appointed: HashSet<&str> = snap.leads.iter().map(|l| l.id.as_str()).collect();
     found
         .into_iter()
