@@ -51,6 +51,7 @@ with write-back on, **Reassign…**, **Add note…** and **Follow-up task…**, 
 `/refresh` — sync from Zoho now. `/status` — how fresh the data is. `/digest` — preview the morning digest.\n\
 `/mine` — what needs you now (your stale and at-risk leads, today and tomorrow), just for you. \
 `/digest personal:on` — your own digest by DM each morning.\n\
+Sales: `/dashboard` `/forecast` `/sources` `/activity` (KPIs), `/deals`, `/search` (any record by name).\n\
 `/whoami` — your role and what you can see. `/link`, `/unlink` — who is who in the CRM (coordinators). \
 Add `private:true` to a view to keep it to yourself.\n\
 Buttons page and filter in place; they keep working after the bot restarts. \
@@ -88,5 +89,19 @@ mod tests {
         assert!(t.contains("(3+ business days, not yet 10)"), "{t}");
         assert!(t.contains("Appt Set: at risk 2+, stale 4+"), "{t}");
         assert!(!t.contains("7+"), "{t}");
+    }
+
+    #[test]
+    fn names_the_sales_commands_and_fits_uncut() {
+        let mut rules = RulesConfig::default();
+        for s in ["Appt Set", "Appt Confirmed", "Follow Up", "Proposal Sent", "Negotiation"] {
+            rules.per_stage.insert(s.into(), Thresholds { at_risk_days: 12, stale_days: 14 });
+        }
+        let t = text(&rules);
+        for cmd in ["/dashboard", "/deals", "/forecast", "/sources", "/activity", "/search"] {
+            assert!(t.contains(&format!("`{cmd}`")), "{cmd} in {t}");
+        }
+        // The last words (the overrides' count) survive: nothing was cut to fit.
+        assert!(t.ends_with("; 1 more."), "{t}");
     }
 }

@@ -26,6 +26,7 @@ mod refresh;
 mod sales;
 mod sales_kpi;
 mod sales_org;
+mod sales_same;
 mod subscribe;
 mod views;
 mod writeback;

@@ -25,10 +25,15 @@ pub enum DealSort {
     Stage,
     /// By owner name, then largest.
     Owner,
+    /// Most recently changed in the CRM first (what moved lately).
+    Recent,
+    /// Furthest stage first (nearest to closing), then largest: Discord's "Furthest stage".
+    Furthest,
 }
 
 impl DealSort {
-    pub const ALL: [DealSort; 4] = [DealSort::Amount, DealSort::Closing, DealSort::Stage, DealSort::Owner];
+    pub const ALL: [DealSort; 6] =
+        [DealSort::Amount, DealSort::Closing, DealSort::Stage, DealSort::Owner, DealSort::Recent, DealSort::Furthest];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -36,6 +41,8 @@ impl DealSort {
             DealSort::Closing => "closing",
             DealSort::Stage => "stage",
             DealSort::Owner => "owner",
+            DealSort::Recent => "recent",
+            DealSort::Furthest => "furthest",
         }
     }
 
@@ -113,6 +120,14 @@ pub fn build(snap: &SalesSnapshot, ctx: &SalesContext, scope: &Scope, q: &SalesQ
         }),
         DealSort::Stage => picked.sort_by(|a, b| {
             let s = |i: usize| snap.book.facts(i).sequence;
+            (s(a.0), &a.1.stage, amount(a.1), &a.1.id).cmp(&(s(b.0), &b.1.stage, amount(b.1), &b.1.id))
+        }),
+        DealSort::Recent => picked.sort_by(|a, b| {
+            let t = |d: &crate::sales::Deal| std::cmp::Reverse(d.modified_at.utc());
+            (t(a.1), amount(a.1), &a.1.id).cmp(&(t(b.1), amount(b.1), &b.1.id))
+        }),
+        DealSort::Furthest => picked.sort_by(|a, b| {
+            let s = |i: usize| std::cmp::Reverse(snap.book.facts(i).sequence);
             (s(a.0), &a.1.stage, amount(a.1), &a.1.id).cmp(&(s(b.0), &b.1.stage, amount(b.1), &b.1.id))
         }),
         // The lowered names once per deal, not once per comparison.

@@ -5,7 +5,7 @@
 //!
 //! - `query`: `SalesQuery` (period, owner / team, lead source, pipeline), parsed from flags or
 //!   typed text and encoded compactly for custom_ids;
-//! - `dashboard`, `deals`, `story`, `forecast`, `sources`, `activity`: the views;
+//! - `dashboard`, `deals`, `story`, `parties` (account and contact stories), `forecast`, `sources`, `activity`: the views;
 //! - `search`: accounts, contacts, deals and leads by name;
 //! - `segments`: every chart's segments and the records behind one (drill-down);
 //! - `rows`: the deal and lead rows and the money format every view shares.
@@ -17,6 +17,7 @@ pub mod activity;
 pub mod dashboard;
 pub mod deals;
 pub mod forecast;
+pub mod parties;
 pub mod query;
 mod rows;
 pub mod search;

@@ -1,7 +1,7 @@
 //! **search**: accounts, contacts, deals and leads by name, for the viewer's scope. A record
 //! matches when every word typed starts a word of its name (or company, for a lead), ignoring
 //! case and accents ("jose gar" finds "José García"); an exact id matches too. Whole-name
-//! prefixes first, then by kind and name.
+//! prefixes first, then by kind and name. `with_people` adds an account's people to it.
 
 use serde::Serialize;
 use unicode_normalization::char::is_combining_mark;
@@ -114,13 +114,7 @@ pub fn search(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Sco
         consider(a.owner.as_ref().map(|u| u.id.as_str()), HitKind::Account, &a.id, &[n], &a.name, &detail);
     }
     for (c, n) in snap.book.data.contacts.iter().zip(&f.contacts) {
-        let detail = || {
-            [c.account.as_ref().map(|a| a.name.clone()), c.email.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ")
-        };
+        let detail = || contact_detail(c);
         consider(c.owner.as_ref().map(|u| u.id.as_str()), HitKind::Contact, &c.id, &[n], &c.name, &detail);
     }
     for (l, (n, company)) in snap.leads.all().iter().zip(&f.leads) {
@@ -131,6 +125,33 @@ pub fn search(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Sco
         (ra, a.kind, a.title.to_lowercase(), &a.id).cmp(&(rb, b.kind, b.title.to_lowercase(), &b.id))
     });
     found.into_iter().take(limit).map(|(_, h)| h).collect()
+}
+
+/// A contact's detail line: their account and email.
+fn contact_detail(c: &crate::sales::Contact) -> String {
+    [c.account.as_ref().map(|a| a.name.clone()), c.email.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+}
+
+/// `search`, then the people of each account found (those `scope` may see), after every match
+/// by name: someone looking up "acme" is often after a person there whose name they forgot.
+/// What `report search` and Discord's `/search` both answer.
+pub fn with_people(snap: &SalesSnapshot, ctx: &SalesContext, query: &str, scope: &Scope, limit: usize) -> Vec<Hit> {
+    let mut hits = search(snap, ctx, query, scope, usize::MAX);
+    let accounts: Vec<String> = hits.iter().filter(|h| h.kind == HitKind::Account).map(|h| h.id.clone()).collect();
+    for c in &snap.book.data.contacts {
+        let at = c.account.as_ref().is_some_and(|a| accounts.contains(&a.id));
+        let known = || hits.iter().any(|h| h.kind == HitKind::Contact && h.id == c.id);
+        if at && scope.allows(c.owner.as_ref().map(|u| u.id.as_str())) && !known() {
+            hits.push(Hit {
+                kind: HitKind::Contact,
+                id: c.id.clone(),
+                title: c.name.clone(),
+                detail: contact_detail(c),
+            });
+        }
+    }
+    hits.truncate(limit);
+    hits
 }
 
 /// The hits as a text table.

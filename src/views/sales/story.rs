@@ -103,9 +103,7 @@ pub fn build(snap: &SalesSnapshot, ctx: &SalesContext, scope: &Scope, id: &str) 
         })
         .collect();
     let mut acts: Vec<&Activity> = snap.activities_of(&d.id).collect();
-    acts.sort_by_key(|a| {
-        std::cmp::Reverse(a.at.map(|t| t.utc()).or(a.due.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())))
-    });
+    super::parties::newest_first(&mut acts);
     let data = &snap.book.data;
     let account = d.account.as_ref().map(|r| {
         let a = data.accounts.iter().find(|a| a.id == r.id);

@@ -73,7 +73,7 @@ pub struct DealsArgs {
     #[arg(long, value_name = "AMOUNT")]
     max_amount: Option<String>,
     /// Order: amount (largest first, the default), closing (soonest), stage (pipeline order),
-    /// owner.
+    /// owner, recent (last changed first), furthest (latest stage first).
     #[arg(long, value_name = "KEY", value_parser = values::of::<DealSort>())]
     sort: Option<DealSort>,
     /// Deals per page (1–1000). Default: 25.

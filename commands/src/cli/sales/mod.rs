@@ -93,7 +93,7 @@ pub fn run(cfg: &Config, view: SalesView, as_of: Option<&str>, format: Format, c
         SalesView::Sources(a) => emit(format, &sources::build(&snap, &sctx, &all, &query(&a)?), &ctx, color),
         SalesView::Activity(a) => emit(format, &activity::build(&snap, &sctx, &all, &query(&a)?), &ctx, color),
         SalesView::Search(s) => {
-            let hits = search(&snap, &sctx, &s.query, &all, s.limit as usize);
+            let hits = panopticon::views::sales::search::with_people(&snap, &sctx, &s.query, &all, s.limit as usize);
             emit(format, &SearchView { view: "search", query: s.query.clone(), hits }, &ctx, color)
         }
     }

@@ -1,12 +1,12 @@
 //! /deals — the asker's deals, filtered (stage, owner, source, pipeline, closing range, least
 //! amount), sorted, a page at a time, with a select that opens a deal's story.
 
-use panopticon::sales::Deal;
+use panopticon::views::sales::{self as views, DealRow, DealsFilter};
 use panopticon::views::state::{DealSort, RecordKey, RecordKind, SalesState, SalesView, MAX_AMOUNT, MAX_SALES_PAGE};
 use poise::serenity_prelude::{ButtonStyle, CreateActionRow, CreateButton};
 
 use super::controls::{filter_row, one_of, preset_row, OPEN};
-use super::scene::{money, stage_names, SalesScene};
+use super::scene::{money, SalesScene};
 use super::Typed;
 use crate::kit::compose::{embed, Composed, BLUE};
 use crate::kit::limits::{self, cut};
@@ -69,53 +69,47 @@ pub async fn deals(
     super::send(ctx, &access, st).await
 }
 
-/// The deals a list state shows, in its order.
-pub fn listed<'a>(sc: &'a SalesScene) -> Vec<&'a Deal> {
-    let least = sc.state.min_amount.map(|a| a as i64 * 100);
-    let mut v: Vec<&Deal> = sc
-        .deals()
-        .filter(|d| least.is_none_or(|l| d.amount.unwrap_or(0) >= l))
-        .filter(|d| sc.state.preset.is_none() || d.closing_date.is_some_and(|c| sc.period.contains(c)))
-        .collect();
-    let order = stage_names(sc.data);
-    let rank = |d: &Deal| order.iter().position(|s| *s == d.stage).unwrap_or(usize::MAX);
-    match sc.state.sort {
-        DealSort::Closing => v.sort_by(|a, b| {
-            (a.closing_date.is_none(), a.closing_date, &a.name).cmp(&(
-                b.closing_date.is_none(),
-                b.closing_date,
-                &b.name,
-            ))
-        }),
-        DealSort::Amount => {
-            v.sort_by(|a, b| b.amount.unwrap_or(0).cmp(&a.amount.unwrap_or(0)).then(a.name.cmp(&b.name)))
-        }
-        DealSort::Stage => {
-            v.sort_by(|a, b| rank(b).min(usize::MAX - 1).cmp(&rank(a).min(usize::MAX - 1)).then(a.name.cmp(&b.name)))
-        }
-        DealSort::Recent => v.sort_by(|a, b| b.modified_at.utc().cmp(&a.modified_at.utc()).then(a.name.cmp(&b.name))),
+/// The engine's question for a deal-list state: the scene's query (period, owner, source,
+/// pipeline) and the list's own filters. The engine builds the list (`views::sales::deals`), so
+/// `/deals` and `panopticon report deals` list the same deals in the same order.
+pub fn question(sc: &SalesScene) -> DealsFilter {
+    let closing = sc.state.preset.map(|_| (sc.period.from, sc.period.to.pred_opt().unwrap_or(sc.period.to)));
+    DealsFilter {
+        stages: sc.filters.stage.iter().cloned().collect(),
+        closing,
+        min_amount: sc.state.min_amount.map(|a| a as i64 * 100),
+        max_amount: None,
+        sort: engine_sort(sc.state.sort),
+        page: sc.state.page as usize,
+        per_page: PER_PAGE,
     }
-    v
 }
 
-/// One deal as a line of the list.
-pub fn line(sc: &SalesScene, d: &Deal) -> String {
-    let cur = &sc.cfg.sales.currency;
-    let amount = d.amount.map(|a| money(cur, a)).unwrap_or_else(|| "no amount".into());
+/// Discord's sorts as the engine's.
+pub fn engine_sort(s: DealSort) -> views::DealSort {
+    match s {
+        DealSort::Closing => views::DealSort::Closing,
+        DealSort::Amount => views::DealSort::Amount,
+        DealSort::Stage => views::DealSort::Furthest,
+        DealSort::Recent => views::DealSort::Recent,
+    }
+}
+
+/// One deal as a line of a list.
+pub fn line(cur: &str, d: &DealRow) -> String {
+    let amount = d.amount.map(|a| money(cur, (a * 100.0).round() as i64)).unwrap_or_else(|| "no amount".into());
     let closes = d.closing_date.map(|c| format!("closes {c}")).unwrap_or_else(|| "no closing date".into());
-    let owner = d.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("no owner");
+    let owner = d.owner.as_deref().unwrap_or("no owner");
     format!("**{}** · {} · {amount} · {closes} · {owner}", cut(&d.name, 60), d.stage)
 }
 
 /// The message for a deal-list state.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
-    let v = listed(sc);
-    let total = v.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = (sc.state.page as usize).min(pages - 1);
-    let shown = &v[page * PER_PAGE..((page + 1) * PER_PAGE).min(total)];
-    let sum: i64 = v.iter().filter_map(|d| d.amount).sum();
-    let title = format!("Deals — {total} ({})", money(&sc.cfg.sales.currency, sum));
+    let cur = &sc.cfg.sales.currency;
+    let v = views::deals::build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query, &question(sc));
+    let (total, pages, page) = (v.total, v.pages, v.page);
+    let shown = &v.deals;
+    let title = format!("Deals — {total} ({})", money(cur, (v.total_amount * 100.0).round() as i64));
     let mut lines = vec![format!("Whose: {} · sorted by {}", sc.whose(), sc.state.sort.label().to_lowercase())];
     if sc.state.preset.is_some() {
         lines.push(format!("Closing {}", sc.period.describe()));
@@ -123,7 +117,7 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
     if total == 0 {
         lines.push("No deal matches.".into());
     } else {
-        lines.extend(shown.iter().enumerate().map(|(i, d)| format!("{}. {}", page * PER_PAGE + i + 1, line(sc, d))));
+        lines.extend(shown.iter().enumerate().map(|(i, d)| format!("{}. {}", page * PER_PAGE + i + 1, line(cur, d))));
         lines.push(format!("rows {}–{} of {total}", page * PER_PAGE + 1, page * PER_PAGE + shown.len()));
     }
     let mut header = sc.header.clone();

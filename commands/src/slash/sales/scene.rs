@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use panopticon::config::Config;
 use panopticon::people::Access;
 use panopticon::sales::period::{Period, Preset};
-use panopticon::sales::{Cents, Deal, SalesData};
+use panopticon::sales::{Cents, SalesData};
 use panopticon::views::sales::{SalesContext, SalesQuery, SalesSnapshot, Who};
 use panopticon::views::state::{short_hash, SalesState, ViewKey};
 use panopticon::views::{Header, Snapshot};
@@ -59,20 +59,6 @@ pub struct SalesScene<'a> {
 pub type SalesFace = fn(&SalesScene) -> Result<Composed, Error>;
 
 impl SalesScene<'_> {
-    /// A deal passes the filters (not the period: each view reads its own dates).
-    pub fn deal_passes(&self, d: &Deal) -> bool {
-        let f = &self.filters;
-        let owner = d.owner.as_ref().map(|o| o.id.as_str());
-        (f.owner.is_none() || owner == f.owner.as_deref())
-            && (f.source.is_none() || d.lead_source.as_deref() == f.source.as_deref())
-            && (f.pipeline.is_none() || d.pipeline.as_deref() == f.pipeline.as_deref())
-            && (f.stage.is_none() || Some(d.stage.as_str()) == f.stage.as_deref())
-    }
-
-    pub fn deals(&self) -> impl Iterator<Item = &Deal> {
-        self.data.deals.iter().filter(|d| self.deal_passes(d))
-    }
-
     /// A person's name, or their id when the data never named them.
     pub fn person(&self, id: &str) -> String {
         self.people.get(id).cloned().unwrap_or_else(|| id.to_string())

@@ -1,8 +1,12 @@
 //! A record's story, privately: a deal (its stage history, activities, account and contact),
 //! an account (its deals and contacts) or a contact (their account, deals and activities), each
-//! with a select to open the records it names. Only what the asker's scope holds is found.
+//! with a select to open the records it names. The engine builds each story
+//! (`views::sales::story`, `views::sales::parties`) for the asker's scope, so only what they
+//! see is found — the same story `panopticon report` tells.
 
-use panopticon::sales::{Activity, Deal, SalesData};
+use panopticon::time::Stamp;
+use panopticon::views::sales::story::{self, ActivityRow};
+use panopticon::views::sales::{parties, DealRow};
 use panopticon::views::state::{RecordKey, RecordKind};
 
 use super::controls::{one_of, OPEN};
@@ -15,62 +19,59 @@ use crate::kit::Error;
 /// Lines of history or activity a story shows, at most (the newest).
 const MAX_LINES: usize = 12;
 
+type Opens = Vec<(String, RecordKind, String)>;
+
 /// The message for a story state.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
     let r = sc.state.record.as_ref().ok_or("a story without its record")?;
     let unseen = || -> Error { "that record is not among what you see (or no longer exists)".into() };
-    let d = sc.data;
+    let (scope, cur) = (&sc.access.scope, sc.cfg.sales.currency.as_str());
+    let deal_opens = |deals: &[DealRow]| -> Opens {
+        deals.iter().map(|x| (format!("Deal: {}", x.name), RecordKind::Deal, x.id.clone())).collect()
+    };
     let (title, lines, opens) = match r.kind {
-        RecordKind::Deal => deal(sc, d.deals.iter().find(|x| x.id == r.id).ok_or_else(unseen)?),
+        RecordKind::Deal => deal(sc, story::build(sc.sales, &sc.sctx, scope, &r.id).ok_or_else(unseen)?),
         RecordKind::Account => {
-            let a = d.accounts.iter().find(|x| x.id == r.id).ok_or_else(unseen)?;
-            let deals: Vec<&Deal> =
-                d.deals.iter().filter(|x| x.account.as_ref().is_some_and(|c| c.id == a.id)).collect();
+            let a = parties::account(sc.sales, scope, &r.id).ok_or_else(unseen)?;
             let mut lines = vec![
-                format!("Owner: {}", a.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—")),
+                format!("Owner: {}", a.owner.as_deref().unwrap_or("—")),
                 format!("Industry: {}", a.industry.as_deref().unwrap_or("—")),
-                format!("**Deals ({})**", deals.len()),
+                format!("**Deals ({})**", a.deals.len()),
             ];
-            lines.extend(deals.iter().take(MAX_LINES).map(|x| line(sc, x)));
-            let contacts: Vec<_> =
-                d.contacts.iter().filter(|c| c.account.as_ref().is_some_and(|x| x.id == a.id)).collect();
-            lines.push(format!("**Contacts ({})**", contacts.len()));
+            lines.extend(a.deals.iter().take(MAX_LINES).map(|x| line(cur, x)));
+            lines.push(format!("**Contacts ({})**", a.contacts.len()));
             lines.extend(
-                contacts
+                a.contacts
                     .iter()
                     .take(MAX_LINES)
                     .map(|c| format!("{} · {}", c.name, c.email.as_deref().unwrap_or("no email"))),
             );
-            let mut opens: Vec<(String, RecordKind, String)> =
-                deals.iter().map(|x| (format!("Deal: {}", x.name), RecordKind::Deal, x.id.clone())).collect();
-            opens.extend(contacts.iter().map(|c| (format!("Contact: {}", c.name), RecordKind::Contact, c.id.clone())));
+            let mut opens = deal_opens(&a.deals);
+            opens
+                .extend(a.contacts.iter().map(|c| (format!("Contact: {}", c.name), RecordKind::Contact, c.id.clone())));
             (format!("Account: {}", a.name), lines, opens)
         }
         RecordKind::Contact => {
-            let c = d.contacts.iter().find(|x| x.id == r.id).ok_or_else(unseen)?;
-            let deals: Vec<&Deal> =
-                d.deals.iter().filter(|x| x.contact.as_ref().is_some_and(|k| k.id == c.id)).collect();
+            let c = parties::contact(sc.sales, scope, &r.id).ok_or_else(unseen)?;
             let mut lines = vec![
                 format!("Email: {}", c.email.as_deref().unwrap_or("—")),
-                format!("Account: {}", c.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—")),
-                format!("Owner: {}", c.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—")),
-                format!("**Deals ({})**", deals.len()),
+                format!("Account: {}", c.account.as_ref().map(|a| a.1.as_str()).unwrap_or("—")),
+                format!("Owner: {}", c.owner.as_deref().unwrap_or("—")),
+                format!("**Deals ({})**", c.deals.len()),
             ];
-            lines.extend(deals.iter().take(MAX_LINES).map(|x| line(sc, x)));
-            let acts: Vec<&Activity> =
-                d.activities.iter().filter(|a| a.who.as_ref().is_some_and(|w| w.id == c.id)).collect();
-            lines.push(format!("**Activities ({})**", acts.len()));
-            lines.extend(newest(acts).into_iter().map(|a| activity_line(sc, a)));
-            let mut opens: Vec<(String, RecordKind, String)> =
-                deals.iter().map(|x| (format!("Deal: {}", x.name), RecordKind::Deal, x.id.clone())).collect();
-            if let Some(a) = &c.account {
-                opens.insert(0, (format!("Account: {}", a.name), RecordKind::Account, a.id.clone()));
+            lines.extend(c.deals.iter().take(MAX_LINES).map(|x| line(cur, x)));
+            lines.push(format!("**Activities ({})**", c.activities.len()));
+            lines.extend(c.activities.iter().take(MAX_LINES).map(|a| activity_line(sc, a)));
+            let mut opens = deal_opens(&c.deals);
+            if let Some((id, name)) = &c.account {
+                opens.insert(0, (format!("Account: {name}"), RecordKind::Account, id.clone()));
             }
             (format!("Contact: {}", c.name), lines, opens)
         }
         RecordKind::Lead => return Err("a lead's story is the lead side's".into()),
     };
     // Only records the asker sees are offered (an account or contact outside their scope is not).
+    let d = sc.data;
     let seen = |k: RecordKind, id: &str| match k {
         RecordKind::Deal => d.deals.iter().any(|x| x.id == id),
         RecordKind::Account => d.accounts.iter().any(|x| x.id == id),
@@ -87,12 +88,12 @@ pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
     Ok(Composed { embeds: vec![embed(&title, BLUE, &lines, &ctx, &sc.header, None)], files: vec![], components: rows })
 }
 
-type Story = (String, Vec<String>, Vec<(String, RecordKind, String)>);
-
-fn deal(sc: &SalesScene, x: &Deal) -> Story {
-    let d: &SalesData = sc.data;
+fn deal(sc: &SalesScene, s: story::DealStory) -> (String, Vec<String>, Opens) {
     let cur = &sc.cfg.sales.currency;
-    let m = |c: Option<i64>| c.map(|c| money(cur, c)).unwrap_or_else(|| "—".into());
+    let m = |a: Option<f64>| a.map(|a| money(cur, (a * 100.0).round() as i64)).unwrap_or_else(|| "—".into());
+    let x = &s.deal;
+    // Expected revenue is the raw record's (the view model's row does not carry it).
+    let expected = sc.data.deals.iter().find(|d| d.id == x.id).and_then(|d| d.expected_revenue);
     let mut lines = vec![
         format!(
             "Stage: **{}** ({}) · pipeline {}",
@@ -100,61 +101,44 @@ fn deal(sc: &SalesScene, x: &Deal) -> Story {
             x.probability.map(|p| format!("{p}%")).unwrap_or("—".into()),
             x.pipeline.as_deref().unwrap_or("—")
         ),
-        format!("Amount: **{}** · expected revenue {}", m(x.amount), m(x.expected_revenue)),
+        format!("Amount: **{}** · expected revenue {}", m(x.amount), m(expected.map(|c| c as f64 / 100.0))),
         format!("Closing: {}", x.closing_date.map(|c| c.to_string()).unwrap_or("—".into())),
         format!(
             "Owner: {} · lead source: {}",
-            x.owner.as_ref().map(|o| o.name.as_str()).unwrap_or("—"),
+            x.owner.as_deref().unwrap_or("—"),
             x.lead_source.as_deref().unwrap_or("—")
         ),
         format!(
             "Account: {} · contact: {}",
-            x.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—"),
-            x.contact.as_ref().map(|c| c.name.as_str()).unwrap_or("—")
+            s.account.as_ref().map(|a| a.name.as_str()).unwrap_or("—"),
+            s.contact.as_ref().map(|c| c.name.as_str()).unwrap_or("—")
         ),
-        format!("Created {}", x.created_at.date_in(sc.tz)),
+        format!("Created {}", day(sc, &s.created)),
     ];
-    let history: Vec<_> = d.stages.iter().filter(|s| s.deal_id == x.id).collect();
-    lines.push(format!("**Stage history ({})**", history.len()));
-    let skip = history.len().saturating_sub(MAX_LINES);
-    lines.extend(history.iter().skip(skip).map(|s| {
-        format!(
-            "{} → {}{}",
-            s.at.date_in(sc.tz),
-            s.stage,
-            s.by.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default()
-        )
+    lines.push(format!("**Stage history ({})**", s.history.len()));
+    let skip = s.history.len().saturating_sub(MAX_LINES);
+    lines.extend(s.history.iter().skip(skip).map(|h| {
+        format!("{} → {}{}", day(sc, &h.at), h.stage, h.by.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default())
     }));
-    let acts: Vec<&Activity> =
-        d.activities.iter().filter(|a| a.what.as_ref().is_some_and(|w| w.module == "Deals" && w.id == x.id)).collect();
-    lines.push(format!("**Activities ({})**", acts.len()));
-    lines.extend(newest(acts).into_iter().map(|a| activity_line(sc, a)));
+    lines.push(format!("**Activities ({})**", s.activities.len()));
+    lines.extend(s.activities.iter().take(MAX_LINES).map(|a| activity_line(sc, a)));
     let mut opens = Vec::new();
-    if let Some(a) = &x.account {
+    if let Some(a) = &s.account {
         opens.push((format!("Account: {}", a.name), RecordKind::Account, a.id.clone()));
     }
-    if let Some(c) = &x.contact {
+    if let Some(c) = &s.contact {
         opens.push((format!("Contact: {}", c.name), RecordKind::Contact, c.id.clone()));
     }
     (format!("Deal: {}", cut(&x.name, 200)), lines, opens)
 }
 
-/// When an activity happened or is due, for ordering and showing.
-fn when(a: &Activity) -> Option<chrono::DateTime<chrono::Utc>> {
-    a.at.as_ref()
-        .map(|s| s.utc())
-        .or_else(|| a.completed_at.as_ref().map(|s| s.utc()))
-        .or_else(|| a.due.and_then(|d| d.and_hms_opt(12, 0, 0)).map(|t| t.and_utc()))
+/// An RFC 3339 moment as its day in the business zone (as written, should it not parse).
+fn day(sc: &SalesScene, at: &str) -> String {
+    Stamp::parse(at).map(|s| s.date_in(sc.tz).to_string()).unwrap_or_else(|_| at.to_string())
 }
 
-fn newest(mut acts: Vec<&Activity>) -> Vec<&Activity> {
-    acts.sort_by_key(|a| std::cmp::Reverse(when(a)));
-    acts.truncate(MAX_LINES);
-    acts
-}
-
-pub fn activity_line(sc: &SalesScene, a: &Activity) -> String {
-    let at = when(a).map(|t| t.with_timezone(&sc.tz).format("%Y-%m-%d").to_string()).unwrap_or("—".into());
+pub fn activity_line(sc: &SalesScene, a: &ActivityRow) -> String {
+    let at = a.at.as_deref().map(|t| day(sc, t)).or(a.due.map(|d| d.to_string())).unwrap_or("—".into());
     let status = a.status.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
-    format!("{at} {} · {}{status}", a.kind.name(), cut(&a.subject, 80))
+    format!("{at} {} · {}{status}", a.kind, cut(&a.subject, 80))
 }
