@@ -54,8 +54,12 @@ async fn kpis_per_person_with_presets_custom_ranges_and_segments() {
             line(&m, "Open pipeline").starts_with(&format!("**Open pipeline**: {}", dollars(org.sum(as_, open)))),
             "{as_}"
         );
-        assert_eq!(files.len(), 1);
-        assert_eq!(&files[0].1[..8], b"\x89PNG\r\n\x1a\n");
+        // The scorecards as bullets, and this month's new leads per week as a line (the month
+        // spans several weeks), its numbers written in the embed too.
+        let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(names, ["dashboard.png", "lead-volume.png"], "{as_}");
+        assert!(files.iter().all(|f| &f.1[..8] == b"\x89PNG\r\n\x1a\n"));
+        assert!(desc(&m).contains("New leads by week (from Monday): "), "{as_}: {}", desc(&m));
         if as_ == "exec" {
             save(&files);
         }
@@ -121,6 +125,8 @@ async fn kpis_per_person_with_presets_custom_ranges_and_segments() {
             desc(&s)
         );
         assert_eq!(files[0].0, "sources.png");
+        // The funnel comes beside the donut, its steps the embed's "All sources" numbers.
+        assert_eq!(files.get(1).map(|f| f.0.as_str()), Some("lead-funnel.png"));
         save(&files);
     }
 

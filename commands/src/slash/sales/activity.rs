@@ -39,7 +39,7 @@ pub async fn activity(
 
 /// The numbers as text and the image for an activity state: calls, meetings, tasks completed and overdue per person,
 /// stacked on the image and written out, with the totals against the previous period.
-pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Vec<Image>), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let (t, p) = (&v.total, &v.previous_total);
     let n = |x: u64| Some(x as f64);
@@ -86,11 +86,11 @@ pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
     let totals: Vec<String> =
         v.people.iter().map(|r| (r.calls + r.meetings + r.tasks_completed + r.tasks_overdue).to_string()).collect();
     let img = stacked("activity.png", &frame(sc, "Activity per person"), &cats, &all, &totals)?;
-    Ok((lines, img))
+    Ok((lines, vec![img]))
 }
 
 /// The message for this view: `draw`'s text and image, and the controls.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
-    let (lines, img) = draw(sc)?;
-    message(sc, "Activity", BLUE, &lines, img, Chart::Activity, "Open a person's activity (just for you)…")
+    let (lines, images) = draw(sc)?;
+    message(sc, "Activity", BLUE, &lines, images, Chart::Activity, "Open a person's activity (just for you)…")
 }

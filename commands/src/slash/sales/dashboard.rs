@@ -2,7 +2,7 @@
 
 use panopticon::views::state::SalesView;
 
-use panopticon::render::sales::{bullets, Bullet};
+use panopticon::render::sales::{bullets, line, Bullet, Series};
 use panopticon::views::sales::dashboard::build;
 use panopticon::views::sales::{Chart, Unit};
 
@@ -39,7 +39,7 @@ pub async fn dashboard(
 
 /// The numbers as text and the image for a dashboard state: every scorecard as text (value, arrow against the previous
 /// period, target) and as bullets on the image; the open pipeline by stage; its segments.
-pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Vec<Image>), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let cur = &v.currency;
     let mut lines = vec![period_line(sc)];
@@ -84,12 +84,24 @@ pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
             .map(|s| format!("{} {} ({})", s.stage, super::money(cur, (s.amount * 100.0).round() as i64), s.deals));
         lines.push(format!("Open pipeline by stage: {}", panopticon::views::join_capped(by, 8, " · ")));
     }
-    let img = bullets("dashboard.png", &frame(sc, "Sales dashboard"), &cards)?;
-    Ok((lines, img))
+    let mut images = vec![bullets("dashboard.png", &frame(sc, "Sales dashboard"), &cards)?];
+    // New leads per week: the trend, as a line when the period spans two weeks or more.
+    if v.lead_weeks.len() >= 2 {
+        let counts = v.lead_weeks.iter().map(|w| format!("{} {}", w.week.format("%-d %b"), w.leads));
+        lines.push(format!("New leads by week (from Monday): {}", panopticon::views::join_capped(counts, 14, " · ")));
+        let labels: Vec<String> = v.lead_weeks.iter().map(|w| w.week.format("%-d %b").to_string()).collect();
+        let trend = Series {
+            name: "New leads".into(),
+            values: v.lead_weeks.iter().map(|w| Some(w.leads as f64)).collect(),
+            texts: v.lead_weeks.iter().map(|w| w.leads.to_string()).collect(),
+        };
+        images.push(line("lead-volume.png", &frame(sc, "New leads per week"), &labels, &[trend])?);
+    }
+    Ok((lines, images))
 }
 
 /// The message for this view: `draw`'s text and image, and the controls.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
-    let (lines, img) = draw(sc)?;
-    message(sc, "Sales dashboard", BLUE, &lines, img, Chart::Pipeline, "Open the deals of a stage (just for you)…")
+    let (lines, images) = draw(sc)?;
+    message(sc, "Sales dashboard", BLUE, &lines, images, Chart::Pipeline, "Open the deals of a stage (just for you)…")
 }

@@ -39,7 +39,7 @@ pub async fn forecast(
 
 /// The numbers as text and the image for a forecast state: by closing month, the weighted pipeline and the
 /// historical conversion side by side against target, the method said on the image and here.
-pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Vec<Image>), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let cur = &v.currency;
     let m = |x: f64| super::money(cur, (x * 100.0).round() as i64);
@@ -73,7 +73,7 @@ pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
     let mut f = frame(sc, "Forecast by closing month");
     f.note = Some("Weighted = amount × stage probability · Historical = amount × measured win rate from stage".into());
     let img = grouped("forecast.png", &f, &cats, &all, &targets)?;
-    Ok((lines, img))
+    Ok((lines, vec![img]))
 }
 
 /// Money short enough for a column: $12.4k, $1.2M.
@@ -91,6 +91,6 @@ pub fn short(cur: &str, units: f64) -> String {
 
 /// The message for this view: `draw`'s text and image, and the controls.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
-    let (lines, img) = draw(sc)?;
-    message(sc, "Forecast", BLUE, &lines, img, Chart::Forecast, "Open the deals closing in a month (just for you)…")
+    let (lines, images) = draw(sc)?;
+    message(sc, "Forecast", BLUE, &lines, images, Chart::Forecast, "Open the deals closing in a month (just for you)…")
 }

@@ -28,13 +28,14 @@ pub fn period_line(sc: &SalesScene) -> String {
     format!("**{}** (vs {}) · {}", sc.period.describe(), prev.describe(), sc.whose())
 }
 
-/// The message: the embed (numbers as text) with `image`, and the controls.
+/// The message: the embed (numbers as text) with the first of `images` (the others attached
+/// beside it: a trend or a funnel), and the controls.
 pub fn message(
     sc: &SalesScene,
     title: &str,
     color: u32,
     lines: &[String],
-    image: Image,
+    images: Vec<Image>,
     chart: Chart,
     segments_placeholder: &str,
 ) -> Result<Composed, Error> {
@@ -46,8 +47,8 @@ pub fn message(
     rows.extend(filter_row(sc));
     rows.extend(segment_row(sc, chart, segments_placeholder));
     Ok(Composed {
-        embeds: vec![embed(title, color, lines, &ctx, &header, Some(&image))],
-        files: vec![file(&image)],
+        embeds: vec![embed(title, color, lines, &ctx, &header, images.first())],
+        files: images.iter().map(file).collect(),
         components: rows,
     })
 }

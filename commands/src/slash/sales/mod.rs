@@ -179,10 +179,10 @@ pub fn images(
     for (view, draw) in draws {
         let st = SalesState::new(view, None);
         let key = panopticon::views::state::ViewKey::unsaved();
-        out.push(scene::with_scene(cfg, all, snap.clone(), &st, &everyone, key, |sc| draw(sc).map(|d| d.1))?);
+        out.extend(scene::with_scene(cfg, all, snap.clone(), &st, &everyone, key, |sc| draw(sc).map(|d| d.1))?);
     }
     Ok(out)
 }
 
-/// A KPI view's text and image.
-type DrawFn = fn(&SalesScene) -> Result<(Vec<String>, panopticon::render::Image), Error>;
+/// A KPI view's text and images.
+type DrawFn = fn(&SalesScene) -> Result<(Vec<String>, Vec<panopticon::render::Image>), Error>;

@@ -2,7 +2,7 @@
 
 use panopticon::views::state::SalesView;
 
-use panopticon::render::sales::{donut, fold_slices, Slice};
+use panopticon::render::sales::{donut, fold_slices, funnel, Slice, Step};
 use panopticon::views::sales::sources::build;
 use panopticon::views::sales::Chart;
 
@@ -39,7 +39,7 @@ pub async fn sources(
 
 /// The numbers as text and the image for a sources state: new leads by source as a donut, and each source's funnel
 /// (appointment, green, delivered) and MQL → SQL as text.
-pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
+pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Vec<Image>), Error> {
     let v = build(sc.sales, &sc.sctx, &sc.access.scope, &sc.query);
     let pct = panopticon::views::percent;
     let o = &v.overall;
@@ -73,11 +73,17 @@ pub fn draw(sc: &SalesScene) -> Result<(Vec<String>, Image), Error> {
         .collect();
     let folded = fold_slices(&slices, |x| format!("{x:.0}"));
     let img = donut("sources.png", &frame(sc, "New leads by source"), &folded, &o.leads.to_string(), "new leads")?;
-    Ok((lines, img))
+    let steps: Vec<Step> =
+        [("New leads", o.leads), ("Appointment", o.appointment), ("Green", o.green), ("Delivered", o.delivered)]
+            .into_iter()
+            .map(|(label, n)| Step { label: label.into(), value: n as f64, text: n.to_string() })
+            .collect();
+    let funnel = funnel("lead-funnel.png", &frame(sc, "Lead → appointment → green → delivered"), &steps)?;
+    Ok((lines, vec![img, funnel]))
 }
 
 /// The message for this view: `draw`'s text and image, and the controls.
 pub fn face(sc: &SalesScene) -> Result<Composed, Error> {
-    let (lines, img) = draw(sc)?;
-    message(sc, "Lead sources", BLUE, &lines, img, Chart::Sources, "Open a source's new leads (just for you)…")
+    let (lines, images) = draw(sc)?;
+    message(sc, "Lead sources", BLUE, &lines, images, Chart::Sources, "Open a source's new leads (just for you)…")
 }
