@@ -223,6 +223,21 @@ impl SalesModule {
         SalesModule::Contacts,
     ];
 
+    /// Whether its records are activities (stored together, ids prefixed with the module).
+    pub fn is_activity(self) -> bool {
+        matches!(self, SalesModule::Calls | SalesModule::Tasks | SalesModule::Events)
+    }
+
+    /// The id a record of this module is stored under: `Calls:<id>` for an activity (ids are
+    /// unique only within a module), the CRM's id otherwise.
+    pub fn stored_id(self, crm_id: &str) -> String {
+        if self.is_activity() {
+            format!("{}:{crm_id}", self.api_name())
+        } else {
+            crm_id.to_string()
+        }
+    }
+
     /// Zoho's module API name, also the sync's watermark key and call-count endpoint.
     pub fn api_name(self) -> &'static str {
         match self {

@@ -2,6 +2,8 @@
 //! accounts, contacts and the stage metadata. Writes are single statements the sync runs inside
 //! its one transaction; `load_sales` reads it all for the KPIs.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -9,7 +11,7 @@ use super::Result;
 use crate::crm::UserRef;
 use crate::sales::{
     Account, Activity, ActivityKind, Cents, Contact, Deal, DealCategory, DealStage, RecordRef, Related, SalesData,
-    StageInfo,
+    SalesModule, StageInfo,
 };
 use crate::time::Stamp;
 
@@ -233,27 +235,44 @@ pub fn upsert_contact(conn: &Connection, c: &Contact) -> Result<()> {
     Ok(())
 }
 
-/// The tables a sales module's records live in, for deletions by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SalesTable {
-    Activities,
-    Accounts,
-    Contacts,
+/// The table a sales module's records live in (the activities share one).
+fn table_of(module: SalesModule) -> &'static str {
+    match module {
+        SalesModule::Deals => "deals",
+        SalesModule::Calls | SalesModule::Tasks | SalesModule::Events => "activities",
+        SalesModule::Accounts => "accounts",
+        SalesModule::Contacts => "contacts",
+    }
 }
 
-/// Deletes records by id (activity ids carry their module prefix); returns how many were held.
-pub fn delete_sales_records(conn: &Connection, table: SalesTable, ids: &[String]) -> Result<u64> {
-    let sql = match table {
-        SalesTable::Activities => "DELETE FROM activities WHERE id = ?1",
-        SalesTable::Accounts => "DELETE FROM accounts WHERE id = ?1",
-        SalesTable::Contacts => "DELETE FROM contacts WHERE id = ?1",
-    };
-    let mut st = conn.prepare_cached(sql)?;
+/// Deletes a module's records by stored id (`SalesModule::stored_id`); a deal goes with its
+/// history. Returns how many were held.
+pub fn delete_sales_records(conn: &Connection, module: SalesModule, ids: &[String]) -> Result<u64> {
+    if module == SalesModule::Deals {
+        return delete_deals(conn, ids);
+    }
+    // The table name is one of the constants of `table_of`.
+    let mut st = conn.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table_of(module)))?;
     let mut n = 0;
     for id in ids {
         n += st.execute([id])? as u64;
     }
     Ok(n)
+}
+
+/// The stored ids of one module's records (an activity module's by their prefix): what a full
+/// run held before it listed.
+pub fn held_sales_ids(conn: &Connection, module: SalesModule) -> Result<HashSet<String>> {
+    let prefix = module.stored_id("");
+    let sql = format!("SELECT id FROM {} WHERE substr(id, 1, ?2) = ?1", table_of(module));
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(params![prefix, prefix.len() as i64], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Whether a stage mapping is stored (a run that cannot read it warns differently).
+pub fn stage_meta_stored(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM deal_stage_meta)", [], |r| r.get(0))?)
 }
 
 /// Replaces the stage metadata whole (it is read whole).

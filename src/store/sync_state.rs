@@ -33,7 +33,12 @@ pub const STAGE_META_READ: &str = "settings/fields/Deals";
 
 /// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
 pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
-    Ok(watermark(conn, ROLES_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
+    read_at(conn, ROLES_READ)
+}
+
+/// The time kept under `key` (`ROLES_READ`, `STAGE_META_READ`), if any and readable.
+pub fn read_at(conn: &Connection, key: &str) -> Result<Option<DateTime<Utc>>> {
+    Ok(watermark(conn, key)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
 }
 
 pub fn set_roles_read_at(conn: &Connection, at: DateTime<Utc>) -> Result<()> {

@@ -9,7 +9,7 @@ use crate::crm::CrmError;
 use crate::store::{self, Connection, StoreError};
 
 /// How old the stored role tree may get before a run reads it again anyway.
-pub(super) fn max_age() -> Duration {
+fn max_age() -> Duration {
     Duration::hours(24)
 }
 
@@ -19,7 +19,13 @@ pub(super) fn due(conn: &Connection, full: bool, now: DateTime<Utc>) -> Result<b
     if full || !store::roles_stored(conn)? {
         return Ok(true);
     }
-    Ok(store::roles_read_at(conn)?.is_none_or(|t| t > now || now - t > max_age()))
+    Ok(stale(store::roles_read_at(conn)?, now))
+}
+
+/// Whether something read whole at `read` (the roles, the stage mapping) is due again: never
+/// read, read more than `max_age` ago, or at a time ahead of this clock (not to be trusted).
+pub(super) fn stale(read: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    read.is_none_or(|t| t > now || now - t > max_age())
 }
 
 /// The run's warning when the roles could not be read: the run goes on with the stored ones.

@@ -56,12 +56,9 @@ impl ZohoClient {
         module: SalesModule,
         since: Option<&str>,
     ) -> Result<Fetched<String>, CrmError> {
-        let name = module.api_name();
-        let mut raw = self.deleted(name, since).await?;
-        if matches!(module, SalesModule::Calls | SalesModule::Tasks | SalesModule::Events) {
-            for id in &mut raw.items {
-                *id = format!("{name}:{id}");
-            }
+        let mut raw = self.deleted(module.api_name(), since).await?;
+        for id in &mut raw.items {
+            *id = module.stored_id(id);
         }
         Ok(raw)
     }

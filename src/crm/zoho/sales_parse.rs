@@ -133,7 +133,7 @@ fn activity(v: &Value, kind: ActivityKind, subject_key: &str) -> Result<Activity
     let zid = id(v)?;
     let (created_at, modified_at) = times(v)?;
     Ok(Activity {
-        id: format!("{}:{zid}", kind.module().api_name()),
+        id: kind.module().stored_id(&zid),
         kind,
         subject: text(v, subject_key).unwrap_or_else(|| "(no subject)".into()),
         owner: lookup(v, "Owner"),

@@ -104,9 +104,9 @@ fn what_is_written_is_read_back_whole() {
     assert_eq!(delete_deals(&conn, &["d1".into(), "gone".into()]).unwrap(), 1);
     let after = load_sales(&conn).unwrap();
     assert!(after.deals.is_empty() && after.stages.is_empty());
-    assert_eq!(delete_sales_records(&conn, SalesTable::Activities, &["Tasks:t1".into()]).unwrap(), 1);
-    assert_eq!(delete_sales_records(&conn, SalesTable::Accounts, &["a1".into()]).unwrap(), 1);
-    assert_eq!(delete_sales_records(&conn, SalesTable::Contacts, &["c1".into()]).unwrap(), 1);
+    assert_eq!(delete_sales_records(&conn, SalesModule::Tasks, &["Tasks:t1".into()]).unwrap(), 1);
+    assert_eq!(delete_sales_records(&conn, SalesModule::Accounts, &["a1".into()]).unwrap(), 1);
+    assert_eq!(delete_sales_records(&conn, SalesModule::Contacts, &["c1".into()]).unwrap(), 1);
     assert_eq!(load_sales(&conn).unwrap().stage_meta.len(), 1);
 }
 

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::super::{guard, roles, SyncError, SyncReport};
 use crate::crm::{CrmError, Skipped};
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
-use crate::store::{self, SalesTable};
+use crate::store;
 use crate::time::utc_text;
 
 // Where the time the stage metadata was last read is kept (`sync_state`, beside the
@@ -42,20 +42,7 @@ pub(in crate::sync) fn meta_due(conn: &Connection, full: bool, now: DateTime<Utc
     if full {
         return Ok(true);
     }
-    let read = store::watermark(conn, META_READ)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
-    Ok(read.map(|t| t.with_timezone(&Utc)).is_none_or(|t| t > now || now - t > roles::max_age()))
-}
-
-/// The module's table and, for activities, the prefix of its ids.
-fn table(module: SalesModule) -> (&'static str, &'static str) {
-    match module {
-        SalesModule::Deals => ("deals", ""),
-        SalesModule::Calls => ("activities", "Calls:"),
-        SalesModule::Tasks => ("activities", "Tasks:"),
-        SalesModule::Events => ("activities", "Events:"),
-        SalesModule::Accounts => ("accounts", ""),
-        SalesModule::Contacts => ("contacts", ""),
-    }
+    Ok(roles::stale(store::read_at(conn, META_READ)?, now))
 }
 
 /// The module a stored id belongs to (activities by prefix).
@@ -66,16 +53,6 @@ fn module_of(record: &SalesRecord) -> (SalesModule, &str) {
         SalesRecord::Account(a) => (SalesModule::Accounts, &a.id),
         SalesRecord::Contact(c) => (SalesModule::Contacts, &c.id),
     }
-}
-
-/// The ids a full run holds before it writes anything, per module: what its reconcile deletes
-/// is what these had and the listing did not name.
-fn held_ids(conn: &Connection, module: SalesModule) -> Result<HashSet<String>, SyncError> {
-    let (table, prefix) = table(module);
-    // The table name is one of four constants above; the prefix is bound.
-    let mut st = conn.prepare(&format!("SELECT id FROM {table} WHERE substr(id, 1, ?2) = ?1"))?;
-    let rows = st.query_map(rusqlite::params![prefix, prefix.len() as i64], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The sales half of the writer's state.
@@ -99,10 +76,10 @@ impl SalesWriter {
         let mut held = BTreeMap::new();
         if full {
             for m in SalesModule::ALL {
-                held.insert(m, held_ids(conn, m)?);
+                held.insert(m, store::held_sales_ids(conn, m)?);
             }
         }
-        let meta_stored = conn.query_row("SELECT EXISTS(SELECT 1 FROM deal_stage_meta)", [], |r| r.get(0))?;
+        let meta_stored = store::stage_meta_stored(conn)?;
         Ok(SalesWriter {
             full,
             allow,
@@ -123,7 +100,7 @@ impl SalesWriter {
                     // A record Zoho sent but we could not read is still there: not gone.
                     let module = SalesModule::ALL.into_iter().find(|m| m.api_name() == s.endpoint);
                     if let (Some(m), Some(id)) = (module, &s.id) {
-                        self.listed.entry(m).or_default().insert(format!("{}{id}", table(m).1));
+                        self.listed.entry(m).or_default().insert(m.stored_id(id));
                     }
                 }
                 self.skipped.extend(skipped);
@@ -222,14 +199,7 @@ impl SalesWriter {
         }
         for (m, id) in gone {
             let ids = [id];
-            let n = match m {
-                SalesModule::Deals => store::delete_deals(conn, &ids)?,
-                SalesModule::Calls | SalesModule::Tasks | SalesModule::Events => {
-                    store::delete_sales_records(conn, SalesTable::Activities, &ids)?
-                }
-                SalesModule::Accounts => store::delete_sales_records(conn, SalesTable::Accounts, &ids)?,
-                SalesModule::Contacts => store::delete_sales_records(conn, SalesTable::Contacts, &ids)?,
-            };
+            let n = store::delete_sales_records(conn, m, &ids)?;
             let [id] = ids;
             self.wanted.remove(&id);
             match m {
