@@ -24,6 +24,7 @@ fn strings(list: &[&str]) -> Vec<String> {
 pub(super) struct RawConfig {
     pub crm: RawCrm,
     pub zoho: RawZoho,
+    pub salesforce: super::salesforce::RawSalesforce,
     pub appointments: RawAppointments,
     pub rules: RawRules,
     pub storage: RawStorage,

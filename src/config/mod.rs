@@ -24,6 +24,7 @@ mod alerts;
 mod file;
 mod file_errors;
 mod sales;
+mod salesforce;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -33,6 +34,7 @@ pub use actions::ActionsConfig;
 pub use alerts::AlertsConfig;
 pub use file::{DEFAULT_CLOSED_STAGES, DEFAULT_DELIVERED_STAGES, DEFAULT_GREEN_STAGES};
 pub use sales::{SalesConfig, Target, TargetMetric, TargetPeriod, TargetWho, DEFAULT_MQL_STAGES, DEFAULT_SQL_STAGES};
+pub use salesforce::{SalesforceAuth, SalesforceConfig, SALESFORCE_CLIENT_SECRET, SALESFORCE_REFRESH_TOKEN};
 pub use values::DataCenter;
 
 /// A configuration problem, phrased so the person editing the file knows what to change.
@@ -49,6 +51,18 @@ fn bad(key: &str, why: impl fmt::Display) -> ConfigError {
 pub enum CrmKind {
     #[default]
     Zoho,
+    /// `[crm] kind = "salesforce"`: `[salesforce]` says how to reach it.
+    Salesforce,
+}
+
+impl CrmKind {
+    /// The CRM's name as people write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CrmKind::Zoho => "Zoho CRM",
+            CrmKind::Salesforce => "Salesforce",
+        }
+    }
 }
 
 /// Where appointments come from (`[appointments] source`).
@@ -265,7 +279,10 @@ pub struct OpsConfig {
 pub struct Config {
     /// Which CRM to read (`[crm] kind`); `crm::connect` turns it into a client.
     pub crm: CrmKind,
+    /// `[zoho]`; its `client_id` may be empty when the CRM is not Zoho.
     pub zoho: ZohoConfig,
+    /// `[salesforce]`: `Some` exactly when `crm` is `Salesforce`.
+    pub salesforce: Option<SalesforceConfig>,
     pub appointments: AppointmentSource,
     pub rules: RulesConfig,
     pub storage_path: PathBuf,
@@ -316,11 +333,16 @@ impl Config {
         let raw: file::RawConfig = toml::from_str(text).map_err(|e| file_errors::parse_error(text, &e))?;
         // One table at a time; the first problem stops the load (a file with two problems is told the first).
         let crm = validate::crm_kind(raw.crm)?;
-        let zoho = validate::zoho(raw.zoho, env)?;
-        let appointments = validate::appointments(raw.appointments)?;
+        let zoho = validate::zoho(raw.zoho, env, crm)?;
+        let salesforce = match crm {
+            CrmKind::Salesforce => Some(salesforce::salesforce(raw.salesforce, env)?),
+            CrmKind::Zoho => None,
+        };
+        let appointments = validate::appointments(raw.appointments, crm)?;
         let rules = validate::rules(raw.rules)?;
         let sync_max_age = validate::sync_max_age(raw.sync.max_age_hours)?;
-        let sync = validate::sync(&raw.sync, &zoho)?;
+        let api_base = salesforce.as_ref().map_or(zoho.api_domain.as_str(), |s| s.login_url.as_str());
+        let sync = validate::sync(&raw.sync, api_base)?;
         let ops = validate::ops(&raw.ops)?;
         let storage_path = validate::storage_path(raw.storage.path)?;
         let keep_runs_days = validate::keep_runs_days(raw.storage.keep_runs_days)?;
@@ -334,6 +356,7 @@ impl Config {
         Ok(Config {
             crm,
             zoho,
+            salesforce,
             appointments,
             rules,
             storage_path,

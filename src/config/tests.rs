@@ -134,8 +134,11 @@ fn the_crm_kind_defaults_to_zoho_and_refuses_others_by_name() {
     assert_eq!(c.crm, CrmKind::Zoho);
     let c = Config::from_toml(&format!("[crm]\nkind = \"zoho\"\n{MINIMAL}"), &env_with_secrets).expect("zoho");
     assert_eq!(c.crm, CrmKind::Zoho);
+    // Salesforce is a CRM it knows (issue 17): it then wants its own table.
     let e = Config::from_toml(&format!("[crm]\nkind = \"salesforce\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
-    assert_eq!(e, "[crm] kind: \"salesforce\" is not a CRM this knows (accepted: \"zoho\")");
+    assert!(e.starts_with("[salesforce] client_id: missing"), "{e}");
+    let e = Config::from_toml(&format!("[crm]\nkind = \"pipedrive\"\n{MINIMAL}"), &env_with_secrets).unwrap_err().0;
+    assert_eq!(e, "[crm] kind: \"pipedrive\" is not a CRM this knows (accepted: \"zoho\", \"salesforce\")");
 }
 
 #[test]
@@ -176,7 +179,10 @@ fn sync_every_takes_units_minutes_or_off() {
 #[test]
 fn sync_every_below_a_minute_is_refused_against_zoho_but_not_a_local_sandbox() {
     let e = sync_table("every = \"30s\"").unwrap_err();
-    assert_eq!(e, "[sync] every: 30 s is too often: every sync spends Zoho API credits; at least \"1m\" (or \"off\")");
+    assert_eq!(
+        e,
+        "[sync] every: 30 s is too often: every sync spends the CRM's API credits; at least \"1m\" (or \"off\")"
+    );
     assert_eq!(sync_table("every = \"1m\"").unwrap().every, Some(Duration::from_secs(60)));
     let local = "[zoho]\nclient_id = \"x\"\napi_domain = \"http://127.0.0.1:9\"\n[sync]\nevery = \"2s\"\n";
     let c = Config::from_toml(local, &env_with_secrets).unwrap();

@@ -24,7 +24,8 @@ use super::{
     RoleIds, RulesConfig, SyncConfig, ZohoConfig, MIN_SYNC_EVERY,
 };
 
-pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
+/// `[zoho]`; its `client_id` is required only when Zoho is the CRM read (`crm`).
+pub(super) fn zoho(z: RawZoho, env: Env, crm: CrmKind) -> Result<ZohoConfig, ConfigError> {
     let data_center = DataCenter::try_from(z.data_center.as_str()).map_err(|e| bad("[zoho] data_center", e))?;
     let accounts_url =
         url_key("[zoho] accounts_url", z.accounts_url.unwrap_or_else(|| data_center.accounts_url().to_string()))?;
@@ -34,9 +35,13 @@ pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
     if !matches!(api_version.as_str(), "v7" | "v8") {
         return Err(bad("[zoho] api_version", format!("'{api_version}' is not supported (v7 or v8)")));
     }
-    let client_id = z.client_id.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-        bad("[zoho] client_id", "missing: copy it from the Zoho API console (Self Client → Client ID)")
-    })?;
+    let client_id = match (z.client_id.filter(|s| !s.trim().is_empty()), crm) {
+        (Some(id), _) => id,
+        (None, CrmKind::Zoho) => {
+            return Err(bad("[zoho] client_id", "missing: copy it from the Zoho API console (Self Client → Client ID)"))
+        }
+        (None, CrmKind::Salesforce) => String::new(),
+    };
     // Secrets are optional here: `report` only reads the database. `ZohoConfig::secrets`
     // insists on them when a sync needs them.
     let secret = |var: &str| -> Option<SecretString> {
@@ -87,9 +92,16 @@ pub(super) fn zoho(z: RawZoho, env: Env) -> Result<ZohoConfig, ConfigError> {
     })
 }
 
-pub(super) fn appointments(a: RawAppointments) -> Result<AppointmentSource, ConfigError> {
+pub(super) fn appointments(a: RawAppointments, crm: CrmKind) -> Result<AppointmentSource, ConfigError> {
     Ok(match a.source.as_str() {
         "events" => AppointmentSource::Events,
+        "appointments" if crm == CrmKind::Salesforce => {
+            return Err(bad(
+                "[appointments] source",
+                "'appointments' is Zoho's Appointments module; with Salesforce use \"events\" (Events whose \
+                 WhoId is the lead) or \"field\" (a date field on the lead)",
+            ))
+        }
         "appointments" => AppointmentSource::Appointments,
         "field" => {
             let f = a.field.filter(|f| !f.is_empty()).ok_or_else(|| {
@@ -164,16 +176,17 @@ pub(super) fn sync_max_age(max_age_hours: f64) -> Result<Duration, ConfigError> 
     Ok(Duration::from_secs_f64(max_age_hours * 3600.0))
 }
 
-/// `[sync] every, hours, refresh_cooldown`. The floor on `every` protects Zoho's API credits,
-/// so it applies only when `[zoho] api_domain` is Zoho, not a sandbox on this machine.
-pub(super) fn sync(s: &RawSync, zoho: &ZohoConfig) -> Result<SyncConfig, ConfigError> {
+/// `[sync] every, hours, refresh_cooldown`. The floor on `every` protects the CRM's API credits,
+/// so it applies only when `api_base` (Zoho's api_domain, Salesforce's login_url) is the real
+/// CRM, not a sandbox on this machine.
+pub(super) fn sync(s: &RawSync, api_base: &str) -> Result<SyncConfig, ConfigError> {
     let every = duration("[sync] every", &s.every)?;
     if let Some(e) = every {
-        if e < MIN_SYNC_EVERY && !is_loopback(&zoho.api_domain) {
+        if e < MIN_SYNC_EVERY && !is_loopback(api_base) {
             return Err(bad(
                 "[sync] every",
                 format!(
-                    "{} s is too often: every sync spends Zoho API credits; at least \"1m\" (or \"off\")",
+                    "{} s is too often: every sync spends the CRM's API credits; at least \"1m\" (or \"off\")",
                     e.as_secs()
                 ),
             ));
@@ -284,7 +297,10 @@ pub(super) fn rows_per_image(render: &RawRender) -> Result<usize, ConfigError> {
 pub(super) fn crm_kind(crm: RawCrm) -> Result<CrmKind, ConfigError> {
     match crm.kind.as_deref() {
         None | Some("zoho") => Ok(CrmKind::Zoho),
-        Some(other) => Err(bad("[crm] kind", format!("{other:?} is not a CRM this knows (accepted: \"zoho\")"))),
+        Some("salesforce") => Ok(CrmKind::Salesforce),
+        Some(other) => {
+            Err(bad("[crm] kind", format!("{other:?} is not a CRM this knows (accepted: \"zoho\", \"salesforce\")")))
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use crate::time::Stamp;
 use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 use super::zoho::ZohoClient;
 use super::{
-    AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Listed, Pages,
-    SalesSource, Skipped,
+    ApiUsage, AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Histories,
+    Listed, Pages, SalesSource, Skipped,
 };
 
 /// The client for whichever CRM the config names; it is a `CrmSource` by delegation.
@@ -24,6 +24,8 @@ pub enum Crm {
 pub fn connect(cfg: &Config) -> Result<Crm, CrmError> {
     match cfg.crm {
         CrmKind::Zoho => Ok(Crm::Zoho(ZohoClient::new(&cfg.zoho, cfg.appointments.clone())?)),
+        // Replaced by the Salesforce client (issue 17, src/crm/salesforce/).
+        CrmKind::Salesforce => Err(CrmError::NotConfigured { detail: "the Salesforce client is not built yet".into() }),
     }
 }
 
@@ -67,9 +69,24 @@ impl CrmSource for Crm {
             Crm::Zoho(c) => c.fetch_stage_history(lead).await,
         }
     }
+    fn history_batch(&self) -> usize {
+        match self {
+            Crm::Zoho(c) => c.history_batch(),
+        }
+    }
+    async fn fetch_stage_histories(&self, leads: &[LeadId]) -> Result<Histories<LeadId, CrmStageChange>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_stage_histories(leads).await,
+        }
+    }
     fn take_calls(&self) -> CallCounts {
         match self {
             Crm::Zoho(c) => c.take_calls(),
+        }
+    }
+    fn api_usage(&self) -> Option<ApiUsage> {
+        match self {
+            Crm::Zoho(c) => c.api_usage(),
         }
     }
 }
@@ -93,6 +110,16 @@ impl SalesSource for Crm {
     async fn fetch_deal_stages(&self, deal_id: &str) -> Result<(Vec<DealStage>, Vec<Skipped>), CrmError> {
         match self {
             Crm::Zoho(c) => c.fetch_deal_stages(deal_id).await,
+        }
+    }
+    fn deal_history_batch(&self) -> usize {
+        match self {
+            Crm::Zoho(c) => c.deal_history_batch(),
+        }
+    }
+    async fn fetch_deals_stages(&self, deals: &[String]) -> Result<Histories<String, DealStage>, CrmError> {
+        match self {
+            Crm::Zoho(c) => c.fetch_deals_stages(deals).await,
         }
     }
     async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {

@@ -140,12 +140,26 @@ pub struct Fetched<T> {
     pub skipped: Vec<Skipped>,
     /// The If-Modified-Since value for the next run; `None` keeps the old one.
     pub next_watermark: Option<String>,
+    /// Only from a deletions read (`fetch_deleted_*`): `Some` when the CRM can no longer say
+    /// what was deleted since the watermark (Salesforce keeps its delete log 15 days). It then
+    /// holds every id the CRM still has, and the sync reconciles: each record held here and not
+    /// among them is deleted (behind the mass-delete guard), and the run says so. `items` may
+    /// still name deletions it did see.
+    pub survivors: Option<Vec<T>>,
 }
 
 impl<T> Default for Fetched<T> {
     fn default() -> Self {
-        Fetched { items: Vec::new(), skipped: Vec::new(), next_watermark: None }
+        Fetched { items: Vec::new(), skipped: Vec::new(), next_watermark: None, survivors: None }
     }
+}
+
+/// The CRM's count of API calls against its daily allowance, as it last reported it
+/// (Salesforce's `Sforce-Limit-Info: api-usage=used/max`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiUsage {
+    pub used: u64,
+    pub max: u64,
 }
 
 /// The end of a listing whose records went to a `Pages` as they were read.
@@ -161,6 +175,10 @@ pub struct Listed {
 pub trait Pages<T>: Sync {
     fn page(&self, items: Vec<T>, skipped: Vec<Skipped>) -> impl Future<Output = Result<(), CrmError>> + Send;
 }
+
+/// Several records' histories read at once, each with its rows oldest first, and the rows
+/// that could not be read.
+pub type Histories<K, R> = (Vec<(K, Vec<R>)>, Vec<Skipped>);
 
 /// API calls made, per endpoint ("Leads", "Leads/deleted", "Events", "__timeline", "users"…).
 pub type CallCounts = BTreeMap<String, u64>;
@@ -197,6 +215,34 @@ pub trait CrmSource: SalesSource {
         &self,
         lead: &LeadId,
     ) -> impl Future<Output = Result<(Vec<CrmStageChange>, Vec<Skipped>), CrmError>> + Send;
+    /// How many leads one `fetch_stage_histories` call should be given: 1 where each lead's
+    /// history is its own request (Zoho's `__timeline`), more where one query reads many
+    /// (Salesforce's `LeadHistory … WHERE LeadId IN (…)`).
+    fn history_batch(&self) -> usize {
+        1
+    }
+    /// The stage histories of `leads` (at most `history_batch` of them), each oldest first, in
+    /// the order given; a lead without changes gets an empty list.
+    fn fetch_stage_histories(
+        &self,
+        leads: &[LeadId],
+    ) -> impl Future<Output = Result<Histories<LeadId, CrmStageChange>, CrmError>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(leads.len());
+            let mut skipped = Vec::new();
+            for lead in leads {
+                let (changes, s) = self.fetch_stage_history(lead).await?;
+                out.push((lead.clone(), changes));
+                skipped.extend(s);
+            }
+            Ok((out, skipped))
+        }
+    }
     /// Calls made since the last `take_calls`.
     fn take_calls(&self) -> CallCounts;
+    /// The CRM's own count of API calls against its daily allowance, when it reports one
+    /// (shown in `/status` and `panopticon status`); `None` for a CRM that does not.
+    fn api_usage(&self) -> Option<ApiUsage> {
+        None
+    }
 }

@@ -246,7 +246,7 @@ impl CrmSource for ZohoClient {
 
     async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
         let raw = self.deleted("Leads", since).await?;
-        let mut out = Fetched { next_watermark: raw.next_watermark, skipped: raw.skipped, items: vec![] };
+        let mut out = Fetched { next_watermark: raw.next_watermark, skipped: raw.skipped, ..Fetched::default() };
         for id in raw.items {
             match LeadId::parse(&id) {
                 Ok(l) => out.items.push(l),
