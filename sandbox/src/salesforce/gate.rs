@@ -25,7 +25,8 @@ pub(crate) fn sf_error(status: StatusCode, code: &str, message: &str) -> Respons
     (status, axum::Json(json!([{"message": message, "errorCode": code}]))).into_response()
 }
 
-/// The same with the fields the error is about (DML and validation errors).
+/// The same with the fields the error is about (DML and validation errors, sent by `write.rs`).
+#[allow(dead_code)]
 pub(crate) fn sf_error_fields(status: StatusCode, code: &str, message: &str, fields: &[&str]) -> Response {
     (status, axum::Json(json!([{"message": message, "errorCode": code, "fields": fields}]))).into_response()
 }

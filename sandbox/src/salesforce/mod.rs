@@ -14,6 +14,11 @@
 mod auth;
 mod gate;
 pub mod ids;
+mod query;
+mod replication;
+mod rows;
+mod schema;
+mod soql;
 mod state;
 mod write;
 
@@ -27,6 +32,7 @@ use tokio::sync::oneshot;
 
 pub use auth::pem_der;
 pub use ids::{org_id, org_id_of, sf_id};
+pub use rows::{QUEUE_NAME, QUEUE_ORG_ID};
 
 use crate::{Hook, LoggedRequest, Org};
 use state::Shared;
@@ -251,6 +257,20 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/services/oauth2/revoke", post(auth::revoke))
         .route("/services/data", get(gate::versions))
         .route("/services/data/", get(gate::versions))
+        .route("/services/data/{v}/query", get(query::query))
+        .route("/services/data/{v}/query/", get(query::query))
+        .route("/services/data/{v}/queryAll", get(query::query))
+        .route("/services/data/{v}/queryAll/", get(query::query))
+        .route("/services/data/{v}/query/{locator}", get(query::more))
+        .route("/services/data/{v}/queryAll/{locator}", get(query::more))
+        .route("/services/data/{v}/sobjects/{t}/deleted", get(replication::deleted))
+        .route("/services/data/{v}/sobjects/{t}/deleted/", get(replication::deleted))
+        .route("/services/data/{v}/sobjects/{t}/updated", get(replication::updated))
+        .route("/services/data/{v}/sobjects/{t}/updated/", get(replication::updated))
+        .route("/services/data/{v}/sobjects/{t}/describe", get(replication::describe))
+        .route("/services/data/{v}/sobjects/{t}/describe/", get(replication::describe))
+        .route("/services/data/{v}/limits", get(replication::limits))
+        .route("/services/data/{v}/limits/", get(replication::limits))
         .merge(write::routes())
         .fallback(|| async { gate::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), gate::gate))

@@ -7,7 +7,6 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::{SfFault, SfFaultRule};
 use crate::org::Org;
@@ -29,7 +28,7 @@ pub(crate) struct Tokens {
 /// An open query cursor: the records as they were when the query ran (a snapshot), and the
 /// one offset it will serve next (each locator is single-use).
 pub(crate) struct Cursor {
-    pub records: std::sync::Arc<Vec<Value>>,
+    pub records: std::sync::Arc<Vec<String>>,
     pub next_offset: usize,
     pub batch: usize,
     pub last_used: Instant,
