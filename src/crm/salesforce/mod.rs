@@ -8,6 +8,12 @@
 //! leads or opportunities per query. Records that cannot be read are reported, not fatal.
 
 mod auth;
+mod deleted;
+mod fields;
+mod parse;
+mod query;
+mod sales_parse;
+mod soql;
 mod source;
 mod transport;
 mod write;
@@ -73,6 +79,32 @@ impl SalesforceClient {
     /// `None` when the token reply did not name them (the JWT flow may not).
     pub async fn token_scopes(&self) -> Result<Option<Vec<String>>, CrmError> {
         Ok(self.t.auth.scope().await?.map(|s| s.split_whitespace().map(String::from).collect()))
+    }
+
+    /// Whether Lead field history tracking records the stage field: a `LeadHistory` row for
+    /// it exists. (Describe cannot tell: it lists a field whether or not it is tracked.) An org
+    /// whose leads never changed stage yet reads as `false` too — `doctor` says both.
+    pub async fn history_tracking_on(&self) -> Result<bool, CrmError> {
+        let stage = self.stage_field.replace('\'', "");
+        let q = query::Soql {
+            select: "Id".into(),
+            from: "LeadHistory",
+            filters: vec![format!("Field = '{stage}'")],
+            order: "",
+            limit: Some(1),
+        };
+        Ok(!query::all(&self.t, "LeadHistory", q).await?.is_empty())
+    }
+
+    /// The API names of the Lead's fields (`sobjects/Lead/describe`), for `doctor` to check
+    /// the configured stage, locator and appointment fields exist.
+    pub async fn lead_field_names(&self) -> Result<Vec<String>, CrmError> {
+        let body = self.t.get("Lead/describe", &self.t.data_path("sobjects/Lead/describe"), &[], &[]).await?;
+        let fields = body.get("fields").and_then(serde_json::Value::as_array).ok_or_else(|| CrmError::Malformed {
+            endpoint: transport::named("Lead/describe"),
+            detail: "no 'fields' list in the reply".into(),
+        })?;
+        Ok(fields.iter().filter_map(|f| f.get("name")?.as_str()).map(String::from).collect())
     }
 
     /// The last API usage Salesforce reported.
