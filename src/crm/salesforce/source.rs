@@ -48,7 +48,7 @@ async fn stream<T>(
 }
 
 impl SalesforceClient {
-    fn lead_select(&self) -> String {
+    pub(super) fn lead_select(&self) -> String {
         let mut f: Vec<String> =
             ["Id", "FirstName", "LastName", "Name", "Company", "Email", "Phone", "LeadSource"].map(String::from).to_vec();
         f.push(self.stage_field.clone());
