@@ -26,6 +26,11 @@ impl LeadId {
         }
     }
 
+    /// A lead id read back from the database: either CRM's form, as the sync stored it.
+    pub fn stored(s: &str) -> Result<LeadId, String> {
+        LeadId::parse(s).or_else(|_| LeadId::salesforce(s))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

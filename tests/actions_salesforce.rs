@@ -214,9 +214,9 @@ async fn a_write_that_landed_without_an_answer_is_found_by_reading_back() {
     assert!(env.sandbox.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/query")), "read back");
 
     // The reassign lands and its answer is lost (a 500): the lead's owner says it landed.
-    let other_org = env.sandbox.org(|o| {
-        o.users.iter().find(|u| sf_id("005", &u.id) == env.other.id).map(|u| u.id.clone()).unwrap()
-    });
+    let other_org = env
+        .sandbox
+        .org(|o| o.users.iter().find(|u| sf_id("005", &u.id) == env.other.id).map(|u| u.id.clone()).unwrap());
     let lead_org = env.lead_org.clone();
     env.sandbox.before_request("/sobjects/Lead/", 0, move |o| {
         o.reassign_lead(&lead_org, &other_org);
@@ -234,7 +234,8 @@ async fn a_write_that_did_not_land_stays_pending_then_fails_without_a_second_wri
     env.sandbox.inject(SfFaultRule::new(SfFault::ServerUnavailable).on("/sobjects/Task"));
     env.sandbox.clear_requests();
     let asked = Utc::now();
-    let o = perform(&env.store, &env.client, true, &coordinator(), &ask(&env.lead(), note("lost")), asked).await.unwrap();
+    let o =
+        perform(&env.store, &env.client, true, &coordinator(), &ask(&env.lead(), note("lost")), asked).await.unwrap();
     let Outcome::Unconfirmed(r) = &o else { panic!("{o:?}") };
     assert_eq!(r.state, State::Pending, "sent, no answer, not found yet");
 

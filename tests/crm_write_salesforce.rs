@@ -15,7 +15,7 @@ use panopticon::domain::LeadId;
 use panopticon::time::Stamp;
 use panopticon_sandbox::org::Lock;
 use panopticon_sandbox::salesforce::{
-    sf_id, SalesforceSandbox, SfFault, SfFaultRule, QUEUE_ORG_ID, CLIENT_SECRET, CREDENTIALS, REFRESH_TOKEN,
+    sf_id, SalesforceSandbox, SfFault, SfFaultRule, CLIENT_SECRET, CREDENTIALS, QUEUE_ORG_ID, REFRESH_TOKEN,
 };
 use panopticon_sandbox::{generate, SalesSpec, Spec};
 
@@ -47,7 +47,8 @@ impl W {
         let (lead_org, owner, other) = sandbox.org(|o| {
             let l = o.leads.values().find(|l| !l.converted && l.owner_id.is_some()).expect("a lead");
             let owner = l.owner_id.clone().unwrap();
-            let other = o.users.iter().find(|u| u.status == "active" && u.id != owner).expect("another user").id.clone();
+            let other =
+                o.users.iter().find(|u| u.status == "active" && u.id != owner).expect("another user").id.clone();
             (l.id.clone(), owner, other)
         });
         let lead = LeadId::salesforce(&sf_id("00Q", &lead_org)).unwrap();
@@ -197,7 +198,8 @@ async fn a_note_is_a_completed_task_on_the_lead_found_again_by_its_marker() {
     let w = W::new().await;
     // As after a sync: the client has heard the org's clock (its Date header).
     w.client.read_lead(&w.lead).await.unwrap();
-    let note = NewNote { title: "Note from Cora".into(), content: "Called twice 📞\n\nPanopticon ref 0123abcd".into() };
+    let note =
+        NewNote { title: "Note from Cora".into(), content: "Called twice 📞\n\nPanopticon ref 0123abcd".into() };
     let ack = w.client.add_note(&w.lead, &note).await.unwrap();
     let tasks = w.tasks();
     assert_eq!(tasks.len(), 1);
@@ -231,7 +233,8 @@ async fn a_follow_up_is_an_open_task_for_the_owner() {
     assert!(t.closed.is_none());
     assert_eq!(w.client.find_task(&w.lead, "Panopticon ref 99aa").await.unwrap(), Some(ack.id));
 
-    let inactive = w.sandbox.org(|o| o.users.iter().find(|u| u.status != "active").expect("a disabled user").id.clone());
+    let inactive =
+        w.sandbox.org(|o| o.users.iter().find(|u| u.status != "active").expect("a disabled user").id.clone());
     let e = w.client.create_task(&w.lead, &NewTask { owner_id: user(&inactive), ..task }).await.unwrap_err();
     assert_eq!(refused(e).2.as_deref(), Some("OwnerId"));
     assert_eq!(w.tasks().len(), 1, "nothing more written");
@@ -240,7 +243,9 @@ async fn a_follow_up_is_an_open_task_for_the_owner() {
 #[tokio::test]
 async fn a_lost_answer_is_uncertain_and_never_sent_again() {
     let w = W::new().await;
-    for fault in [SfFault::ServerUnavailable, SfFault::UnknownException, SfFault::UnavailableHtml, SfFault::DropConnection] {
+    for fault in
+        [SfFault::ServerUnavailable, SfFault::UnknownException, SfFault::UnavailableHtml, SfFault::DropConnection]
+    {
         w.sandbox.clear_requests();
         w.sandbox.inject(SfFaultRule::new(fault.clone()).on("/sobjects/Task"));
         let note = NewNote { title: "n".into(), content: "lost".into() };

@@ -310,11 +310,6 @@ fn denial(actor: &Actor, kind: ActionKind) -> String {
     }
 }
 
-/// A lead id as the audit stored it: Zoho's digits or Salesforce's 18 characters.
-fn stored_lead_id(id: &str) -> Result<LeadId, String> {
-    LeadId::parse(id).or_else(|_| LeadId::salesforce(id))
-}
-
 fn reread(conn: &rusqlite::Connection, id: i64) -> Result<ActionRecord, RunError> {
     crate::store::action_by_id(conn, id)?
         .ok_or_else(|| RunError::Store(StoreError::Corrupt(format!("action {id} vanished"))))
@@ -331,7 +326,7 @@ async fn done<W: CrmWriter>(
 ) -> Result<Outcome, RunError> {
     let mut conn = store.connect()?;
     let fresh: Option<CrmLead> = match rec.kind {
-        ActionKind::Reassign => match stored_lead_id(&rec.lead_id) {
+        ActionKind::Reassign => match LeadId::stored(&rec.lead_id) {
             Ok(id) => crm.read_lead(&id).await.ok().flatten(),
             Err(_) => None,
         },
@@ -380,7 +375,7 @@ async fn look_back<W: CrmWriter>(
     now: DateTime<Utc>,
     conclusive: bool,
 ) -> Result<Outcome, RunError> {
-    let Ok(lead) = stored_lead_id(&rec.lead_id) else {
+    let Ok(lead) = LeadId::stored(&rec.lead_id) else {
         return Err(RunError::Store(StoreError::Corrupt(format!("lead id '{}' in actions", rec.lead_id))));
     };
     let marker = rec.key.marker();

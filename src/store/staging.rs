@@ -147,7 +147,7 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<(AppointmentChange, bo
     };
     let a = CrmAppointment {
         id,
-        lead_id: LeadId::parse(&lead).map_err(|e| bad(1, e))?,
+        lead_id: LeadId::stored(&lead).map_err(|e| bad(1, e))?,
         title: r.get(2)?,
         start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
         end,

@@ -116,14 +116,12 @@ fn unknown_field(obj: &Map<String, Value>, known: &[(&str, &str)], object: &str)
 
 /// The org validation rule a write of these fields breaks, if any: a rule names its module and
 /// field in either face's words (`Leads`/`Lead`, `Owner`/`OwnerId`).
-fn validation(
-    org: &Org,
-    modules: [&str; 2],
-    obj: &Map<String, Value>,
-    known: &[(&str, &str)],
-) -> Result<(), Response> {
+fn validation(org: &Org, modules: [&str; 2], obj: &Map<String, Value>, known: &[(&str, &str)]) -> Result<(), Response> {
     for (sf, zoho) in known.iter().filter(|(sf, _)| obj.contains_key(*sf)) {
-        let hit = org.validation_rules.iter().find(|r| modules.contains(&r.module.as_str()) && (r.field == *sf || r.field == *zoho));
+        let hit = org
+            .validation_rules
+            .iter()
+            .find(|r| modules.contains(&r.module.as_str()) && (r.field == *sf || r.field == *zoho));
         if let Some(rule) = hit {
             return Err(bad_request("FIELD_CUSTOM_VALIDATION_EXCEPTION", &rule.message, &[sf]));
         }
@@ -224,7 +222,11 @@ fn update(org: &mut Org, sf: &str, headers: &HeaderMap, body: &Bytes) -> Result<
             return Err(bad_request("STRING_TOO_LONG", &format!("{sf_field}: data value too large"), &[sf_field]));
         }
         if *sf_field == "LastName" && value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            return Err(bad_request("REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", &["LastName"]));
+            return Err(bad_request(
+                "REQUIRED_FIELD_MISSING",
+                "Required fields are missing: [LastName]",
+                &["LastName"],
+            ));
         }
         changes.push(Change::Text(sf_field, value));
     }
