@@ -115,23 +115,7 @@ async fn a_reassign_lands_and_stays_with_the_new_owner() {
 async fn without_the_auto_assign_header_the_assignment_rule_takes_the_lead() {
     // What the header is for: the same PATCH sent without it lands on the queue.
     let w = W::new().await;
-    let token = reqwest::Client::new()
-        .post(format!("{}/services/oauth2/token", w.sandbox.url()))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", REFRESH_TOKEN),
-            ("client_id", CREDENTIALS[0]),
-            ("client_secret", CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = raw_token(&w).await;
     let r = reqwest::Client::new()
         .patch(format!("{}/services/data/v62.0/sobjects/Lead/{}", w.sandbox.url(), w.lead))
         .bearer_auth(token)
@@ -262,6 +246,27 @@ async fn a_lost_answer_is_uncertain_and_never_sent_again() {
 }
 
 #[tokio::test]
+async fn a_write_with_no_answer_in_time_is_uncertain_and_not_sent_again() {
+    let w = W::new().await;
+    let impatient = client(&w.sandbox, Duration::from_millis(300));
+    w.sandbox.inject(SfFaultRule::new(SfFault::Slow(Duration::from_secs(2))).on("/sobjects/Task"));
+    let task = NewTask {
+        subject: "Call back".into(),
+        due: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        owner_id: user(&w.owner),
+        description: "Panopticon ref 77".into(),
+    };
+    let e = impatient.create_task(&w.lead, &task).await.unwrap_err();
+    match &e {
+        WriteError::Uncertain { detail } => assert!(detail.contains("no answer within"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    no_secret(&w, &e.to_string());
+    let calls = panopticon::crm::CrmSource::take_calls(&impatient);
+    assert_eq!(calls.get("Task/create"), Some(&1), "sent once: {calls:?}");
+}
+
+#[tokio::test]
 async fn what_certainly_did_not_run_is_sent_again_once() {
     let w = W::new().await;
     // Too many requests at once: refused before it ran.
@@ -309,4 +314,123 @@ async fn a_session_refused_after_one_renewal_is_not_sent_and_names_no_token() {
 async fn the_api_scope_offers_every_action() {
     let w = W::new().await;
     assert_eq!(w.client.scopes().await.unwrap(), Scopes::Unknown);
+}
+
+/// An access token fetched by hand, for requests the client never makes.
+async fn raw_token(w: &W) -> String {
+    let reply: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/services/oauth2/token", w.sandbox.url()))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", REFRESH_TOKEN),
+            ("client_id", CREDENTIALS[0]),
+            ("client_secret", CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["access_token"].as_str().unwrap().to_string()
+}
+
+/// Sends a write by hand: the status and the first error's code (empty on success).
+async fn raw(
+    w: &W,
+    token: &str,
+    method: reqwest::Method,
+    rest: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}/services/data/v62.0/{rest}", w.sandbox.url()))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let v: serde_json::Value = r.json().await.unwrap_or(serde_json::Value::Null);
+    (status, v[0]["errorCode"].as_str().unwrap_or("").to_string())
+}
+
+#[tokio::test]
+async fn shapes_the_client_never_sends_are_refused_as_salesforce_would() {
+    let w = W::new().await;
+    let t = raw_token(&w).await;
+    let lead = format!("sobjects/Lead/{}", w.lead);
+    let post = reqwest::Method::POST;
+    let patch = reqwest::Method::PATCH;
+    let who = w.lead.as_str();
+    let cases: Vec<(reqwest::Method, String, Vec<(&str, &str)>, String, (u16, &str))> = vec![
+        (patch.clone(), lead.clone(), vec![], r#"{"Rating__c":"Hot"}"#.into(), (400, "INVALID_FIELD")),
+        (patch.clone(), lead.clone(), vec![], "not json".into(), (400, "JSON_PARSER_ERROR")),
+        (
+            patch.clone(),
+            lead.clone(),
+            vec![("If-Unmodified-Since", "yesterday")],
+            "{}".into(),
+            (400, "INVALID_HEADER_TYPE"),
+        ),
+        (patch.clone(), lead.clone(), vec![], r#"{"LastName":null}"#.into(), (400, "REQUIRED_FIELD_MISSING")),
+        (patch.clone(), format!("sobjects/Account/{}", sf_id("001", "1")), vec![], "{}".into(), (400, "NOT_SUPPORTED")),
+        (
+            post.clone(),
+            "sobjects/Task".into(),
+            vec![],
+            format!(r#"{{"WhoId":"{who}","Color__c":"red"}}"#),
+            (400, "INVALID_FIELD"),
+        ),
+        (
+            post.clone(),
+            "sobjects/Task".into(),
+            vec![],
+            format!(r#"{{"WhoId":"{who}","ActivityDate":"24/11/2026"}}"#),
+            (400, "JSON_PARSER_ERROR"),
+        ),
+        (
+            post.clone(),
+            "sobjects/Task".into(),
+            vec![],
+            format!(r#"{{"WhoId":"{who}","Status":"Done-ish"}}"#),
+            (400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        ),
+        (
+            post.clone(),
+            "sobjects/Task".into(),
+            vec![],
+            format!(r#"{{"WhoId":"{who}","WhatId":"{}"}}"#, sf_id("001", "1")),
+            (400, "FIELD_INTEGRITY_EXCEPTION"),
+        ),
+        (
+            post.clone(),
+            "sobjects/Task".into(),
+            vec![],
+            format!(r#"{{"WhoId":"{}"}}"#, sf_id("00Q", "999")),
+            (400, "INVALID_CROSS_REFERENCE_KEY"),
+        ),
+    ];
+    for (method, rest, headers, body, want) in cases {
+        let got = raw(&w, &t, method, &rest, &headers, &body).await;
+        assert_eq!((got.0, got.1.as_str()), want, "{rest} {body}");
+    }
+    assert!(w.tasks().is_empty());
+    assert_eq!(w.owner_now(), Some(w.owner.clone()));
+
+    // A status change through the API leaves the history row field history tracking keeps.
+    let before = w.sandbox.org(|o| o.timeline.get(&w.lead_org).map_or(0, Vec::len));
+    let ok = raw(&w, &t, patch, &lead, &[("Sforce-Auto-Assign", "FALSE")], r#"{"Status":"Working - Contacted"}"#).await;
+    assert_eq!(ok, (204, String::new()));
+    let after = w.sandbox.org(|o| o.timeline[&w.lead_org].clone());
+    assert_eq!(after.len(), before + 1);
+    let last = after.last().unwrap();
+    assert_eq!(last.changes[0].2.as_deref(), Some("Working - Contacted"));
+    // A task on a converted lead is refused too.
+    w.sandbox.org(|o| o.convert_lead(&w.lead_org));
+    let got = raw(&w, &t, post, "sobjects/Task", &[], &format!(r#"{{"WhoId":"{who}"}}"#)).await;
+    assert_eq!(got, (400, "CANNOT_UPDATE_CONVERTED_LEAD".to_string()));
 }

@@ -61,11 +61,12 @@ const TASK_STATUSES: &[&str] = &["Not Started", "In Progress", "Completed", "Wai
 const PRIORITIES: &[&str] = &["High", "Normal", "Low"];
 
 /// The object is a path parameter (not a literal `Lead`), so these routes sit beside the read
-/// side's `sobjects/{object}/…` ones without a routing conflict; other objects are not writable.
+/// side's `sobjects/{t}/…` ones (same parameter names) without a routing conflict; other
+/// objects are not writable.
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/services/data/{version}/sobjects/{object}/{id}", patch(update_record))
-        .route("/services/data/{version}/sobjects/{object}", post(create_record))
+        .route("/services/data/{v}/sobjects/{t}/{id}", patch(update_record))
+        .route("/services/data/{v}/sobjects/{t}", post(create_record))
 }
 
 fn not_writable(object: &str) -> Response {
