@@ -51,7 +51,7 @@ impl SalesforceClient {
             SalesforceAuth::Jwt { username, key_file, audience } => auth::Grant::Jwt {
                 username: username.clone(),
                 audience: audience.clone(),
-                key: auth::load_key(std::path::Path::new(key_file))?,
+                key: Box::new(auth::load_key(std::path::Path::new(key_file))?),
             },
         };
         let loopback = is_loopback(&cfg.login_url);
