@@ -9,12 +9,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use panopticon_sandbox::salesforce::{
-    ids, pem_der, sf_id, SalesforceSandbox, SfFault, SfFaultRule, CLIENT_ID, CLIENT_SECRET, JWT_KEY_PEM, JWT_USERNAME,
-    QUEUE_ORG_ID, REFRESH_TOKEN,
+    ids, pem_der, sf_id, SalesforceSandbox, CLIENT_ID, CLIENT_SECRET, JWT_KEY_PEM, JWT_USERNAME, QUEUE_ORG_ID,
+    REFRESH_TOKEN,
 };
 use panopticon_sandbox::{generate, Org, Spec};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+// The crate root sits in tests/, so its submodules are named by path.
+#[path = "salesforce/faults.rs"]
+mod faults;
+#[path = "salesforce/objects.rs"]
+mod objects;
 
 const LEADS: &str = "SELECT Id, FirstName, LastName, Name, Company, Email, Phone, LeadSource, Status, OwnerId, Owner.Name, IsConverted, CreatedDate, SystemModstamp, Appointment_At__c FROM Lead ORDER BY SystemModstamp, Id";
 
@@ -466,116 +472,4 @@ async fn deletions_are_served_within_the_window_and_after_the_last_purge() {
     let now = sf.sb.org(|o| o.now);
     let (_, v) = sf.get(&path(later, now).replace("/deleted/", "/updated/")).await;
     assert_eq!(v["ids"], json!([sf_id("00Q", &other)]));
-}
-
-#[tokio::test]
-async fn every_fault_answers_as_salesforce_would() {
-    let sf = Sf::new(org(5)).await;
-    let limits = "/services/data/v62.0/limits";
-    let cases = [
-        (SfFault::SessionNotForRest, 401, "INVALID_SESSION_ID"),
-        (SfFault::TotalRequestsLimit, 403, "REQUEST_LIMIT_EXCEEDED"),
-        (SfFault::ConcurrentRequestsLimit, 403, "REQUEST_LIMIT_EXCEEDED"),
-        (SfFault::InvalidQueryLocator, 400, "INVALID_QUERY_LOCATOR"),
-        (SfFault::QueryTimeout, 400, "QUERY_TIMEOUT"),
-        (SfFault::ServerUnavailable, 503, "SERVER_UNAVAILABLE"),
-        (SfFault::UnknownException, 500, "UNKNOWN_EXCEPTION"),
-        (SfFault::ExpireTokens, 401, "INVALID_SESSION_ID"),
-    ];
-    for (fault, status, code) in cases {
-        sf.sb.inject(SfFaultRule::new(fault.clone()).on("/limits"));
-        let (s, v) = sf.get(limits).await;
-        assert_eq!((s.as_u16(), error_code(&v)), (status, code), "{fault:?}");
-        if fault == SfFault::SessionNotForRest {
-            assert_eq!(v[0]["message"], "This session is not valid for use with the REST API");
-        }
-    }
-    let sf = Sf::new(org(5)).await;
-    sf.sb.inject(SfFaultRule::new(SfFault::UnavailableHtml));
-    let r = sf.get_raw(limits).await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(r.text().await.unwrap().starts_with("<html>"));
-    sf.sb.inject(SfFaultRule::new(SfFault::MalformedJson));
-    assert!(sf.get_raw(limits).await.json::<Value>().await.is_err());
-    sf.sb.inject(SfFaultRule::new(SfFault::DropConnection));
-    // The cut may come before or after the status line; either way no body arrives whole.
-    let dropped = sf.http.get(format!("{}{limits}", sf.sb.url())).bearer_auth(&sf.token).send().await;
-    match dropped {
-        Ok(r) => assert!(r.bytes().await.is_err()),
-        Err(e) => assert!(!e.is_timeout(), "{e}"),
-    }
-    sf.sb.inject(SfFaultRule::new(SfFault::RedirectTo("http://127.0.0.1:9".into())));
-    let r = sf.get_raw(limits).await;
-    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
-    assert_eq!(r.headers()["location"], "http://127.0.0.1:9/services/data/v62.0/limits");
-    sf.sb.inject(SfFaultRule::new(SfFault::Slow(Duration::from_millis(400))));
-    let quick = sf
-        .http
-        .get(format!("{}{limits}", sf.sb.url()))
-        .bearer_auth(&sf.token)
-        .timeout(Duration::from_millis(100))
-        .send()
-        .await;
-    assert!(quick.is_err_and(|e| e.is_timeout()));
-    // Faults are spent: the next call is answered normally, and each was logged.
-    assert_eq!(sf.get(limits).await.0, StatusCode::OK);
-    assert!(sf.sb.requests().iter().any(|r| r.status == 307 && r.path.ends_with("/limits")));
-}
-
-#[tokio::test]
-async fn roles_can_be_refused_and_the_other_objects_answer_their_contract_queries() {
-    let sf = Sf::new(org(10)).await;
-    let roles = "SELECT Id, Name, ParentRoleId FROM UserRole ORDER BY Id";
-    assert!(sf.query(roles).await.1["totalSize"].as_u64().unwrap() > 0);
-    sf.sb.refuse_roles(true);
-    let (status, v) = sf.query(roles).await;
-    assert_eq!((status, error_code(&v)), (StatusCode::FORBIDDEN, "INSUFFICIENT_ACCESS"));
-    let (_, d) = sf.get("/services/data/v62.0/sobjects/Lead/describe").await;
-    assert!(d["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|f| f["name"] == "Status" && f["type"] == "picklist" && f["label"] == "Status"));
-    let (_, stages) = sf.query("SELECT ApiName, MasterLabel, IsActive, IsClosed, IsWon, DefaultProbability, ForecastCategoryName, SortOrder FROM OpportunityStage ORDER BY SortOrder").await;
-    let won = stages["records"].as_array().unwrap().iter().find(|s| s["ApiName"] == "Closed Won").unwrap().clone();
-    assert_eq!((won["IsClosed"].clone(), won["IsWon"].clone()), (json!(true), json!(true)));
-    // An appointment is an Event whose WhoId is the lead.
-    let (_, ev) = sf
-        .query("SELECT Id, Subject, WhoId, Who.Name, WhatId FROM Event WHERE WhoId != null ORDER BY SystemModstamp, Id")
-        .await;
-    let first = &ev["records"][0];
-    assert!(first["WhoId"].as_str().unwrap().starts_with("00Q"));
-    assert_eq!(first["Who"]["attributes"]["type"], "Lead");
-}
-
-/// The contract's listing queries, one per object, with no watermark (a first run).
-const DEMO_QUERIES: &[&str] = &[
-    "SELECT Id, Name, FirstName, LastName, Email, IsActive, UserRoleId, ManagerId, SystemModstamp FROM User ORDER BY SystemModstamp, Id",
-    "SELECT Id, FirstName, LastName, Name, Company, Email, Phone, LeadSource, Status, OwnerId, Owner.Name, IsConverted, CreatedDate, SystemModstamp, Appointment_At__c FROM Lead ORDER BY SystemModstamp, Id",
-    "SELECT Id, Subject, StartDateTime, EndDateTime, IsAllDayEvent, ActivityDate, WhoId, Who.Name, WhatId, What.Name, OwnerId, Owner.Name, CreatedDate, SystemModstamp FROM Event ORDER BY SystemModstamp, Id",
-    "SELECT Id, Name, StageName, Amount, Probability, ExpectedRevenue, CloseDate, AccountId, Account.Name, ContactId, Contact.Name, LeadSource, OwnerId, Owner.Name, Type, CreatedDate, SystemModstamp, Pipeline__c FROM Opportunity ORDER BY SystemModstamp, Id",
-    "SELECT Id, Subject, TaskSubtype, Status, Priority, ActivityDate, CompletedDateTime, CallType, CallDurationInSeconds, WhoId, Who.Name, WhatId, What.Name, OwnerId, Owner.Name, CreatedDate, SystemModstamp FROM Task WHERE TaskSubtype = 'Call' ORDER BY SystemModstamp, Id",
-    "SELECT Id, Name, Industry, OwnerId, Owner.Name, SystemModstamp FROM Account ORDER BY SystemModstamp, Id",
-    "SELECT Id, Name, FirstName, LastName, Email, AccountId, Account.Name, OwnerId, Owner.Name, SystemModstamp FROM Contact ORDER BY SystemModstamp, Id",
-];
-
-#[tokio::test]
-async fn the_demo_org_is_servable_whole() {
-    let demo = generate(&Spec::demo(now()));
-    let counts = [
-        demo.users.len(),
-        demo.leads.len(),
-        demo.events.len(),
-        demo.sales.deals.len(),
-        demo.sales.calls.len(),
-        demo.sales.accounts.len(),
-        demo.sales.contacts.len(),
-    ];
-    let sf = Sf::new(demo).await;
-    for (soql, count) in DEMO_QUERIES.iter().zip(counts) {
-        let (records, _) = sf.all(soql).await;
-        assert_eq!(records.len(), count, "{soql}");
-    }
-    let (_, v) = sf.query("SELECT Id FROM Task WHERE TaskSubtype != 'Call' ORDER BY Id").await;
-    assert_eq!(v["totalSize"].as_u64().unwrap() as usize, sf.sb.org(|o| o.tasks.len()));
 }
