@@ -25,7 +25,7 @@ const ASSERTION_LIFETIME_SECS: i64 = 180;
 /// How the client signs in.
 pub enum Grant {
     Refresh { client_secret: SecretString, refresh_token: SecretString },
-    Jwt { username: String, audience: String, key: RsaKeyPair },
+    Jwt { username: String, audience: String, key: Box<RsaKeyPair> },
 }
 
 /// An access token, the instance it is for, and which sign-in produced it.
@@ -230,7 +230,13 @@ impl Auth {
 }
 
 /// A JWT bearer assertion: `{"alg":"RS256"}` . claims . RS256 signature, each base64url.
-pub fn assertion(key: &RsaKeyPair, client_id: &str, username: &str, audience: &str, now: i64) -> Result<String, CrmError> {
+pub fn assertion(
+    key: &RsaKeyPair,
+    client_id: &str,
+    username: &str,
+    audience: &str,
+    now: i64,
+) -> Result<String, CrmError> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = serde_json::json!({
         "iss": client_id,
@@ -285,4 +291,3 @@ pub fn location_host(resp: &reqwest::Response) -> Option<String> {
         None => host,
     })
 }
-

@@ -54,10 +54,11 @@ pub async fn deleted(
     let body = match t.send(&endpoint, reqwest::Method::GET, &path, &q, &[], None).await {
         Ok(r) => r.body,
         Err(SendError::Refused { fault, .. }) if fault.code == "INVALID_REPLICATION_DATE" => {
-            let mut out = Fetched::default();
-            out.survivors = Some(survivors(t, object, filter).await?);
-            out.next_watermark = Some(watermark_text(end));
-            return Ok(out);
+            return Ok(Fetched {
+                survivors: Some(survivors(t, object, filter).await?),
+                next_watermark: Some(watermark_text(end)),
+                ..Fetched::default()
+            });
         }
         Err(e) => return Err(e.into_crm(&endpoint)),
     };
@@ -87,8 +88,17 @@ pub async fn deleted(
 
 /// Every live id of `object`.
 async fn survivors(t: &Transport, object: &'static str, filter: Option<&str>) -> Result<Vec<String>, CrmError> {
-    let soql = Soql { select: "Id".into(), from: object, filters: filter.map(String::from).into_iter().collect(), order: "Id", limit: None };
+    let soql = Soql {
+        select: "Id".into(),
+        from: object,
+        filters: filter.map(String::from).into_iter().collect(),
+        order: "Id",
+        limit: None,
+    };
     let endpoint = format!("{object}/ids");
     let rows = query::all(t, &endpoint, soql).await?;
-    Ok(rows.iter().filter_map(|r| r.get("Id").and_then(Value::as_str).filter(|i| is_sf_id(i)).map(String::from)).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("Id").and_then(Value::as_str).filter(|i| is_sf_id(i)).map(String::from))
+        .collect())
 }

@@ -24,8 +24,8 @@ use crate::config::{AppointmentSource, SalesforceAuth, SalesforceConfig};
 use crate::crm::zoho::retry::Backoff;
 use crate::crm::{ApiUsage, CrmError};
 
-pub use transport::{parse_limit_info, ApiFault, Reply, SendError};
 use transport::Transport;
+pub use transport::{parse_limit_info, ApiFault, Reply, SendError};
 
 pub struct SalesforceClient {
     /// Every request goes through it (`write.rs` sends with `self.t.send`).
@@ -51,9 +51,19 @@ impl SalesforceClient {
             SalesforceAuth::Jwt { username, key_file, audience } => auth::Grant::Jwt {
                 username: username.clone(),
                 audience: audience.clone(),
-                key: auth::load_key(std::path::Path::new(key_file))?,
+                key: Box::new(auth::load_key(std::path::Path::new(key_file))?),
             },
         };
+        if let AppointmentSource::Field(f) = &source {
+            // It goes into the SOQL as is: only an API name may.
+            if f.is_empty() || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(not_configured(format!(
+                    "[appointments] field: '{}' is not a Salesforce field API name (letters, digits, _; like \
+                     Appointment_At__c)",
+                    crate::crm::error::one_line(f)
+                )));
+            }
+        }
         let loopback = is_loopback(&cfg.login_url);
         let backoff = || Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
         let http = reqwest::Client::builder()
