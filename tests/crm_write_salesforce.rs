@@ -358,6 +358,10 @@ async fn raw(
     (status, v[0]["errorCode"].as_str().unwrap_or("").to_string())
 }
 
+/// A hand-made request (method, path after the version, headers, body) and the status and
+/// error code it must get.
+type Case<'a> = (reqwest::Method, String, Vec<(&'a str, &'a str)>, String, (u16, &'a str));
+
 #[tokio::test]
 async fn shapes_the_client_never_sends_are_refused_as_salesforce_would() {
     let w = W::new().await;
@@ -366,7 +370,7 @@ async fn shapes_the_client_never_sends_are_refused_as_salesforce_would() {
     let post = reqwest::Method::POST;
     let patch = reqwest::Method::PATCH;
     let who = w.lead.as_str();
-    let cases: Vec<(reqwest::Method, String, Vec<(&str, &str)>, String, (u16, &str))> = vec![
+    let cases: Vec<Case> = vec![
         (patch.clone(), lead.clone(), vec![], r#"{"Rating__c":"Hot"}"#.into(), (400, "INVALID_FIELD")),
         (patch.clone(), lead.clone(), vec![], "not json".into(), (400, "JSON_PARSER_ERROR")),
         (
