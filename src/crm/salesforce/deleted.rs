@@ -13,6 +13,9 @@ use crate::crm::{CrmError, Fetched, Skipped};
 
 /// Salesforce wants `start` more than a minute before `end`.
 const MIN_SPAN_SECS: i64 = 60;
+/// Where a first run starts the log: far enough back to cover a record deleted after this
+/// run's listing read it (naming a deletion of a record not held is harmless).
+const FIRST_LOOKBACK: chrono::Duration = chrono::Duration::hours(1);
 
 /// The server's clock: the `Date` of the last reply, or of a one-row query when nothing has
 /// been asked yet this run.
@@ -40,8 +43,8 @@ pub async fn deleted(
     let endpoint = format!("{object}/deleted");
     let now = server_now(t).await?;
     let Some(start) = since.and_then(parse_datetime) else {
-        // A first run holds nothing to delete: the log starts now.
-        return Ok(Fetched { next_watermark: Some(watermark_text(now)), ..Fetched::default() });
+        // A first run holds nothing deleted before it listed: the log starts just before.
+        return Ok(Fetched { next_watermark: Some(watermark_text(now - FIRST_LOOKBACK)), ..Fetched::default() });
     };
     let trunc = |d: DateTime<Utc>| DateTime::from_timestamp(d.timestamp(), 0).unwrap_or(d);
     let (start, end) = (trunc(start), trunc(now));

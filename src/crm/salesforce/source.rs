@@ -162,7 +162,13 @@ impl CrmSource for SalesforceClient {
             },
         };
         let q = soql::listing(self.lead_select(), "Lead", vec![], since);
-        stream(self, "Lead", q, pages, |v| parse::lead(v, &fields).map(|l| (l.clone(), l.modified_at))).await
+        stream(self, "Lead", q, pages, |v| {
+            parse::lead(v, &fields).map(|l| {
+                let at = l.modified_at;
+                (l, at)
+            })
+        })
+        .await
     }
 
     async fn fetch_deleted_leads(&self, since: Option<&str>) -> Result<Fetched<LeadId>, CrmError> {
