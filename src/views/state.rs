@@ -16,7 +16,7 @@
 //! - statuses: a bit set; period: `d|w|m` + the start date as days since 1970 in base 36, or `-`;
 //! - range: appointment dates `<from>~<to>` (days since 1970, base 36, either may be empty) or `-`;
 //! - sort: one letter of `SortKey`, or `-`;
-//! - lead: a lead id (up to 20 digits) or `-`; tag: which control this is (buttons need distinct ids);
+//! - lead: a lead id (either CRM's, `domain::is_record_id`) or `-`; tag: which control this is (buttons need distinct ids);
 //! - mac: the first 72 bits of HMAC-SHA256(key, everything before it), 12 base64url characters.
 //!
 //! The worst case is 98 characters (proved by a property test below).
@@ -402,9 +402,7 @@ impl ViewState {
         };
         let lead = match *lead {
             "-" => None,
-            l if !l.is_empty() && l.len() <= MAX_LEAD_ID && l.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(l.to_string())
-            }
+            l if l.len() <= MAX_LEAD_ID && crate::domain::is_record_id(l) => Some(l.to_string()),
             _ => return Err(Expired),
         };
         let mut tag_chars = tag.chars();

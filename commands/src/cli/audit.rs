@@ -63,7 +63,7 @@ fn since(raw: &str, cfg: &Config) -> Result<DateTime<Utc>, Failure> {
 
 fn filter(cfg: &Config, conn: &Connection, a: &AuditArgs) -> Result<AuditFilter, Failure> {
     let lead = match &a.lead {
-        Some(l) => Some(panopticon::domain::LeadId::parse(l).map_err(Failure::input)?.as_str().to_string()),
+        Some(l) => Some(panopticon::domain::LeadId::stored(l).map_err(Failure::input)?.as_str().to_string()),
         None => None,
     };
     let crm_user = match &a.user {

@@ -163,8 +163,11 @@ pub async fn audit(
 ) -> Result<(), Error> {
     let lead = lead.map(|l| l.trim().to_string());
     if let Some(l) = &lead {
-        if l.is_empty() || l.len() > MAX_LEAD_ID || !l.bytes().all(|b| b.is_ascii_digit()) {
-            let why = format!("'{l}' is not a lead id (digits, as in the lead's Zoho link or its story).");
+        if l.len() > MAX_LEAD_ID || !panopticon::domain::is_record_id(l) {
+            let why = format!(
+                "'{}' is not a lead id (as in the lead's CRM link or its story).",
+                panopticon::crm::error::one_line(l)
+            );
             return Err(panopticon::views::input::InputError(why).into());
         }
     }

@@ -4,7 +4,7 @@
 //!
 //! `pa1.<what>.<lead>.<nudge>.<mac>`
 //! - what: one letter (`ActionKind::letter`);
-//! - lead: the lead id (digits, up to `MAX_LEAD_ID`); nudge: the nudge's intervention id
+//! - lead: the lead id (either CRM's, `domain::is_record_id`); nudge: the nudge's intervention id
 //!   (base 10) for an answer, `-` otherwise;
 //! - mac: the first 72 bits of HMAC-SHA256(key, everything before it), as in `ViewState`.
 //!
@@ -74,7 +74,7 @@ impl ActionKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Action {
     pub kind: ActionKind,
-    /// The lead's id (digits).
+    /// The lead's id (Zoho digits or a Salesforce id).
     pub lead: String,
     /// The nudge answered (answers only).
     pub nudge: Option<i64>,
@@ -127,7 +127,7 @@ impl Action {
         let mut cs = what.chars();
         let (Some(c), None) = (cs.next(), cs.next()) else { return Err(Expired) };
         let kind = ActionKind::ALL.into_iter().find(|k| k.letter() == c).ok_or(Expired)?;
-        if lead.is_empty() || lead.len() > MAX_LEAD_ID || !lead.bytes().all(|b| b.is_ascii_digit()) {
+        if lead.len() > MAX_LEAD_ID || !crate::domain::is_record_id(lead) {
             return Err(Expired);
         }
         let nudge = match (*nudge, kind.answers_nudge()) {

@@ -11,7 +11,7 @@
 //! - owner / source / pipeline / stage: a `short_hash` of the CRM user id or the name, or `-`;
 //! - amount: the least deal amount in whole currency units, base 36, or `-`;
 //! - sort: one letter (`DealSort`); page: base 10, up to 999;
-//! - record: a module letter (`D`eal, `A`ccount, `C`ontact, `L`ead) and the record's digits, or
+//! - record: a module letter (`D`eal, `A`ccount, `C`ontact, `L`ead) and the record's id, or
 //!   `~` and a chart segment's code (`views::sales::Segment::encode`, up to 12 characters), or `-`;
 //! - tag: which control this is; mac: 72 bits of HMAC-SHA256, as in `ViewState`.
 //!
@@ -167,7 +167,7 @@ pub struct RecordKey {
 
 impl RecordKey {
     pub fn new(kind: RecordKind, id: &str) -> Option<RecordKey> {
-        let ok = !id.is_empty() && id.len() <= MAX_LEAD_ID && id.bytes().all(|b| b.is_ascii_digit());
+        let ok = id.len() <= MAX_LEAD_ID && crate::domain::is_record_id(id);
         ok.then(|| RecordKey { kind, id: id.to_string() })
     }
 

@@ -200,3 +200,26 @@ proptest! {
         prop_assert_eq!(ViewState::parse(&m, &key(), now()), Err(Expired));
     }
 }
+
+/// A Salesforce org's ids (18 letters and digits) ride in every kind of signed id as Zoho's
+/// digits do, and something that is neither CRM's id still never parses (issue 17).
+#[test]
+fn salesforce_ids_ride_in_every_signed_id() {
+    let lead = "00Q5g00000AbCdEFGH";
+    let st = ViewState { lead: Some(lead.into()), ..sample() };
+    let id = st.encode(&key());
+    assert!(id.len() <= MAX_LEN, "{} chars: {id}", id.len());
+    assert_eq!(ViewState::parse(&id, &key(), now()).unwrap().lead.as_deref(), Some(lead));
+    let a = Action::new(ActionKind::Unsnooze, lead);
+    assert_eq!(Action::parse(&a.encode(&key()), &key()).unwrap().lead, lead);
+    let w = Write::on(WriteKind::Reassign, lead);
+    assert_eq!(Write::parse(&w.encode(&key()), &key()).unwrap().lead.as_deref(), Some(lead));
+    let r = RecordKey::new(RecordKind::Deal, "006Ab00000XyZ12AAA").expect("a Salesforce deal id");
+    assert_eq!(RecordKey::parse(&r.text()), Some(r));
+    for bad in ["00Q5g00000AbCd", "00Q5g00000AbCdEF.H", "00Q5g00000AbCdEFGHI"] {
+        let st = ViewState { lead: Some(bad.into()), ..sample() };
+        assert_eq!(ViewState::parse(&st.encode(&key()), &key(), now()), Err(Expired), "{bad}");
+        assert_eq!(Action::parse(&Action::new(ActionKind::Unsnooze, bad).encode(&key()), &key()), Err(Expired));
+        assert!(RecordKey::new(RecordKind::Lead, bad).is_none(), "{bad}");
+    }
+}

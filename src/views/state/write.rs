@@ -5,9 +5,9 @@
 //!
 //! `pw1.<what>.<lead>.<target>.<seen>.<key>.<page>.<mac>`
 //! - what: one letter (`WriteKind::letter`);
-//! - lead: the lead id (digits, up to `MAX_LEAD_ID`), `-` only on an audit page;
+//! - lead: the lead id (either CRM's, `domain::is_record_id`), `-` only on an audit page;
 //! - target: a CRM user id (the new owner, on a confirmation) or a Discord member (the audit's
-//!   `user`), digits up to 20, or `-`;
+//!   `user`): either CRM's id on a confirmation, Discord digits on an audit page, up to 20; or `-`;
 //! - seen: the lead's Modified_Time when the confirmation was shown, unix seconds, or `-`;
 //! - key: the action's idempotency key (`ActionKey`), or `-`;
 //! - page: base 10, up to 999;
@@ -90,7 +90,7 @@ impl WriteKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Write {
     pub kind: WriteKind,
-    /// The lead's id (digits); `None` only on an audit page.
+    /// The lead's id (either CRM's); `None` only on an audit page.
     pub lead: Option<String>,
     /// Confirm: the new owner's CRM user id; audit page: the Discord member filtered on.
     pub target: Option<String>,
@@ -103,6 +103,11 @@ pub struct Write {
 
 fn digits(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A CRM record id (a lead, a user) of either CRM, no longer than `max`.
+fn record_id(s: &str, max: usize) -> bool {
+    s.len() <= max && crate::domain::is_record_id(s)
 }
 
 impl Write {
@@ -169,13 +174,14 @@ impl Write {
         let kind = WriteKind::ALL.into_iter().find(|k| k.letter() == c).ok_or(Expired)?;
         let lead = match *lead {
             "-" if kind == WriteKind::AuditPage => None,
-            l if digits(l, MAX_LEAD_ID) => Some(l.to_string()),
+            l if record_id(l, MAX_LEAD_ID) => Some(l.to_string()),
             _ => return Err(Expired),
         };
         let target = match (*target, kind) {
             ("-", WriteKind::Confirm) => return Err(Expired),
             ("-", _) => None,
-            (t, WriteKind::Confirm | WriteKind::AuditPage) if digits(t, MAX_TARGET) => Some(t.to_string()),
+            (t, WriteKind::Confirm) if record_id(t, MAX_TARGET) => Some(t.to_string()),
+            (t, WriteKind::AuditPage) if digits(t, MAX_TARGET) => Some(t.to_string()),
             _ => return Err(Expired),
         };
         let seen = match (*seen, kind) {
