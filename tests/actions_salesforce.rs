@@ -156,6 +156,11 @@ async fn a_lead_edited_in_salesforce_after_the_sync_is_a_conflict_that_writes_no
     let o = env.run(&ask(&lead, Action::Reassign { to: env.other.clone() })).await.unwrap();
     let Outcome::Conflict { record, fresh: Some(fresh) } = &o else { panic!("{o:?}") };
     assert_eq!(record.state, State::Conflict);
+    assert_eq!(
+        record.reason.as_deref(),
+        Some("the lead changed in Salesforce after it was shown; nothing was written"),
+        "the audit names the CRM it talks to"
+    );
     assert_eq!(env.owner_now(), Some(env.owner.id.clone()), "nothing written");
     let modified = env.sandbox.org(|o| o.leads[&env.lead_org].modified);
     assert_eq!((fresh.stage.as_deref(), fresh.modified_at.utc()), (Some("Contacted"), modified), "the fresh copy");
@@ -244,6 +249,7 @@ async fn a_write_that_did_not_land_stays_pending_then_fails_without_a_second_wri
     assert_eq!(settled.len(), 1);
     let rec = settled[0].record();
     assert_eq!(rec.state, State::Failed);
+    assert!(rec.reason.as_deref().unwrap_or("").starts_with("Salesforce did not answer"), "{rec:?}");
     assert!(rec.reason.as_deref().unwrap_or("").contains("nothing was written"), "{rec:?}");
     assert!(env.tasks().is_empty());
     assert_eq!(env.writes(), 1, "settling reads; it never writes");

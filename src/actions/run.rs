@@ -209,7 +209,7 @@ pub async fn perform<W: CrmWriter>(
     match crm.scopes().await {
         Ok(scopes) => {
             if let Some(scope) = scopes.missing(kind) {
-                let why = format!("the Zoho token lacks the scope {scope}");
+                let why = format!("the {} token lacks the scope {scope}", crm.crm_name());
                 resolve_action(
                     &mut conn,
                     rec.id,
@@ -253,7 +253,7 @@ pub async fn perform<W: CrmWriter>(
             let fresh = crm.read_lead(&lead.id).await.ok().flatten();
             let r = Resolution {
                 code: Some("ALREADY_MODIFIED".into()),
-                reason: Some("the lead changed in Zoho after it was shown; nothing was written".into()),
+                reason: Some(format!("the lead changed in {} after it was shown; nothing was written", crm.crm_name())),
                 ..finish(State::Conflict, None, None)
             };
             let reflect = fresh.as_ref().map(Reflect::Lead).unwrap_or(Reflect::Nothing);
@@ -270,7 +270,7 @@ pub async fn perform<W: CrmWriter>(
             reread(&conn, rec.id).map(Outcome::Refused)
         }
         Err(WriteError::MissingScope { scope }) => {
-            let why = format!("the Zoho token lacks the scope {scope}");
+            let why = format!("the {} token lacks the scope {scope}", crm.crm_name());
             resolve_action(
                 &mut conn,
                 rec.id,
@@ -395,7 +395,8 @@ async fn look_back<W: CrmWriter>(
                 crm_id: None,
                 code: None,
                 reason: Some(format!(
-                    "Zoho did not answer and the {} is not there: nothing was written; ask again",
+                    "{} did not answer and the {} is not there: nothing was written; ask again",
+                    crm.crm_name(),
                     rec.kind.label()
                 )),
                 at: now,

@@ -63,6 +63,14 @@ impl CrmKind {
             CrmKind::Salesforce => "Salesforce",
         }
     }
+
+    /// The CRM's name in a sentence: "is in Zoho", "Salesforce refused…".
+    pub fn short(self) -> &'static str {
+        match self {
+            CrmKind::Zoho => "Zoho",
+            CrmKind::Salesforce => "Salesforce",
+        }
+    }
 }
 
 /// Where appointments come from (`[appointments] source`).

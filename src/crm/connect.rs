@@ -153,6 +153,12 @@ impl SalesSource for Crm {
 }
 
 impl CrmWriter for Crm {
+    fn crm_name(&self) -> &'static str {
+        match self {
+            Crm::Zoho(c) => c.crm_name(),
+            Crm::Salesforce(c) => c.crm_name(),
+        }
+    }
     async fn scopes(&self) -> Result<Scopes, CrmError> {
         match self {
             Crm::Zoho(c) => c.scopes().await,

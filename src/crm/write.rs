@@ -83,6 +83,10 @@ pub struct NewTask {
 
 /// Reads and writes one record at a time for the write-back actions.
 pub trait CrmWriter: Send + Sync {
+    /// The CRM's name in a sentence of the audit ("the lead changed in Zoho…").
+    fn crm_name(&self) -> &'static str {
+        "Zoho"
+    }
     /// The scopes the CRM granted the token (the token endpoint's `scope`), `Unknown` when it
     /// does not say. Costs a token refresh at most.
     fn scopes(&self) -> impl Future<Output = Result<Scopes, CrmError>> + Send;

@@ -142,6 +142,10 @@ impl SalesforceClient {
 }
 
 impl CrmWriter for SalesforceClient {
+    fn crm_name(&self) -> &'static str {
+        "Salesforce"
+    }
+
     /// Salesforce's scopes are not per object: `api` (or `full`) lets the token do whatever the
     /// integration user's profile allows, so every action is offered and a missing permission
     /// shows up as Salesforce's refusal. A grant without either cannot call the REST API at

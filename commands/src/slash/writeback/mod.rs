@@ -167,21 +167,21 @@ async fn run(data: &Data, actor: &Actor, ask: &Ask) -> Result<Result<Outcome, Ru
 
 /// What a note or a task came to, in a sentence for the person who asked (`what`: "The note on
 /// **Ann Lee**").
-fn said(outcome: &Result<Outcome, RunError>, what: &str) -> String {
+fn said(outcome: &Result<Outcome, RunError>, what: &str, crm: &str) -> String {
     let reason = |r: &store::ActionRecord| r.reason.clone().unwrap_or_else(|| "no reason given".into());
     match outcome {
-        Ok(Outcome::Done { again: false, .. }) => format!("✅ {what} is in Zoho."),
+        Ok(Outcome::Done { again: false, .. }) => format!("✅ {what} is in {crm}."),
         Ok(Outcome::Done { again: true, .. }) => format!("✅ {what} was already written (this form was sent twice)."),
         Ok(Outcome::InProgress(_)) => format!("⏳ {what} is already being written — nothing more was sent."),
         Ok(Outcome::Conflict { record, .. }) => format!("⚠️ {what} was not written: {}.", reason(record)),
         Ok(Outcome::Refused(r)) => {
             let code = r.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-            format!("❌ Zoho refused {}: {}{code}. Nothing was written.", lower(what), reason(r))
+            format!("❌ {crm} refused {}: {}{code}. Nothing was written.", lower(what), reason(r))
         }
         Ok(Outcome::Denied(r)) => format!("🚫 {what} was not written: {}.", reason(r)),
         Ok(Outcome::Failed(r)) => format!("❌ {what} was not written: {}. Asking again is safe.", reason(r)),
         Ok(Outcome::Unconfirmed(_)) => format!(
-            "⏳ {what} was sent but Zoho did not answer. Panopticon will look for it after the next sync; \
+            "⏳ {what} was sent but {crm} did not answer. Panopticon will look for it after the next sync; \
              see /audit before asking again."
         ),
         Err(e) => format!("{what} was not written: {e}."),
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn an_outcome_reads_as_a_sentence() {
         let e: Result<Outcome, RunError> = Err(RunError::Disabled);
-        let s = said(&e, "The note on **Ann**");
+        let s = said(&e, "The note on **Ann**", "Zoho");
         assert!(s.starts_with("The note on **Ann** was not written: write-back actions are off"), "{s}");
         assert_eq!(lower("The note"), "the note");
     }

@@ -36,7 +36,7 @@ pub async fn open(
         return Ok(mci.create_response(ctx, private(&why)).await?);
     }
     let text = CreateInputText::new(InputTextStyle::Paragraph, "Note", "note")
-        .placeholder("Written to the lead in Zoho, with your name")
+        .placeholder(format!("Written to the lead in {}, with your name", data.cfg.crm.short()))
         .required(true)
         .max_length(NOTE_MAX);
     let id = Write::submit(WriteKind::NoteSubmit, lead.id.as_str(), ActionKey::new()).encode(&data.view_key);
@@ -69,7 +69,7 @@ pub async fn submit(
     let who = actor(data, &m.user, m.member.as_ref(), access).await?;
     let ask = Ask { key, lead: lead.id.clone(), action: Action::Note { text }, seen_modified: None };
     let outcome = run(data, &who, &ask).await?;
-    let text = said(&outcome, &format!("The note on **{}**", lead.full_name));
+    let text = said(&outcome, &format!("The note on **{}**", lead.full_name), data.cfg.crm.short());
     m.edit_response(ctx, serenity::EditInteractionResponse::new().content(cut(&text, crate::kit::limits::CONTENT)))
         .await?;
     Ok(())

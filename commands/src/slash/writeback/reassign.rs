@@ -142,7 +142,7 @@ fn confirmation(data: &Data, lead: &StoredLead, to: &Person, note: Option<&str>)
         lines.push(n.to_string());
     }
     lines.push(format!("Owner: {} · Stage: {}", owner_name(lead), lead.stage.as_deref().unwrap_or("—")));
-    lines.push(format!("Last modified in Zoho: {}", local(&lead.modified_at, tz)));
+    lines.push(format!("Last modified in {}: {}", data.cfg.crm.short(), local(&lead.modified_at, tz)));
     let embed = CreateEmbed::new()
         .title(cut(&format!("Reassign {} from {} to {}?", named(lead), owner_name(lead), to.name), limits::TITLE))
         .colour(if note.is_some() { AMBER } else { BLUE })
@@ -245,15 +245,18 @@ pub async fn confirm(
     let outcome = run(data, &who, &ask).await?;
     let edit = match &outcome {
         Ok(Outcome::Conflict { fresh: Some(fresh), .. }) => {
-            let note = "⚠️ **The lead changed in Zoho since it was shown: nothing was written.** \
-                        Here it is as it is now — confirm again if it should still go.";
-            let (embed, row) = confirmation(data, fresh, &to, Some(note));
+            let note = format!(
+                "⚠️ **The lead changed in {} since it was shown: nothing was written.** \
+                 Here it is as it is now — confirm again if it should still go.",
+                data.cfg.crm.short()
+            );
+            let (embed, row) = confirmation(data, fresh, &to, Some(&note));
             EditInteractionResponse::new().content("").embed(embed).components(vec![row])
         }
         other => {
-            let (title, colour) = result_title(other, &lead, &to);
+            let (title, colour) = result_title(other, &lead, &to, data.cfg.crm.short());
             let embed = CreateEmbed::new().title(cut(&title, limits::TITLE)).colour(colour).description(cut(
-                &said(other, &format!("Reassigning **{}** to {}", lead.full_name, to.name)),
+                &said(other, &format!("Reassigning **{}** to {}", lead.full_name, to.name), data.cfg.crm.short()),
                 limits::DESCRIPTION,
             ));
             EditInteractionResponse::new().content("").embed(embed).components(vec![])
@@ -263,7 +266,7 @@ pub async fn confirm(
     Ok(())
 }
 
-fn result_title(outcome: &Result<Outcome, RunError>, lead: &StoredLead, to: &Person) -> (String, u32) {
+fn result_title(outcome: &Result<Outcome, RunError>, lead: &StoredLead, to: &Person, crm: &str) -> (String, u32) {
     let from = outcome
         .as_ref()
         .ok()
@@ -271,7 +274,7 @@ fn result_title(outcome: &Result<Outcome, RunError>, lead: &StoredLead, to: &Per
         .unwrap_or_else(|| owner_name(lead));
     match outcome {
         Ok(Outcome::Done { .. }) => {
-            (format!("Reassigned {} from {from} to {} — Zoho updated", lead.full_name, to.name), GREEN)
+            (format!("Reassigned {} from {from} to {} — {crm} updated", lead.full_name, to.name), GREEN)
         }
         Ok(Outcome::InProgress(_) | Outcome::Unconfirmed(_)) => {
             (format!("Reassigning {} to {} — in progress", lead.full_name, to.name), AMBER)

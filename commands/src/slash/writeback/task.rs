@@ -81,7 +81,7 @@ pub async fn submit(
     let ask = Ask { key, lead: lead.id.clone(), action: Action::Task { subject, due }, seen_modified: None };
     let outcome = run(data, &who, &ask).await?;
     let what = format!("The task for {for_whom} on **{}** (due {})", lead.full_name, due.date());
-    let text = said(&outcome, &what);
+    let text = said(&outcome, &what, data.cfg.crm.short());
     m.edit_response(ctx, serenity::EditInteractionResponse::new().content(cut(&text, crate::kit::limits::CONTENT)))
         .await?;
     Ok(())
