@@ -65,6 +65,24 @@ pub fn unlisted_leads(conn: &Connection) -> Result<Vec<String>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// Every stored lead's id: what a reconcile checks against the CRM's survivors.
+pub fn held_lead_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare("SELECT id FROM leads ORDER BY id")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Every module appointment held (not `field:` ones), stored or listed live this run: what a
+/// reconcile checks against the CRM's survivors.
+pub fn held_module_appointment_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT id FROM appointments WHERE id NOT LIKE 'field:%'
+         UNION SELECT id FROM run_appointments WHERE lead_id IS NOT NULL ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 pub fn stage_appointment(conn: &Connection, c: &AppointmentChange) -> Result<()> {
     let mut st = conn.prepare_cached(
         "INSERT INTO run_appointments(id, lead_id, title, start_at, start_offset, end_at, end_offset, all_day, status)

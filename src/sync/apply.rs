@@ -17,9 +17,9 @@ pub(super) fn listings_done(conn: &Connection, job: &Job, r: &mut SyncReport) ->
     let module = !matches!(job.settings.appointments, AppointmentSource::Field(_));
     if full {
         // Checked before any timeline read: an empty listing (204) must not wipe the copy.
-        let gone = guard::gone_leads(conn, r.created, job.allow_mass_delete)?;
+        let gone = guard::gone_leads(conn, r.created, job.allow_mass_delete, job.settings.crm_name())?;
         if module {
-            guard::check_appointments_kept(conn, job.allow_mass_delete)?;
+            guard::check_appointments_kept(conn, job.allow_mass_delete, job.settings.crm_name())?;
         }
         // A full run is the whole truth: what the CRM no longer lists is gone.
         for id in &gone {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use super::super::reconcile::reconcile;
 use super::super::{guard, roles, SyncError, SyncReport};
 use crate::crm::{CrmError, Skipped};
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
@@ -23,6 +24,9 @@ pub(in crate::sync) enum SalesMsg {
     /// A page of any sales listing.
     Records(Vec<SalesRecord>, Vec<Skipped>),
     Deleted(SalesModule, Vec<String>, Vec<Skipped>),
+    /// The CRM's delete log no longer reached back to the last sync: every id of the module it
+    /// still has (stored form). Held ones not among them go once the listings are complete.
+    Survivors(SalesModule, Vec<String>),
     /// Zoho refused the module to this token: its stored records stay, and the run warns.
     Unread(SalesModule, CrmError),
     Meta(Vec<StageInfo>, Vec<Skipped>),
@@ -64,6 +68,9 @@ pub(in crate::sync) struct SalesWriter {
     held: BTreeMap<SalesModule, HashSet<String>>,
     listed: BTreeMap<SalesModule, HashSet<String>>,
     deleted: Vec<(SalesModule, String)>,
+    survivors: Vec<(SalesModule, HashSet<String>)>,
+    /// The CRM's name, for a refusal's and a reconcile's words.
+    crm: &'static str,
     /// Deals that are new or changed stage in this run: their history is read.
     wanted: BTreeSet<String>,
     skipped: Vec<Skipped>,
@@ -72,7 +79,7 @@ pub(in crate::sync) struct SalesWriter {
 }
 
 impl SalesWriter {
-    pub fn new(conn: &Connection, full: bool, allow: bool) -> Result<SalesWriter, SyncError> {
+    pub fn new(conn: &Connection, full: bool, allow: bool, crm: &'static str) -> Result<SalesWriter, SyncError> {
         let mut held = BTreeMap::new();
         if full {
             for m in SalesModule::ALL {
@@ -86,6 +93,8 @@ impl SalesWriter {
             held,
             listed: BTreeMap::new(),
             deleted: Vec::new(),
+            survivors: Vec::new(),
+            crm,
             wanted: BTreeSet::new(),
             skipped: Vec::new(),
             meta_stored,
@@ -112,6 +121,7 @@ impl SalesWriter {
                 self.skipped.extend(skipped);
                 self.deleted.extend(ids.into_iter().map(|id| (module, id)));
             }
+            SalesMsg::Survivors(module, ids) => self.survivors.push((module, ids.into_iter().collect())),
             SalesMsg::Meta(meta, skipped) => {
                 self.skipped.extend(skipped);
                 if meta.is_empty() {
@@ -188,14 +198,22 @@ impl SalesWriter {
                     held.iter().filter(|id| listed.is_none_or(|l| !l.contains(*id))).cloned().collect();
                 if guard::is_mass_delete(held.len(), missing.len()) && !self.allow {
                     return Err(SyncError::MassDelete {
+                        crm: self.crm,
                         what: m.api_name(),
                         gone: missing.len(),
                         held: held.len(),
                         listed: listed.map_or(0, HashSet::len),
+                        listing: guard::FULL,
                     });
                 }
                 gone.extend(missing.into_iter().map(|id| (*m, id)));
             }
+        }
+        for (m, survivors) in std::mem::take(&mut self.survivors) {
+            let held = store::held_sales_ids(conn, m)?;
+            let rec = reconcile(held, &survivors, self.crm, m.api_name(), self.allow)?;
+            gone.extend(rec.gone.into_iter().map(|id| (m, id)));
+            r.warnings.push(rec.warning);
         }
         for (m, id) in gone {
             let ids = [id];

@@ -124,7 +124,7 @@ pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
         Typed::Ready(action) => action,
     };
     // Missing secrets are said now, not as a failed action in the audit.
-    cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
+    super::sync::check_secrets(cfg)?;
     let crm = panopticon::crm::connect(cfg)?;
     // Interrupted actions first: one of them may be this very one, asked before a crash.
     for o in settle_pending(&store, &crm, Utc::now()).await.map_err(run_error)? {
