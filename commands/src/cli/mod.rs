@@ -16,6 +16,7 @@ mod people;
 mod progress;
 mod report;
 mod sales;
+mod status;
 mod sync;
 mod values;
 
@@ -67,7 +68,7 @@ enum Command {
     /// grouped by locator, with escalations and threshold lines. --dry-run opens the database
     /// read-only and writes nothing: `panopticon alerts --dry-run --as-of 2026-11-23T10:00`.
     Alerts(alerts::AlertsArgs),
-    /// Copy what changed in Zoho CRM into the local database.
+    /// Copy what changed in the CRM (Zoho or Salesforce) into the local database.
     Sync(sync::SyncArgs),
     /// Print a completion script for bash, zsh, fish, elvish or powershell.
     Completions {
@@ -80,6 +81,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Is the data fresh? The last sync, the CRM's API usage (Salesforce) and the database size.
+    Status,
     /// Copy the database to PATH, consistent even while the bot and the sync run.
     Backup(backup::BackupArgs),
     /// Prune old sync runs and digests, refresh SQLite's statistics and compact the file.
@@ -253,6 +256,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Backup(args) => backup::run(&load_config(cli.config)?, args),
         Command::Maintain => maintain::run(&load_config(cli.config)?),
+        Command::Status => status::run(&load_config(cli.config)?),
         Command::Doctor => doctor::run(cli.config).await,
         Command::Health(args) => health::run(cli.config, args).await,
         Command::People(args) => people::run(&load_config(cli.config)?, args),
