@@ -16,6 +16,16 @@ impl LeadId {
         }
     }
 
+    /// A Salesforce Lead id: 15 or 18 letters and digits (`00Q…`).
+    pub fn salesforce(s: &str) -> Result<LeadId, String> {
+        let t = s.trim();
+        if (t.len() == 15 || t.len() == 18) && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(LeadId(t.to_string()))
+        } else {
+            Err(format!("'{}' is not a Salesforce record id (expected 15 or 18 letters and digits, like 00Q5g00000AbCdEFGH)", crate::crm::error::one_line(s)))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

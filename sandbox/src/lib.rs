@@ -30,6 +30,7 @@ mod render;
 mod rng;
 pub mod roles;
 pub mod sales;
+pub mod salesforce;
 mod server;
 mod write;
 

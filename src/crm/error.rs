@@ -25,33 +25,35 @@ pub enum CrmError {
     )]
     RefreshLimited { detail: String },
 
-    #[error("Zoho refused {} ({status} {code}{}){hint}", Reading(endpoint), colon(message))]
+    #[error("{} refused {} ({status} {code}{}){hint}", crm(endpoint), Reading(endpoint), colon(message))]
     Api { endpoint: String, status: u16, code: String, message: String, hint: String },
 
-    /// Zoho could not be reached or kept failing, after every retry.
-    #[error("{} ({}). {}", problem.sentence(endpoint), tries(*attempts), problem.advice())]
+    /// The CRM could not be reached or kept failing, after every retry.
+    #[error("{} ({}). {}", problem.sentence(endpoint), tries(*attempts), problem.advice_for(endpoint))]
     Unavailable { endpoint: String, problem: Problem, attempts: u32 },
 
     /// Zoho answered with a redirect. Panopticon never follows one: the request carries
     /// credentials, and a redirect elsewhere would hand them to another host.
     #[error(
         "{} answered {} with a redirect{}; Panopticon never follows redirects, which could hand the \
-         credentials to another server. Check [zoho] data_center, accounts_url and api_domain.",
+         credentials to another server. {}",
         server(endpoint),
         Reading(endpoint),
-        host_words(to_host)
+        host_words(to_host),
+        redirect_advice(endpoint)
     )]
     Redirected { endpoint: String, to_host: Option<String> },
 
     #[error("config: {detail}")]
     NotConfigured { detail: String },
 
-    #[error("Zoho sent a reply for {} that Panopticon cannot read: {detail}", Reading(endpoint))]
+    #[error("{} sent a reply for {} that Panopticon cannot read: {detail}", crm(endpoint), Reading(endpoint))]
     Malformed { endpoint: String, detail: String },
 
     /// A listing that would not end, or ended inconsistently: nothing was written.
     #[error(
-        "Zoho's paging went wrong while reading {}: {detail}. Nothing was changed; try again later.",
+        "{}'s paging went wrong while reading {}: {detail}. Nothing was changed; try again later.",
+        crm(endpoint),
         Reading(endpoint)
     )]
     Paging { endpoint: String, detail: String },
@@ -60,6 +62,50 @@ pub enum CrmError {
     /// interrupted); that failure is the one to report.
     #[error("reading {} stopped: the records could no longer be written", Reading(endpoint))]
     Stopped { endpoint: String },
+
+    /// Salesforce's token endpoint refused the refresh token (`invalid_grant`).
+    #[error(
+        "Salesforce rejected the refresh token ({code}{}). Authorize the Connected App again (scopes \
+         `api refresh_token`) and set SALESFORCE_REFRESH_TOKEN to the new refresh token.",
+        colon(description)
+    )]
+    SalesforceRefreshRejected { code: String, description: String },
+
+    /// Salesforce's token endpoint refused the JWT bearer assertion.
+    #[error(
+        "Salesforce refused the JWT sign-in ({code}{}). Check [salesforce] username, audience and \
+         client_id, that the certificate uploaded to the Connected App matches [salesforce] \
+         private_key_file, and that the user is pre-authorized (the app's Policies: Admin approved users).",
+        colon(description)
+    )]
+    SalesforceJwtRejected { code: String, description: String },
+
+    /// Salesforce's token endpoint did not know the Connected App or its secret.
+    #[error(
+        "Salesforce rejected the client credentials ({code}{}). Check [salesforce] client_id (the \
+         Connected App's Consumer Key) and SALESFORCE_CLIENT_SECRET (its Consumer Secret).",
+        colon(description)
+    )]
+    SalesforceClientRejected { code: String, description: String },
+
+    /// A session Salesforce will not take for the REST API: a new token would not help.
+    #[error(
+        "Salesforce says the session is not valid for the REST API while reading {} ({message}). The \
+         Connected App's OAuth scopes must include `api`: add it, authorize the app again and set the new \
+         SALESFORCE_REFRESH_TOKEN (or, with JWT, check the integration user has API Enabled).",
+        Reading(endpoint)
+    )]
+    SalesforceSessionRefused { endpoint: String, message: String },
+
+    /// The org's rolling 24-hour API allowance is used up (REQUEST_LIMIT_EXCEEDED TotalRequests).
+    #[error(
+        "Salesforce refused {}: the org's daily API allowance is used up ({message}{}). Calls free up \
+         over 24 hours; try again later, lower how often Panopticon syncs, or buy more API calls (Setup → \
+         Company Information shows the allowance).",
+        Reading(endpoint),
+        usage_words(usage)
+    )]
+    DailyLimitReached { endpoint: String, message: String, usage: Option<(u64, u64)> },
 }
 
 /// What went wrong with a request that was retried and kept failing.
@@ -86,9 +132,9 @@ impl Problem {
     fn sentence(&self, endpoint: &str) -> String {
         let who = server(endpoint);
         // The sign-in server has one job; for the API, say which list was being read.
-        let during = if endpoint.starts_with("oauth") {
+        let during = if is_token_endpoint(endpoint) {
             String::new()
-        } else if let Some(module) = endpoint.strip_suffix("/create").or_else(|| endpoint.strip_suffix("/update")) {
+        } else if let Some(module) = bare(endpoint).strip_suffix("/create").or_else(|| bare(endpoint).strip_suffix("/update")) {
             // A write-back call (issue 15): say so, a person must not think a read failed.
             format!(" while writing to {module}")
         } else {
@@ -122,15 +168,74 @@ impl Problem {
             Problem::ServerError { .. } | Problem::Garbled => "Try again later; if it lasts, check status.zoho.com.",
         }
     }
+
+    /// The advice, for whichever CRM `endpoint` belongs to.
+    fn advice_for(&self, endpoint: &str) -> &'static str {
+        if !is_salesforce(endpoint) {
+            return self.advice();
+        }
+        match self {
+            Problem::CreditsUsedUp { .. } => {
+                "The org's daily API allowance is probably used up; try again later or raise it in Salesforce."
+            }
+            Problem::RateLimited { .. } => {
+                "Salesforce limits requests running at once; lower [salesforce] concurrency or try again in a few minutes."
+            }
+            Problem::ServerError { .. } | Problem::Garbled => {
+                "Try again later; if it lasts, check status.salesforce.com."
+            }
+            other => other.advice(),
+        }
+    }
+}
+
+/// Endpoints of the Salesforce client carry this prefix (`salesforce:Lead`), so that every
+/// message names the CRM the person configured. Zoho's endpoints carry none.
+pub const SALESFORCE: &str = "salesforce:";
+
+fn is_salesforce(endpoint: &str) -> bool {
+    endpoint.starts_with(SALESFORCE)
+}
+
+/// The endpoint without its CRM prefix.
+fn bare(endpoint: &str) -> &str {
+    endpoint.strip_prefix(SALESFORCE).unwrap_or(endpoint)
+}
+
+fn is_token_endpoint(endpoint: &str) -> bool {
+    bare(endpoint).starts_with("oauth")
+}
+
+/// The CRM's name, for the start of a sentence.
+fn crm(endpoint: &str) -> &'static str {
+    if is_salesforce(endpoint) {
+        "Salesforce"
+    } else {
+        "Zoho"
+    }
 }
 
 /// "Zoho's sign-in server" for the token endpoint, "Zoho's API server" for the rest.
 fn server(endpoint: &str) -> &'static str {
-    if endpoint.starts_with("oauth") {
-        "Zoho's sign-in server"
-    } else {
-        "Zoho's API server"
+    match (is_salesforce(endpoint), is_token_endpoint(endpoint)) {
+        (true, true) => "Salesforce's login server",
+        (true, false) => "Salesforce's API server",
+        (false, true) => "Zoho's sign-in server",
+        (false, false) => "Zoho's API server",
     }
+}
+
+fn redirect_advice(endpoint: &str) -> &'static str {
+    if is_salesforce(endpoint) {
+        "Check [salesforce] login_url (a My Domain host is https://<domain>.my.salesforce.com)."
+    } else {
+        "Check [zoho] data_center, accounts_url and api_domain."
+    }
+}
+
+/// "; last reported usage 15000/15000 calls".
+fn usage_words(usage: &Option<(u64, u64)>) -> String {
+    usage.map(|(used, max)| format!("; last reported usage {used}/{max} calls")).unwrap_or_default()
 }
 
 /// An endpoint in words: "Leads", "the deleted Leads", "a lead's stage history"…
@@ -138,6 +243,9 @@ struct Reading<'a>(&'a str);
 
 impl fmt::Display for Reading<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_salesforce(self.0) {
+            return salesforce_reading(f, bare(self.0));
+        }
         match self.0 {
             e if e.starts_with("oauth") => f.write_str("the access token request"),
             "__timeline" => f.write_str("a lead's stage history"),
@@ -151,6 +259,26 @@ impl fmt::Display for Reading<'_> {
                 None => f.write_str(e),
             },
         }
+    }
+}
+
+/// A Salesforce endpoint (the object read, as counted) in words.
+fn salesforce_reading(f: &mut fmt::Formatter<'_>, e: &str) -> fmt::Result {
+    match e {
+        e if e.starts_with("oauth") => f.write_str("the access token request"),
+        "LeadHistory" => f.write_str("the leads' stage history (LeadHistory)"),
+        "OpportunityHistory" => f.write_str("the opportunities' stage history (OpportunityHistory)"),
+        "OpportunityStage" => f.write_str("the opportunity stages"),
+        "User" => f.write_str("the users"),
+        "UserRole" => f.write_str("the roles (UserRole)"),
+        "Lead/one" => f.write_str("one lead"),
+        "Lead/describe" => f.write_str("the Lead fields (describe)"),
+        e => match e.split_once('/') {
+            Some((object, "deleted")) => write!(f, "the deleted {object} records"),
+            Some((object, "ids")) => write!(f, "the ids of every {object}"),
+            Some((object, rest)) => write!(f, "{object} ({rest})"),
+            None => write!(f, "the {e} records"),
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 mod connect;
 pub mod error;
 mod sales;
+pub mod salesforce;
 pub mod write;
 pub mod zoho;
 

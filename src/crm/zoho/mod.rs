@@ -15,7 +15,7 @@ mod fields;
 mod oauth;
 mod paging;
 mod parse;
-mod retry;
+pub(crate) mod retry;
 mod roles;
 mod sales;
 mod sales_parse;
