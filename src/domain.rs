@@ -22,7 +22,10 @@ impl LeadId {
         if (t.len() == 15 || t.len() == 18) && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(LeadId(t.to_string()))
         } else {
-            Err(format!("'{}' is not a Salesforce record id (expected 15 or 18 letters and digits, like 00Q5g00000AbCdEFGH)", crate::crm::error::one_line(s)))
+            Err(format!(
+                "'{}' is not a Salesforce record id (expected 15 or 18 letters and digits, like 00Q5g00000AbCdEFGH)",
+                crate::crm::error::one_line(s)
+            ))
         }
     }
 

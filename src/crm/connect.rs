@@ -8,8 +8,8 @@ use crate::domain::LeadId;
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::time::Stamp;
 
-use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 use super::salesforce::SalesforceClient;
+use super::write::{CrmWriter, NewNote, NewTask, WriteAck, WriteError};
 use super::zoho::ZohoClient;
 use super::{
     ApiUsage, AppointmentChange, CallCounts, CrmError, CrmLead, CrmSource, CrmStageChange, CrmUser, Fetched, Histories,

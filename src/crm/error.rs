@@ -134,7 +134,9 @@ impl Problem {
         // The sign-in server has one job; for the API, say which list was being read.
         let during = if is_token_endpoint(endpoint) {
             String::new()
-        } else if let Some(module) = bare(endpoint).strip_suffix("/create").or_else(|| bare(endpoint).strip_suffix("/update")) {
+        } else if let Some(module) =
+            bare(endpoint).strip_suffix("/create").or_else(|| bare(endpoint).strip_suffix("/update"))
+        {
             // A write-back call (issue 15): say so, a person must not think a read failed.
             format!(" while writing to {module}")
         } else {

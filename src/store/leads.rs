@@ -139,7 +139,7 @@ pub(crate) fn lead_from_row(r: &Row) -> rusqlite::Result<StoredLead> {
         _ => None,
     };
     Ok(StoredLead {
-        id: LeadId::parse(&id).map_err(|e| bad(0, e))?,
+        id: super::stored_lead_id(&id).map_err(|e| bad(0, e))?,
         full_name: r.get(1)?,
         company: r.get(2)?,
         email: r.get(3)?,

@@ -232,6 +232,12 @@ fn file_uri(path: &Path) -> String {
     out
 }
 
+/// A lead id as this database holds it: whichever CRM it came from (Zoho's digits or
+/// Salesforce's 18 characters), checked when it was read from the CRM.
+pub fn stored_lead_id(id: &str) -> std::result::Result<crate::domain::LeadId, String> {
+    crate::domain::LeadId::parse(id).or_else(|_| crate::domain::LeadId::salesforce(id))
+}
+
 /// A canonical text dump of everything the sync writes (not its own log), one row a line.
 /// Two databases with equal dumps hold the same data; tests use it to prove a failed or
 /// killed sync changed nothing.

@@ -10,7 +10,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Result, StoreError};
 use crate::crm::{AppointmentChange, CrmAppointment, CrmStageChange};
-use crate::domain::LeadId;
 use crate::time::Stamp;
 
 /// Creates the run's scratch tables, empty.
@@ -165,7 +164,7 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<(AppointmentChange, bo
     };
     let a = CrmAppointment {
         id,
-        lead_id: LeadId::parse(&lead).map_err(|e| bad(1, e))?,
+        lead_id: super::stored_lead_id(&lead).map_err(|e| bad(1, e))?,
         title: r.get(2)?,
         start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
         end,

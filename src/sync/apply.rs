@@ -73,7 +73,7 @@ pub(super) fn listings_done(conn: &Connection, job: &Job, r: &mut SyncReport) ->
     let open = |c: &store::HistoryCandidate| !(c.converted || job.settings.rules.is_closed_stage(c.stage.as_deref()));
     let mut wanted = Vec::new();
     for c in store::history_candidates(conn, scope)?.iter().filter(|c| open(c)) {
-        if let Ok(id) = LeadId::parse(&c.id) {
+        if let Ok(id) = store::stored_lead_id(&c.id) {
             staging::note_wanted(conn, &c.id)?;
             wanted.push(id);
         }

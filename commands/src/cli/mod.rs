@@ -48,6 +48,10 @@ enum Command {
         /// Where to write the demo database (and, later, images).
         #[arg(long, default_value = "demo-out", value_name = "DIR")]
         out: PathBuf,
+        /// Which CRM's sandbox serves the sample org (synced through that CRM's real client):
+        /// zoho (the default) or salesforce.
+        #[arg(long, value_enum, default_value = "zoho", value_name = "CRM")]
+        crm: demo::DemoKind,
     },
     /// Show a view of the synced data as a table, JSON or CSV.
     Report(Box<report::ReportArgs>),
@@ -218,7 +222,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         // These describe the command line itself: no config needed.
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out } => docs::man(out.as_deref()),
-        Command::Demo { out } => demo::run(&out).await,
+        Command::Demo { out, crm } => demo::run(&out, crm).await,
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;
             report::run(&cfg, *args)

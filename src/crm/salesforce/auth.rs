@@ -230,7 +230,13 @@ impl Auth {
 }
 
 /// A JWT bearer assertion: `{"alg":"RS256"}` . claims . RS256 signature, each base64url.
-pub fn assertion(key: &RsaKeyPair, client_id: &str, username: &str, audience: &str, now: i64) -> Result<String, CrmError> {
+pub fn assertion(
+    key: &RsaKeyPair,
+    client_id: &str,
+    username: &str,
+    audience: &str,
+    now: i64,
+) -> Result<String, CrmError> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = serde_json::json!({
         "iss": client_id,
@@ -285,4 +291,3 @@ pub fn location_host(resp: &reqwest::Response) -> Option<String> {
         None => host,
     })
 }
-

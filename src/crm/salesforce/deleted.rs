@@ -87,8 +87,17 @@ pub async fn deleted(
 
 /// Every live id of `object`.
 async fn survivors(t: &Transport, object: &'static str, filter: Option<&str>) -> Result<Vec<String>, CrmError> {
-    let soql = Soql { select: "Id".into(), from: object, filters: filter.map(String::from).into_iter().collect(), order: "Id", limit: None };
+    let soql = Soql {
+        select: "Id".into(),
+        from: object,
+        filters: filter.map(String::from).into_iter().collect(),
+        order: "Id",
+        limit: None,
+    };
     let endpoint = format!("{object}/ids");
     let rows = query::all(t, &endpoint, soql).await?;
-    Ok(rows.iter().filter_map(|r| r.get("Id").and_then(Value::as_str).filter(|i| is_sf_id(i)).map(String::from)).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("Id").and_then(Value::as_str).filter(|i| is_sf_id(i)).map(String::from))
+        .collect())
 }

@@ -22,7 +22,9 @@ pub fn is_sf_id(s: &str) -> bool {
 pub fn id(v: &Value) -> Result<String, String> {
     match v.get("Id") {
         Some(Value::String(s)) if is_sf_id(s) => Ok(s.clone()),
-        Some(Value::String(s)) => Err(format!("'{}' is not a Salesforce id (15 or 18 letters and digits)", one_line(s))),
+        Some(Value::String(s)) => {
+            Err(format!("'{}' is not a Salesforce id (15 or 18 letters and digits)", one_line(s)))
+        }
         Some(other) => Err(format!("Id is {}, not text", kind(other))),
         None => Err("no Id".into()),
     }
@@ -70,7 +72,9 @@ pub fn flag(v: &Value, key: &str) -> Result<bool, String> {
 pub fn opt_number(v: &Value, key: &str) -> Result<Option<f64>, String> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| format!("{key} is not a finite number")),
+        Some(Value::Number(n)) => {
+            n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| format!("{key} is not a finite number"))
+        }
         Some(other) => Err(format!("{key} is {}, not a number", kind(other))),
     }
 }
@@ -79,9 +83,9 @@ pub fn opt_number(v: &Value, key: &str) -> Result<Option<f64>, String> {
 pub fn opt_stamp(v: &Value, key: &str) -> Result<Option<Stamp>, String> {
     match opt_text(v, key)? {
         None => Ok(None),
-        Some(s) => parse_datetime(&s).map(|d| Some(Stamp::from_utc(d))).ok_or_else(|| {
-            format!("{key} '{}' is not a dateTime", one_line(&s))
-        }),
+        Some(s) => parse_datetime(&s)
+            .map(|d| Some(Stamp::from_utc(d)))
+            .ok_or_else(|| format!("{key} '{}' is not a dateTime", one_line(&s))),
     }
 }
 
@@ -161,7 +165,10 @@ mod tests {
         assert_eq!(opt_text(&v, "X").unwrap_err(), "X holds control characters");
         assert_eq!(opt_id(&v, "Bad").unwrap_err(), "Bad '00Q;DROP' is not a Salesforce id");
         assert_eq!(stamp(&v, "D").unwrap().utc_text(), Stamp::parse("2026-11-20T09:00:00Z").unwrap().utc_text());
-        assert_eq!(id(&json!({"Id": "short"})).unwrap_err(), "'short' is not a Salesforce id (15 or 18 letters and digits)");
+        assert_eq!(
+            id(&json!({"Id": "short"})).unwrap_err(),
+            "'short' is not a Salesforce id (15 or 18 letters and digits)"
+        );
         assert_eq!(flag(&json!({"F": "yes"}), "F").unwrap_err(), "F is text, not true/false");
         assert_eq!(soql_datetime(parse_datetime("2026-11-20T09:00:05.123+0000").unwrap()), "2026-11-20T09:00:05Z");
     }

@@ -24,8 +24,8 @@ use crate::config::{AppointmentSource, SalesforceAuth, SalesforceConfig};
 use crate::crm::zoho::retry::Backoff;
 use crate::crm::{ApiUsage, CrmError};
 
-pub use transport::{parse_limit_info, ApiFault, Reply, SendError};
 use transport::Transport;
+pub use transport::{parse_limit_info, ApiFault, Reply, SendError};
 
 pub struct SalesforceClient {
     /// Every request goes through it (`write.rs` sends with `self.t.send`).

@@ -30,7 +30,9 @@ pub fn user(v: &Value) -> Result<(CrmUser, Stamp), String> {
     let id = id(v)?;
     let name = match opt_text(v, "Name")? {
         Some(n) => n,
-        None => [opt_text(v, "FirstName")?, opt_text(v, "LastName")?].into_iter().flatten().collect::<Vec<_>>().join(" "),
+        None => {
+            [opt_text(v, "FirstName")?, opt_text(v, "LastName")?].into_iter().flatten().collect::<Vec<_>>().join(" ")
+        }
     };
     if name.is_empty() {
         return Err("no Name".into());
@@ -165,7 +167,12 @@ mod tests {
             "IsConverted": false, "CreatedDate": "2026-11-02T14:05:00.000+0000",
             "SystemModstamp": "2026-11-21T14:05:00.000+0000", "Appointment_Date__c": "2026-11-25"
         });
-        let f = LeadFields { stage: "Status", locator: "OwnerId", locator_rel: relationship_of("OwnerId"), appointment: Some("Appointment_Date__c") };
+        let f = LeadFields {
+            stage: "Status",
+            locator: "OwnerId",
+            locator_rel: relationship_of("OwnerId"),
+            appointment: Some("Appointment_Date__c"),
+        };
         let l = lead(&v, &f).unwrap();
         assert_eq!(l.full_name, "Ana Lima");
         assert_eq!(l.stage.as_deref(), Some("Working - Contacted"));

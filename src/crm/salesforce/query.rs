@@ -98,7 +98,9 @@ impl<'a> Pager<'a> {
             };
             let body = match sent {
                 Ok(r) => r.body,
-                Err(SendError::Refused { fault, .. }) if fault.code == "INVALID_QUERY_LOCATOR" && self.next_url.is_some() => {
+                Err(SendError::Refused { fault, .. })
+                    if fault.code == "INVALID_QUERY_LOCATOR" && self.next_url.is_some() =>
+                {
                     if self.restarted_at == Some(self.pages) {
                         return Err(self.broken(
                             "the query's cursor expired twice at the same page (INVALID_QUERY_LOCATOR)".into(),
@@ -123,10 +125,13 @@ impl<'a> Pager<'a> {
         let Some(records) = body.get("records").and_then(Value::as_array).cloned() else {
             return Err(malformed("no 'records' list in the query reply"));
         };
-        let done = body.get("done").and_then(Value::as_bool).ok_or_else(|| malformed("no 'done' in the query reply"))?;
+        let done =
+            body.get("done").and_then(Value::as_bool).ok_or_else(|| malformed("no 'done' in the query reply"))?;
         self.pages += 1;
         if self.soql.by_modstamp() {
-            if let Some(last) = records.iter().rev().find_map(|r| r.get("SystemModstamp")?.as_str().and_then(parse_datetime)) {
+            if let Some(last) =
+                records.iter().rev().find_map(|r| r.get("SystemModstamp")?.as_str().and_then(parse_datetime))
+            {
                 self.resume_from = Some(soql_datetime(last));
             }
         }
@@ -142,7 +147,9 @@ impl<'a> Pager<'a> {
             return Err(self.broken("the nextRecordsUrl is not a path under /services/data/".into()));
         }
         if !self.urls_seen.insert(url.to_string()) {
-            return Err(self.broken("Salesforce sent the same nextRecordsUrl twice, so the query would never end".into()));
+            return Err(
+                self.broken("Salesforce sent the same nextRecordsUrl twice, so the query would never end".into())
+            );
         }
         self.next_url = Some(url.to_string());
         Ok(records)

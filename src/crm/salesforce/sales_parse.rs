@@ -203,7 +203,8 @@ pub fn account(v: &Value) -> Result<Account, String> {
 }
 
 pub fn contact(v: &Value) -> Result<Contact, String> {
-    let joined = [opt_text(v, "FirstName")?, opt_text(v, "LastName")?].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let joined =
+        [opt_text(v, "FirstName")?, opt_text(v, "LastName")?].into_iter().flatten().collect::<Vec<_>>().join(" ");
     Ok(Contact {
         id: id(v)?,
         name: opt_text(v, "Name")?.or((!joined.is_empty()).then_some(joined)).unwrap_or_else(|| "(no name)".into()),
@@ -241,7 +242,10 @@ mod tests {
             "CreatedDate": "2026-11-20T09:00:00.000+0000", "SystemModstamp": "2026-11-20T09:00:00.000+0000"});
         let a = call(&v).unwrap();
         assert_eq!(a.id, "Calls:00T000000000001AAA");
-        assert_eq!(a.what, Some(Related { module: "Leads".into(), id: "00Q000000000001AAA".into(), name: Some("Ana Lima".into()) }));
+        assert_eq!(
+            a.what,
+            Some(Related { module: "Leads".into(), id: "00Q000000000001AAA".into(), name: Some("Ana Lima".into()) })
+        );
         assert_eq!(a.completed_at, Some(Stamp::parse("2026-11-20T09:01:30Z").unwrap()));
         let mut bad = v.clone();
         bad["CallDurationInSeconds"] = json!("ninety");
@@ -250,7 +254,11 @@ mod tests {
 
     #[test]
     fn stages_and_money() {
-        let s = stage_info(&json!({"ApiName": "Closed Lost", "IsClosed": true, "IsWon": false, "DefaultProbability": 0}), 9).unwrap();
+        let s = stage_info(
+            &json!({"ApiName": "Closed Lost", "IsClosed": true, "IsWon": false, "DefaultProbability": 0}),
+            9,
+        )
+        .unwrap();
         assert_eq!((s.category, s.sequence), (DealCategory::Lost, 9));
         assert_eq!(cents(&json!({"Amount": 1234.565}), "Amount").unwrap(), Some(123457));
         assert!(cents(&json!({"Amount": 1e300}), "Amount").is_err());

@@ -7,12 +7,14 @@ use super::OVERLAP;
 use crate::sales::SalesModule;
 
 pub const USER: &str = "Id, Name, FirstName, LastName, Email, IsActive, UserRoleId, ManagerId, SystemModstamp";
-pub const EVENT: &str = "Id, Subject, StartDateTime, EndDateTime, IsAllDayEvent, ActivityDate, WhoId, Who.Name, WhatId, \
+pub const EVENT: &str =
+    "Id, Subject, StartDateTime, EndDateTime, IsAllDayEvent, ActivityDate, WhoId, Who.Name, WhatId, \
                          What.Name, OwnerId, Owner.Name, CreatedDate, SystemModstamp";
 const TASK: &str = "Id, Subject, TaskSubtype, Status, Priority, ActivityDate, CompletedDateTime, CallType, \
                     CallDurationInSeconds, WhoId, Who.Name, WhatId, What.Name, OwnerId, Owner.Name, CreatedDate, \
                     SystemModstamp";
-const OPPORTUNITY: &str = "Id, Name, StageName, Amount, Probability, ExpectedRevenue, CloseDate, AccountId, Account.Name, \
+const OPPORTUNITY: &str =
+    "Id, Name, StageName, Amount, Probability, ExpectedRevenue, CloseDate, AccountId, Account.Name, \
                            ContactId, Contact.Name, LeadSource, OwnerId, Owner.Name, Type, CreatedDate, SystemModstamp";
 const ACCOUNT: &str = "Id, Name, Industry, OwnerId, Owner.Name, SystemModstamp";
 const CONTACT: &str =

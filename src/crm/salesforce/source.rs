@@ -49,8 +49,9 @@ async fn stream<T>(
 
 impl SalesforceClient {
     fn lead_select(&self) -> String {
-        let mut f: Vec<String> =
-            ["Id", "FirstName", "LastName", "Name", "Company", "Email", "Phone", "LeadSource"].map(String::from).to_vec();
+        let mut f: Vec<String> = ["Id", "FirstName", "LastName", "Name", "Company", "Email", "Phone", "LeadSource"]
+            .map(String::from)
+            .to_vec();
         f.push(self.stage_field.clone());
         f.push(self.locator_field.clone());
         if let Some(rel) = parse::relationship_of(&self.locator_field) {
@@ -81,7 +82,11 @@ impl SalesforceClient {
         for chunk in ids.chunks(HISTORY_BATCH) {
             let good: Vec<String> = chunk.iter().filter(|i| is_sf_id(i)).cloned().collect();
             for bad in chunk.iter().filter(|i| !is_sf_id(i)) {
-                skip.push(Skipped { endpoint: object.into(), id: None, reason: format!("'{}' is not a Salesforce id", crate::crm::error::one_line(bad)) });
+                skip.push(Skipped {
+                    endpoint: object.into(),
+                    id: None,
+                    reason: format!("'{}' is not a Salesforce id", crate::crm::error::one_line(bad)),
+                });
             }
             let mut by_id: HashMap<String, Vec<R>> = HashMap::new();
             if !good.is_empty() {
@@ -129,7 +134,13 @@ impl CrmSource for SalesforceClient {
     }
 
     async fn fetch_roles(&self) -> Result<Fetched<CrmRole>, CrmError> {
-        let q = Soql { select: "Id, Name, ParentRoleId".into(), from: "UserRole", filters: vec![], order: "Id", limit: None };
+        let q = Soql {
+            select: "Id, Name, ParentRoleId".into(),
+            from: "UserRole",
+            filters: vec![],
+            order: "Id",
+            limit: None,
+        };
         let mut out = Fetched::default();
         for v in query::all(&self.t, "UserRole", q).await? {
             match parse::role(&v) {
@@ -233,7 +244,12 @@ impl SalesSource for SalesforceClient {
     ) -> Result<Listed, CrmError> {
         let (object, filter) = soql::sales_object(module);
         let pipeline = self.pipeline_field.as_deref();
-        let q = soql::listing(soql::sales_fields(module, pipeline), object, filter.map(String::from).into_iter().collect(), since);
+        let q = soql::listing(
+            soql::sales_fields(module, pipeline),
+            object,
+            filter.map(String::from).into_iter().collect(),
+            since,
+        );
         stream(self, object, q, pages, |v| sales_parse::record(module, v, pipeline)).await
     }
 
@@ -280,8 +296,9 @@ impl SalesSource for SalesforceClient {
 
     async fn fetch_stage_meta(&self) -> Result<Fetched<StageInfo>, CrmError> {
         let q = Soql {
-            select: "ApiName, MasterLabel, IsActive, IsClosed, IsWon, DefaultProbability, ForecastCategoryName, SortOrder"
-                .into(),
+            select:
+                "ApiName, MasterLabel, IsActive, IsClosed, IsWon, DefaultProbability, ForecastCategoryName, SortOrder"
+                    .into(),
             from: "OpportunityStage",
             filters: vec![],
             order: "SortOrder",

@@ -86,7 +86,13 @@ enum Attempt {
 }
 
 impl Transport {
-    pub fn new(http: reqwest::Client, auth: Auth, api_version: &str, concurrency: usize, backoff: Backoff) -> Transport {
+    pub fn new(
+        http: reqwest::Client,
+        auth: Auth,
+        api_version: &str,
+        concurrency: usize,
+        backoff: Backoff,
+    ) -> Transport {
         Transport {
             http,
             auth,
@@ -174,7 +180,8 @@ impl Transport {
                 }
                 Attempt::Retry(problem) => problem,
             };
-            let wait = self.backoff.next(&named(endpoint), attempt, problem.clone(), None).map_err(SendError::NotSent)?;
+            let wait =
+                self.backoff.next(&named(endpoint), attempt, problem.clone(), None).map_err(SendError::NotSent)?;
             tracing::warn!(target: "panopticon::salesforce", endpoint, attempt, wait_ms = wait.as_millis() as u64, ?problem, "retrying");
             attempt += 1;
             tokio::time::sleep(wait).await;
@@ -351,7 +358,9 @@ pub fn fault_of(status: u16, body: Option<&Value>) -> ApiFault {
 /// What a person can do about the codes that come from configuration.
 fn hint_for(code: &str, fields: &[String]) -> String {
     match code {
-        "INVALID_FIELD" => " — check [salesforce.fields] and [appointments] in the config against the object's field API names".into(),
+        "INVALID_FIELD" => {
+            " — check [salesforce.fields] and [appointments] in the config against the object's field API names".into()
+        }
         "INVALID_TYPE" => " — the object does not exist or the integration user cannot see it".into(),
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
             " — the integration user's profile or permission sets lack this access".into()
@@ -377,4 +386,3 @@ fn in_words(problem: &Problem) -> String {
         _ => "the reply was lost".into(),
     }
 }
-
