@@ -398,6 +398,37 @@ mod tests {
              (4 tries). Wait a few minutes and try again."
         );
         assert_eq!(secs(Duration::from_millis(400)), "0.4 s");
+        // The same errors from the Salesforce client name Salesforce, its servers and its status page.
+        let e = CrmError::Unavailable {
+            endpoint: "salesforce:oauth/token".into(),
+            problem: Problem::ServerError { status: 503, code: String::new() },
+            attempts: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Salesforce's login server kept failing (server error 503) (2 tries). Try again later; if it lasts, \
+             check status.salesforce.com."
+        );
+        let e = CrmError::Api {
+            endpoint: "salesforce:Lead/deleted".into(),
+            status: 400,
+            code: "INVALID_REPLICATION_DATE".into(),
+            message: "start date too old".into(),
+            hint: String::new(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Salesforce refused the deleted Lead records (400 INVALID_REPLICATION_DATE: start date too old)"
+        );
+        let e = CrmError::DailyLimitReached {
+            endpoint: "salesforce:Opportunity".into(),
+            message: "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.".into(),
+            usage: Some((15000, 15000)),
+        };
+        assert!(e.to_string().starts_with(
+            "Salesforce refused the Opportunity records: the org's daily API allowance is used up \
+             (REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.; last reported usage 15000/15000 calls)."
+        ));
         assert_eq!(one_line("bad\n\x1b[31mred\r\x07 thing"), "bad [31mred thing");
         assert_eq!(one_line(&"x".repeat(500)).chars().count(), 201);
     }

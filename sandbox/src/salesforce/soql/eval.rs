@@ -88,22 +88,21 @@ enum RCond {
 }
 
 fn literal_fits(kind: Kind, lit: &Lit) -> bool {
-    match (kind, lit) {
-        (_, Lit::Null) => true,
-        (Kind::Id | Kind::Str | Kind::Picklist | Kind::TextArea | Kind::Ref(_), Lit::Str(_)) => true,
-        (Kind::Bool, Lit::Bool(_)) => true,
-        (Kind::Num | Kind::Int, Lit::Num(_)) => true,
-        (Kind::DateTime, Lit::DateTime(_)) => true,
-        (Kind::Date, Lit::Date(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (kind, lit),
+        (_, Lit::Null)
+            | (Kind::Id | Kind::Str | Kind::Picklist | Kind::TextArea | Kind::Ref(_), Lit::Str(_))
+            | (Kind::Bool, Lit::Bool(_))
+            | (Kind::Num | Kind::Int, Lit::Num(_))
+            | (Kind::DateTime, Lit::DateTime(_))
+            | (Kind::Date, Lit::Date(_))
+    )
 }
 
-fn type_error(r: &Resolved, lit: &Lit) -> QueryError {
+fn type_error(r: &Resolved) -> QueryError {
     let kind = r.kind();
     let quoted = matches!(kind, Kind::Id | Kind::Str | Kind::Picklist | Kind::TextArea | Kind::Ref(_));
     let hint = if quoted { "should be enclosed in quotes" } else { "should not be enclosed in quotes" };
-    let _ = lit;
     (
         "INVALID_FIELD",
         format!("value of filter criterion for field '{}' must be of type {} and {hint}", r.name(), kind.type_name()),
@@ -125,14 +124,14 @@ fn check(obj: &Object, c: &Cond) -> Result<RCond, QueryError> {
         Cond::Cmp(p, op, lit) => {
             let r = field(p)?;
             if !literal_fits(r.kind(), lit) {
-                return Err(type_error(&r, lit));
+                return Err(type_error(&r));
             }
             RCond::Cmp(r, op, lit.clone())
         }
         Cond::In(p, neg, list) => {
             let r = field(p)?;
-            if let Some(bad) = list.iter().find(|l| !literal_fits(r.kind(), l)) {
-                return Err(type_error(&r, bad));
+            if list.iter().any(|l| !literal_fits(r.kind(), l)) {
+                return Err(type_error(&r));
             }
             RCond::In(r, *neg, list.clone())
         }
