@@ -364,8 +364,15 @@ async fn pull<C: CrmSource>(
     // the listing was read is deleted in this run, as before; the modules run side by side.
     let users = async {
         let f = crm.fetch_users(mark(W_USERS).as_deref()).await?;
-        let changed = !f.items.is_empty();
+        let listed = !f.items.is_empty();
         send(ToWriter::Users(f.items, f.skipped), "users").await?;
+        // Whether a user is new or differs from the copy held: a CRM that re-sends the last
+        // records for overlap (Salesforce) lists users every run without changing any.
+        let changed = listed && {
+            let (answer, changed) = oneshot::channel();
+            send(ToWriter::UsersChanged(answer), "users").await?;
+            changed.await.map_err(|_| writer_gone("users"))?
+        };
         // The roles only when they may have changed (see `roles`); a refusal is a warning,
         // the run goes on with the roles it has.
         if changed || roles_due {

@@ -73,7 +73,13 @@ pub(super) async fn listings<C: CrmSource>(
             }
             Err(e) => return Err(e.into()),
         };
-        let mut changed = sink.count.load(Ordering::Relaxed) > 0;
+        // Whether a deal is new or edited (not merely re-sent, as Salesforce's overlap does
+        // every run): only then may the stage mapping have changed.
+        let mut changed = module == SalesModule::Deals && sink.count.load(Ordering::Relaxed) > 0 && {
+            let (answer, moved) = oneshot::channel();
+            send(SalesMsg::DealsMoved(answer), key).await?;
+            moved.await.map_err(|_| writer_gone(key))?
+        };
         let mut deleted_mark = None;
         // A full run reconciles instead: what it did not list is gone.
         if !full {

@@ -33,6 +33,8 @@ use crate::time::{utc_text, Stamp};
 /// What the pull sends the writer, in the order it happens.
 pub(super) enum ToWriter {
     Users(Vec<CrmUser>, Vec<Skipped>),
+    /// Whether any user listed so far was new or differed from the copy held.
+    UsersChanged(oneshot::Sender<bool>),
     /// The CRM's whole role tree, read this run.
     Roles(Vec<DirRole>, Vec<Skipped>),
     /// The roles could not be read: the stored ones stay, and the run warns.
@@ -98,6 +100,7 @@ struct Writer<'a> {
     /// Set when a deletions read asked for a reconcile (`reconcile`).
     lead_survivors: Option<HashSet<String>>,
     appointment_survivors: Option<HashSet<String>>,
+    users_changed: bool,
 }
 
 /// Runs on a blocking thread until the pull finishes (commit) or stops (rollback).
@@ -140,6 +143,7 @@ fn run_in(
         sales: SalesWriter::new(&tx, job.full, job.allow_mass_delete, job.settings.crm_name())?,
         lead_survivors: None,
         appointment_survivors: None,
+        users_changed: false,
     };
     // A pull that is gone already shows as a closed channel below.
     let _ = ready.send(Start { marks, roles_due, meta_due });
@@ -175,7 +179,10 @@ impl Writer<'_> {
         match msg {
             ToWriter::Users(users, skipped) => {
                 self.skipped[USERS].extend(skipped);
+                let held: std::collections::HashMap<String, CrmUser> =
+                    store::all_users(self.conn)?.into_iter().map(|u| (u.id.clone(), u)).collect();
                 for u in &users {
+                    self.users_changed |= held.get(&u.id) != Some(u);
                     store::upsert_user(self.conn, u)?;
                 }
             }
@@ -190,6 +197,10 @@ impl Writer<'_> {
                     store::replace_roles(self.conn, &list)?;
                     self.roles_read = true;
                 }
+            }
+            ToWriter::UsersChanged(answer) => {
+                // A pull that stopped meanwhile shows as a closed channel next.
+                let _ = answer.send(self.users_changed);
             }
             ToWriter::RolesUnread(e) => self.report.warnings.push(roles::warning(&e, self.roles_stored)),
             ToWriter::Leads(leads, skipped) => {

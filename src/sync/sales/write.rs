@@ -24,6 +24,8 @@ pub(in crate::sync) enum SalesMsg {
     /// A page of any sales listing.
     Records(Vec<SalesRecord>, Vec<Skipped>),
     Deleted(SalesModule, Vec<String>, Vec<Skipped>),
+    /// Whether any deal listed so far is new or was edited since the copy held.
+    DealsMoved(tokio::sync::oneshot::Sender<bool>),
     /// The CRM's delete log no longer reached back to the last sync: every id of the module it
     /// still has (stored form). Held ones not among them go once the listings are complete.
     Survivors(SalesModule, Vec<String>),
@@ -71,6 +73,8 @@ pub(in crate::sync) struct SalesWriter {
     survivors: Vec<(SalesModule, HashSet<String>)>,
     /// The CRM's name, for a refusal's and a reconcile's words.
     crm: &'static str,
+    /// A deal listed this run is new or was edited since the copy held.
+    deals_moved: bool,
     /// Deals that are new or changed stage in this run: their history is read.
     wanted: BTreeSet<String>,
     skipped: Vec<Skipped>,
@@ -95,6 +99,7 @@ impl SalesWriter {
             deleted: Vec::new(),
             survivors: Vec::new(),
             crm,
+            deals_moved: false,
             wanted: BTreeSet::new(),
             skipped: Vec::new(),
             meta_stored,
@@ -120,6 +125,9 @@ impl SalesWriter {
             SalesMsg::Deleted(module, ids, skipped) => {
                 self.skipped.extend(skipped);
                 self.deleted.extend(ids.into_iter().map(|id| (module, id)));
+            }
+            SalesMsg::DealsMoved(answer) => {
+                let _ = answer.send(self.deals_moved);
             }
             SalesMsg::Survivors(module, ids) => self.survivors.push((module, ids.into_iter().collect())),
             SalesMsg::Meta(meta, skipped) => {
@@ -164,6 +172,9 @@ impl SalesWriter {
             SalesRecord::Deal(d) => {
                 // The history is read only when it can have changed: a new deal, or a new stage.
                 let before = store::deal_marks(conn, &d.id)?;
+                // New or edited (a re-sent deal, as Salesforce's overlap sends, is neither).
+                self.deals_moved |=
+                    before.as_ref().is_none_or(|(_, modified, _)| *modified != d.modified_at.utc_text());
                 if before.is_none_or(|(stage, _, read)| stage != d.stage || read.is_none()) {
                     self.wanted.insert(d.id.clone());
                 }
