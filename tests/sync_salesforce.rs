@@ -338,3 +338,80 @@ fn the_dates_in_this_file_are_the_harness_clock() {
     // The harness's org is made at common::now(); a date-only check would drift otherwise.
     assert_eq!(common::now().date_naive(), NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
 }
+
+/// The API-call minimum of a first sync, measured (docs/BENCHMARKS.md, "Salesforce sync"): a
+/// listing costs a query plus one `nextRecordsUrl` per further page (Salesforce serves 500–2,000
+/// records a page for the asked 2,000), stage histories one query per 200 leads or
+/// opportunities, the role tree and the stage mapping one query each. Prints the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_costs_the_api_call_minimum() {
+    let spec = Spec {
+        sales: SalesSpec { deals: 1_000, activities: 6_000, accounts: 300, contacts: 600 },
+        ..Spec::scaled(2026, 10_000, common::now())
+    };
+    let env = SfEnv::new(generate(&spec)).await;
+    let (counts, open, deals, rows) = env.sandbox.org(|o| {
+        let t = common::truth(o, &panopticon::config::AppointmentSource::Events);
+        let open = common::open_appointed(o, &t, &env.settings.rules);
+        let lead_rows: usize = open.iter().map(|l| o.stage_history(l).len()).sum();
+        let deal_rows: usize = o.deals().iter().map(|d| o.deal_history(&d.id).len()).sum();
+        let open = open.len();
+        let counts: BTreeMap<&'static str, usize> = BTreeMap::from([
+            ("User", o.users.len()),
+            ("Lead", o.leads.len()),
+            ("Event", o.events.len()),
+            ("Opportunity", o.deals().len()),
+            ("Task", o.calls().len() + o.tasks.len()),
+            ("Account", o.accounts().len()),
+            ("Contact", o.contacts().len()),
+        ]);
+        (counts, open, o.deals().len(), [("LeadHistory", lead_rows), ("OpportunityHistory", deal_rows)])
+    });
+    let t0 = std::time::Instant::now();
+    let r = env.sync().await.unwrap();
+    let took = t0.elapsed();
+    let made: BTreeMap<&str, u64> = r.calls.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    // The least a first sync can make: one query per listing at 2,000 a page (Event and Task
+    // are each listed twice: appointments and meetings; calls and tasks), 200 ids per history
+    // query, one for the roles and one for the stage mapping; no delete log (nothing to ask).
+    let pages = |n: usize| (n as u64).div_ceil(2_000).max(1);
+    let mut minimum: BTreeMap<&str, u64> = counts.iter().map(|(k, n)| (*k, pages(*n))).collect();
+    *minimum.get_mut("Event").unwrap() *= 2;
+    *minimum.get_mut("Task").unwrap() = env.sandbox.org(|o| pages(o.calls().len()) + pages(o.tasks.len()));
+    // A history query pages too when its 200 records have more than a page of rows.
+    let batches = |n: usize, rows: usize| (n as u64).div_ceil(200).max(pages(rows));
+    minimum.insert("LeadHistory", batches(open, rows[0].1));
+    minimum.insert("OpportunityHistory", batches(deals, rows[1].1));
+    minimum.insert("UserRole", 1);
+    minimum.insert("OpportunityStage", 1);
+    println!("\n| endpoint | records (rows) | calls made | minimum |\n|---|---|---|---|");
+    for (k, min) in &minimum {
+        let row = rows.iter().find(|(r, _)| r == k).map(|(_, n)| format!("({n})"));
+        let records = counts.get(k).map(|n| n.to_string()).or(row).unwrap_or_default();
+        println!("| {k} | {records} | {} | {min} |", made.get(k).copied().unwrap_or(0));
+    }
+    let (total, least): (u64, u64) = (made.values().sum(), minimum.values().sum());
+    println!(
+        "| **total** | | {total} | {least} |\nfirst sync {:.1} s (debug build); {open} open appointed leads",
+        took.as_secs_f64()
+    );
+    // Nothing but the listed endpoints was called; histories and the small reads are at their minimum.
+    assert_eq!(made.keys().collect::<Vec<_>>(), minimum.keys().collect::<Vec<_>>(), "{made:?}");
+    for k in ["UserRole", "OpportunityStage"] {
+        assert_eq!(made[k], minimum[k], "{k}");
+    }
+    // A listing's (a history query's) pages follow Salesforce's page sizes: at least 500 a page.
+    for (k, n) in counts.iter().map(|(k, n)| (*k, *n)).chain(rows) {
+        let queries = match k {
+            "Event" | "Task" => 2,
+            "LeadHistory" => (open as u64).div_ceil(200),
+            "OpportunityHistory" => (deals as u64).div_ceil(200),
+            _ => 1,
+        };
+        assert!(
+            made[k] >= minimum[k] && made[k] <= (n as u64).div_ceil(500) + queries,
+            "{k}: {} calls for {n}",
+            made[k]
+        );
+    }
+}
