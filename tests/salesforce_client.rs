@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use panopticon::config::{AppointmentSource, SalesforceAuth, SalesforceConfig};
 use panopticon::crm::salesforce::SalesforceClient;
-use panopticon::crm::{AppointmentChange, CrmError, CrmLead, CrmSource, Pages, SalesSource, Skipped};
+use panopticon::crm::{AppointmentChange, CrmError, CrmLead, CrmSource, FieldValue, Pages, SalesSource, Skipped};
 use panopticon::sales::{SalesModule, SalesRecord};
 use panopticon_sandbox::salesforce::{self as sf, sf_id, SalesforceSandbox, SfFault, SfFaultRule};
 use panopticon_sandbox::{generate, Org, SalesSpec, Spec};
@@ -350,7 +350,7 @@ async fn deletions_come_from_the_log_until_it_no_longer_reaches_back() {
     // Too soon after: no call, the watermark is kept.
     let next = d.next_watermark.unwrap();
     let soon = c.fetch_deleted_leads(Some(&next)).await.unwrap();
-    assert!(soon.next_watermark.is_none() && c.take_calls().get("Lead/deleted").is_none());
+    assert!(soon.next_watermark.is_none() && !c.take_calls().contains_key("Lead/deleted"));
     // Twenty days later the log no longer reaches the watermark: every live id instead.
     sb.org(|o| o.now += chrono::Duration::days(20));
     leads(&c, None).await.unwrap();
@@ -364,6 +364,7 @@ async fn jwt_sign_in_with_the_sandbox_key_and_a_bad_key_named() {
     let sb = SalesforceSandbox::start(org()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("jwt.pem");
+    // The sandbox's key: a throwaway RSA key generated with openssl for tests only.
     std::fs::write(&key, sf::JWT_KEY_PEM).unwrap();
     let mut cfg = config(&sb);
     cfg.auth = SalesforceAuth::Jwt { username: sf::JWT_USERNAME.into(), key_file: key.clone(), audience: sb.url() };
@@ -405,4 +406,32 @@ async fn a_refused_refresh_token_and_refused_roles_read_as_what_to_do() {
         "{e}"
     );
     assert_no_secret(&sb, &e);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointment_field_on_the_lead_reads_as_a_date_or_a_datetime() {
+    let sb = SalesforceSandbox::start(org()).await.unwrap();
+    let set: BTreeSet<String> =
+        sb.org(|o| o.leads.values().filter(|l| l.appointment_at.is_some()).map(|l| sf_id("00Q", &l.id)).collect());
+    assert!(!set.is_empty());
+    for (field, date_only) in [("Appointment_At__c", false), ("Appointment_Date__c", true)] {
+        let c = SalesforceClient::new(&config(&sb), AppointmentSource::Field(field.into())).unwrap();
+        let (items, skipped, ..) = leads(&c, None).await.unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let with: BTreeSet<String> =
+            items.iter().filter(|l| l.appointment_field.is_some()).map(|l| l.id.to_string()).collect();
+        assert_eq!(with, set, "{field}");
+        assert!(items
+            .iter()
+            .filter_map(|l| l.appointment_field.as_ref())
+            .all(|v| matches!(v, FieldValue::Date(_)) == date_only));
+        // No Events are read for appointments then.
+        let appts = Collect::new();
+        c.fetch_appointments(None, &appts).await.unwrap();
+        assert!(appts.take().0.is_empty());
+    }
+    let Err(e) = SalesforceClient::new(&config(&sb), AppointmentSource::Field("Appt__c, Id".into())) else {
+        panic!("a field that is not an API name went into the SOQL")
+    };
+    assert!(e.to_string().contains("[appointments] field"), "{e}");
 }

@@ -25,7 +25,7 @@ const ASSERTION_LIFETIME_SECS: i64 = 180;
 /// How the client signs in.
 pub enum Grant {
     Refresh { client_secret: SecretString, refresh_token: SecretString },
-    Jwt { username: String, audience: String, key: RsaKeyPair },
+    Jwt { username: String, audience: String, key: Box<RsaKeyPair> },
 }
 
 /// An access token, the instance it is for, and which sign-in produced it.

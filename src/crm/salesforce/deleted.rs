@@ -54,10 +54,11 @@ pub async fn deleted(
     let body = match t.send(&endpoint, reqwest::Method::GET, &path, &q, &[], None).await {
         Ok(r) => r.body,
         Err(SendError::Refused { fault, .. }) if fault.code == "INVALID_REPLICATION_DATE" => {
-            let mut out = Fetched::default();
-            out.survivors = Some(survivors(t, object, filter).await?);
-            out.next_watermark = Some(watermark_text(end));
-            return Ok(out);
+            return Ok(Fetched {
+                survivors: Some(survivors(t, object, filter).await?),
+                next_watermark: Some(watermark_text(end)),
+                ..Fetched::default()
+            });
         }
         Err(e) => return Err(e.into_crm(&endpoint)),
     };

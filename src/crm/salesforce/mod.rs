@@ -51,9 +51,19 @@ impl SalesforceClient {
             SalesforceAuth::Jwt { username, key_file, audience } => auth::Grant::Jwt {
                 username: username.clone(),
                 audience: audience.clone(),
-                key: auth::load_key(std::path::Path::new(key_file))?,
+                key: Box::new(auth::load_key(std::path::Path::new(key_file))?),
             },
         };
+        if let AppointmentSource::Field(f) = &source {
+            // It goes into the SOQL as is: only an API name may.
+            if f.is_empty() || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(not_configured(format!(
+                    "[appointments] field: '{}' is not a Salesforce field API name (letters, digits, _; like \
+                     Appointment_At__c)",
+                    crate::crm::error::one_line(f)
+                )));
+            }
+        }
         let loopback = is_loopback(&cfg.login_url);
         let backoff = || Backoff::new(cfg.max_retries, cfg.retry_base, cfg.timeout);
         let http = reqwest::Client::builder()

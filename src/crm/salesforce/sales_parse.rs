@@ -123,11 +123,10 @@ fn activity(v: &Value, kind: ActivityKind) -> Result<Activity, String> {
     };
     let mut who_ref = None;
     match who {
-        Some(w) if w.starts_with("00Q") => {
-            if what.is_none() {
-                what = Some(Related { module: "Leads".into(), id: w, name: who_name });
-            }
+        Some(w) if w.starts_with("00Q") && what.is_none() => {
+            what = Some(Related { module: "Leads".into(), id: w, name: who_name });
         }
+        Some(w) if w.starts_with("00Q") => {}
         Some(w) => who_ref = Some(RecordRef { id: w, name: who_name.unwrap_or_default() }),
         None => {}
     }

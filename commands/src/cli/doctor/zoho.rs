@@ -92,7 +92,7 @@ async fn roles_words(client: &ZohoClient) -> String {
 fn connect(cfg: &Config) -> Result<ZohoClient, String> {
     match panopticon::crm::connect(cfg).map_err(|e| e.to_string())? {
         Crm::Zoho(c) => Ok(c),
-        Crm::Salesforce(_) => Err("[crm] kind is not \"zoho\"".into()),
+        Crm::Salesforce(_) => Err("these are the Zoho checks; [crm] kind names Salesforce".into()),
     }
 }
 
