@@ -73,17 +73,28 @@ async fn missing_salesforce_secrets_are_named_and_exit_2() {
     let out = sf(&cfg).env_remove("SALESFORCE_REFRESH_TOKEN").arg("sync").output().await.unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("SALESFORCE_REFRESH_TOKEN is not set"), "{}", text(&out));
-    let out = sf(&cfg)
+    // `panopticon lead` on Salesforce: the id is read as a Salesforce id, and with actions on and
+    // a synced copy, the missing secret is said before anything is written.
+    assert!(sf(&cfg).arg("sync").output().await.unwrap().status.success());
+    let actions = dir.path().join("actions");
+    std::fs::create_dir_all(&actions).unwrap();
+    let with_actions = ConfigFile::offline(&dir.path().join("p.db"))
+        .then(&format!(
+            "[crm]\nkind = \"salesforce\"\n[salesforce]\nlogin_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\n\
+             [actions]\nenabled = true\n",
+            sb.url()
+        ))
+        .write(&actions.join("config.toml"));
+    let lead =
+        panopticon_sandbox::salesforce::sf_id("00Q", sb.org(|o| o.leads.keys().next().unwrap().clone()).as_str());
+    let out = sf(&with_actions)
         .env_remove("SALESFORCE_CLIENT_SECRET")
-        .args(["lead", "00Q000000000001AAA", "note", "hi"])
+        .args(["lead", &lead, "note", "hi"])
         .output()
         .await
         .unwrap();
-    assert!(
-        text(&out).contains("SALESFORCE_CLIENT_SECRET is not set") || out.status.code() == Some(2),
-        "{}",
-        text(&out)
-    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("SALESFORCE_CLIENT_SECRET is not set"), "{}", text(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

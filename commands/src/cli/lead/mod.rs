@@ -96,7 +96,12 @@ fn run_error(e: RunError) -> Failure {
 
 pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
     // What was typed is checked first: bad input is exit 2 whatever the config and the data.
-    let id = LeadId::parse(&a.id).map_err(Failure::input)?;
+    // Whichever CRM is configured: Zoho's digits, or Salesforce's 15/18-character ids.
+    let id = match cfg.crm {
+        panopticon::config::CrmKind::Zoho => LeadId::parse(&a.id),
+        panopticon::config::CrmKind::Salesforce => LeadId::salesforce(&a.id),
+    }
+    .map_err(Failure::input)?;
     let tz = cfg.rules.timezone;
     let typed = match &a.action {
         LeadAction::Reassign { to } => Typed::Owner(to.clone()),
