@@ -32,6 +32,7 @@ fn main() {
         )
         .expect("client");
         let settings = SyncSettings {
+            crm: panopticon::config::CrmKind::Zoho,
             appointments: AppointmentSource::Events,
             rules: rules.clone(),
             concurrency: 5,

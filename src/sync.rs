@@ -19,23 +19,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::Utc;
-use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{AppointmentSource, Config, RulesConfig};
+use crate::config::{AppointmentSource, Config, CrmKind, RulesConfig};
 use crate::crm::{CallCounts, CrmError, CrmSource, Pages, Skipped};
 use crate::store::{self, Store, StoreError, SyncRun};
 use crate::time::utc_text;
 
 mod apply;
 mod guard;
+mod history;
 mod interrupt;
+mod reconcile;
 mod roles;
 mod sales;
+mod usage;
 mod writer;
 
 pub use guard::is_mass_delete;
 pub use interrupt::Interrupt;
+pub use usage::{stored_api_usage, StoredUsage};
 use writer::ToWriter;
 
 /// Watermark keys in `sync_state`.
@@ -56,11 +59,20 @@ pub enum SyncError {
     #[error("sync task failed: {0}")]
     Task(String),
     #[error(
-        "refusing to delete {gone} of the {held} {what} held here: Zoho listed {listed} in this full sync \
-         (an empty or cut-short reply?). Nothing was changed. If they really were deleted in Zoho, run \
+        "refusing to delete {gone} of the {held} {what} held here: {crm} listed {listed} {listing} \
+         (an empty or cut-short reply?). Nothing was changed. If they really were deleted in {crm}, run \
          `panopticon sync --full --allow-mass-delete`"
     )]
-    MassDelete { what: &'static str, gone: usize, held: usize, listed: usize },
+    MassDelete {
+        /// The CRM's name as the message says it ("Zoho", "Salesforce").
+        crm: &'static str,
+        what: &'static str,
+        gone: usize,
+        held: usize,
+        listed: usize,
+        /// Which listing: "in this full sync", or a reconcile's "as still there".
+        listing: &'static str,
+    },
     /// Stopped by a signal before the commit: nothing was written.
     #[error("interrupted by {0}")]
     Interrupted(String),
@@ -84,6 +96,8 @@ impl From<rusqlite::Error> for SyncError {
 /// What a sync needs besides the CRM and the store.
 #[derive(Clone, Debug)]
 pub struct SyncSettings {
+    /// Which CRM is read: its name in the run's messages.
+    pub crm: CrmKind,
     pub appointments: AppointmentSource,
     pub rules: RulesConfig,
     /// Timeline reads in flight (the transport caps requests anyway).
@@ -93,12 +107,21 @@ pub struct SyncSettings {
 }
 
 impl SyncSettings {
+    /// The CRM's name as the run's messages say it: "Zoho" (as they always have), "Salesforce".
+    pub fn crm_name(&self) -> &'static str {
+        match self.crm {
+            CrmKind::Zoho => "Zoho",
+            CrmKind::Salesforce => "Salesforce",
+        }
+    }
+
     /// The one place a sync's settings are read from the configuration.
     pub fn from_config(cfg: &Config) -> SyncSettings {
         SyncSettings {
+            crm: cfg.crm,
             appointments: cfg.appointments.clone(),
             rules: cfg.rules.clone(),
-            concurrency: cfg.zoho.concurrency,
+            concurrency: cfg.salesforce.as_ref().map_or(cfg.zoho.concurrency, |s| s.concurrency),
             keep_runs_days: cfg.keep_runs_days,
         }
     }
@@ -341,8 +364,15 @@ async fn pull<C: CrmSource>(
     // the listing was read is deleted in this run, as before; the modules run side by side.
     let users = async {
         let f = crm.fetch_users(mark(W_USERS).as_deref()).await?;
-        let changed = !f.items.is_empty();
+        let listed = !f.items.is_empty();
         send(ToWriter::Users(f.items, f.skipped), "users").await?;
+        // Whether a user is new or differs from the copy held: a CRM that re-sends the last
+        // records for overlap (Salesforce) lists users every run without changing any.
+        let changed = listed && {
+            let (answer, changed) = oneshot::channel();
+            send(ToWriter::UsersChanged(answer), "users").await?;
+            changed.await.map_err(|_| writer_gone("users"))?
+        };
         // The roles only when they may have changed (see `roles`); a refusal is a warning,
         // the run goes on with the roles it has.
         if changed || roles_due {
@@ -362,6 +392,9 @@ async fn pull<C: CrmSource>(
         }
         let f = crm.fetch_deleted_leads(mark(W_LEADS_DELETED).as_deref()).await?;
         send(ToWriter::DeletedLeads(f.items, f.skipped), "Leads/deleted").await?;
+        if let Some(ids) = f.survivors {
+            send(ToWriter::LeadSurvivors(ids), "Leads/deleted").await?;
+        }
         Ok::<_, SyncError>((listed, f.next_watermark))
     };
     let appointments = async {
@@ -375,6 +408,9 @@ async fn pull<C: CrmSource>(
         }
         let f = crm.fetch_deleted_appointments(mark(W_APPTS_DELETED).as_deref()).await?;
         send(ToWriter::DeletedAppointments(f.items, f.skipped), "appointments/deleted").await?;
+        if let Some(ids) = f.survivors {
+            send(ToWriter::AppointmentSurvivors(ids), "appointments/deleted").await?;
+        }
         Ok::<_, SyncError>((listed, f.next_watermark))
     };
     let sales = sales::listings(crm, &marks, full, meta_due, tx);
@@ -394,37 +430,10 @@ async fn pull<C: CrmSource>(
     let wanted = wanted.await.map_err(|_| writer_gone("the listings"))?;
     let deals = sales::wanted(tx).await?;
 
-    progress.phase("Stage history", Some(wanted.len() as u64));
-    let mut reads = futures::stream::iter(wanted.into_iter().map(|id| async move {
-        let r = crm.fetch_stage_history(&id).await;
-        (id, r)
-    }))
-    .buffer_unordered(settings.concurrency.max(1) * 2);
-    let mut done = 0u64;
-    while let Some((id, r)) = reads.next().await {
-        let msg = match r {
-            Ok((changes, skipped)) => ToWriter::Timeline(id, changes, skipped),
-            // Zoho refuses the timeline of a lead it no longer has (400 INVALID_DATA): one lead's
-            // refusal skips that lead — its history stays as it was, to be read again next run.
-            Err(CrmError::Api { status: 400, code, message, .. }) => ToWriter::Refused(Skipped {
-                endpoint: "__timeline".into(),
-                id: Some(id.to_string()),
-                reason: format!(
-                    "Zoho refused this lead's stage history ({code}: {message}); deleted in Zoho? \
-                     Its stored history is kept"
-                ),
-            }),
-            Err(e) => return Err(e.into()),
-        };
-        let read = matches!(msg, ToWriter::Timeline(..));
-        send(msg, "__timeline").await?;
-        if read {
-            done += 1;
-            progress.advance(done);
-        }
-    }
-    sales::histories(crm, deals, settings.concurrency, tx, progress).await?;
+    history::leads(crm, settings, wanted, tx, progress).await?;
+    sales::histories(crm, deals, settings, tx, progress).await?;
     let calls = crm.take_calls();
-    send(ToWriter::Finish { watermarks, calls }, "the end of the run").await?;
+    let usage = crm.api_usage();
+    send(ToWriter::Finish { watermarks, calls, usage }, "the end of the run").await?;
     Ok(())
 }

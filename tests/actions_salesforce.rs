@@ -8,7 +8,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use panopticon::actions::run::{perform, settle_pending, Actor, Ask, Outcome, RunError, GRACE};
 use panopticon::actions::{Action, ActionKey, DueDate, NoteText, Person, State, Subject};
-use panopticon::config::{AppointmentSource, RulesConfig, SalesforceConfig};
+use panopticon::config::{AppointmentSource, CrmKind, RulesConfig, SalesforceConfig};
 use panopticon::crm::salesforce::SalesforceClient;
 use panopticon::domain::LeadId;
 use panopticon::people::{Access, Role, Scope};
@@ -51,6 +51,7 @@ impl Env {
             SalesforceClient::new(&SalesforceConfig::local(&sandbox.url(), CREDENTIALS), AppointmentSource::Events)
                 .unwrap();
         let settings = SyncSettings {
+            crm: CrmKind::Salesforce,
             appointments: AppointmentSource::Events,
             rules: RulesConfig::default(),
             concurrency: 4,

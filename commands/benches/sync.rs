@@ -8,10 +8,13 @@
 //! require. Prints a Markdown table for docs/BENCHMARKS.md.
 //!
 //! Smaller runs: `PANOPTICON_BENCH_LEADS=20000 cargo bench -p panopticon-commands --bench sync`;
-//! the lead side alone: `PANOPTICON_BENCH_SALES=0`.
+//! the lead side alone: `PANOPTICON_BENCH_SALES=0`; the same org on Salesforce (served by the
+//! Salesforce sandbox, against the Salesforce minimum): `PANOPTICON_BENCH_CRM=salesforce`.
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "sync/salesforce.rs"]
+mod salesforce;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -47,6 +50,9 @@ fn main() {
         org.tasks.len(),
         gen_start.elapsed()
     );
+    if std::env::var("PANOPTICON_BENCH_CRM").as_deref() == Ok("salesforce") {
+        return salesforce::main(&rt, org, &spec);
+    }
     let minimum = common::minimum_calls(&org, &RulesConfig::default());
 
     let sb = rt.block_on(Sandbox::start(org)).expect("sandbox");

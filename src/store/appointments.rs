@@ -6,7 +6,6 @@ use rusqlite::Connection;
 
 use super::Result;
 use crate::crm::CrmAppointment;
-use crate::domain::LeadId;
 use crate::time::Stamp;
 
 /// Inserts or updates; returns whether anything changed.
@@ -61,7 +60,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<CrmAppointment> {
     };
     Ok(CrmAppointment {
         id: r.get(0)?,
-        lead_id: LeadId::stored(&r.get::<_, String>(1)?).map_err(|e| bad(1, e))?,
+        lead_id: crate::domain::LeadId::stored(&r.get::<_, String>(1)?).map_err(|e| bad(1, e))?,
         title: r.get(2)?,
         start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
         end,

@@ -247,10 +247,15 @@ pub fn dump(conn: &Connection) -> Result<String> {
         ("history_due", "lead_id"),
         ("history_due_rules", "id"),
     ] {
-        // When the roles and the stage mapping were last read is the run's own clock, like its
-        // log: not data.
+        // When the roles and the stage mapping were last read (and the CRM's API usage then) is
+        // the run's own clock, like its log: not data.
         let only = if table == "sync_state" {
-            format!(" WHERE endpoint NOT IN ('{}', '{}')", sync_state::ROLES_READ, sync_state::STAGE_META_READ)
+            format!(
+                " WHERE endpoint NOT IN ('{}', '{}', '{}')",
+                sync_state::ROLES_READ,
+                sync_state::STAGE_META_READ,
+                sync_state::API_USAGE
+            )
         } else {
             String::new()
         };

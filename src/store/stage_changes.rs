@@ -6,7 +6,6 @@ use rusqlite::{params, Connection};
 
 use super::Result;
 use crate::crm::CrmStageChange;
-use crate::domain::LeadId;
 use crate::time::Stamp;
 
 /// Where a stored change came from.
@@ -98,7 +97,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredChange> {
     Ok(StoredChange {
         change: CrmStageChange {
             id: r.get(0)?,
-            lead_id: LeadId::stored(&r.get::<_, String>(1)?).map_err(|e| bad(1, e))?,
+            lead_id: crate::domain::LeadId::stored(&r.get::<_, String>(1)?).map_err(|e| bad(1, e))?,
             at: Stamp::from_parts(&r.get::<_, String>(2)?, r.get(3)?).map_err(|e| bad(2, e))?,
             from: r.get(4)?,
             to: r.get(5)?,

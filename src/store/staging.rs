@@ -10,7 +10,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Result, StoreError};
 use crate::crm::{AppointmentChange, CrmAppointment, CrmStageChange};
-use crate::domain::LeadId;
 use crate::time::Stamp;
 
 /// Creates the run's scratch tables, empty.
@@ -60,6 +59,24 @@ pub fn unlisted_leads(conn: &Connection) -> Result<Vec<String>> {
     let mut st = conn.prepare(
         "SELECT id FROM leads WHERE id NOT IN (SELECT id FROM run_listed_leads)
            AND id NOT IN (SELECT id FROM run_unreadable_leads) ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Every stored lead's id: what a reconcile checks against the CRM's survivors.
+pub fn held_lead_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare("SELECT id FROM leads ORDER BY id")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Every module appointment held (not `field:` ones), stored or listed live this run: what a
+/// reconcile checks against the CRM's survivors.
+pub fn held_module_appointment_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT id FROM appointments WHERE id NOT LIKE 'field:%'
+         UNION SELECT id FROM run_appointments WHERE lead_id IS NOT NULL ORDER BY id",
     )?;
     let rows = st.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -147,7 +164,7 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<(AppointmentChange, bo
     };
     let a = CrmAppointment {
         id,
-        lead_id: LeadId::stored(&lead).map_err(|e| bad(1, e))?,
+        lead_id: crate::domain::LeadId::stored(&lead).map_err(|e| bad(1, e))?,
         title: r.get(2)?,
         start: Stamp::from_parts(&r.get::<_, String>(3)?, r.get(4)?).map_err(|e| bad(3, e))?,
         end,

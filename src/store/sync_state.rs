@@ -31,6 +31,10 @@ pub(super) const ROLES_READ: &str = "settings/roles";
 /// Where the time the deal stage mapping was last read is kept (`sync_state`, like the roles').
 pub const STAGE_META_READ: &str = "settings/fields/Deals";
 
+/// Where the CRM's last reported API usage is kept ("used/max at <time>", see `sync::usage`):
+/// the run's own reading, like the roles' read time — not data.
+pub const API_USAGE: &str = "api_usage";
+
 /// When the CRM's role tree was last read whole, if ever (and the stored text is readable).
 pub fn roles_read_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
     read_at(conn, ROLES_READ)

@@ -17,9 +17,9 @@ pub(super) fn listings_done(conn: &Connection, job: &Job, r: &mut SyncReport) ->
     let module = !matches!(job.settings.appointments, AppointmentSource::Field(_));
     if full {
         // Checked before any timeline read: an empty listing (204) must not wipe the copy.
-        let gone = guard::gone_leads(conn, r.created, job.allow_mass_delete)?;
+        let gone = guard::gone_leads(conn, r.created, job.allow_mass_delete, job.settings.crm_name())?;
         if module {
-            guard::check_appointments_kept(conn, job.allow_mass_delete)?;
+            guard::check_appointments_kept(conn, job.allow_mass_delete, job.settings.crm_name())?;
         }
         // A full run is the whole truth: what the CRM no longer lists is gone.
         for id in &gone {
@@ -73,7 +73,7 @@ pub(super) fn listings_done(conn: &Connection, job: &Job, r: &mut SyncReport) ->
     let open = |c: &store::HistoryCandidate| !(c.converted || job.settings.rules.is_closed_stage(c.stage.as_deref()));
     let mut wanted = Vec::new();
     for c in store::history_candidates(conn, scope)?.iter().filter(|c| open(c)) {
-        if let Ok(id) = LeadId::parse(&c.id) {
+        if let Ok(id) = crate::domain::LeadId::stored(&c.id) {
             staging::note_wanted(conn, &c.id)?;
             wanted.push(id);
         }

@@ -1,4 +1,4 @@
-//! The full run's guard: it deletes what Zoho no longer lists, so an empty or cut-short listing
+//! The full run's guard: it deletes what the CRM no longer lists, so an empty or cut-short listing
 //! (a 204, a redirect to nothing) would wipe the local copy. Past a small share it refuses.
 
 use super::SyncError;
@@ -9,6 +9,9 @@ const MASS_DELETE_PERCENT: usize = 10;
 /// …and always this many (a small org may lose a few records), but never everything it holds.
 const MASS_DELETE_FLOOR: usize = 10;
 
+/// How a full run's refusal says which listing it judged.
+pub(super) const FULL: &str = "in this full sync";
+
 /// Whether deleting `gone` of `held` records needs an explicit `--allow-mass-delete`.
 pub fn is_mass_delete(held: usize, gone: usize) -> bool {
     gone > 0 && (gone >= held || gone > MASS_DELETE_FLOOR.max(held * MASS_DELETE_PERCENT / 100))
@@ -16,13 +19,18 @@ pub fn is_mass_delete(held: usize, gone: usize) -> bool {
 
 /// The stored leads a complete full listing did not name, checked against the guard. `created`
 /// is how many of the stored leads this run added (all of them listed).
-pub(super) fn gone_leads(conn: &Connection, created: u64, allow: bool) -> Result<Vec<String>, SyncError> {
+pub(super) fn gone_leads(
+    conn: &Connection,
+    created: u64,
+    allow: bool,
+    crm: &'static str,
+) -> Result<Vec<String>, SyncError> {
     // A record Zoho sent but we could not read is still there: `unlisted_leads` keeps it.
     let gone = staging::unlisted_leads(conn)?;
     let held = store::count_leads(conn)?.saturating_sub(created) as usize;
     if is_mass_delete(held, gone.len()) && !allow {
         let listed = staging::listed_lead_count(conn)?;
-        return Err(SyncError::MassDelete { what: "leads", gone: gone.len(), held, listed });
+        return Err(SyncError::MassDelete { crm, what: "leads", gone: gone.len(), held, listed, listing: FULL });
     }
     Ok(gone)
 }
@@ -30,11 +38,11 @@ pub(super) fn gone_leads(conn: &Connection, created: u64, allow: bool) -> Result
 /// A full run replaces every module appointment with what was just listed: refuses when that
 /// would drop more than `is_mass_delete` allows (an empty Events reply, say). The listing is
 /// staged, not yet applied, so the stored appointments are still those held before the run.
-pub(super) fn check_appointments_kept(conn: &Connection, allow: bool) -> Result<(), SyncError> {
+pub(super) fn check_appointments_kept(conn: &Connection, allow: bool, crm: &'static str) -> Result<(), SyncError> {
     let (held, gone) = staging::module_appointments_unlisted(conn)?;
     if is_mass_delete(held, gone) && !allow {
         let listed = staging::listed_appointment_count(conn)?;
-        return Err(SyncError::MassDelete { what: "appointments", gone, held, listed });
+        return Err(SyncError::MassDelete { crm, what: "appointments", gone, held, listed, listing: FULL });
     }
     Ok(())
 }

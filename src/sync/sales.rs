@@ -23,7 +23,7 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::writer::{Marks, ToWriter};
-use super::{writer_gone, Progress, Sink, SyncError};
+use super::{writer_gone, Progress, Sink, SyncError, SyncSettings};
 use crate::crm::{CrmError, CrmSource, Skipped};
 use crate::sales::{SalesModule, SalesRecord};
 pub(super) use write::{meta_due, SalesMsg, SalesWriter};
@@ -38,9 +38,10 @@ pub(super) const MARKS: [(SalesModule, &str, &str); 6] = [
     (SalesModule::Contacts, "Contacts", "Contacts/deleted"),
 ];
 
-/// Zoho refusing a module to this token (the scope or the user's profile), not a failure.
+/// The CRM refusing a module to this token (the scope or the user's profile), not a failure.
 fn refused(e: &CrmError) -> bool {
-    matches!(e, CrmError::Api { code, .. } if code == "OAUTH_SCOPE_MISMATCH" || code == "NO_PERMISSION")
+    // Salesforce's word for an object the user's profile may not read is INSUFFICIENT_ACCESS.
+    matches!(e, CrmError::Api { code, .. } if code == "OAUTH_SCOPE_MISMATCH" || code == "NO_PERMISSION" || code == "INSUFFICIENT_ACCESS")
 }
 
 fn records(items: Vec<SalesRecord>, skipped: Vec<Skipped>) -> ToWriter {
@@ -72,7 +73,13 @@ pub(super) async fn listings<C: CrmSource>(
             }
             Err(e) => return Err(e.into()),
         };
-        let mut changed = sink.count.load(Ordering::Relaxed) > 0;
+        // Whether a deal is new or edited (not merely re-sent, as Salesforce's overlap does
+        // every run): only then may the stage mapping have changed.
+        let mut changed = module == SalesModule::Deals && sink.count.load(Ordering::Relaxed) > 0 && {
+            let (answer, moved) = oneshot::channel();
+            send(SalesMsg::DealsMoved(answer), key).await?;
+            moved.await.map_err(|_| writer_gone(key))?
+        };
         let mut deleted_mark = None;
         // A full run reconciles instead: what it did not list is gone.
         if !full {
@@ -80,6 +87,10 @@ pub(super) async fn listings<C: CrmSource>(
             changed |= !f.items.is_empty();
             deleted_mark = f.next_watermark;
             send(SalesMsg::Deleted(module, f.items, f.skipped), deleted_key).await?;
+            if let Some(ids) = f.survivors {
+                changed = true;
+                send(SalesMsg::Survivors(module, ids), deleted_key).await?;
+            }
         }
         // The stage mapping only when deals moved, or once a day (see `meta_due`); a refusal
         // (no settings.fields scope) is a warning and the stored mapping stays.
@@ -104,40 +115,56 @@ pub(super) async fn wanted(tx: &mpsc::Sender<ToWriter>) -> Result<Vec<String>, S
     wanted.await.map_err(|_| writer_gone("the sales listings"))
 }
 
-/// Reads the chosen deals' stage history, a few at a time. A deal Zoho refuses (400: deleted
-/// meanwhile, say) is skipped and owed to the next run; any other failure fails the run.
+/// Reads the chosen deals' stage history in batches of the CRM's `deal_history_batch` (one
+/// deal per request for Zoho, 200 per `OpportunityHistory` query for Salesforce), a few at a
+/// time. A read the CRM refuses (400: deleted meanwhile, say) skips its deals, owed to the next
+/// run; any other failure fails the run.
 pub(super) async fn histories<C: CrmSource>(
     crm: &C,
     wanted: Vec<String>,
-    concurrency: usize,
+    settings: &SyncSettings,
     tx: &mpsc::Sender<ToWriter>,
     progress: &dyn Progress,
 ) -> Result<(), SyncError> {
-    let send = |msg: SalesMsg, what: &'static str| async move {
-        tx.send(ToWriter::Sales(msg)).await.map_err(|_| writer_gone(what))
-    };
+    let send =
+        |msg: SalesMsg| async move { tx.send(ToWriter::Sales(msg)).await.map_err(|_| writer_gone("Stage_History")) };
     progress.phase("Deal stage history", Some(wanted.len() as u64));
-    let mut reads = futures::stream::iter(wanted.into_iter().map(|id| async move {
-        let r = crm.fetch_deal_stages(&id).await;
-        (id, r)
+    let batch = crm.deal_history_batch().max(1);
+    let batches: Vec<Vec<String>> = wanted.chunks(batch).map(<[String]>::to_vec).collect();
+    let mut reads = futures::stream::iter(batches.into_iter().map(|ids| async move {
+        let r = crm.fetch_deals_stages(&ids).await;
+        (ids, r)
     }))
-    .buffer_unordered(concurrency.max(1) * 2);
+    .buffer_unordered(settings.concurrency.max(1) * 2);
+    let crm_name = settings.crm_name();
     let mut done = 0u64;
-    while let Some((id, r)) = reads.next().await {
-        let msg = match r {
-            Ok((rows, skipped)) => SalesMsg::History(id, rows, skipped),
-            Err(CrmError::Api { status: 400, code, message, .. }) => SalesMsg::Refused(Skipped {
-                endpoint: "Stage_History".into(),
-                id: Some(id),
-                reason: format!(
-                    "Zoho refused this deal's stage history ({code}: {message}); deleted in Zoho? \
-                     Its stored history is kept and read again next run"
-                ),
-            }),
+    while let Some((ids, r)) = reads.next().await {
+        match r {
+            Ok((histories, skipped)) => {
+                for s in skipped {
+                    send(SalesMsg::Refused(s)).await?;
+                }
+                for (id, rows) in histories {
+                    send(SalesMsg::History(id, rows, Vec::new())).await?;
+                }
+            }
+            Err(CrmError::Api { status: 400, code, message, .. }) => {
+                for id in &ids {
+                    send(SalesMsg::Refused(Skipped {
+                        endpoint: "Stage_History".into(),
+                        id: Some(id.clone()),
+                        reason: format!(
+                            "{crm_name} refused this deal's stage history ({code}: {message}); deleted in \
+                             {crm_name}? Its stored history is kept and read again next run"
+                        ),
+                    }))
+                    .await?;
+                }
+            }
             Err(e) => return Err(e.into()),
-        };
-        send(msg, "Stage_History").await?;
-        done += 1;
+        }
+        // Progress counts deals, whatever the batch.
+        done += ids.len() as u64;
         progress.advance(done);
     }
     Ok(())

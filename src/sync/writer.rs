@@ -14,14 +14,16 @@
 //! final write, but the whole pull sat in memory until then.
 
 use chrono::Utc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
+use super::reconcile::reconcile;
 use super::sales::{self, SalesMsg, SalesWriter};
-use super::{apply, roles, Job, SyncError, SyncReport, SyncSettings, MARKS};
+use super::{apply, roles, usage, Job, SyncError, SyncReport, SyncSettings, MARKS};
 use crate::config::AppointmentSource;
 use crate::crm::{
-    AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmStageChange, CrmUser, FieldValue, Skipped,
+    ApiUsage, AppointmentChange, CallCounts, CrmAppointment, CrmError, CrmLead, CrmStageChange, CrmUser, FieldValue,
+    Skipped,
 };
 use crate::domain::LeadId;
 use crate::people::DirRole;
@@ -31,6 +33,8 @@ use crate::time::{utc_text, Stamp};
 /// What the pull sends the writer, in the order it happens.
 pub(super) enum ToWriter {
     Users(Vec<CrmUser>, Vec<Skipped>),
+    /// Whether any user listed so far was new or differed from the copy held.
+    UsersChanged(oneshot::Sender<bool>),
     /// The CRM's whole role tree, read this run.
     Roles(Vec<DirRole>, Vec<Skipped>),
     /// The roles could not be read: the stored ones stay, and the run warns.
@@ -39,6 +43,10 @@ pub(super) enum ToWriter {
     DeletedLeads(Vec<LeadId>, Vec<Skipped>),
     Appointments(Vec<AppointmentChange>, Vec<Skipped>),
     DeletedAppointments(Vec<String>, Vec<Skipped>),
+    /// The CRM's delete log no longer reached back to the last sync: every lead (appointment)
+    /// it still has. Held ones not among them are deleted once the listings are complete.
+    LeadSurvivors(Vec<LeadId>),
+    AppointmentSurvivors(Vec<String>),
     /// Every listing is complete: apply what needed all of it, and answer with the leads whose
     /// timeline to read (or drop the answer and fail: a guard refused, say).
     Listed(oneshot::Sender<Vec<LeadId>>),
@@ -52,6 +60,8 @@ pub(super) enum ToWriter {
     Finish {
         watermarks: BTreeMap<&'static str, String>,
         calls: CallCounts,
+        /// The CRM's own count of API calls, when it reports one.
+        usage: Option<ApiUsage>,
     },
 }
 
@@ -87,6 +97,10 @@ struct Writer<'a> {
     /// This run replaced the role tree (its time is remembered at the end).
     roles_read: bool,
     sales: SalesWriter,
+    /// Set when a deletions read asked for a reconcile (`reconcile`).
+    lead_survivors: Option<HashSet<String>>,
+    appointment_survivors: Option<HashSet<String>>,
+    users_changed: bool,
 }
 
 /// Runs on a blocking thread until the pull finishes (commit) or stops (rollback).
@@ -126,7 +140,10 @@ fn run_in(
         skipped: Default::default(),
         roles_stored: store::roles_stored(&tx)?,
         roles_read: false,
-        sales: SalesWriter::new(&tx, job.full, job.allow_mass_delete)?,
+        sales: SalesWriter::new(&tx, job.full, job.allow_mass_delete, job.settings.crm_name())?,
+        lead_survivors: None,
+        appointment_survivors: None,
+        users_changed: false,
     };
     // A pull that is gone already shows as a closed channel below.
     let _ = ready.send(Start { marks, roles_due, meta_due });
@@ -136,21 +153,21 @@ fn run_in(
         // ones here, this is what stops the write promptly.
         job.interrupt.check()?;
         match msg {
-            ToWriter::Finish { watermarks, calls } => {
-                finish = Some((watermarks, calls));
+            ToWriter::Finish { watermarks, calls, usage } => {
+                finish = Some((watermarks, calls, usage));
                 break;
             }
             msg => w.apply(msg)?,
         }
     }
-    let Some((watermarks, calls)) = finish else {
+    let Some((watermarks, calls, usage)) = finish else {
         // The pull failed or was stopped: dropping the transaction rolls everything back.
         return Err(match job.interrupt.reason() {
             Some(why) => SyncError::Interrupted(why),
             None => SyncError::Task("the sync stopped reading before the end; nothing was written".into()),
         });
     };
-    let report = w.finish(watermarks, calls)?;
+    let report = w.finish(watermarks, calls, usage)?;
     // The last moment to stop; after the commit the run is done.
     job.interrupt.check()?;
     tx.commit()?;
@@ -162,7 +179,10 @@ impl Writer<'_> {
         match msg {
             ToWriter::Users(users, skipped) => {
                 self.skipped[USERS].extend(skipped);
+                let held: std::collections::HashMap<String, CrmUser> =
+                    store::all_users(self.conn)?.into_iter().map(|u| (u.id.clone(), u)).collect();
                 for u in &users {
+                    self.users_changed |= held.get(&u.id) != Some(u);
                     store::upsert_user(self.conn, u)?;
                 }
             }
@@ -177,6 +197,10 @@ impl Writer<'_> {
                     store::replace_roles(self.conn, &list)?;
                     self.roles_read = true;
                 }
+            }
+            ToWriter::UsersChanged(answer) => {
+                // A pull that stopped meanwhile shows as a closed channel next.
+                let _ = answer.send(self.users_changed);
             }
             ToWriter::RolesUnread(e) => self.report.warnings.push(roles::warning(&e, self.roles_stored)),
             ToWriter::Leads(leads, skipped) => {
@@ -208,7 +232,12 @@ impl Writer<'_> {
                     staging::stage_deleted_appointment(self.conn, id)?;
                 }
             }
+            ToWriter::LeadSurvivors(ids) => {
+                self.lead_survivors = Some(ids.into_iter().map(|id| id.to_string()).collect());
+            }
+            ToWriter::AppointmentSurvivors(ids) => self.appointment_survivors = Some(ids.into_iter().collect()),
             ToWriter::Listed(answer) => {
+                self.reconcile()?;
                 let wanted = apply::listings_done(self.conn, self.job, &mut self.report)?;
                 // A pull that stopped meanwhile shows as a closed channel next.
                 let _ = answer.send(wanted);
@@ -220,6 +249,28 @@ impl Writer<'_> {
             ToWriter::Refused(s) => self.skipped[TIMELINE].push(s),
             ToWriter::Sales(msg) => self.sales.apply(self.conn, msg, &mut self.report)?,
             ToWriter::Finish { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The reconciles a deletions read asked for: the gone leads and appointments are staged
+    /// as deleted, so they go with the run's other deletions.
+    fn reconcile(&mut self) -> Result<(), SyncError> {
+        let (crm, allow) = (self.job.settings.crm_name(), self.job.allow_mass_delete);
+        if let Some(survivors) = self.lead_survivors.take() {
+            let r = reconcile(staging::held_lead_ids(self.conn)?, &survivors, crm, "Leads", allow)?;
+            for id in &r.gone {
+                staging::stage_deleted_lead(self.conn, id)?;
+            }
+            self.report.warnings.push(r.warning);
+        }
+        if let Some(survivors) = self.appointment_survivors.take() {
+            let held = staging::held_module_appointment_ids(self.conn)?;
+            let r = reconcile(held, &survivors, crm, "appointments", allow)?;
+            for id in &r.gone {
+                staging::stage_deleted_appointment(self.conn, id)?;
+            }
+            self.report.warnings.push(r.warning);
         }
         Ok(())
     }
@@ -288,7 +339,12 @@ impl Writer<'_> {
     }
 
     /// Everything but the commit: the history debt left, watermarks, the run's record.
-    fn finish(self, watermarks: BTreeMap<&'static str, String>, calls: CallCounts) -> Result<SyncReport, SyncError> {
+    fn finish(
+        self,
+        watermarks: BTreeMap<&'static str, String>,
+        calls: CallCounts,
+        usage: Option<ApiUsage>,
+    ) -> Result<SyncReport, SyncError> {
         let Writer { conn, job, mut report, skipped, roles_read, sales, .. } = self;
         store::rewrite_history_due(conn)?;
         store::set_history_due_rules(conn, &apply::rules_fingerprint(&job.settings))?;
@@ -300,6 +356,9 @@ impl Writer<'_> {
         }
         if roles_read {
             store::set_roles_read_at(conn, job.started)?;
+        }
+        if let Some(u) = usage {
+            usage::store_usage(conn, u, Utc::now())?;
         }
         let skipped: Vec<Skipped> = skipped.into_iter().flatten().chain(sales.finish(conn, job.started)?).collect();
         for s in &skipped {

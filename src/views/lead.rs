@@ -1,5 +1,5 @@
 //! **lead <id>**: one lead's whole story — details, appointments, every stage change with who
-//! made it, the time spent in each stage, and a link to the record in Zoho.
+//! made it, the time spent in each stage, and a link to the record in the CRM.
 
 use chrono::DateTime;
 use serde::Serialize;
@@ -29,6 +29,7 @@ pub struct LeadInfo {
     pub created_at: Option<Stamp>,
     #[serde(serialize_with = "super::ser_stamp")]
     pub modified_at: Option<Stamp>,
+    /// The record's page in the CRM (Zoho's or Salesforce's; the name is kept for the JSON).
     pub zoho_url: String,
 }
 
@@ -224,7 +225,7 @@ fn info(l: &StoredLead, ctx: &Context) -> LeadInfo {
         converted: l.converted,
         created_at: Some(l.created_at),
         modified_at: Some(l.modified_at),
-        zoho_url: format!("{}/tab/Leads/{}", ctx.crm_url, l.id),
+        zoho_url: ctx.lead_url(l.id.as_str()),
     }
 }
 
@@ -288,7 +289,11 @@ impl LeadDetail {
         out.push_str(&format!("Contact:  {} · {}\n", dash(&l.phone), dash(&l.email)));
         out.push_str(&format!("Source:   {}\n", dash(&l.lead_source)));
         out.push_str(&format!("Created:  {}\n", l.created_at.map(|t| local(&t, self.tz)).unwrap_or_default()));
-        out.push_str(&format!("Zoho:     {}\n", l.zoho_url));
+        // Zoho's line as it always was; another CRM's name is longer than the column.
+        match super::context::crm_of_link(&l.zoho_url) {
+            "Zoho CRM" => out.push_str(&format!("Zoho:     {}\n", l.zoho_url)),
+            crm => out.push_str(&format!("{crm}: {}\n", l.zoho_url)),
+        }
         out.push_str("\nAppointments\n");
         if self.appointments.is_empty() {
             out.push_str("  (none)\n");

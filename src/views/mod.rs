@@ -18,7 +18,7 @@
 
 pub mod audit;
 pub mod calendar;
-mod context;
+pub mod context;
 mod csv;
 mod filter;
 mod header;

@@ -48,6 +48,7 @@ impl Env {
         let store = Store::open(&dir.path().join("p.db")).unwrap();
         let zoho = panopticon::config::ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS);
         let settings = SyncSettings {
+            crm: panopticon::config::CrmKind::Zoho,
             appointments: source,
             rules: RulesConfig::default(),
             concurrency: 5,

@@ -1,32 +1,61 @@
-//! `panopticon demo [--out DIR]`: the pipeline on built-in data, printed as the morning view —
-//! stale, then at risk, then today's calendar.
+//! `panopticon demo [--out DIR] [--crm zoho|salesforce]`: the pipeline on built-in data, printed
+//! as the morning view — stale, then at risk, then today's calendar. The generated org is served
+//! by the Zoho sandbox (the default) or by the Salesforce sandbox and synced through that CRM's
+//! real client.
 
 use std::io::IsTerminal;
 use std::path::Path;
 
-use panopticon::config::ZohoConfig;
-use panopticon::demo;
+use panopticon::config::{SalesforceConfig, ZohoConfig};
+use panopticon::demo::{self, DemoCrm};
 use panopticon::views::calendar::{self, Period};
 use panopticon::views::list::{self, ListKind};
 use panopticon::views::{Context, Filter, Snapshot};
-use panopticon_sandbox::{generate, Sandbox, Spec};
+use panopticon_sandbox::salesforce::SalesforceSandbox;
+use panopticon_sandbox::{generate, Org, Sandbox, Spec};
 
 use super::progress::Bar;
 use super::{out, Failure};
 
-pub async fn run(dir: &Path) -> Result<(), Failure> {
-    let sandbox =
-        Sandbox::start(generate(&Spec::demo(chrono::Utc::now()))).await.map_err(|e| Failure::work(e.to_string()))?;
-    let zoho = ZohoConfig::local(&sandbox.url(), panopticon_sandbox::CREDENTIALS);
-    let as_of = sandbox.org(|o| o.now);
+/// Which CRM's sandbox serves the demo org (`--crm`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DemoKind {
+    #[default]
+    Zoho,
+    Salesforce,
+}
+
+/// The sandbox serving the demo org: it serves until dropped, so it is held until the sync is done.
+type Served = Box<dyn std::any::Any + Send>;
+
+async fn serve(kind: DemoKind, org: Org) -> std::io::Result<(Served, DemoCrm, &'static str)> {
+    Ok(match kind {
+        DemoKind::Zoho => {
+            let sb = Sandbox::start(org).await?;
+            let cfg = ZohoConfig::local(&sb.url(), panopticon_sandbox::CREDENTIALS);
+            (Box::new(sb) as Served, DemoCrm::Zoho(cfg), "Zoho")
+        }
+        DemoKind::Salesforce => {
+            let sb = SalesforceSandbox::start(org).await?;
+            let cfg = SalesforceConfig::local(&sb.url(), panopticon_sandbox::salesforce::CREDENTIALS);
+            (Box::new(sb) as Served, DemoCrm::Salesforce(cfg), "Salesforce")
+        }
+    })
+}
+
+pub async fn run(dir: &Path, kind: DemoKind) -> Result<(), Failure> {
+    let org = generate(&Spec::demo(chrono::Utc::now()));
+    let as_of = org.now;
+    let (served, crm, name) = serve(kind, org).await.map_err(|e| Failure::work(e.to_string()))?;
     let bar = Bar::new();
-    let d = demo::run(dir, zoho, as_of, &bar).await;
+    let d = demo::run(dir, crm, as_of, &bar).await;
+    drop(served);
     bar.finish();
     let d = d?;
     let snapshot = std::sync::Arc::new(Snapshot::load(&d.store.connect()?)?);
     let ctx = Context::new(&d.config, d.as_of, chrono::Utc::now());
     let color = super::use_color(std::io::stdout().is_terminal());
-    out::line("Panopticon demo — a sample vending org served by the built-in Zoho sandbox on 127.0.0.1")?;
+    out::line(&format!("Panopticon demo — a sample vending org served by the built-in {name} sandbox on 127.0.0.1"))?;
     out::line(&d.report.to_string())?;
     out::line(&format!("Database: {}\n", d.store.path().display()))?;
     let none = Filter::default();

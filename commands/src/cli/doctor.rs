@@ -1,5 +1,5 @@
 //! `panopticon doctor`: is this installation ready to run by itself? One line per check — the
-//! config, the database, Zoho, Discord — each PASS or FAIL with a reason a person can act on,
+//! config, the database, the CRM (Zoho or Salesforce), Discord — each PASS or FAIL with a reason a person can act on,
 //! then a verdict. Exit 0 only when every check passes; 1 when one fails; 2 when the config
 //! cannot be read (nothing else can be checked then); a WARN line (a write-back action whose
 //! OAuth scope is missing) is said without failing. It reads and never writes: no migration,
@@ -11,6 +11,7 @@ mod database;
 mod discord;
 mod permissions;
 mod sales;
+mod salesforce;
 mod zoho;
 
 use std::path::PathBuf;
@@ -35,8 +36,14 @@ pub async fn run(config: Option<PathBuf>) -> Result<(), Failure> {
         out::line(&c.line())?;
         checks.push(c);
     }
-    // Zoho and Discord are independent: ask both at once, print in order.
-    let (z, d) = tokio::join!(zoho::checks(&cfg), discord::checks(&cfg));
+    // The CRM and Discord are independent: ask both at once, print in order.
+    let crm = async {
+        match cfg.crm {
+            panopticon::config::CrmKind::Zoho => zoho::checks(&cfg).await,
+            panopticon::config::CrmKind::Salesforce => salesforce::checks(&cfg).await,
+        }
+    };
+    let (z, d) = tokio::join!(crm, discord::checks(&cfg));
     for c in z.into_iter().chain(d) {
         out::line(&c.line())?;
         checks.push(c);

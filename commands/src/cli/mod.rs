@@ -16,6 +16,7 @@ mod people;
 mod progress;
 mod report;
 mod sales;
+mod status;
 mod sync;
 mod values;
 
@@ -47,6 +48,10 @@ enum Command {
         /// Where to write the demo database (and, later, images).
         #[arg(long, default_value = "demo-out", value_name = "DIR")]
         out: PathBuf,
+        /// Which CRM's sandbox serves the sample org (synced through that CRM's real client):
+        /// zoho (the default) or salesforce.
+        #[arg(long, value_enum, default_value = "zoho", value_name = "CRM")]
+        crm: demo::DemoKind,
     },
     /// Show a view of the synced data as a table, JSON or CSV.
     Report(Box<report::ReportArgs>),
@@ -67,7 +72,7 @@ enum Command {
     /// grouped by locator, with escalations and threshold lines. --dry-run opens the database
     /// read-only and writes nothing: `panopticon alerts --dry-run --as-of 2026-11-23T10:00`.
     Alerts(alerts::AlertsArgs),
-    /// Copy what changed in Zoho CRM into the local database.
+    /// Copy what changed in the CRM (Zoho or Salesforce) into the local database.
     Sync(sync::SyncArgs),
     /// Print a completion script for bash, zsh, fish, elvish or powershell.
     Completions {
@@ -80,6 +85,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Is the data fresh? The last sync, the CRM's API usage (Salesforce) and the database size.
+    Status,
     /// Copy the database to PATH, consistent even while the bot and the sync run.
     Backup(backup::BackupArgs),
     /// Prune old sync runs and digests, refresh SQLite's statistics and compact the file.
@@ -215,7 +222,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         // These describe the command line itself: no config needed.
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out } => docs::man(out.as_deref()),
-        Command::Demo { out } => demo::run(&out).await,
+        Command::Demo { out, crm } => demo::run(&out, crm).await,
         Command::Report(args) => {
             let cfg = load_config(cli.config)?;
             report::run(&cfg, *args)
@@ -253,6 +260,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Backup(args) => backup::run(&load_config(cli.config)?, args),
         Command::Maintain => maintain::run(&load_config(cli.config)?),
+        Command::Status => status::run(&load_config(cli.config)?),
         Command::Doctor => doctor::run(cli.config).await,
         Command::Health(args) => health::run(cli.config, args).await,
         Command::People(args) => people::run(&load_config(cli.config)?, args),

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::Args;
-use panopticon::config::Config;
+use panopticon::config::{Config, CrmKind};
 use panopticon::store::{self, Store};
 use panopticon::sync::{self, Interrupt, RunOptions, SyncError, SyncSettings};
 
@@ -13,8 +13,8 @@ use super::Failure;
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
-    /// Re-read everything instead of only what changed since the last run, and delete what Zoho
-    /// no longer lists.
+    /// Re-read everything instead of only what changed since the last run, and delete what the
+    /// CRM (Zoho or Salesforce) no longer lists.
     #[arg(long)]
     full: bool,
     /// With --full: go ahead even when that deletes more than a tenth of the leads or
@@ -23,8 +23,18 @@ pub struct SyncArgs {
     allow_mass_delete: bool,
 }
 
+/// The configured CRM's secrets, checked before anything runs: a missing one is said now, with
+/// where to find it, not as a failed sign-in.
+pub fn check_secrets(cfg: &Config) -> Result<(), Failure> {
+    let checked = match (cfg.crm, &cfg.salesforce) {
+        (CrmKind::Salesforce, Some(sf)) => sf.secrets().map(|_| ()),
+        _ => cfg.zoho.secrets().map(|_| ()),
+    };
+    checked.map_err(|e| Failure::input(e.to_string()))
+}
+
 pub async fn run(cfg: &Config, args: SyncArgs) -> Result<(), Failure> {
-    cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
+    check_secrets(cfg)?;
     let store = Store::open(&cfg.storage_path)?;
     let client = panopticon::crm::connect(cfg)?;
     let settings = SyncSettings::from_config(cfg);

@@ -143,7 +143,7 @@ pub fn face(sc: &Scene) -> Result<Composed, Error> {
             l.locator.as_deref().map_or(NO_LOCATOR.to_string(), |n| sc.named(n, owner.as_deref()))
         ),
         format!("{} · {}", l.company.as_deref().unwrap_or("—"), l.phone.as_deref().unwrap_or("no phone")),
-        format!("[Open in Zoho CRM]({})", l.zoho_url),
+        format!("[Open in {}]({})", panopticon::views::context::crm_of_link(&l.zoho_url), l.zoho_url),
     ];
     lines.extend(super::nudge::story_lines(&d, sc.ctx.tz()));
     lines.extend(super::writeback::story_lines(&d, sc.ctx.tz()));

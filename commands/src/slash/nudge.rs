@@ -11,6 +11,7 @@ use panopticon::alerts::{Expiry, Intervention, Kind};
 use panopticon::people::{Access, LoopAct};
 use panopticon::rules::Status;
 use panopticon::store;
+use panopticon::views::context::{crm_of_link, lead_url, record_base};
 use panopticon::views::lead::LeadDetail;
 use panopticon::views::state::{Action, ActionKind};
 use panopticon::views::{local, NO_LOCATOR};
@@ -175,7 +176,8 @@ fn card(data: &Data, lead: &LeadNow, by: &str) -> CreateEmbed {
             lines.push(format!("Appointment: {}", local(&a, tz)));
         }
     }
-    lines.push(format!("[Open in Zoho CRM]({}/crm/tab/Leads/{})", data.cfg.zoho.data_center.crm_url(), lead.id));
+    let url = lead_url(&record_base(&data.cfg), &lead.id);
+    lines.push(format!("[Open in {}]({url})", crm_of_link(&url)));
     CreateEmbed::new()
         .title(cut(&format!("Nudge: {}", lead.name), limits::TITLE))
         .colour(color)

@@ -1,4 +1,5 @@
-//! /status — is the data fresh? Last sync, its result and age, API calls, database size.
+//! /status — is the data fresh? Last sync, its result and age, API calls (and the CRM's own
+//! count against its daily allowance, for Salesforce), database size.
 
 use panopticon::store;
 
@@ -9,8 +10,11 @@ use crate::kit::{Ctx, Error};
 pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
-    let (last, good) =
-        data.db(|c| -> Result<_, store::StoreError> { Ok((store::last_run(c)?, store::last_good_run(c)?)) }).await?;
+    let (last, good, usage) = data
+        .db(|c| -> Result<_, store::StoreError> {
+            Ok((store::last_run(c)?, store::last_good_run(c)?, panopticon::sync::stored_api_usage(c)?))
+        })
+        .await?;
     let when = |t: &str| {
         chrono::DateTime::parse_from_rfc3339(t).map(|t| format!("<t:{}:R>", t.timestamp())).unwrap_or_default()
     };
@@ -36,6 +40,10 @@ pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
                 lines.push(format!("Showing data from the last good sync, {}", when(&g.finished_at)));
             }
         }
+    }
+    // The CRM's own count against its daily allowance (Salesforce), as the last run saw it.
+    if let Some(u) = usage {
+        lines.push(format!("{} (as of <t:{}:R>)", u.line(data.cfg.crm.name()), u.at.timestamp()));
     }
     lines.push(format!("Database: {:.1} MB", data.store.size_bytes() as f64 / 1_048_576.0));
     lines.push(format!(

@@ -38,6 +38,7 @@ pub async fn synced_store(sb: &Sandbox, db: &Path) -> Store {
     )
     .expect("the client builds");
     let settings = SyncSettings {
+        crm: panopticon::config::CrmKind::Zoho,
         appointments: AppointmentSource::Events,
         rules: RulesConfig::default(),
         concurrency: 5,

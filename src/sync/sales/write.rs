@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use super::super::reconcile::reconcile;
 use super::super::{guard, roles, SyncError, SyncReport};
 use crate::crm::{CrmError, Skipped};
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
@@ -23,6 +24,11 @@ pub(in crate::sync) enum SalesMsg {
     /// A page of any sales listing.
     Records(Vec<SalesRecord>, Vec<Skipped>),
     Deleted(SalesModule, Vec<String>, Vec<Skipped>),
+    /// Whether any deal listed so far is new or was edited since the copy held.
+    DealsMoved(tokio::sync::oneshot::Sender<bool>),
+    /// The CRM's delete log no longer reached back to the last sync: every id of the module it
+    /// still has (stored form). Held ones not among them go once the listings are complete.
+    Survivors(SalesModule, Vec<String>),
     /// Zoho refused the module to this token: its stored records stay, and the run warns.
     Unread(SalesModule, CrmError),
     Meta(Vec<StageInfo>, Vec<Skipped>),
@@ -64,6 +70,11 @@ pub(in crate::sync) struct SalesWriter {
     held: BTreeMap<SalesModule, HashSet<String>>,
     listed: BTreeMap<SalesModule, HashSet<String>>,
     deleted: Vec<(SalesModule, String)>,
+    survivors: Vec<(SalesModule, HashSet<String>)>,
+    /// The CRM's name, for a refusal's and a reconcile's words.
+    crm: &'static str,
+    /// A deal listed this run is new or was edited since the copy held.
+    deals_moved: bool,
     /// Deals that are new or changed stage in this run: their history is read.
     wanted: BTreeSet<String>,
     skipped: Vec<Skipped>,
@@ -72,7 +83,7 @@ pub(in crate::sync) struct SalesWriter {
 }
 
 impl SalesWriter {
-    pub fn new(conn: &Connection, full: bool, allow: bool) -> Result<SalesWriter, SyncError> {
+    pub fn new(conn: &Connection, full: bool, allow: bool, crm: &'static str) -> Result<SalesWriter, SyncError> {
         let mut held = BTreeMap::new();
         if full {
             for m in SalesModule::ALL {
@@ -86,6 +97,9 @@ impl SalesWriter {
             held,
             listed: BTreeMap::new(),
             deleted: Vec::new(),
+            survivors: Vec::new(),
+            crm,
+            deals_moved: false,
             wanted: BTreeSet::new(),
             skipped: Vec::new(),
             meta_stored,
@@ -112,6 +126,10 @@ impl SalesWriter {
                 self.skipped.extend(skipped);
                 self.deleted.extend(ids.into_iter().map(|id| (module, id)));
             }
+            SalesMsg::DealsMoved(answer) => {
+                let _ = answer.send(self.deals_moved);
+            }
+            SalesMsg::Survivors(module, ids) => self.survivors.push((module, ids.into_iter().collect())),
             SalesMsg::Meta(meta, skipped) => {
                 self.skipped.extend(skipped);
                 if meta.is_empty() {
@@ -154,6 +172,9 @@ impl SalesWriter {
             SalesRecord::Deal(d) => {
                 // The history is read only when it can have changed: a new deal, or a new stage.
                 let before = store::deal_marks(conn, &d.id)?;
+                // New or edited (a re-sent deal, as Salesforce's overlap sends, is neither).
+                self.deals_moved |=
+                    before.as_ref().is_none_or(|(_, modified, _)| *modified != d.modified_at.utc_text());
                 if before.is_none_or(|(stage, _, read)| stage != d.stage || read.is_none()) {
                     self.wanted.insert(d.id.clone());
                 }
@@ -188,14 +209,22 @@ impl SalesWriter {
                     held.iter().filter(|id| listed.is_none_or(|l| !l.contains(*id))).cloned().collect();
                 if guard::is_mass_delete(held.len(), missing.len()) && !self.allow {
                     return Err(SyncError::MassDelete {
+                        crm: self.crm,
                         what: m.api_name(),
                         gone: missing.len(),
                         held: held.len(),
                         listed: listed.map_or(0, HashSet::len),
+                        listing: guard::FULL,
                     });
                 }
                 gone.extend(missing.into_iter().map(|id| (*m, id)));
             }
+        }
+        for (m, survivors) in std::mem::take(&mut self.survivors) {
+            let held = store::held_sales_ids(conn, m)?;
+            let rec = reconcile(held, &survivors, self.crm, m.api_name(), self.allow)?;
+            gone.extend(rec.gone.into_iter().map(|id| (m, id)));
+            r.warnings.push(rec.warning);
         }
         for (m, id) in gone {
             let ids = [id];

@@ -96,7 +96,12 @@ fn run_error(e: RunError) -> Failure {
 
 pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
     // What was typed is checked first: bad input is exit 2 whatever the config and the data.
-    let id = LeadId::parse(&a.id).map_err(Failure::input)?;
+    // Whichever CRM is configured: Zoho's digits, or Salesforce's 15/18-character ids.
+    let id = match cfg.crm {
+        panopticon::config::CrmKind::Zoho => LeadId::parse(&a.id),
+        panopticon::config::CrmKind::Salesforce => LeadId::salesforce(&a.id),
+    }
+    .map_err(Failure::input)?;
     let tz = cfg.rules.timezone;
     let typed = match &a.action {
         LeadAction::Reassign { to } => Typed::Owner(to.clone()),
@@ -124,7 +129,7 @@ pub async fn run(cfg: &Config, a: LeadArgs) -> Result<(), Failure> {
         Typed::Ready(action) => action,
     };
     // Missing secrets are said now, not as a failed action in the audit.
-    cfg.zoho.secrets().map_err(|e| Failure::input(e.to_string()))?;
+    super::sync::check_secrets(cfg)?;
     let crm = panopticon::crm::connect(cfg)?;
     // Interrupted actions first: one of them may be this very one, asked before a crash.
     for o in settle_pending(&store, &crm, Utc::now()).await.map_err(run_error)? {
