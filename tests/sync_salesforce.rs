@@ -64,8 +64,9 @@ async fn a_sync_with_nothing_new_costs_one_query_per_listing_and_one_delete_log_
     env.sandbox.clear_requests();
     let r = env.sync().await.unwrap();
     assert_eq!((r.created, r.updated, r.deleted, r.stage_changes, r.appointments), (0, 0, 0, 0, 0));
-    // The 2-minute overlap re-sends the records at the newest SystemModstamp: upserted again
-    // as they were (the sales counters count them), no history read, nothing changed.
+    // The 2-minute overlap re-sends the records at the newest SystemModstamp: the same
+    // versions, neither written nor counted, no history read, nothing changed.
+    assert_eq!((r.deals, r.activities, r.accounts, r.contacts), (0, 0, 0, 0), "{}", r.sales_summary());
     assert_eq!(r.deal_histories, 0);
     // Only the delete logs' watermarks moved on (to the org's later clock).
     let data = |dump: &str| dump.lines().filter(|l| !l.starts_with("sync_state|")).collect::<Vec<_>>().join("\n");

@@ -245,6 +245,13 @@ fn table_of(module: SalesModule) -> &'static str {
     }
 }
 
+/// The CRM modification time held for one record (by stored id), as the CRM last sent it: a
+/// record sent again with the same time is the same version (Salesforce's overlap re-sends).
+pub fn held_modified_at(conn: &Connection, module: SalesModule, id: &str) -> Result<Option<String>> {
+    let sql = format!("SELECT modified_at FROM {} WHERE id = ?1", table_of(module));
+    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?)
+}
+
 /// Deletes a module's records by stored id (`SalesModule::stored_id`); a deal goes with its
 /// history. Returns how many were held.
 pub fn delete_sales_records(conn: &Connection, module: SalesModule, ids: &[String]) -> Result<u64> {

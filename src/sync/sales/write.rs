@@ -13,7 +13,7 @@ use super::super::{guard, roles, SyncError, SyncReport};
 use crate::crm::{CrmError, Skipped};
 use crate::sales::{DealStage, SalesModule, SalesRecord, StageInfo};
 use crate::store;
-use crate::time::utc_text;
+use crate::time::{utc_text, Stamp};
 
 // Where the time the stage metadata was last read is kept (`sync_state`, beside the
 // watermarks: a full run clears it and reads the metadata again).
@@ -173,28 +173,47 @@ impl SalesWriter {
                 // The history is read only when it can have changed: a new deal, or a new stage.
                 let before = store::deal_marks(conn, &d.id)?;
                 // New or edited (a re-sent deal, as Salesforce's overlap sends, is neither).
-                self.deals_moved |=
-                    before.as_ref().is_none_or(|(_, modified, _)| *modified != d.modified_at.utc_text());
+                let edited = before.as_ref().is_none_or(|(_, modified, _)| *modified != d.modified_at.utc_text());
+                self.deals_moved |= edited;
                 if before.is_none_or(|(stage, _, read)| stage != d.stage || read.is_none()) {
                     self.wanted.insert(d.id.clone());
                 }
-                store::upsert_deal(conn, d)?;
-                r.deals += 1;
+                if edited || self.full {
+                    store::upsert_deal(conn, d)?;
+                }
+                r.deals += u64::from(edited);
             }
+            // A record sent again unchanged (same modification time) is not counted — the
+            // run's summary says what changed — and written only by a full run, which rewrites
+            // every copy (names taken from other records included).
             SalesRecord::Activity(a) => {
-                store::upsert_activity(conn, a)?;
-                r.activities += 1;
+                let changed = self.changed(conn, a.kind.module(), &a.id, &a.modified_at)?;
+                if changed || self.full {
+                    store::upsert_activity(conn, a)?;
+                }
+                r.activities += u64::from(changed);
             }
             SalesRecord::Account(a) => {
-                store::upsert_account(conn, a)?;
-                r.accounts += 1;
+                let changed = self.changed(conn, SalesModule::Accounts, &a.id, &a.modified_at)?;
+                if changed || self.full {
+                    store::upsert_account(conn, a)?;
+                }
+                r.accounts += u64::from(changed);
             }
             SalesRecord::Contact(c) => {
-                store::upsert_contact(conn, c)?;
-                r.contacts += 1;
+                let changed = self.changed(conn, SalesModule::Contacts, &c.id, &c.modified_at)?;
+                if changed || self.full {
+                    store::upsert_contact(conn, c)?;
+                }
+                r.contacts += u64::from(changed);
             }
         }
         Ok(())
+    }
+
+    /// Whether a listed record differs from the copy held (or there is none).
+    fn changed(&self, conn: &Connection, module: SalesModule, id: &str, modified: &Stamp) -> Result<bool, SyncError> {
+        Ok(store::held_modified_at(conn, module, id)?.is_none_or(|held| held != modified.utc_text()))
     }
 
     /// Deletions, a full run's reconcile (guarded), and the deals whose history to read: those
