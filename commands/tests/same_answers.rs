@@ -25,7 +25,14 @@ fn org() -> Org {
         sales: SalesSpec { deals: 80, activities: 400, accounts: 25, contacts: 50 },
         ..Spec::scaled(7, 600, now)
     };
-    generate(&spec)
+    let mut org = generate(&spec);
+    // Calls whose meaning differs in the two CRMs' shapes: an inbound call later today (not
+    // made yet), a missed call and an inbound one that happened (Zoho gives none of them a
+    // status; Salesforce's Task always has one).
+    org.add_call("Inbound, later today", "Inbound", now + chrono::Duration::hours(3), 0, None, 0);
+    org.add_call("Missed this morning", "Missed", now - chrono::Duration::hours(3), 0, None, 1);
+    org.add_call("Inbound this morning", "Inbound", now - chrono::Duration::hours(2), 300, None, 1);
+    org
 }
 
 const TAIL: &str = "[rules]\ntimezone = \"America/New_York\"\n[[targets]]\nperiod = \"month\"\nvalue = 250000\n";

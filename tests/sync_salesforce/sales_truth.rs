@@ -80,9 +80,9 @@ pub fn org_truth(o: &Org) -> SalesTruth {
         .collect();
     let mut activities = BTreeMap::new();
     for c in o.calls() {
-        // The contract serves a call without a status as Status 'Completed' (Salesforce logs
-        // calls after the fact), so such a call is done here.
-        let done = c.status.as_deref().unwrap_or("Completed") == "Completed";
+        // A call without a status (Zoho's Inbound and Missed) is served as a logged call —
+        // Status 'Completed' — when it was saved after it happened, else as an open Task.
+        let done = c.status.as_deref().map_or(c.start <= c.modified, |s| s == "Completed");
         activities.insert(format!("Calls:{}", task(&c.id)), (c.subject.clone(), Some(user(&c.owner_id)), done));
     }
     for t in &o.tasks {

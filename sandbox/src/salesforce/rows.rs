@@ -283,10 +283,17 @@ fn tasks(org: &Org) -> Vec<Row> {
         let mut r = new_row("00T", &c.id);
         r.set("Subject", V::str(c.subject.clone()));
         r.set("TaskSubtype", V::str("Call"));
-        r.set("Status", V::str(c.status.clone().unwrap_or_else(|| "Completed".into())));
+        // A call with no status of its own (Zoho's Inbound and Missed calls) is, in Salesforce,
+        // a call logged after it happened (Completed, with a CompletedDateTime) — or, when it
+        // was last saved before its start, an open Task. Decided by the record's own times, as
+        // a stored record is, not by the clock at the time it is read.
+        let status =
+            c.status.clone().unwrap_or_else(|| if c.start > c.modified { "Not Started" } else { "Completed" }.into());
+        let done = status == "Completed";
+        r.set("Status", V::str(status));
         r.set("Priority", V::str("Normal"));
         r.set("ActivityDate", V::Date(c.start.date_naive()));
-        r.set("CompletedDateTime", V::DateTime(c.start));
+        r.set("CompletedDateTime", if done { V::DateTime(c.start) } else { V::Null });
         r.set("CallType", V::str(c.call_type.clone()));
         r.set("CallDurationInSeconds", V::Int(i64::from(c.duration_secs)));
         let (who, what) = who_what(org, &c.what, &c.who);
