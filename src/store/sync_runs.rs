@@ -30,6 +30,21 @@ pub struct SyncRun {
     pub duration_ms: u64,
 }
 
+impl SyncRun {
+    /// A good run in one line after "Last sync {when}", as `/status` and `panopticon status`
+    /// both say it.
+    pub fn ok_line(&self, when: &str) -> String {
+        format!(
+            "Last sync {when} — ok: {} created, {} updated, {} deleted, {} API calls, {:.1} s",
+            self.created,
+            self.updated,
+            self.deleted,
+            self.api_calls,
+            self.duration_ms as f64 / 1000.0
+        )
+    }
+}
+
 /// Records a run and drops the oldest beyond `KEEP_RUNS`.
 pub fn insert_run(conn: &Connection, r: &SyncRun) -> Result<i64> {
     let warnings = bounded_warnings(&r.warnings);

@@ -19,15 +19,7 @@ pub fn run(cfg: &Config) -> Result<(), Failure> {
     let mut lines = Vec::new();
     match store::last_run(&conn)? {
         None => lines.push("No sync has run yet: run `panopticon sync`.".to_string()),
-        Some(r) if r.ok => lines.push(format!(
-            "Last sync {} — ok: {} created, {} updated, {} deleted, {} API calls, {:.1} s",
-            ago(&r.finished_at),
-            r.created,
-            r.updated,
-            r.deleted,
-            r.api_calls,
-            r.duration_ms as f64 / 1000.0
-        )),
+        Some(r) if r.ok => lines.push(r.ok_line(&ago(&r.finished_at))),
         Some(r) => {
             lines.push(format!(
                 "Last sync {} FAILED: {}",

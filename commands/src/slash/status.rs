@@ -21,15 +21,7 @@ pub async fn status(ctx: Ctx<'_>) -> Result<(), Error> {
     let mut lines = Vec::new();
     match &last {
         None => lines.push("No sync has run yet: use /refresh.".to_string()),
-        Some(r) if r.ok => lines.push(format!(
-            "Last sync {} — ok: {} created, {} updated, {} deleted, {} API calls, {:.1} s",
-            when(&r.finished_at),
-            r.created,
-            r.updated,
-            r.deleted,
-            r.api_calls,
-            r.duration_ms as f64 / 1000.0
-        )),
+        Some(r) if r.ok => lines.push(r.ok_line(&when(&r.finished_at))),
         Some(r) => {
             lines.push(format!(
                 "⚠️ Last sync {} **failed**: {}",
