@@ -109,10 +109,7 @@ pub struct SyncSettings {
 impl SyncSettings {
     /// The CRM's name as the run's messages say it: "Zoho" (as they always have), "Salesforce".
     pub fn crm_name(&self) -> &'static str {
-        match self.crm {
-            CrmKind::Zoho => "Zoho",
-            CrmKind::Salesforce => "Salesforce",
-        }
+        self.crm.short()
     }
 
     /// The one place a sync's settings are read from the configuration.
@@ -431,7 +428,7 @@ async fn pull<C: CrmSource>(
     let deals = sales::wanted(tx).await?;
 
     history::leads(crm, settings, wanted, tx, progress).await?;
-    sales::histories(crm, deals, settings, tx, progress).await?;
+    history::deals(crm, settings, deals, tx, progress).await?;
     let calls = crm.take_calls();
     let usage = crm.api_usage();
     send(ToWriter::Finish { watermarks, calls, usage }, "the end of the run").await?;

@@ -19,11 +19,10 @@ mod write;
 
 use std::sync::atomic::Ordering;
 
-use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::writer::{Marks, ToWriter};
-use super::{writer_gone, Progress, Sink, SyncError, SyncSettings};
+use super::{writer_gone, Sink, SyncError};
 use crate::crm::{CrmError, CrmSource, Skipped};
 use crate::sales::{SalesModule, SalesRecord};
 pub(super) use write::{meta_due, SalesMsg, SalesWriter};
@@ -113,59 +112,4 @@ pub(super) async fn wanted(tx: &mpsc::Sender<ToWriter>) -> Result<Vec<String>, S
     let (answer, wanted) = oneshot::channel();
     tx.send(ToWriter::Sales(SalesMsg::Listed(answer))).await.map_err(|_| writer_gone("the sales listings"))?;
     wanted.await.map_err(|_| writer_gone("the sales listings"))
-}
-
-/// Reads the chosen deals' stage history in batches of the CRM's `deal_history_batch` (one
-/// deal per request for Zoho, 200 per `OpportunityHistory` query for Salesforce), a few at a
-/// time. A read the CRM refuses (400: deleted meanwhile, say) skips its deals, owed to the next
-/// run; any other failure fails the run.
-pub(super) async fn histories<C: CrmSource>(
-    crm: &C,
-    wanted: Vec<String>,
-    settings: &SyncSettings,
-    tx: &mpsc::Sender<ToWriter>,
-    progress: &dyn Progress,
-) -> Result<(), SyncError> {
-    let send =
-        |msg: SalesMsg| async move { tx.send(ToWriter::Sales(msg)).await.map_err(|_| writer_gone("Stage_History")) };
-    progress.phase("Deal stage history", Some(wanted.len() as u64));
-    let batch = crm.deal_history_batch().max(1);
-    let batches: Vec<Vec<String>> = wanted.chunks(batch).map(<[String]>::to_vec).collect();
-    let mut reads = futures::stream::iter(batches.into_iter().map(|ids| async move {
-        let r = crm.fetch_deals_stages(&ids).await;
-        (ids, r)
-    }))
-    .buffer_unordered(settings.concurrency.max(1) * 2);
-    let crm_name = settings.crm_name();
-    let mut done = 0u64;
-    while let Some((ids, r)) = reads.next().await {
-        match r {
-            Ok((histories, skipped)) => {
-                for s in skipped {
-                    send(SalesMsg::Refused(s)).await?;
-                }
-                for (id, rows) in histories {
-                    send(SalesMsg::History(id, rows, Vec::new())).await?;
-                }
-            }
-            Err(CrmError::Api { status: 400, code, message, .. }) => {
-                for id in &ids {
-                    send(SalesMsg::Refused(Skipped {
-                        endpoint: "Stage_History".into(),
-                        id: Some(id.clone()),
-                        reason: format!(
-                            "{crm_name} refused this deal's stage history ({code}: {message}); deleted in \
-                             {crm_name}? Its stored history is kept and read again next run"
-                        ),
-                    }))
-                    .await?;
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-        // Progress counts deals, whatever the batch.
-        done += ids.len() as u64;
-        progress.advance(done);
-    }
-    Ok(())
 }
