@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 mod activity;
 mod sales;
-pub use activity::{Lock, SNote, STask, ValidationRule};
+pub use activity::{LeadText, Lock, SNote, STask, ValidationRule};
 pub use sales::{stage_def, SAccount, SCall, SContact, SDeal, SDealStage, Sales, StageDef, DEAL_STAGES, PIPELINES};
 
 #[derive(Clone, Debug)]

@@ -144,3 +144,46 @@ impl Org {
         t
     }
 }
+
+/// A lead's text field a write can set, whatever a CRM face calls it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadText {
+    Status,
+    FirstName,
+    LastName,
+    Company,
+    Email,
+    Phone,
+    LeadSource,
+}
+
+impl Org {
+    /// Sets one text field of a lead written through a CRM face; a stage change is audited in
+    /// the lead's timeline (Zoho's timeline, Salesforce's LeadHistory) by `by` at `t`.
+    pub fn set_lead_text(&mut self, id: &str, field: LeadText, value: Option<String>, by: &str, t: DateTime<Utc>) {
+        let entry_id = self.new_id();
+        let by_name = self.user_name(by).unwrap_or_default();
+        let Some(lead) = self.leads.get_mut(id) else { return };
+        let slot = match field {
+            LeadText::Status => &mut lead.status,
+            LeadText::FirstName => &mut lead.first_name,
+            LeadText::LastName => &mut lead.last_name,
+            LeadText::Company => &mut lead.company,
+            LeadText::Email => &mut lead.email,
+            LeadText::Phone => &mut lead.phone,
+            LeadText::LeadSource => &mut lead.lead_source,
+        };
+        let old = std::mem::replace(slot, value.clone());
+        if field == LeadText::Status && old != value {
+            self.timeline.entry(id.to_string()).or_default().push(STimelineEntry {
+                id: entry_id,
+                audited: t,
+                done_by: by_name,
+                done_by_id: by.to_string(),
+                action: "updated".into(),
+                changes: vec![("Lead_Status".into(), old, value)],
+                overrides: Map::new(),
+            });
+        }
+    }
+}

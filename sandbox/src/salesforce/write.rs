@@ -29,7 +29,7 @@ use super::gate::{not_found, sf_error, sf_error_fields};
 use super::ids::{org_id_of, sf_id};
 use super::rows::QUEUE_ORG_ID;
 use super::state::Shared;
-use crate::org::{Org, Related, STask, STimelineEntry};
+use crate::org::{LeadText, Org, Related, STask};
 
 /// The Lead fields an update may set: (Salesforce name, the org's Zoho-side name for the same
 /// field — what `Org::validation_rules` name).
@@ -249,32 +249,19 @@ fn update(org: &mut Org, sf: &str, headers: &HeaderMap, body: &Bytes) -> Result<
     Ok(())
 }
 
-/// Sets a text field; a stage change leaves a history row, as field history tracking does.
+/// Sets a Salesforce lead field a write may set (anything else known is the source); a stage
+/// change leaves a history row, as field history tracking does.
 fn set_text(org: &mut Org, id: &str, field: &str, value: Option<String>, by: &str, t: DateTime<Utc>) {
-    let entry_id = org.new_id();
-    let by_name = org.user_name(by).unwrap_or_default();
-    let Some(lead) = org.leads.get_mut(id) else { return };
-    let slot = match field {
-        "Status" => &mut lead.status,
-        "FirstName" => &mut lead.first_name,
-        "LastName" => &mut lead.last_name,
-        "Company" => &mut lead.company,
-        "Email" => &mut lead.email,
-        "Phone" => &mut lead.phone,
-        _ => &mut lead.lead_source,
+    let field = match field {
+        "Status" => LeadText::Status,
+        "FirstName" => LeadText::FirstName,
+        "LastName" => LeadText::LastName,
+        "Company" => LeadText::Company,
+        "Email" => LeadText::Email,
+        "Phone" => LeadText::Phone,
+        _ => LeadText::LeadSource,
     };
-    let old = std::mem::replace(slot, value.clone());
-    if field == "Status" && old != value {
-        org.timeline.entry(id.to_string()).or_default().push(STimelineEntry {
-            id: entry_id,
-            audited: t,
-            done_by: by_name,
-            done_by_id: by.to_string(),
-            action: "updated".into(),
-            changes: vec![("Lead_Status".into(), old, value)],
-            overrides: Map::new(),
-        });
-    }
+    org.set_lead_text(id, field, value, by, t);
 }
 
 /// `POST …/sobjects/Task`.

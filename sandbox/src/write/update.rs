@@ -15,7 +15,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Map, Value};
 
 use super::{bad, lookup_id, missing, records, refuse, reply, written, Entry};
-use crate::org::{Org, STimelineEntry};
+use crate::org::{LeadText, Org};
 use crate::render::{known_fields, render_lead};
 use crate::server::{authorize, envelope, json_bytes, require_scope, Shared, S};
 
@@ -212,30 +212,17 @@ fn changes(org: &Org, i: usize, obj: &Map<String, Value>) -> Result<Vec<Change>,
     Ok(out)
 }
 
-/// Sets a text field; a stage change is audited in the timeline as Zoho does.
+/// Sets a Zoho lead field a write may set (anything else known is the source); a stage change is
+/// audited in the timeline, as Zoho does.
 fn set_text(org: &mut Org, id: &str, field: &str, value: Option<String>, by: &str, t: DateTime<Utc>) {
-    let entry_id = org.new_id();
-    let by_name = org.user_name(by).unwrap_or_default();
-    let Some(lead) = org.leads.get_mut(id) else { return };
-    let slot = match field {
-        "Lead_Status" => &mut lead.status,
-        "First_Name" => &mut lead.first_name,
-        "Last_Name" => &mut lead.last_name,
-        "Company" => &mut lead.company,
-        "Email" => &mut lead.email,
-        "Phone" => &mut lead.phone,
-        _ => &mut lead.lead_source,
+    let field = match field {
+        "Lead_Status" => LeadText::Status,
+        "First_Name" => LeadText::FirstName,
+        "Last_Name" => LeadText::LastName,
+        "Company" => LeadText::Company,
+        "Email" => LeadText::Email,
+        "Phone" => LeadText::Phone,
+        _ => LeadText::LeadSource,
     };
-    let old = std::mem::replace(slot, value.clone());
-    if field == "Lead_Status" && old != value {
-        org.timeline.entry(id.to_string()).or_default().push(STimelineEntry {
-            id: entry_id,
-            audited: t,
-            done_by: by_name,
-            done_by_id: by.to_string(),
-            action: "updated".into(),
-            changes: vec![("Lead_Status".into(), old, value)],
-            overrides: Map::new(),
-        });
-    }
+    org.set_lead_text(id, field, value, by, t);
 }
